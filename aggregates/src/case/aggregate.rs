@@ -1,0 +1,581 @@
+use chrono::{DateTime, Duration, FixedOffset};
+use cqrs_es::Aggregate;
+use cqrs_es::event_sink::EventSink;
+use serde::{Deserialize, Serialize};
+
+use super::{AllowedOutcome, CaseCommand, CaseError, CaseEvent, CaseServices};
+use crate::flowchart::Flowchart;
+use crate::party::Party;
+use crate::power::PowerStatus;
+use crate::{Actor, Role};
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// Not yet opened (no events).
+    #[default]
+    New,
+    /// 办理中.
+    Open,
+    /// 暂停计时.
+    Paused,
+    /// 已办结.
+    Concluded,
+    /// 已撤回/终止.
+    Withdrawn,
+}
+
+impl std::fmt::Display for CaseStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CaseStatus::New => "new",
+            CaseStatus::Open => "open",
+            CaseStatus::Paused => "paused",
+            CaseStatus::Concluded => "concluded",
+            CaseStatus::Withdrawn => "withdrawn",
+        })
+    }
+}
+
+/// A span during which the case clock stood still.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    /// Since when.
+    pub from: DateTime<FixedOffset>,
+    /// Until when; `None` while it lasts.
+    pub until: Option<DateTime<FixedOffset>>,
+    /// Why.
+    pub reason: String,
+    /// The pausing step that caused it, if not manual.
+    pub step: Option<String>,
+}
+
+/// Who completed which step, for the separation-of-duties rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// The step completed.
+    pub step: String,
+    /// Who (subject id).
+    pub by: String,
+}
+
+/// A case (办件). Its id is its tracking number.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    /// Tracking number.
+    pub tracking_no: String,
+    /// Number of events applied: the version a command must name.
+    pub version: u64,
+    /// Status.
+    pub status: CaseStatus,
+    /// Power code.
+    pub power_code: String,
+    /// Pinned version.
+    pub power_version: u32,
+    /// Pinned content hash.
+    pub content_hash: String,
+    /// Power name.
+    pub power_name: String,
+    /// Department id.
+    pub department: String,
+    /// The party.
+    pub party: Option<Party>,
+    /// When received.
+    pub received_at: Option<DateTime<FixedOffset>>,
+    /// Current step id.
+    pub current_step: String,
+    /// Current step name.
+    pub current_step_name: String,
+    /// When the case entered its current step.
+    pub entered_step_at: Option<DateTime<FixedOffset>>,
+    /// Time of the latest event (steps may not be dated before it).
+    pub last_at: Option<DateTime<FixedOffset>>,
+    /// Every pause, oldest first; the last may be open.
+    pub pauses: Vec<Pause>,
+    /// Steps completed and by whom.
+    pub steps_done: Vec<StepRecord>,
+    /// 法定时限.
+    pub statutory_limit_days: u32,
+    /// 承诺时限.
+    pub promised_limit_days: Option<u32>,
+    /// The result once concluded.
+    pub result: Option<String>,
+    /// When it concluded or was withdrawn.
+    pub closed_at: Option<DateTime<FixedOffset>>,
+    /// Query code salt.
+    pub query_code_salt: String,
+    /// Query code hash.
+    pub query_code_hash: String,
+}
+
+/// A step may be dated at most this far ahead of the server clock (clock skew).
+const FUTURE_SKEW: Duration = Duration::minutes(5);
+
+fn check_reason(field: &str, reason: &str) -> Result<String, CaseError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(CaseError::InvalidText {
+            field: field.into(),
+            message: "required, 1 to 500 characters".into(),
+        });
+    }
+    if reason.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(CaseError::InvalidText {
+            field: field.into(),
+            message: "must not contain control characters".into(),
+        });
+    }
+    Ok(reason.to_string())
+}
+
+fn check_note(note: Option<String>) -> Result<Option<String>, CaseError> {
+    match note {
+        None => Ok(None),
+        Some(n) if n.trim().is_empty() => Ok(None),
+        Some(n) => check_reason("note", &n).map(Some).map_err(|_| CaseError::InvalidText {
+            field: "note".into(),
+            message: "at most 500 characters, no control characters".into(),
+        }),
+    }
+}
+
+impl Case {
+    /// The paused clock, if it is paused now.
+    pub fn open_pause(&self) -> Option<&Pause> {
+        self.pauses.last().filter(|p| p.until.is_none())
+    }
+
+    /// Outcomes allowed from the current step under `flowchart` (empty once closed).
+    pub fn allowed(&self, flowchart: &Flowchart) -> Vec<AllowedOutcome> {
+        if !matches!(self.status, CaseStatus::Open | CaseStatus::Paused) {
+            return Vec::new();
+        }
+        flowchart
+            .outgoing(&self.current_step)
+            .into_iter()
+            .map(|t| AllowedOutcome {
+                outcome: t.outcome.clone(),
+                to: t.to.clone(),
+                to_name: flowchart
+                    .step(&t.to)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+                exception: t.exception,
+            })
+            .collect()
+    }
+
+    fn check_officer(&self, actor: &Actor, department: &str) -> Result<(), CaseError> {
+        if actor.role != Role::Officer {
+            return Err(CaseError::NotAnOfficer);
+        }
+        if actor.department.as_deref() != Some(department) {
+            return Err(CaseError::WrongDepartment {
+                department: department.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Common checks of every command on an opened case; returns the time the act happened.
+    fn check_act(
+        &self,
+        actor: &Actor,
+        expected_version: Option<u64>,
+        at: Option<DateTime<FixedOffset>>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<DateTime<FixedOffset>, CaseError> {
+        if self.status == CaseStatus::New {
+            return Err(CaseError::NotOpened);
+        }
+        self.check_officer(actor, &self.department)?;
+        if let Some(expected) = expected_version {
+            if expected != self.version {
+                return Err(CaseError::StaleVersion {
+                    expected,
+                    actual: self.version,
+                });
+            }
+        }
+        if matches!(self.status, CaseStatus::Concluded | CaseStatus::Withdrawn) {
+            return Err(CaseError::CaseClosed {
+                status: self.status.to_string(),
+            });
+        }
+        let at = at.unwrap_or(now);
+        if at > now + FUTURE_SKEW {
+            return Err(CaseError::InvalidTime(
+                "the time given is in the future".into(),
+            ));
+        }
+        if let Some(last) = self.last_at {
+            if at < last {
+                return Err(CaseError::InvalidTime(format!(
+                    "the time given is before the case's previous step ({})",
+                    last.to_rfc3339()
+                )));
+            }
+        }
+        Ok(at)
+    }
+
+    async fn flowchart(&self, services: &CaseServices) -> Result<Flowchart, CaseError> {
+        let power = services
+            .powers
+            .version(&self.power_code, self.power_version)
+            .await
+            .map_err(|_| CaseError::Unavailable)?
+            .ok_or(CaseError::Unavailable)?;
+        if power.content_hash != self.content_hash {
+            // The pinned version must never change under a case.
+            return Err(CaseError::Unavailable);
+        }
+        Ok(power.flowchart.clone())
+    }
+}
+
+impl Aggregate for Case {
+    const TYPE: &'static str = "Case";
+    type Command = CaseCommand;
+    type Event = CaseEvent;
+    type Error = CaseError;
+    type Services = CaseServices;
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        let now = services.clock.now();
+        match command {
+            CaseCommand::OpenCase {
+                actor,
+                tracking_no,
+                power_code,
+                party,
+                channel,
+                received_at,
+                query_code_salt,
+                query_code_hash,
+            } => {
+                if actor.role != Role::Officer {
+                    return Err(CaseError::NotAnOfficer);
+                }
+                if self.status != CaseStatus::New {
+                    return Err(CaseError::AlreadyOpened);
+                }
+                let power = services
+                    .powers
+                    .current(&power_code)
+                    .await
+                    .map_err(|_| CaseError::Unavailable)?
+                    .ok_or_else(|| CaseError::UnknownPower {
+                        code: power_code.clone(),
+                    })?;
+                self.check_officer(&actor, &power.department)?;
+                if power.status != PowerStatus::Active {
+                    return Err(CaseError::PowerNotActive {
+                        code: power_code,
+                        status: power.status.to_string(),
+                    });
+                }
+                let problems = party.problems();
+                if !problems.is_empty() {
+                    return Err(CaseError::InvalidParty { problems });
+                }
+                if received_at > now + FUTURE_SKEW {
+                    return Err(CaseError::InvalidTime(
+                        "received_at is in the future".into(),
+                    ));
+                }
+                if received_at < now - Duration::days(366 * 5) {
+                    return Err(CaseError::InvalidTime(
+                        "received_at is more than five years ago".into(),
+                    ));
+                }
+                let start = power.flowchart.start().clone();
+                sink.write(
+                    CaseEvent::CaseOpened {
+                        tracking_no,
+                        power_code: power.code.clone(),
+                        power_version: power.version,
+                        content_hash: power.content_hash.clone(),
+                        power_name: power.name.clone(),
+                        department: power.department.clone(),
+                        party,
+                        channel,
+                        received_at,
+                        start_step: start.id.clone(),
+                        start_step_name: start.name.clone(),
+                        statutory_limit_days: power.content.statutory_limit_days,
+                        promised_limit_days: power.content.promised_limit_days,
+                        query_code_salt,
+                        query_code_hash,
+                        opened_by: actor.id.clone(),
+                    },
+                    self,
+                )
+                .await;
+                if start.pauses_clock {
+                    sink.write(
+                        CaseEvent::ClockPaused {
+                            reason: start.name.clone(),
+                            at: received_at,
+                            by: actor.id,
+                            step: Some(start.id),
+                        },
+                        self,
+                    )
+                    .await;
+                }
+            }
+            CaseCommand::CompleteStep {
+                actor,
+                expected_version,
+                outcome,
+                note,
+                at,
+            } => {
+                let at = self.check_act(&actor, Some(expected_version), at, now)?;
+                let note = check_note(note)?;
+                let flowchart = self.flowchart(services).await?;
+                let Some(transition) = flowchart.transition(&self.current_step, &outcome).cloned()
+                else {
+                    return Err(CaseError::OutcomeNotAllowed {
+                        step: self.current_step.clone(),
+                        outcome,
+                        allowed: self.allowed(&flowchart),
+                    });
+                };
+                for done in &self.steps_done {
+                    if done.by == actor.id && flowchart.must_separate(&self.current_step, &done.step)
+                    {
+                        return Err(CaseError::SeparationOfDuties {
+                            step: self.current_step.clone(),
+                            other: done.step.clone(),
+                        });
+                    }
+                }
+                let from = flowchart
+                    .step(&self.current_step)
+                    .cloned()
+                    .ok_or(CaseError::Unavailable)?;
+                let to = flowchart
+                    .step(&transition.to)
+                    .cloned()
+                    .ok_or(CaseError::Unavailable)?;
+                if let Some(pause) = self.open_pause().cloned() {
+                    sink.write(
+                        CaseEvent::ClockResumed {
+                            reason: if pause.step.is_some() {
+                                format!("{}：{}", from.name, transition.outcome)
+                            } else {
+                                "办理环节推进".into()
+                            },
+                            at,
+                            by: actor.id.clone(),
+                            step: pause.step,
+                        },
+                        self,
+                    )
+                    .await;
+                }
+                sink.write(
+                    CaseEvent::StepCompleted {
+                        from: from.id.clone(),
+                        from_name: from.name.clone(),
+                        outcome: transition.outcome.clone(),
+                        to: to.id.clone(),
+                        to_name: to.name.clone(),
+                        exception: transition.exception,
+                        at,
+                        by: actor.id.clone(),
+                        note,
+                    },
+                    self,
+                )
+                .await;
+                if flowchart.is_end(&to.id) {
+                    sink.write(
+                        CaseEvent::CaseConcluded {
+                            end_step: to.id.clone(),
+                            result: to.result.clone().unwrap_or_else(|| to.name.clone()),
+                            at,
+                        },
+                        self,
+                    )
+                    .await;
+                } else if to.pauses_clock {
+                    sink.write(
+                        CaseEvent::ClockPaused {
+                            reason: to.name.clone(),
+                            at,
+                            by: actor.id,
+                            step: Some(to.id),
+                        },
+                        self,
+                    )
+                    .await;
+                }
+            }
+            CaseCommand::PauseClock {
+                actor,
+                expected_version,
+                reason,
+                at,
+            } => {
+                let at = self.check_act(&actor, expected_version, at, now)?;
+                let reason = check_reason("reason", &reason)?;
+                if self.open_pause().is_some() {
+                    return Err(CaseError::AlreadyPaused);
+                }
+                sink.write(
+                    CaseEvent::ClockPaused {
+                        reason,
+                        at,
+                        by: actor.id,
+                        step: None,
+                    },
+                    self,
+                )
+                .await;
+            }
+            CaseCommand::ResumeClock {
+                actor,
+                expected_version,
+                reason,
+                at,
+            } => {
+                let at = self.check_act(&actor, expected_version, at, now)?;
+                let reason = check_reason("reason", &reason)?;
+                match self.open_pause() {
+                    None => return Err(CaseError::NotPaused),
+                    Some(Pause {
+                        step: Some(step), ..
+                    }) => {
+                        return Err(CaseError::ClockHeldByStep { step: step.clone() });
+                    }
+                    Some(_) => {}
+                }
+                sink.write(
+                    CaseEvent::ClockResumed {
+                        reason,
+                        at,
+                        by: actor.id,
+                        step: None,
+                    },
+                    self,
+                )
+                .await;
+            }
+            CaseCommand::WithdrawCase {
+                actor,
+                expected_version,
+                reason,
+                at,
+            } => {
+                let at = self.check_act(&actor, expected_version, at, now)?;
+                let reason = check_reason("reason", &reason)?;
+                if self.open_pause().is_some() {
+                    sink.write(
+                        CaseEvent::ClockResumed {
+                            reason: "撤回".into(),
+                            at,
+                            by: actor.id.clone(),
+                            step: self.open_pause().and_then(|p| p.step.clone()),
+                        },
+                        self,
+                    )
+                    .await;
+                }
+                sink.write(
+                    CaseEvent::CaseWithdrawn {
+                        reason,
+                        at,
+                        by: actor.id,
+                    },
+                    self,
+                )
+                .await;
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        self.version += 1;
+        self.last_at = Some(event.at().max(self.last_at.unwrap_or(event.at())));
+        match event {
+            CaseEvent::CaseOpened {
+                tracking_no,
+                power_code,
+                power_version,
+                content_hash,
+                power_name,
+                department,
+                party,
+                received_at,
+                start_step,
+                start_step_name,
+                statutory_limit_days,
+                promised_limit_days,
+                query_code_salt,
+                query_code_hash,
+                ..
+            } => {
+                self.tracking_no = tracking_no;
+                self.status = CaseStatus::Open;
+                self.power_code = power_code;
+                self.power_version = power_version;
+                self.content_hash = content_hash;
+                self.power_name = power_name;
+                self.department = department;
+                self.party = Some(party);
+                self.received_at = Some(received_at);
+                self.current_step = start_step;
+                self.current_step_name = start_step_name;
+                self.entered_step_at = Some(received_at);
+                self.statutory_limit_days = statutory_limit_days;
+                self.promised_limit_days = promised_limit_days;
+                self.query_code_salt = query_code_salt;
+                self.query_code_hash = query_code_hash;
+            }
+            CaseEvent::StepCompleted {
+                from, to, to_name, at, by, ..
+            } => {
+                self.steps_done.push(StepRecord { step: from, by });
+                self.current_step = to;
+                self.current_step_name = to_name;
+                self.entered_step_at = Some(at);
+            }
+            CaseEvent::ClockPaused {
+                reason, at, step, ..
+            } => {
+                self.status = CaseStatus::Paused;
+                self.pauses.push(Pause {
+                    from: at,
+                    until: None,
+                    reason,
+                    step,
+                });
+            }
+            CaseEvent::ClockResumed { at, .. } => {
+                self.status = CaseStatus::Open;
+                if let Some(pause) = self.pauses.last_mut() {
+                    pause.until = Some(at);
+                }
+            }
+            CaseEvent::CaseConcluded { result, at, .. } => {
+                self.status = CaseStatus::Concluded;
+                self.result = Some(result);
+                self.closed_at = Some(at);
+            }
+            CaseEvent::CaseWithdrawn { at, .. } => {
+                self.status = CaseStatus::Withdrawn;
+                self.closed_at = Some(at);
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::Actor;
+use crate::party::Party;
+
+/// How the case came in (受理渠道).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// 窗口受理.
+    Window,
+    /// 网上申请.
+    Online,
+    /// 邮寄.
+    Mail,
+    /// 监督检查中发现.
+    Inspection,
+    /// 投诉举报.
+    Complaint,
+    /// 移送.
+    Referral,
+}
+
+/// Commands on a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CaseCommand {
+    /// 受理/立案: open a case under the current version of a power.
+    OpenCase {
+        /// The officer opening it.
+        actor: Actor,
+        /// The tracking number, which is also the case's id.
+        tracking_no: String,
+        /// The power.
+        power_code: String,
+        /// The party.
+        party: Party,
+        /// The channel.
+        channel: Channel,
+        /// When the application or matter was received.
+        received_at: DateTime<FixedOffset>,
+        /// Salt of the query code's hash (hex).
+        query_code_salt: String,
+        /// SHA-256 of salt and query code (hex); the code itself is never stored.
+        query_code_hash: String,
+    },
+    /// 办理环节: complete the current step with one of its outcomes.
+    CompleteStep {
+        /// The officer.
+        actor: Actor,
+        /// The case version the officer saw; another version is a conflict.
+        expected_version: u64,
+        /// The outcome label (受理 / 补正 / ...).
+        outcome: String,
+        /// A note.
+        note: Option<String>,
+        /// When the step was taken; now if absent.
+        at: Option<DateTime<FixedOffset>>,
+    },
+    /// 暂停计时 with a reason (听证, 鉴定, 公告 ...).
+    PauseClock {
+        /// The officer.
+        actor: Actor,
+        /// The case version the officer saw, if they want the check.
+        expected_version: Option<u64>,
+        /// Why.
+        reason: String,
+        /// When; now if absent.
+        at: Option<DateTime<FixedOffset>>,
+    },
+    /// 恢复计时.
+    ResumeClock {
+        /// The officer.
+        actor: Actor,
+        /// The case version the officer saw, if they want the check.
+        expected_version: Option<u64>,
+        /// Why.
+        reason: String,
+        /// When; now if absent.
+        at: Option<DateTime<FixedOffset>>,
+    },
+    /// 撤回/终止: the case ends without a decision.
+    WithdrawCase {
+        /// The officer.
+        actor: Actor,
+        /// The case version the officer saw, if they want the check.
+        expected_version: Option<u64>,
+        /// Why.
+        reason: String,
+        /// When; now if absent.
+        at: Option<DateTime<FixedOffset>>,
+    },
+}

@@ -1,0 +1,139 @@
+use chrono::{DateTime, FixedOffset};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+use super::Channel;
+use crate::party::Party;
+
+/// Events of a case. Variant names and `event_version`s are a stored schema: never rename.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CaseEvent {
+    /// 已受理/已立案. Pins the power version and its content hash.
+    CaseOpened {
+        /// Tracking number (= case id).
+        tracking_no: String,
+        /// Power code.
+        power_code: String,
+        /// Pinned version.
+        power_version: u32,
+        /// Pinned content hash.
+        content_hash: String,
+        /// Power name, for views.
+        power_name: String,
+        /// Implementing department id.
+        department: String,
+        /// The party (personal data: never on public views).
+        party: Party,
+        /// Channel.
+        channel: Channel,
+        /// When received.
+        received_at: DateTime<FixedOffset>,
+        /// The flowchart's start step, where the case now stands.
+        start_step: String,
+        /// Its name.
+        start_step_name: String,
+        /// 法定时限 of the pinned version.
+        statutory_limit_days: u32,
+        /// 承诺时限 of the pinned version.
+        promised_limit_days: Option<u32>,
+        /// Query code salt (hex).
+        query_code_salt: String,
+        /// Query code hash (hex).
+        query_code_hash: String,
+        /// Who opened it (subject id).
+        opened_by: String,
+    },
+    /// 环节已办结: the case moved along one edge of its flowchart.
+    StepCompleted {
+        /// The step completed.
+        from: String,
+        /// Its name.
+        from_name: String,
+        /// The outcome chosen.
+        outcome: String,
+        /// The step reached.
+        to: String,
+        /// Its name.
+        to_name: String,
+        /// Whether the edge is an exception path.
+        exception: bool,
+        /// When the step was taken.
+        at: DateTime<FixedOffset>,
+        /// Who took it (subject id).
+        by: String,
+        /// Note.
+        note: Option<String>,
+    },
+    /// 计时已暂停.
+    ClockPaused {
+        /// Why.
+        reason: String,
+        /// When.
+        at: DateTime<FixedOffset>,
+        /// Who (subject id).
+        by: String,
+        /// The pausing step that stopped it, if it was not a manual pause.
+        step: Option<String>,
+    },
+    /// 计时已恢复.
+    ClockResumed {
+        /// Why.
+        reason: String,
+        /// When.
+        at: DateTime<FixedOffset>,
+        /// Who (subject id).
+        by: String,
+        /// The pausing step that was left, if any.
+        step: Option<String>,
+    },
+    /// 已办结: the case reached an end step.
+    CaseConcluded {
+        /// The end step.
+        end_step: String,
+        /// The result label.
+        result: String,
+        /// When.
+        at: DateTime<FixedOffset>,
+    },
+    /// 已撤回/终止.
+    CaseWithdrawn {
+        /// Why.
+        reason: String,
+        /// When.
+        at: DateTime<FixedOffset>,
+        /// Who (subject id).
+        by: String,
+    },
+}
+
+impl DomainEvent for CaseEvent {
+    fn event_type(&self) -> String {
+        match self {
+            CaseEvent::CaseOpened { .. } => "CaseOpened",
+            CaseEvent::StepCompleted { .. } => "StepCompleted",
+            CaseEvent::ClockPaused { .. } => "ClockPaused",
+            CaseEvent::ClockResumed { .. } => "ClockResumed",
+            CaseEvent::CaseConcluded { .. } => "CaseConcluded",
+            CaseEvent::CaseWithdrawn { .. } => "CaseWithdrawn",
+        }
+        .into()
+    }
+
+    fn event_version(&self) -> String {
+        "1".into()
+    }
+}
+
+impl CaseEvent {
+    /// When the event says it happened.
+    pub fn at(&self) -> DateTime<FixedOffset> {
+        match self {
+            CaseEvent::CaseOpened { received_at, .. } => *received_at,
+            CaseEvent::StepCompleted { at, .. }
+            | CaseEvent::ClockPaused { at, .. }
+            | CaseEvent::ClockResumed { at, .. }
+            | CaseEvent::CaseConcluded { at, .. }
+            | CaseEvent::CaseWithdrawn { at, .. } => *at,
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! The case aggregate (办件): one exercise of a power, moving only along its flowchart.
+mod aggregate;
+mod commands;
+mod error;
+mod events;
+mod services;
+mod time;
+
+pub use aggregate::{Case, CaseStatus, Pause, StepRecord};
+pub use commands::{CaseCommand, Channel};
+pub use error::{AllowedOutcome, CaseError};
+pub use events::CaseEvent;
+pub use services::{CaseServices, Clock, LookupError, PowerLookup};
+pub use time::{CaseTimes, LimitStatus, PausedSpan, china_date, china_offset};

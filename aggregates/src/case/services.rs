@@ -1,0 +1,39 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::power::PublishedPower;
+
+/// The store could not answer a lookup; the command is refused as temporarily unavailable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("power lookup failed: {0}")]
+pub struct LookupError(pub String);
+
+/// Reads published powers for the case aggregate. Versions are immutable, so implementations
+/// may cache them forever.
+#[async_trait::async_trait]
+pub trait PowerLookup: Send + Sync {
+    /// The current version of a power and its status, if the power exists and has a version.
+    async fn current(&self, code: &str) -> Result<Option<Arc<PublishedPower>>, LookupError>;
+    /// A given version of a power.
+    async fn version(
+        &self,
+        code: &str,
+        version: u32,
+    ) -> Result<Option<Arc<PublishedPower>>, LookupError>;
+}
+
+/// The time source, injectable so tests control it.
+pub trait Clock: Send + Sync {
+    /// Now, in China Standard Time.
+    fn now(&self) -> DateTime<FixedOffset>;
+}
+
+/// What the case aggregate consults while handling a command.
+#[derive(Clone)]
+pub struct CaseServices {
+    /// Published powers.
+    pub powers: Arc<dyn PowerLookup>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+}

@@ -1,0 +1,148 @@
+//! Working-day limits of a case: statutory (法定时限), promised (承诺时限) and the current step's
+//! own limit, with paused spans excluded.
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::{Case, CaseStatus};
+use crate::calendar::{CalendarError, DateSpan, WorkingCalendar};
+use crate::flowchart::Flowchart;
+
+/// China Standard Time (UTC+8, no daylight saving): the zone every working day is counted in.
+pub fn china_offset() -> FixedOffset {
+    const EIGHT_HOURS: i32 = 8 * 3600;
+    // 8 hours is within FixedOffset's range, so this never falls back.
+    FixedOffset::east_opt(EIGHT_HOURS).unwrap_or(FixedOffset::east_opt(0).expect("zero offset"))
+}
+
+/// The calendar date of an instant in China.
+pub fn china_date(at: DateTime<FixedOffset>) -> NaiveDate {
+    at.with_timezone(&china_offset()).date_naive()
+}
+
+/// One limit and how much of it is used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitStatus {
+    /// The limit, in working days.
+    pub limit_days: u32,
+    /// The day counting starts after (not itself counted).
+    pub start: NaiveDate,
+    /// Working days used so far (or until the case closed), paused days excluded.
+    pub used_days: u32,
+    /// Working days left (negative when overdue).
+    pub remaining_days: i64,
+    /// The due date; `None` while the clock is paused (it moves with the pause).
+    pub due: Option<NaiveDate>,
+    /// Whether the limit has been passed.
+    pub overdue: bool,
+}
+
+/// A paused span, by dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PausedSpan {
+    /// Paused at.
+    pub from: DateTime<FixedOffset>,
+    /// Resumed at; `None` while paused.
+    pub until: Option<DateTime<FixedOffset>>,
+    /// Why.
+    pub reason: String,
+}
+
+/// All limits of a case at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseTimes {
+    /// 法定时限.
+    pub statutory: LimitStatus,
+    /// 承诺时限.
+    pub promised: Option<LimitStatus>,
+    /// The current step's own limit, if it has one and the case is still running.
+    pub step: Option<LimitStatus>,
+    /// Paused spans.
+    pub paused: Vec<PausedSpan>,
+}
+
+impl Case {
+    /// Paused spans as dates: a clock paused on day d and resumed on day r leaves d..r-1
+    /// uncounted; one still paused leaves everything from d to `today` uncounted.
+    fn paused_dates(&self, today: NaiveDate) -> Vec<DateSpan> {
+        self.pauses
+            .iter()
+            .map(|p| DateSpan {
+                from: china_date(p.from),
+                until: p
+                    .until
+                    .map(china_date)
+                    .unwrap_or_else(|| today.succ_opt().unwrap_or(today)),
+            })
+            .filter(|s| s.from < s.until)
+            .collect()
+    }
+
+    fn limit(
+        &self,
+        calendar: &WorkingCalendar,
+        limit_days: u32,
+        start: NaiveDate,
+        end: NaiveDate,
+        paused: &[DateSpan],
+    ) -> Result<LimitStatus, CalendarError> {
+        let relevant: Vec<DateSpan> = paused.iter().copied().filter(|s| s.until > start).collect();
+        let used_days = calendar.working_days_between(start, end, &relevant)?;
+        let is_paused = self.open_pause().is_some();
+        let due = if is_paused {
+            None
+        } else {
+            Some(calendar.add_working_days(start, limit_days, &relevant)?.due)
+        };
+        Ok(LimitStatus {
+            limit_days,
+            start,
+            used_days,
+            remaining_days: i64::from(limit_days) - i64::from(used_days),
+            due,
+            overdue: used_days > limit_days,
+        })
+    }
+
+    /// The case's limits as of `now`.
+    pub fn times(
+        &self,
+        flowchart: &Flowchart,
+        calendar: &WorkingCalendar,
+        now: DateTime<FixedOffset>,
+    ) -> Result<CaseTimes, CalendarError> {
+        let today = china_date(now);
+        let end = self.closed_at.map(china_date).unwrap_or(today);
+        let paused = self.paused_dates(end);
+        let start = self.received_at.map(china_date).unwrap_or(today);
+        let statutory = self.limit(calendar, self.statutory_limit_days, start, end, &paused)?;
+        let promised = self
+            .promised_limit_days
+            .map(|days| self.limit(calendar, days, start, end, &paused))
+            .transpose()?;
+        let running = matches!(self.status, CaseStatus::Open | CaseStatus::Paused);
+        let step = match (
+            running,
+            flowchart.step(&self.current_step).and_then(|s| s.limit_days),
+            self.entered_step_at,
+        ) {
+            (true, Some(days), Some(entered)) => {
+                Some(self.limit(calendar, days, china_date(entered), end, &paused)?)
+            }
+            _ => None,
+        };
+        Ok(CaseTimes {
+            statutory,
+            promised,
+            step,
+            paused: self
+                .pauses
+                .iter()
+                .map(|p| PausedSpan {
+                    from: p.from,
+                    until: p.until,
+                    reason: p.reason.clone(),
+                })
+                .collect(),
+        })
+    }
+}

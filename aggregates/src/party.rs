@@ -1,0 +1,216 @@
+//! The party to a case (当事人/申请人): a natural person or an organisation, with the
+//! identity-number checks of the national standards, and the masking used on public views.
+use serde::{Deserialize, Serialize};
+
+/// Natural person or organisation (自然人 / 法人或其他组织).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyKind {
+    /// 自然人: identified by an 18-digit resident identity card number (GB 11643-1999).
+    Person,
+    /// 法人或其他组织: identified by an 18-character unified social credit code (GB 32100-2015).
+    Organisation,
+}
+
+/// The party as given when a case is opened. Personal data: never shown on public views.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    /// Person or organisation.
+    pub kind: PartyKind,
+    /// Name (姓名 / 名称).
+    pub name: String,
+    /// Resident ID number or unified social credit code (身份证号码 / 统一社会信用代码).
+    pub id_number: String,
+    /// Contact phone (联系电话).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Address (地址).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+/// Why a party was refused; `field` names the JSON field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartyProblem {
+    /// The offending field, e.g. `party.id_number`.
+    pub field: String,
+    /// A plain sentence.
+    pub message: String,
+}
+
+impl Party {
+    /// Every problem with this party, empty when it is acceptable.
+    pub fn problems(&self) -> Vec<PartyProblem> {
+        let mut problems = Vec::new();
+        let mut bad = |field: &str, message: String| {
+            problems.push(PartyProblem {
+                field: format!("party.{field}"),
+                message,
+            })
+        };
+        let name = self.name.trim();
+        if name.is_empty() {
+            bad("name", "name must not be empty".into());
+        } else if name.chars().count() > 100 {
+            bad("name", "name must be at most 100 characters".into());
+        } else if name.chars().any(char::is_control) {
+            bad("name", "name must not contain control characters".into());
+        }
+        match self.kind {
+            PartyKind::Person if !is_valid_resident_id(&self.id_number) => bad(
+                "id_number",
+                "not a valid 18-digit resident identity card number (GB 11643-1999 check digit)"
+                    .into(),
+            ),
+            PartyKind::Organisation if !is_valid_social_credit_code(&self.id_number) => bad(
+                "id_number",
+                "not a valid unified social credit code (GB 32100-2015 check character)".into(),
+            ),
+            _ => {}
+        }
+        if let Some(phone) = &self.phone {
+            let digits = phone.chars().filter(|c| c.is_ascii_digit()).count();
+            let allowed = phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')'));
+            if !allowed || !(5..=20).contains(&digits) {
+                bad(
+                    "phone",
+                    "phone must be 5 to 20 digits (with - + ( ) or spaces)".into(),
+                );
+            }
+        }
+        if let Some(address) = &self.address {
+            if address.chars().count() > 200 {
+                bad("address", "address must be at most 200 characters".into());
+            } else if address.chars().any(char::is_control) {
+                bad(
+                    "address",
+                    "address must not contain control characters".into(),
+                );
+            }
+        }
+        problems
+    }
+
+    /// The name as it may appear on a public view: organisations by name, people masked (张*).
+    pub fn public_name(&self) -> String {
+        match self.kind {
+            PartyKind::Organisation => self.name.trim().to_string(),
+            PartyKind::Person => mask_person_name(&self.name),
+        }
+    }
+}
+
+/// Masks a natural person's name: the first character stays, the rest become `*` (张三 → 张*,
+/// 欧阳小明 → 欧***). A one-character name becomes `*`.
+pub fn mask_person_name(name: &str) -> String {
+    let mut chars = name.trim().chars();
+    match chars.next() {
+        None => String::new(),
+        Some(first) => {
+            let rest = chars.count();
+            if rest == 0 {
+                "*".into()
+            } else {
+                format!("{first}{}", "*".repeat(rest))
+            }
+        }
+    }
+}
+
+/// GB 11643-1999: 17 digits, then a check character from the weighted sum mod 11.
+pub fn is_valid_resident_id(id: &str) -> bool {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() != 18 || !chars[..17].iter().all(char::is_ascii_digit) {
+        return false;
+    }
+    let sum: u32 = chars[..17]
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+        .sum();
+    let expected = CHECK[(sum % 11) as usize];
+    let month: u32 = id[10..12].parse().unwrap_or(0);
+    let day: u32 = id[12..14].parse().unwrap_or(0);
+    chars[17].to_ascii_uppercase() == expected && (1..=12).contains(&month) && (1..=31).contains(&day)
+}
+
+/// GB 32100-2015: 17 characters from a 31-symbol alphabet, then a check character mod 31.
+pub fn is_valid_social_credit_code(code: &str) -> bool {
+    const ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const WEIGHTS: [usize; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    let chars: Vec<char> = code.chars().collect();
+    if chars.len() != 18 {
+        return false;
+    }
+    let mut values = Vec::with_capacity(18);
+    for c in &chars {
+        match ALPHABET.find(*c) {
+            Some(v) => values.push(v),
+            None => return false,
+        }
+    }
+    let sum: usize = values[..17].iter().zip(WEIGHTS).map(|(v, w)| v * w).sum();
+    let check = (31 - sum % 31) % 31;
+    values[17] == check
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Check digits computed by hand from the standards' weights.
+    const PERSON_ID: &str = "11010519491231002X";
+    const ORG_CODE: &str = "91350100M000100Y43";
+
+    #[test]
+    fn resident_id_check_digit() {
+        assert!(is_valid_resident_id(PERSON_ID));
+        assert!(!is_valid_resident_id("110105194912310021"));
+        assert!(!is_valid_resident_id("1101051949123100"));
+        assert!(!is_valid_resident_id("11010519491331002X"), "month 13");
+    }
+
+    #[test]
+    fn social_credit_code_check_character() {
+        assert!(is_valid_social_credit_code(ORG_CODE));
+        assert!(!is_valid_social_credit_code("91350100M000100Y44"));
+        assert!(!is_valid_social_credit_code("91350100M000100YI3"), "I is not in the alphabet");
+    }
+
+    #[test]
+    fn masks_people_not_organisations() {
+        assert_eq!(mask_person_name("张三"), "张*");
+        assert_eq!(mask_person_name("欧阳小明"), "欧***");
+        assert_eq!(mask_person_name("李"), "*");
+        let org = Party {
+            kind: PartyKind::Organisation,
+            name: "上海某某餐饮管理有限公司".into(),
+            id_number: ORG_CODE.into(),
+            phone: None,
+            address: None,
+        };
+        assert_eq!(org.public_name(), "上海某某餐饮管理有限公司");
+        assert!(org.problems().is_empty());
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let p = Party {
+            kind: PartyKind::Person,
+            name: " ".into(),
+            id_number: "123".into(),
+            phone: Some("call me".into()),
+            address: Some("a\u{0}b".into()),
+        };
+        let fields: Vec<_> = p.problems().into_iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            ["party.name", "party.id_number", "party.phone", "party.address"]
+        );
+    }
+}

@@ -1,0 +1,313 @@
+//! Executes commands on aggregates over the configured store and reads the catalogue.
+//!
+//! cqrs-es's `CqrsFramework::execute` returns nothing; callers here need the committed events
+//! (to answer with the new version), so [`Engine::execute`] does the same three steps itself:
+//! load the aggregate, `handle` into a sink, commit through the store's optimistic check.
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use aggregates::calendar::WorkingCalendar;
+use aggregates::case::{Case, CaseServices, Clock, LookupError, PowerLookup};
+use aggregates::power::{Power, PowerEvent, PowerStatus, PublishedPower};
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventEnvelope, EventStore};
+use serde::Serialize;
+
+use crate::store::{EventRepo, StoreError, StoredEvent};
+
+/// Who did it and under which request: goes into every event's metadata.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommandMeta {
+    /// Subject id.
+    pub actor: String,
+    /// Role.
+    pub role: String,
+    /// Department, if any.
+    pub department: Option<String>,
+    /// Request id.
+    pub request_id: String,
+}
+
+impl CommandMeta {
+    fn into_map(self, recorded_at: String) -> HashMap<String, String> {
+        let mut map = HashMap::new();
+        map.insert("actor".into(), self.actor);
+        map.insert("role".into(), self.role);
+        if let Some(d) = self.department {
+            map.insert("department".into(), d);
+        }
+        map.insert("request_id".into(), self.request_id);
+        map.insert("recorded_at".into(), recorded_at);
+        map
+    }
+}
+
+/// The system clock in China Standard Time.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        chrono::Utc::now().with_timezone(&aggregates::case::china_offset())
+    }
+}
+
+/// Commands and catalogue reads over one store.
+pub struct Engine {
+    repo: EventRepo,
+    powers: PersistedEventStore<EventRepo, Power>,
+    cases: PersistedEventStore<EventRepo, Case>,
+    case_services: CaseServices,
+    catalogue: Arc<Catalogue>,
+    calendar: Arc<WorkingCalendar>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Engine {
+    /// An engine over `repo`.
+    pub fn new(repo: EventRepo, calendar: WorkingCalendar, clock: Arc<dyn Clock>) -> Self {
+        let catalogue = Arc::new(Catalogue {
+            repo: repo.clone(),
+            versions: RwLock::new(HashMap::new()),
+        });
+        Engine {
+            powers: PersistedEventStore::new_event_store(repo.clone()),
+            cases: PersistedEventStore::new_event_store(repo.clone()),
+            case_services: CaseServices {
+                powers: catalogue.clone(),
+                clock: clock.clone(),
+            },
+            repo,
+            catalogue,
+            calendar: Arc::new(calendar),
+            clock,
+        }
+    }
+
+    /// The store.
+    pub fn repo(&self) -> &EventRepo {
+        &self.repo
+    }
+
+    /// The working-day calendar.
+    pub fn calendar(&self) -> &WorkingCalendar {
+        &self.calendar
+    }
+
+    /// Now.
+    pub fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        self.clock.now()
+    }
+
+    /// Published powers.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    /// Runs a power command.
+    pub async fn execute_power(
+        &self,
+        code: &str,
+        command: <Power as Aggregate>::Command,
+        meta: CommandMeta,
+    ) -> Result<Vec<EventEnvelope<Power>>, AggregateError<<Power as Aggregate>::Error>> {
+        let recorded = self.now().to_rfc3339();
+        execute(&self.powers, code, command, &(), meta.into_map(recorded)).await
+    }
+
+    /// Runs a case command.
+    pub async fn execute_case(
+        &self,
+        id: &str,
+        command: <Case as Aggregate>::Command,
+        meta: CommandMeta,
+    ) -> Result<Vec<EventEnvelope<Case>>, AggregateError<<Case as Aggregate>::Error>> {
+        let recorded = self.now().to_rfc3339();
+        execute(
+            &self.cases,
+            id,
+            command,
+            &self.case_services,
+            meta.into_map(recorded),
+        )
+        .await
+    }
+
+    /// Loads a case with its stored events; `None` if it does not exist.
+    pub async fn load_case(&self, id: &str) -> Result<Option<(Case, Vec<StoredEvent>)>, LoadError> {
+        let events = self.repo.aggregate_events(Case::TYPE, id).await?;
+        if events.is_empty() {
+            return Ok(None);
+        }
+        let mut case = Case::default();
+        for e in &events {
+            case.apply(serde_json::from_value(e.payload.clone())?);
+        }
+        Ok(Some((case, events)))
+    }
+}
+
+/// A stored aggregate could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored payload did not match its type.
+    #[error("stored event does not decode: {0}")]
+    Decode(#[from] serde_json::Error),
+}
+
+async fn execute<A, S>(
+    store: &S,
+    id: &str,
+    command: A::Command,
+    services: &A::Services,
+    metadata: HashMap<String, String>,
+) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>>
+where
+    A: Aggregate,
+    S: EventStore<A>,
+{
+    let mut context = store.load_aggregate(id).await?;
+    let sink = EventSink::default();
+    context
+        .aggregate()
+        .handle(command, services, &sink)
+        .await
+        .map_err(AggregateError::UserError)?;
+    let events = sink.collect().await;
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    store.commit(events, context, metadata).await
+}
+
+/// The catalogue as the case aggregate and the API read it. Versions are immutable and cached
+/// forever; a power's status is read fresh each time.
+pub struct Catalogue {
+    repo: EventRepo,
+    versions: RwLock<HashMap<(String, u32), Arc<PublishedPower>>>,
+}
+
+/// A power with every version, as read from its events.
+#[derive(Debug, Clone)]
+pub struct PowerRecord {
+    /// The aggregate state.
+    pub power: Power,
+    /// Every version, oldest first.
+    pub versions: Vec<Arc<PublishedPower>>,
+}
+
+impl PowerRecord {
+    /// The current (latest) version with the power's current status.
+    pub fn current(&self) -> Option<PublishedPower> {
+        self.versions.last().map(|v| PublishedPower {
+            status: self.power.status,
+            ..(**v).clone()
+        })
+    }
+}
+
+impl Catalogue {
+    /// Reads a power and all its versions; `None` if not registered.
+    pub async fn load(&self, code: &str) -> Result<Option<PowerRecord>, LoadError> {
+        let events = self.repo.aggregate_events(Power::TYPE, code).await?;
+        if events.is_empty() {
+            return Ok(None);
+        }
+        let mut power = Power::default();
+        let mut versions = Vec::new();
+        for stored in events {
+            let event: PowerEvent = serde_json::from_value(stored.payload)?;
+            if let PowerEvent::PowerVersionPublished {
+                version,
+                content_hash,
+                content,
+            } = &event
+            {
+                let cached = self
+                    .versions
+                    .read()
+                    .ok()
+                    .and_then(|m| m.get(&(code.to_string(), *version)).cloned());
+                let published = match cached {
+                    Some(p) => p,
+                    None => {
+                        let flowchart = content.validate().map_err(|problems| {
+                            serde_json::Error::io(std::io::Error::other(format!(
+                                "stored version {version} of {code} no longer validates: {problems:?}"
+                            )))
+                        })?;
+                        let p = Arc::new(PublishedPower {
+                            code: power.code.clone(),
+                            name: power.name.clone(),
+                            category: power.category.unwrap_or(aggregates::power::Category::Other),
+                            department: power.department.clone(),
+                            department_name: power.department_name.clone(),
+                            status: PowerStatus::Active,
+                            version: *version,
+                            content_hash: content_hash.clone(),
+                            content: (**content).clone(),
+                            flowchart,
+                        });
+                        if let Ok(mut m) = self.versions.write() {
+                            m.insert((code.to_string(), *version), p.clone());
+                        }
+                        p
+                    }
+                };
+                versions.push(published);
+            }
+            power.apply(event);
+        }
+        Ok(Some(PowerRecord { power, versions }))
+    }
+
+    /// Every registered power, in order of registration.
+    pub async fn all(&self) -> Result<Vec<PowerRecord>, LoadError> {
+        let mut out = Vec::new();
+        for code in self.repo.aggregate_ids(Power::TYPE).await? {
+            if let Some(record) = self.load(&code).await? {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait::async_trait]
+impl PowerLookup for Catalogue {
+    async fn current(&self, code: &str) -> Result<Option<Arc<PublishedPower>>, LookupError> {
+        let record = self
+            .load(code)
+            .await
+            .map_err(|e| LookupError(e.to_string()))?;
+        Ok(record.and_then(|r| r.current()).map(Arc::new))
+    }
+
+    async fn version(
+        &self,
+        code: &str,
+        version: u32,
+    ) -> Result<Option<Arc<PublishedPower>>, LookupError> {
+        if let Some(p) = self
+            .versions
+            .read()
+            .ok()
+            .and_then(|m| m.get(&(code.to_string(), version)).cloned())
+        {
+            return Ok(Some(p));
+        }
+        let record = self
+            .load(code)
+            .await
+            .map_err(|e| LookupError(e.to_string()))?;
+        Ok(record.and_then(|r| {
+            r.versions
+                .iter()
+                .find(|v| v.version == version)
+                .cloned()
+        }))
+    }
+}

@@ -1,0 +1,289 @@
+//! One error type for the HTTP API, rendered as RFC 7807 problem+json with a stable `code`.
+//!
+//! The mapping from domain refusals to statuses lives here and only here: validation 400,
+//! auth 401/403, not found 404, concurrency 409, refused by the domain 422, store down 503
+//! with Retry-After, anything else 500 with the cause logged and never shown.
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use aggregates::case::CaseError;
+use aggregates::power::PowerError;
+use cqrs_es::AggregateError;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+
+/// RFC 7807 problem details, as sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A relative URI naming the problem type: `/problems/{code}`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What happened, in plain words.
+    pub detail: String,
+    /// Stable machine code.
+    pub code: String,
+    /// Request id, to quote when asking for help.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Every problem found (invalid flowcharts, parties, versions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub problems: Option<Value>,
+    /// Outcomes allowed from the current step (refused steps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub allowed: Option<Value>,
+    /// The case's current version (stale writes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<u64>,
+}
+
+/// An API error.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    extra: Map<String, Value>,
+    source: Option<anyhow::Error>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl ApiError {
+    /// An error with a status, a stable code and a plain message.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            extra: Map::new(),
+            source: None,
+        }
+    }
+
+    /// Adds a member to the problem body.
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        self.extra.insert(key.into(), value);
+        self
+    }
+
+    /// 400 with code `invalid_request`.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", detail)
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    /// 401 `unauthorized`.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+
+    /// 403 `forbidden`.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    /// 503 `unavailable`, with the cause logged.
+    pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the store is temporarily unavailable; try again shortly",
+        );
+        e.source = Some(cause.into());
+        e
+    }
+
+    /// 500 `internal`, with the cause logged and never shown.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        let mut e = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an internal error occurred",
+        );
+        e.source = Some(cause.into());
+        e
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Some(source) = &self.source {
+            if self.status.is_server_error() {
+                tracing::error!(code = self.code, error = ?source, "request failed");
+            }
+        }
+        let mut body = json!({
+            "type": format!("/problems/{}", self.code),
+            "title": self.status.canonical_reason().unwrap_or("Error"),
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+            "code": self.code,
+        });
+        if let Some(obj) = body.as_object_mut() {
+            for (k, v) in &self.extra {
+                obj.insert(k.clone(), v.clone());
+            }
+        }
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("2")));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"yangguang\""),
+            ));
+        }
+        response.body(body.to_string())
+    }
+}
+
+impl From<AggregateError<CaseError>> for ApiError {
+    fn from(err: AggregateError<CaseError>) -> Self {
+        match err {
+            AggregateError::UserError(e) => e.into(),
+            other => aggregate_failure(other),
+        }
+    }
+}
+
+impl From<AggregateError<PowerError>> for ApiError {
+    fn from(err: AggregateError<PowerError>) -> Self {
+        match err {
+            AggregateError::UserError(e) => e.into(),
+            other => aggregate_failure(other),
+        }
+    }
+}
+
+fn aggregate_failure<T: std::error::Error>(err: AggregateError<T>) -> ApiError {
+    match err {
+        AggregateError::AggregateConflict => ApiError::new(
+            StatusCode::CONFLICT,
+            "concurrent_write",
+            "someone else changed this record at the same moment; reload and try again",
+        ),
+        AggregateError::DatabaseConnectionError(e) => ApiError::unavailable(anyhow::anyhow!(e)),
+        AggregateError::DeserializationError(e) => ApiError::internal(anyhow::anyhow!(e)),
+        AggregateError::UnexpectedError(e) => {
+            // Pool timeouts and closed connections surface here too: a store that is down.
+            ApiError::unavailable(anyhow::anyhow!(e))
+        }
+        AggregateError::UserError(e) => ApiError::internal(anyhow::anyhow!(e.to_string())),
+    }
+}
+
+impl From<CaseError> for ApiError {
+    fn from(err: CaseError) -> Self {
+        let detail = err.to_string();
+        let (status, code): (StatusCode, &'static str) = match &err {
+            CaseError::NotAnOfficer => (StatusCode::FORBIDDEN, "not_an_officer"),
+            CaseError::WrongDepartment { .. } => (StatusCode::FORBIDDEN, "wrong_department"),
+            CaseError::UnknownPower { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_power"),
+            CaseError::PowerNotActive { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "power_not_active")
+            }
+            CaseError::InvalidParty { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_party"),
+            CaseError::AlreadyOpened => (StatusCode::CONFLICT, "already_opened"),
+            CaseError::NotOpened => (StatusCode::NOT_FOUND, "not_found"),
+            CaseError::StaleVersion { .. } => (StatusCode::CONFLICT, "stale_version"),
+            CaseError::OutcomeNotAllowed { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "outcome_not_allowed")
+            }
+            CaseError::SeparationOfDuties { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "separation_of_duties")
+            }
+            CaseError::CaseClosed { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "case_closed"),
+            CaseError::AlreadyPaused => (StatusCode::UNPROCESSABLE_ENTITY, "already_paused"),
+            CaseError::NotPaused => (StatusCode::UNPROCESSABLE_ENTITY, "not_paused"),
+            CaseError::ClockHeldByStep { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "clock_held_by_step")
+            }
+            CaseError::InvalidTime(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_time"),
+            CaseError::InvalidText { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_text"),
+            CaseError::Unavailable => {
+                return ApiError::unavailable(anyhow::anyhow!("power lookup failed"));
+            }
+        };
+        let mut api = ApiError::new(status, code, detail);
+        match err {
+            CaseError::InvalidParty { problems } => {
+                api = api.with("problems", json!(problems));
+            }
+            CaseError::OutcomeNotAllowed { allowed, .. } => {
+                api = api.with("allowed", json!(allowed));
+            }
+            CaseError::StaleVersion { actual, .. } => {
+                api = api.with("current_version", json!(actual));
+            }
+            _ => {}
+        }
+        api
+    }
+}
+
+impl From<PowerError> for ApiError {
+    fn from(err: PowerError) -> Self {
+        let detail = err.to_string();
+        let (status, code): (StatusCode, &'static str) = match &err {
+            PowerError::NotAdminOfDepartment { .. } => (StatusCode::FORBIDDEN, "wrong_department"),
+            PowerError::InvalidCode { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_code"),
+            PowerError::InvalidDepartment { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_department")
+            }
+            PowerError::InvalidText { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_text"),
+            PowerError::AlreadyRegistered { .. } => (StatusCode::CONFLICT, "already_registered"),
+            PowerError::NotRegistered => (StatusCode::NOT_FOUND, "not_found"),
+            PowerError::InvalidVersion { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_version")
+            }
+            PowerError::Revoked => (StatusCode::UNPROCESSABLE_ENTITY, "power_revoked"),
+            PowerError::AlreadyInStatus { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "status_unchanged")
+            }
+            PowerError::ReasonRequired => (StatusCode::UNPROCESSABLE_ENTITY, "reason_required"),
+        };
+        let mut api = ApiError::new(status, code, detail);
+        if let PowerError::InvalidVersion { problems } = err {
+            api = api.with("problems", json!(problems));
+        }
+        api
+    }
+}
+
+impl From<crate::engine::LoadError> for ApiError {
+    fn from(err: crate::engine::LoadError) -> Self {
+        match err {
+            crate::engine::LoadError::Store(e) => ApiError::unavailable(e),
+            other => ApiError::internal(other),
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! Event stores: SQLite (the embedded default) and PostgreSQL (production), one table shape.
+//!
+//! Both implement cqrs-es's `PersistedEventRepository`, so cqrs-es drives the aggregates over
+//! either; [`EventRepo`] is an enum because that trait is not object-safe.
+mod postgres;
+mod sqlite;
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
+use cqrs_es::persist::{
+    PersistedEventRepository, PersistenceError, ReplayStream, SerializedEvent, SerializedSnapshot,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::{PgPool, SqlitePool};
+
+pub use postgres::ensure_database;
+
+/// Where projections are in the global order: the pair (transaction, position). On SQLite the
+/// transaction part is always 0, so this is just the position.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Cursor {
+    /// Writing transaction id (PostgreSQL `pg_current_xact_id`), 0 on SQLite.
+    pub tx: i64,
+    /// Global position.
+    pub position: i64,
+}
+
+/// One event as stored, with its global position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// Global position (strictly increasing).
+    pub position: i64,
+    /// Writing transaction (0 on SQLite).
+    pub tx: i64,
+    /// Aggregate type.
+    pub aggregate_type: String,
+    /// Aggregate id.
+    pub aggregate_id: String,
+    /// Sequence within the aggregate, from 1.
+    pub sequence: i64,
+    /// Event type.
+    pub event_type: String,
+    /// Event schema version.
+    pub event_version: String,
+    /// Payload.
+    pub payload: Value,
+    /// Metadata: actor, role, department, request id, recorded_at.
+    pub metadata: Value,
+    /// When the store recorded it.
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl StoredEvent {
+    /// This event's place in the global order.
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            tx: self.tx,
+            position: self.position,
+        }
+    }
+}
+
+/// The configured event store.
+#[derive(Clone, Debug)]
+pub enum EventRepo {
+    /// Embedded SQLite file.
+    Sqlite(SqlitePool),
+    /// PostgreSQL server.
+    Postgres(PgPool),
+}
+
+/// Errors of opening a store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Could not connect or open the file.
+    #[error("cannot open the event store: {0}")]
+    Connect(#[source] sqlx::Error),
+    /// Migrations failed.
+    #[error("cannot migrate the event store: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+    /// A query failed.
+    #[error("event store query failed: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+pub(crate) fn persistence(err: sqlx::Error) -> PersistenceError {
+    match &err {
+        sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation => {
+            PersistenceError::OptimisticLockError
+        }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => PersistenceError::ConnectionError(Box::new(err)),
+        _ => PersistenceError::UnknownError(Box::new(err)),
+    }
+}
+
+impl EventRepo {
+    /// Opens (creating if needed) the SQLite store at `path`: WAL, synchronous=FULL.
+    pub async fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
+        sqlite::open(path).await.map(EventRepo::Sqlite)
+    }
+
+    /// Connects to PostgreSQL and migrates.
+    pub async fn connect_postgres(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        postgres::connect(url, max_connections, Duration::from_secs(5))
+            .await
+            .map(EventRepo::Postgres)
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventRepo::Sqlite(_) => "sqlite",
+            EventRepo::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Checks the store answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            EventRepo::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await?,
+            EventRepo::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await?,
+        };
+        Ok(())
+    }
+
+    /// Every event of one aggregate, in sequence order.
+    pub async fn aggregate_events(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        match self {
+            EventRepo::Sqlite(pool) => sqlite::aggregate_events(pool, aggregate_type, aggregate_id).await,
+            EventRepo::Postgres(pool) => {
+                postgres::aggregate_events(pool, aggregate_type, aggregate_id).await
+            }
+        }
+    }
+
+    /// Ids of every aggregate of a type, in order of first appearance.
+    pub async fn aggregate_ids(&self, aggregate_type: &str) -> Result<Vec<String>, StoreError> {
+        let ids: Vec<(String,)> = match self {
+            EventRepo::Sqlite(pool) => {
+                sqlx::query_as(
+                    "SELECT aggregate_id FROM events WHERE aggregate_type = ?1 AND sequence = 1 \
+                     ORDER BY position",
+                )
+                .bind(aggregate_type)
+                .fetch_all(pool)
+                .await?
+            }
+            EventRepo::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT aggregate_id FROM events WHERE aggregate_type = $1 AND sequence = 1 \
+                     ORDER BY position",
+                )
+                .bind(aggregate_type)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        Ok(ids.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Up to `limit` events after `after` in the global order, gap-safe: an event committed
+    /// later never lands behind a cursor already handed out.
+    pub async fn read_after(&self, after: Cursor, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
+        match self {
+            EventRepo::Sqlite(pool) => sqlite::read_after(pool, after, limit).await,
+            EventRepo::Postgres(pool) => postgres::read_after(pool, after, limit).await,
+        }
+    }
+}
+
+impl PersistedEventRepository for EventRepo {
+    async fn get_events<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<Vec<SerializedEvent>, PersistenceError> {
+        self.get_last_events::<A>(aggregate_id, 0).await
+    }
+
+    async fn get_last_events<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+        last_sequence: usize,
+    ) -> Result<Vec<SerializedEvent>, PersistenceError> {
+        let events = self
+            .aggregate_events(A::TYPE, aggregate_id)
+            .await
+            .map_err(|e| match e {
+                StoreError::Query(q) => persistence(q),
+                other => PersistenceError::UnknownError(Box::new(other)),
+            })?;
+        Ok(events
+            .into_iter()
+            .filter(|e| e.sequence as usize > last_sequence)
+            .map(|e| SerializedEvent {
+                aggregate_id: e.aggregate_id,
+                sequence: e.sequence as usize,
+                aggregate_type: e.aggregate_type,
+                event_type: e.event_type,
+                event_version: e.event_version,
+                payload: e.payload,
+                metadata: e.metadata,
+            })
+            .collect())
+    }
+
+    async fn get_snapshot<A: Aggregate>(
+        &self,
+        _aggregate_id: &str,
+    ) -> Result<Option<SerializedSnapshot>, PersistenceError> {
+        // Aggregates here are short event streams; no snapshots.
+        Ok(None)
+    }
+
+    async fn persist<A: Aggregate>(
+        &self,
+        events: &[SerializedEvent],
+        _snapshot_update: Option<(String, Value, usize)>,
+    ) -> Result<(), PersistenceError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        match self {
+            EventRepo::Sqlite(pool) => sqlite::append(pool, events).await,
+            EventRepo::Postgres(pool) => postgres::append(pool, events).await,
+        }
+        .map_err(persistence)
+    }
+
+    async fn stream_events<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<ReplayStream, PersistenceError> {
+        let events = self.get_events::<A>(aggregate_id).await?;
+        stream(events).await
+    }
+
+    async fn stream_all_events<A: Aggregate>(&self) -> Result<ReplayStream, PersistenceError> {
+        let mut all = Vec::new();
+        for id in self.aggregate_ids(A::TYPE).await.map_err(|e| PersistenceError::UnknownError(Box::new(e)))? {
+            all.extend(self.get_events::<A>(&id).await?);
+        }
+        stream(all).await
+    }
+}
+
+async fn stream(events: Vec<SerializedEvent>) -> Result<ReplayStream, PersistenceError> {
+    let (mut feed, stream) = ReplayStream::new(events.len().max(1));
+    for event in events {
+        feed.push(Ok(event)).await?;
+    }
+    Ok(stream)
+}
+
+/// Parses a metadata/payload column that SQLite stores as text.
+pub(crate) fn parse_json(text: &str) -> Result<Value, sqlx::Error> {
+    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}

@@ -1,0 +1,136 @@
+use std::str::FromStr;
+use std::time::Duration;
+
+use cqrs_es::persist::SerializedEvent;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::types::Json;
+use sqlx::{ConnectOptions, Connection, PgPool, Postgres, QueryBuilder, Row};
+
+use super::{Cursor, StoreError, StoredEvent};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+pub(super) async fn connect(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> Result<PgPool, StoreError> {
+    let options = PgConnectOptions::from_str(url).map_err(StoreError::Connect)?;
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(acquire_timeout)
+        .connect_with(options)
+        .await
+        .map_err(StoreError::Connect)?;
+    MIGRATOR.run(&pool).await.map_err(StoreError::Migrate)?;
+    Ok(pool)
+}
+
+/// Creates the database named in `url` if it does not exist (connecting to `postgres`).
+pub async fn ensure_database(url: &str) -> Result<(), StoreError> {
+    let options = PgConnectOptions::from_str(url).map_err(StoreError::Connect)?;
+    let Some(name) = options.get_database().map(str::to_owned) else {
+        return Ok(());
+    };
+    let mut admin = options
+        .clone()
+        .database("postgres")
+        .connect()
+        .await
+        .map_err(StoreError::Connect)?;
+    let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_optional(&mut admin)
+        .await?;
+    if exists.is_none() {
+        let quoted = name.replace('"', "\"\"");
+        if let Err(e) = sqlx::query(&format!("CREATE DATABASE \"{quoted}\""))
+            .execute(&mut admin)
+            .await
+        {
+            // Another process may have created it meanwhile.
+            let raced = matches!(&e, sqlx::Error::Database(db) if db.code().as_deref() == Some("42P04"));
+            if !raced {
+                return Err(e.into());
+            }
+        }
+    }
+    admin.close().await.ok();
+    Ok(())
+}
+
+const COLUMNS: &str = "position, tx, aggregate_type, aggregate_id, sequence, event_type, \
+                       event_version, payload, metadata, recorded_at";
+
+fn row_to_event(row: PgRow) -> Result<StoredEvent, sqlx::Error> {
+    let Json(payload) = row.try_get("payload")?;
+    let Json(metadata) = row.try_get("metadata")?;
+    Ok(StoredEvent {
+        position: row.try_get("position")?,
+        tx: row.try_get("tx")?,
+        aggregate_type: row.try_get("aggregate_type")?,
+        aggregate_id: row.try_get("aggregate_id")?,
+        sequence: row.try_get("sequence")?,
+        event_type: row.try_get("event_type")?,
+        event_version: row.try_get("event_version")?,
+        payload,
+        metadata,
+        recorded_at: row.try_get("recorded_at")?,
+    })
+}
+
+pub(super) async fn aggregate_events(
+    pool: &PgPool,
+    aggregate_type: &str,
+    aggregate_id: &str,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 \
+         ORDER BY sequence"
+    ))
+    .bind(aggregate_type)
+    .bind(aggregate_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(row_to_event).collect::<Result<_, _>>()?)
+}
+
+pub(super) async fn read_after(
+    pool: &PgPool,
+    after: Cursor,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    // Only rows of transactions older than every transaction still running: those rows are
+    // final, and any row committed later has a larger tx than every row read here.
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM events \
+         WHERE (tx, position) > ($1, $2) \
+           AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
+         ORDER BY tx, position LIMIT $3"
+    ))
+    .bind(after.tx)
+    .bind(after.position)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(row_to_event).collect::<Result<_, _>>()?)
+}
+
+pub(super) async fn append(pool: &PgPool, events: &[SerializedEvent]) -> Result<(), sqlx::Error> {
+    let mut builder: QueryBuilder<Postgres> = QueryBuilder::new(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
+         payload, metadata) ",
+    );
+    builder.push_values(events, |mut b, e| {
+        b.push_bind(&e.aggregate_type)
+            .push_bind(&e.aggregate_id)
+            .push_bind(e.sequence as i64)
+            .push_bind(&e.event_type)
+            .push_bind(&e.event_version)
+            .push_bind(Json(&e.payload))
+            .push_bind(Json(&e.metadata));
+    });
+    // One statement, one implicit transaction: all events of a command or none.
+    builder.build().execute(pool).await?;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use cqrs_es::persist::SerializedEvent;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+
+use super::{Cursor, StoreError, StoredEvent, parse_json};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+pub(super) async fn open(path: &Path) -> Result<SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+        .map_err(StoreError::Connect)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // FULL: a commit survives power loss, not only a process crash.
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(StoreError::Connect)?;
+    MIGRATOR.run(&pool).await.map_err(StoreError::Migrate)?;
+    Ok(pool)
+}
+
+const COLUMNS: &str = "position, tx, aggregate_type, aggregate_id, sequence, event_type, \
+                       event_version, payload, metadata, recorded_at";
+
+fn row_to_event(row: SqliteRow) -> Result<StoredEvent, sqlx::Error> {
+    let payload: String = row.try_get("payload")?;
+    let metadata: String = row.try_get("metadata")?;
+    let recorded_at: String = row.try_get("recorded_at")?;
+    Ok(StoredEvent {
+        position: row.try_get("position")?,
+        tx: row.try_get("tx")?,
+        aggregate_type: row.try_get("aggregate_type")?,
+        aggregate_id: row.try_get("aggregate_id")?,
+        sequence: row.try_get("sequence")?,
+        event_type: row.try_get("event_type")?,
+        event_version: row.try_get("event_version")?,
+        payload: parse_json(&payload)?,
+        metadata: parse_json(&metadata)?,
+        recorded_at: DateTime::parse_from_rfc3339(&recorded_at)
+            .map(|d| d.with_timezone(&Utc))
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+    })
+}
+
+pub(super) async fn aggregate_events(
+    pool: &SqlitePool,
+    aggregate_type: &str,
+    aggregate_id: &str,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM events WHERE aggregate_type = ?1 AND aggregate_id = ?2 \
+         ORDER BY sequence"
+    ))
+    .bind(aggregate_type)
+    .bind(aggregate_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(row_to_event).collect::<Result<_, _>>()?)
+}
+
+pub(super) async fn read_after(
+    pool: &SqlitePool,
+    after: Cursor,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    // SQLite has one writer at a time and assigns positions inside the write lock, so a
+    // committed position is never overtaken by a smaller one.
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+    ))
+    .bind(after.position)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(row_to_event).collect::<Result<_, _>>()?)
+}
+
+pub(super) async fn append(pool: &SqlitePool, events: &[SerializedEvent]) -> Result<(), sqlx::Error> {
+    let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
+         payload, metadata) ",
+    );
+    builder.push_values(events, |mut b, e| {
+        b.push_bind(&e.aggregate_type)
+            .push_bind(&e.aggregate_id)
+            .push_bind(e.sequence as i64)
+            .push_bind(&e.event_type)
+            .push_bind(&e.event_version)
+            .push_bind(e.payload.to_string())
+            .push_bind(e.metadata.to_string());
+    });
+    // One statement, one implicit transaction: all events of a command or none.
+    builder.build().execute(pool).await?;
+    Ok(())
+}
