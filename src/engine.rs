@@ -9,8 +9,8 @@ use std::sync::{Arc, RwLock};
 use aggregates::calendar::WorkingCalendar;
 use aggregates::case::{Case, CaseServices, Clock, LookupError, PowerLookup};
 use aggregates::power::{Power, PowerEvent, PowerStatus, PublishedPower};
-use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::event_sink::EventSink;
+use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventEnvelope, EventStore};
 use serde::Serialize;
 
@@ -264,6 +264,26 @@ impl Catalogue {
         Ok(Some(PowerRecord { power, versions }))
     }
 
+    /// One version of a power (cached: versions never change).
+    pub async fn version_of(
+        &self,
+        code: &str,
+        version: u32,
+    ) -> Result<Option<Arc<PublishedPower>>, LoadError> {
+        if let Some(p) = self
+            .versions
+            .read()
+            .ok()
+            .and_then(|m| m.get(&(code.to_string(), version)).cloned())
+        {
+            return Ok(Some(p));
+        }
+        Ok(self
+            .load(code)
+            .await?
+            .and_then(|r| r.versions.iter().find(|v| v.version == version).cloned()))
+    }
+
     /// Every registered power, in order of registration.
     pub async fn all(&self) -> Result<Vec<PowerRecord>, LoadError> {
         let mut out = Vec::new();
@@ -291,23 +311,8 @@ impl PowerLookup for Catalogue {
         code: &str,
         version: u32,
     ) -> Result<Option<Arc<PublishedPower>>, LookupError> {
-        if let Some(p) = self
-            .versions
-            .read()
-            .ok()
-            .and_then(|m| m.get(&(code.to_string(), version)).cloned())
-        {
-            return Ok(Some(p));
-        }
-        let record = self
-            .load(code)
+        self.version_of(code, version)
             .await
-            .map_err(|e| LookupError(e.to_string()))?;
-        Ok(record.and_then(|r| {
-            r.versions
-                .iter()
-                .find(|v| v.version == version)
-                .cloned()
-        }))
+            .map_err(|e| LookupError(e.to_string()))
     }
 }

@@ -131,10 +131,10 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Some(source) = &self.source {
-            if self.status.is_server_error() {
-                tracing::error!(code = self.code, error = ?source, "request failed");
-            }
+        if let Some(source) = &self.source
+            && self.status.is_server_error()
+        {
+            tracing::error!(code = self.code, error = ?source, "request failed");
         }
         let mut body = json!({
             "type": format!("/problems/{}", self.code),

@@ -1,2 +1,13 @@
 //! The Yangguang server and CLI: event stores, the command engine, the HTTP API.
 #![forbid(unsafe_code)]
+
+pub mod api;
+pub mod auth;
+pub mod catalogue_file;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod query_code;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,1 +1,235 @@
-fn main() {}
+//! `yangguang`: serve the API, mint tokens, import and export catalogues.
+#![forbid(unsafe_code)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use aggregates::Role;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use yangguang::auth::TokenKeys;
+use yangguang::config::{Overrides, Settings};
+use yangguang::startup::Application;
+use yangguang::{api, catalogue_file, startup, telemetry};
+
+/// Yangguang 阳光: an execution system for publishing administrative powers.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// A TOML config file (default: ./yangguang.toml if present). Env: YANGGUANG_CONFIG.
+    #[arg(long, global = true, env = "YANGGUANG_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Default)]
+struct StoreArgs {
+    /// Data directory (SQLite file, token key). Env: YANGGUANG_DATA_DIR. Default ./data.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL URL; without it the embedded SQLite store is used. Env: DATABASE_URL or
+    /// YANGGUANG_DATABASE_URL.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve {
+        /// Address to listen on. Env: YANGGUANG_BIND. Default 127.0.0.1:8080.
+        #[arg(long)]
+        bind: Option<String>,
+        /// Load the demo catalogue (loading it twice changes nothing). Env: YANGGUANG_DEMO.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Bearer tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Catalogue files.
+    Catalogue {
+        #[command(subcommand)]
+        command: CatalogueCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Officer,
+    Inspector,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Mint a token signed with the deployment's key; prints the token alone.
+    Issue {
+        /// Role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Department id (required for admin and officer).
+        #[arg(long)]
+        department: Option<String>,
+        /// Subject id recorded as the actor (default: role-department-random).
+        #[arg(long)]
+        subject: Option<String>,
+        /// Validity in days.
+        #[arg(long, default_value_t = 30)]
+        ttl_days: i64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Register and publish every power of a YAML file; every problem is listed and nothing
+    /// is written if any entry is invalid.
+    Import {
+        /// The YAML file.
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Write the current version of every power as YAML.
+    Export {
+        /// Output file (default: standard output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+fn settings(
+    config: Option<&PathBuf>,
+    store: &StoreArgs,
+    bind: Option<String>,
+    demo: bool,
+) -> anyhow::Result<Settings> {
+    Settings::load(
+        config.map(PathBuf::as_path),
+        &Overrides {
+            bind,
+            data_dir: store.data_dir.clone(),
+            database_url: store.database_url.clone(),
+            demo: demo.then_some(true),
+        },
+    )
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { bind, demo, store } => {
+            let settings = settings(cli.config.as_ref(), &store, bind, demo)?;
+            telemetry::init(settings.log_format == "json", "info,sqlx=warn");
+            let app = Application::build(settings.clone()).await?;
+            tracing::info!(
+                port = app.port(),
+                store = if settings.database_url.is_some() {
+                    "postgres"
+                } else {
+                    "sqlite"
+                },
+                "serving"
+            );
+            app.run_until_stopped().await?;
+        }
+        Command::Token {
+            command:
+                TokenCommand::Issue {
+                    role,
+                    department,
+                    subject,
+                    ttl_days,
+                    store,
+                },
+        } => {
+            let settings = settings(cli.config.as_ref(), &store, None, false)?;
+            let role = match role {
+                RoleArg::Admin => Role::Admin,
+                RoleArg::Officer => Role::Officer,
+                RoleArg::Inspector => Role::Inspector,
+            };
+            if role != Role::Inspector {
+                let Some(d) = &department else {
+                    anyhow::bail!("--department is required for {}", role.as_str());
+                };
+                anyhow::ensure!(
+                    aggregates::power::is_valid_department_id(d),
+                    "--department must be a-z, 0-9 and -, at most 40 characters"
+                );
+            }
+            anyhow::ensure!(
+                (1..=3650).contains(&ttl_days),
+                "--ttl-days must be 1 to 3650"
+            );
+            let subject = subject.unwrap_or_else(|| {
+                format!(
+                    "{}-{}-{}",
+                    role.as_str(),
+                    department.as_deref().unwrap_or("all"),
+                    &uuid::Uuid::new_v4().simple().to_string()[..8]
+                )
+            });
+            let keys = TokenKeys::load_or_create(&settings.token_key_path())?;
+            let token = keys.issue(&subject, role, department, chrono::Duration::days(ttl_days))?;
+            println!("{token}");
+        }
+        Command::Catalogue { command } => match command {
+            CatalogueCommand::Import { file, store } => {
+                let settings = settings(cli.config.as_ref(), &store, None, false)?;
+                let text = std::fs::read_to_string(&file)?;
+                let parsed = catalogue_file::parse(&text)?;
+                let engine = startup::engine(&settings).await?;
+                let report = catalogue_file::import(&engine, &parsed, "catalogue-import").await?;
+                eprintln!(
+                    "registered {}, published {}, unchanged {}",
+                    report.registered, report.published, report.unchanged
+                );
+            }
+            CatalogueCommand::Export { output, store } => {
+                let settings = settings(cli.config.as_ref(), &store, None, false)?;
+                let engine = startup::engine(&settings).await?;
+                let text = serde_norway::to_string(&catalogue_file::export(&engine).await?)?;
+                match output {
+                    Some(path) => std::fs::write(path, text)?,
+                    None => std::io::stdout().write_all(text.as_bytes())?,
+                }
+            }
+        },
+        Command::Openapi => {
+            println!("{}", api::openapi().to_pretty_json()?);
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 
 /// A role a token or account grants (角色).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Catalogue administrator of one department (职权目录管理员).

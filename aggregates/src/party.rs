@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Natural person or organisation (自然人 / 法人或其他组织).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PartyKind {
     /// 自然人: identified by an 18-digit resident identity card number (GB 11643-1999).
@@ -14,6 +15,7 @@ pub enum PartyKind {
 
 /// The party as given when a case is opened. Personal data: never shown on public views.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Party {
     /// Person or organisation.
@@ -32,6 +34,7 @@ pub struct Party {
 
 /// Why a party was refused; `field` names the JSON field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartyProblem {
     /// The offending field, e.g. `party.id_number`.
     pub field: String,
@@ -136,13 +139,17 @@ pub fn is_valid_resident_id(id: &str) -> bool {
     let expected = CHECK[(sum % 11) as usize];
     let month: u32 = id[10..12].parse().unwrap_or(0);
     let day: u32 = id[12..14].parse().unwrap_or(0);
-    chars[17].to_ascii_uppercase() == expected && (1..=12).contains(&month) && (1..=31).contains(&day)
+    chars[17].to_ascii_uppercase() == expected
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
 }
 
 /// GB 32100-2015: 17 characters from a 31-symbol alphabet, then a check character mod 31.
 pub fn is_valid_social_credit_code(code: &str) -> bool {
     const ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [usize; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const WEIGHTS: [usize; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     let chars: Vec<char> = code.chars().collect();
     if chars.len() != 18 {
         return false;
@@ -179,7 +186,10 @@ mod tests {
     fn social_credit_code_check_character() {
         assert!(is_valid_social_credit_code(ORG_CODE));
         assert!(!is_valid_social_credit_code("91350100M000100Y44"));
-        assert!(!is_valid_social_credit_code("91350100M000100YI3"), "I is not in the alphabet");
+        assert!(
+            !is_valid_social_credit_code("91350100M000100YI3"),
+            "I is not in the alphabet"
+        );
     }
 
     #[test]
@@ -210,7 +220,12 @@ mod tests {
         let fields: Vec<_> = p.problems().into_iter().map(|p| p.field).collect();
         assert_eq!(
             fields,
-            ["party.name", "party.id_number", "party.phone", "party.address"]
+            [
+                "party.name",
+                "party.id_number",
+                "party.phone",
+                "party.address"
+            ]
         );
     }
 }

@@ -1,0 +1,265 @@
+//! The public status of a case (动态公开): what anyone holding the tracking number and query
+//! code may see. Built only from values the events carry; the party appears masked
+//! (people as 张*, organisations by name), and notes, ID numbers, phones and addresses never
+//! appear at all.
+use aggregates::case::{CaseEvent, CaseStatus, CaseTimes, LimitStatus, china_date};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One step on the public timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PublicStep {
+    /// When it happened.
+    pub at: DateTime<FixedOffset>,
+    /// The step completed.
+    pub step: String,
+    /// Its outcome.
+    pub outcome: String,
+    /// The step reached.
+    pub next: String,
+}
+
+/// A span when the clock stood still.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PublicPause {
+    /// Paused at.
+    pub from: DateTime<FixedOffset>,
+    /// Resumed at, if it has.
+    pub until: Option<DateTime<FixedOffset>>,
+    /// Why (the step's name or the stated reason).
+    pub reason: String,
+}
+
+/// The public view of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PublicCaseView {
+    /// Tracking number.
+    pub tracking_no: String,
+    /// Power code.
+    pub power_code: String,
+    /// Power name.
+    pub power_name: String,
+    /// Department id.
+    pub department: String,
+    /// The applicant as it may be shown: organisations by name, people masked.
+    pub applicant: String,
+    /// Status.
+    pub status: CaseStatus,
+    /// Name of the current step.
+    pub current_step: String,
+    /// When received.
+    pub received_on: NaiveDate,
+    /// Steps taken, oldest first.
+    pub timeline: Vec<PublicStep>,
+    /// Pauses of the clock.
+    pub paused: Vec<PublicPause>,
+    /// The result once concluded.
+    pub result: Option<String>,
+    /// When it concluded or was withdrawn.
+    pub closed_at: Option<DateTime<FixedOffset>>,
+    /// 法定时限 use.
+    pub statutory: Option<LimitStatus>,
+    /// 承诺时限 use.
+    pub promised: Option<LimitStatus>,
+}
+
+/// Folds a case's events into its public view; `None` before the case is opened.
+pub fn public_case_view(events: &[CaseEvent], times: Option<&CaseTimes>) -> Option<PublicCaseView> {
+    let mut view: Option<PublicCaseView> = None;
+    for event in events {
+        match (event, view.as_mut()) {
+            (
+                CaseEvent::CaseOpened {
+                    tracking_no,
+                    power_code,
+                    power_name,
+                    department,
+                    party,
+                    received_at,
+                    start_step_name,
+                    ..
+                },
+                _,
+            ) => {
+                view = Some(PublicCaseView {
+                    tracking_no: tracking_no.clone(),
+                    power_code: power_code.clone(),
+                    power_name: power_name.clone(),
+                    department: department.clone(),
+                    applicant: party.public_name(),
+                    status: CaseStatus::Open,
+                    current_step: start_step_name.clone(),
+                    received_on: china_date(*received_at),
+                    timeline: Vec::new(),
+                    paused: Vec::new(),
+                    result: None,
+                    closed_at: None,
+                    statutory: None,
+                    promised: None,
+                });
+            }
+            (
+                CaseEvent::StepCompleted {
+                    from_name,
+                    outcome,
+                    to_name,
+                    at,
+                    ..
+                },
+                Some(v),
+            ) => {
+                v.timeline.push(PublicStep {
+                    at: *at,
+                    step: from_name.clone(),
+                    outcome: outcome.clone(),
+                    next: to_name.clone(),
+                });
+                v.current_step = to_name.clone();
+            }
+            (CaseEvent::ClockPaused { reason, at, .. }, Some(v)) => {
+                v.status = CaseStatus::Paused;
+                v.paused.push(PublicPause {
+                    from: *at,
+                    until: None,
+                    reason: reason.clone(),
+                });
+            }
+            (CaseEvent::ClockResumed { at, .. }, Some(v)) => {
+                v.status = CaseStatus::Open;
+                if let Some(p) = v.paused.last_mut() {
+                    p.until = Some(*at);
+                }
+            }
+            (CaseEvent::CaseConcluded { result, at, .. }, Some(v)) => {
+                v.status = CaseStatus::Concluded;
+                v.result = Some(result.clone());
+                v.closed_at = Some(*at);
+            }
+            (CaseEvent::CaseWithdrawn { at, .. }, Some(v)) => {
+                v.status = CaseStatus::Withdrawn;
+                v.closed_at = Some(*at);
+            }
+            _ => {}
+        }
+    }
+    if let (Some(v), Some(t)) = (view.as_mut(), times) {
+        v.statutory = Some(t.statutory.clone());
+        v.promised = t.promised.clone();
+    }
+    view
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aggregates::case::Channel;
+    use aggregates::party::{Party, PartyKind};
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn opened(kind: PartyKind, name: &str, id: &str) -> CaseEvent {
+        CaseEvent::CaseOpened {
+            tracking_no: "YG2026030600000001".into(),
+            power_code: "PD-SCJG-XK-001".into(),
+            power_version: 1,
+            content_hash: "sha256:00".into(),
+            power_name: "食品经营许可".into(),
+            department: "pudong-amr".into(),
+            party: Party {
+                kind,
+                name: name.into(),
+                id_number: id.into(),
+                phone: Some("13800138000".into()),
+                address: Some("上海市浦东新区世纪大道100号".into()),
+            },
+            channel: Channel::Window,
+            received_at: at("2026-03-06T09:00:00+08:00"),
+            start_step: "apply".into(),
+            start_step_name: "收件".into(),
+            statutory_limit_days: 20,
+            promised_limit_days: Some(5),
+            query_code_salt: "ab".into(),
+            query_code_hash: "cd".into(),
+            opened_by: "officer-1".into(),
+        }
+    }
+
+    #[test]
+    fn a_person_is_masked_and_no_personal_data_leaks() {
+        let events = vec![
+            opened(PartyKind::Person, "张三丰", "11010519491231002X"),
+            CaseEvent::StepCompleted {
+                from: "apply".into(),
+                from_name: "收件".into(),
+                outcome: "受理".into(),
+                to: "review".into(),
+                to_name: "审查".into(),
+                exception: false,
+                at: at("2026-03-06T10:00:00+08:00"),
+                by: "officer-1".into(),
+                note: Some("申请人张三丰电话13800138000".into()),
+            },
+        ];
+        let view = public_case_view(&events, None).unwrap();
+        assert_eq!(view.applicant, "张**");
+        assert_eq!(view.current_step, "审查");
+        assert_eq!(view.timeline.len(), 1);
+        let json = serde_json::to_string(&view).unwrap();
+        for secret in [
+            "张三丰",
+            "11010519491231002X",
+            "13800138000",
+            "世纪大道",
+            "officer-1",
+        ] {
+            assert!(!json.contains(secret), "{secret} leaked: {json}");
+        }
+    }
+
+    #[test]
+    fn an_organisation_is_named_and_the_case_concludes() {
+        let events = vec![
+            opened(
+                PartyKind::Organisation,
+                "上海某某餐饮管理有限公司",
+                "91350100M000100Y43",
+            ),
+            CaseEvent::ClockPaused {
+                reason: "补正".into(),
+                at: at("2026-03-06T10:00:00+08:00"),
+                by: "o".into(),
+                step: Some("fix".into()),
+            },
+            CaseEvent::ClockResumed {
+                reason: "已补正".into(),
+                at: at("2026-03-09T10:00:00+08:00"),
+                by: "o".into(),
+                step: Some("fix".into()),
+            },
+            CaseEvent::CaseConcluded {
+                end_step: "granted".into(),
+                result: "准予许可".into(),
+                at: at("2026-03-10T10:00:00+08:00"),
+            },
+        ];
+        let view = public_case_view(&events, None).unwrap();
+        assert_eq!(view.applicant, "上海某某餐饮管理有限公司");
+        assert_eq!(view.status, CaseStatus::Concluded);
+        assert_eq!(view.result.as_deref(), Some("准予许可"));
+        assert_eq!(view.paused.len(), 1);
+        assert!(view.paused[0].until.is_some());
+        assert!(
+            !serde_json::to_string(&view)
+                .unwrap()
+                .contains("91350100M000100Y43")
+        );
+    }
+
+    #[test]
+    fn nothing_before_opening() {
+        assert!(public_case_view(&[], None).is_none());
+    }
+}

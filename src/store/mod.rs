@@ -21,7 +21,9 @@ pub use postgres::ensure_database;
 
 /// Where projections are in the global order: the pair (transaction, position). On SQLite the
 /// transaction part is always 0, so this is just the position.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Cursor {
     /// Writing transaction id (PostgreSQL `pg_current_xact_id`), 0 on SQLite.
     pub tx: i64,
@@ -125,9 +127,13 @@ impl EventRepo {
     /// Checks the store answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         match self {
-            EventRepo::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await?,
-            EventRepo::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await?,
-        };
+            EventRepo::Sqlite(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+            EventRepo::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+        }
         Ok(())
     }
 
@@ -138,7 +144,9 @@ impl EventRepo {
         aggregate_id: &str,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         match self {
-            EventRepo::Sqlite(pool) => sqlite::aggregate_events(pool, aggregate_type, aggregate_id).await,
+            EventRepo::Sqlite(pool) => {
+                sqlite::aggregate_events(pool, aggregate_type, aggregate_id).await
+            }
             EventRepo::Postgres(pool) => {
                 postgres::aggregate_events(pool, aggregate_type, aggregate_id).await
             }
@@ -147,32 +155,33 @@ impl EventRepo {
 
     /// Ids of every aggregate of a type, in order of first appearance.
     pub async fn aggregate_ids(&self, aggregate_type: &str) -> Result<Vec<String>, StoreError> {
-        let ids: Vec<(String,)> = match self {
-            EventRepo::Sqlite(pool) => {
-                sqlx::query_as(
+        let ids: Vec<(String,)> =
+            match self {
+                EventRepo::Sqlite(pool) => sqlx::query_as(
                     "SELECT aggregate_id FROM events WHERE aggregate_type = ?1 AND sequence = 1 \
                      ORDER BY position",
                 )
                 .bind(aggregate_type)
                 .fetch_all(pool)
-                .await?
-            }
-            EventRepo::Postgres(pool) => {
-                sqlx::query_as(
+                .await?,
+                EventRepo::Postgres(pool) => sqlx::query_as(
                     "SELECT aggregate_id FROM events WHERE aggregate_type = $1 AND sequence = 1 \
                      ORDER BY position",
                 )
                 .bind(aggregate_type)
                 .fetch_all(pool)
-                .await?
-            }
-        };
+                .await?,
+            };
         Ok(ids.into_iter().map(|(id,)| id).collect())
     }
 
     /// Up to `limit` events after `after` in the global order, gap-safe: an event committed
     /// later never lands behind a cursor already handed out.
-    pub async fn read_after(&self, after: Cursor, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
+    pub async fn read_after(
+        &self,
+        after: Cursor,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         match self {
             EventRepo::Sqlite(pool) => sqlite::read_after(pool, after, limit).await,
             EventRepo::Postgres(pool) => postgres::read_after(pool, after, limit).await,
@@ -248,7 +257,11 @@ impl PersistedEventRepository for EventRepo {
 
     async fn stream_all_events<A: Aggregate>(&self) -> Result<ReplayStream, PersistenceError> {
         let mut all = Vec::new();
-        for id in self.aggregate_ids(A::TYPE).await.map_err(|e| PersistenceError::UnknownError(Box::new(e)))? {
+        for id in self
+            .aggregate_ids(A::TYPE)
+            .await
+            .map_err(|e| PersistenceError::UnknownError(Box::new(e)))?
+        {
             all.extend(self.get_events::<A>(&id).await?);
         }
         stream(all).await

@@ -49,7 +49,8 @@ pub async fn ensure_database(url: &str) -> Result<(), StoreError> {
             .await
         {
             // Another process may have created it meanwhile.
-            let raced = matches!(&e, sqlx::Error::Database(db) if db.code().as_deref() == Some("42P04"));
+            let raced =
+                matches!(&e, sqlx::Error::Database(db) if db.code().as_deref() == Some("42P04"));
             if !raced {
                 return Err(e.into());
             }
@@ -92,7 +93,10 @@ pub(super) async fn aggregate_events(
     .bind(aggregate_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(row_to_event).collect::<Result<_, _>>()?)
+    Ok(rows
+        .into_iter()
+        .map(row_to_event)
+        .collect::<Result<_, _>>()?)
 }
 
 pub(super) async fn read_after(
@@ -113,7 +117,10 @@ pub(super) async fn read_after(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(row_to_event).collect::<Result<_, _>>()?)
+    Ok(rows
+        .into_iter()
+        .map(row_to_event)
+        .collect::<Result<_, _>>()?)
 }
 
 pub(super) async fn append(pool: &PgPool, events: &[SerializedEvent]) -> Result<(), sqlx::Error> {

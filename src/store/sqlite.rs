@@ -68,7 +68,10 @@ pub(super) async fn aggregate_events(
     .bind(aggregate_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(row_to_event).collect::<Result<_, _>>()?)
+    Ok(rows
+        .into_iter()
+        .map(row_to_event)
+        .collect::<Result<_, _>>()?)
 }
 
 pub(super) async fn read_after(
@@ -85,10 +88,16 @@ pub(super) async fn read_after(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(row_to_event).collect::<Result<_, _>>()?)
+    Ok(rows
+        .into_iter()
+        .map(row_to_event)
+        .collect::<Result<_, _>>()?)
 }
 
-pub(super) async fn append(pool: &SqlitePool, events: &[SerializedEvent]) -> Result<(), sqlx::Error> {
+pub(super) async fn append(
+    pool: &SqlitePool,
+    events: &[SerializedEvent],
+) -> Result<(), sqlx::Error> {
     let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
          payload, metadata) ",

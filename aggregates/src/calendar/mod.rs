@@ -78,6 +78,7 @@ pub struct WorkingCalendar {
 /// One year's holiday arrangement (年度节假日安排), as transcribed from the
 /// State Council General Office's notice; the shape of a calendar data file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CalendarYear {
     /// The calendar year the notice arranges (e.g. 2026).
@@ -90,6 +91,7 @@ pub struct CalendarYear {
 
 /// Citation of the notice (通知) a [`CalendarYear`] was transcribed from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CalendarSource {
     /// Title (标题), e.g. 国务院办公厅关于2026年部分节假日安排的通知.
@@ -112,6 +114,7 @@ pub struct CalendarSource {
 /// One holiday (节假日) of a notice: the days off and the make-up workdays
 /// (调休上班日) the notice attaches to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HolidaySpec {
     /// Name as in the notice, e.g. 春节 or 国庆节、中秋节.
@@ -127,6 +130,7 @@ pub struct HolidaySpec {
 
 /// What to do for a date in a year with no data: explicit, never a silent guess.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OutsideCoverage {
     /// Answer [`CalendarError::YearNotCovered`] (the default).
@@ -139,6 +143,7 @@ pub enum OutsideCoverage {
 
 /// What kind of day a date is (日期类型).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DayKind {
     /// An ordinary Monday to Friday (工作日).
@@ -183,6 +188,7 @@ impl DayKind {
 ///
 /// A span with `until <= from` contains no day (中止期间为空).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DateSpan {
     /// First day the clock stood still (暂停计时之日).
     pub from: NaiveDate,
@@ -200,6 +206,7 @@ impl DateSpan {
 /// The result of a deadline computation (期限计算), with the day-by-day
 /// trace needed to explain it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeadlineCalculation {
     /// The day the time limit started from (not counted).
     pub start: NaiveDate,
@@ -213,6 +220,7 @@ pub struct DeadlineCalculation {
 
 /// One day of a [`DeadlineCalculation`] trace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CalendarDay {
     /// The date.
     pub date: NaiveDate,

@@ -11,6 +11,7 @@ use crate::{Actor, Role};
 
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     /// Not yet opened (no events).
@@ -133,10 +134,12 @@ fn check_note(note: Option<String>) -> Result<Option<String>, CaseError> {
     match note {
         None => Ok(None),
         Some(n) if n.trim().is_empty() => Ok(None),
-        Some(n) => check_reason("note", &n).map(Some).map_err(|_| CaseError::InvalidText {
-            field: "note".into(),
-            message: "at most 500 characters, no control characters".into(),
-        }),
+        Some(n) => check_reason("note", &n)
+            .map(Some)
+            .map_err(|_| CaseError::InvalidText {
+                field: "note".into(),
+                message: "at most 500 characters, no control characters".into(),
+            }),
     }
 }
 
@@ -190,13 +193,13 @@ impl Case {
             return Err(CaseError::NotOpened);
         }
         self.check_officer(actor, &self.department)?;
-        if let Some(expected) = expected_version {
-            if expected != self.version {
-                return Err(CaseError::StaleVersion {
-                    expected,
-                    actual: self.version,
-                });
-            }
+        if let Some(expected) = expected_version
+            && expected != self.version
+        {
+            return Err(CaseError::StaleVersion {
+                expected,
+                actual: self.version,
+            });
         }
         if matches!(self.status, CaseStatus::Concluded | CaseStatus::Withdrawn) {
             return Err(CaseError::CaseClosed {
@@ -209,13 +212,13 @@ impl Case {
                 "the time given is in the future".into(),
             ));
         }
-        if let Some(last) = self.last_at {
-            if at < last {
-                return Err(CaseError::InvalidTime(format!(
-                    "the time given is before the case's previous step ({})",
-                    last.to_rfc3339()
-                )));
-            }
+        if let Some(last) = self.last_at
+            && at < last
+        {
+            return Err(CaseError::InvalidTime(format!(
+                "the time given is before the case's previous step ({})",
+                last.to_rfc3339()
+            )));
         }
         Ok(at)
     }
@@ -350,7 +353,8 @@ impl Aggregate for Case {
                     });
                 };
                 for done in &self.steps_done {
-                    if done.by == actor.id && flowchart.must_separate(&self.current_step, &done.step)
+                    if done.by == actor.id
+                        && flowchart.must_separate(&self.current_step, &done.step)
                     {
                         return Err(CaseError::SeparationOfDuties {
                             step: self.current_step.clone(),
@@ -543,7 +547,12 @@ impl Aggregate for Case {
                 self.query_code_hash = query_code_hash;
             }
             CaseEvent::StepCompleted {
-                from, to, to_name, at, by, ..
+                from,
+                to,
+                to_name,
+                at,
+                by,
+                ..
             } => {
                 self.steps_done.push(StepRecord { step: from, by });
                 self.current_step = to;

@@ -6,6 +6,7 @@ use crate::party::Party;
 
 /// How the case came in (受理渠道).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// 窗口受理.

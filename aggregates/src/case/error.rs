@@ -4,6 +4,7 @@ use crate::party::PartyProblem;
 
 /// One outcome allowed from the current step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AllowedOutcome {
     /// The outcome label to send.
     pub outcome: String,

@@ -12,3 +12,6 @@ pub use error::{AllowedOutcome, CaseError};
 pub use events::CaseEvent;
 pub use services::{CaseServices, Clock, LookupError, PowerLookup};
 pub use time::{CaseTimes, LimitStatus, PausedSpan, china_date, china_offset};
+
+#[cfg(test)]
+mod tests;

@@ -21,6 +21,7 @@ pub fn china_date(at: DateTime<FixedOffset>) -> NaiveDate {
 
 /// One limit and how much of it is used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LimitStatus {
     /// The limit, in working days.
     pub limit_days: u32,
@@ -38,6 +39,7 @@ pub struct LimitStatus {
 
 /// A paused span, by dates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PausedSpan {
     /// Paused at.
     pub from: DateTime<FixedOffset>,
@@ -49,6 +51,7 @@ pub struct PausedSpan {
 
 /// All limits of a case at one moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseTimes {
     /// 法定时限.
     pub statutory: LimitStatus,
@@ -63,9 +66,12 @@ pub struct CaseTimes {
 impl Case {
     /// Paused spans as dates: a clock paused on day d and resumed on day r leaves d..r-1
     /// uncounted; one still paused leaves everything from d to `today` uncounted.
-    fn paused_dates(&self, today: NaiveDate) -> Vec<DateSpan> {
+    fn paused_dates(&self, today: NaiveDate, held_by: Option<&str>) -> Vec<DateSpan> {
         self.pauses
             .iter()
+            // A step's own limit keeps running while the case waits at that very step (the
+            // applicant's 补正 time is still limited); other pauses stop it.
+            .filter(|p| held_by.is_none() || p.step.as_deref() != held_by)
             .map(|p| DateSpan {
                 from: china_date(p.from),
                 until: p
@@ -87,7 +93,7 @@ impl Case {
     ) -> Result<LimitStatus, CalendarError> {
         let relevant: Vec<DateSpan> = paused.iter().copied().filter(|s| s.until > start).collect();
         let used_days = calendar.working_days_between(start, end, &relevant)?;
-        let is_paused = self.open_pause().is_some();
+        let is_paused = paused.iter().any(|s| s.until > end);
         let due = if is_paused {
             None
         } else {
@@ -99,7 +105,8 @@ impl Case {
             used_days,
             remaining_days: i64::from(limit_days) - i64::from(used_days),
             due,
-            overdue: used_days > limit_days,
+            // Late once a day after the due date has begun, working day or not.
+            overdue: used_days > limit_days || due.is_some_and(|d| end > d),
         })
     }
 
@@ -112,7 +119,7 @@ impl Case {
     ) -> Result<CaseTimes, CalendarError> {
         let today = china_date(now);
         let end = self.closed_at.map(china_date).unwrap_or(today);
-        let paused = self.paused_dates(end);
+        let paused = self.paused_dates(end, None);
         let start = self.received_at.map(china_date).unwrap_or(today);
         let statutory = self.limit(calendar, self.statutory_limit_days, start, end, &paused)?;
         let promised = self
@@ -122,10 +129,13 @@ impl Case {
         let running = matches!(self.status, CaseStatus::Open | CaseStatus::Paused);
         let step = match (
             running,
-            flowchart.step(&self.current_step).and_then(|s| s.limit_days),
+            flowchart
+                .step(&self.current_step)
+                .and_then(|s| s.limit_days),
             self.entered_step_at,
         ) {
             (true, Some(days), Some(entered)) => {
+                let paused = self.paused_dates(end, Some(&self.current_step));
                 Some(self.limit(calendar, days, china_date(entered), end, &paused)?)
             }
             _ => None,

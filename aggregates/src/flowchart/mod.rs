@@ -40,6 +40,7 @@ fn is_false(b: &bool) -> bool {
 /// This is the stored schema; it is only a candidate until [`Flowchart::parse`]
 /// accepts it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FlowchartSpec {
     /// The steps (环节), in declaration order.
@@ -54,6 +55,7 @@ pub struct FlowchartSpec {
 
 /// One step (环节) of a flowchart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StepSpec {
     /// Stable step id, ASCII: [a-z0-9_], 1..=48 chars, starts with a letter.
@@ -82,6 +84,7 @@ pub struct StepSpec {
 
 /// The role of a step in the flowchart's shape.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StepKind {
     /// The single step every case begins at (收件 / 立案).
@@ -95,6 +98,7 @@ pub enum StepKind {
 
 /// One transition (流转): from a step, the officer picks `outcome` and the case moves to `to`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TransitionSpec {
     /// Id of the step the case leaves.
@@ -110,6 +114,7 @@ pub struct TransitionSpec {
 
 /// "Must pass" rule: `step` lies on every path from the start to `before` (e.g. 告知 before 决定). Checked with dominators.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MustPassSpec {
     /// Id of the step that must have been passed (必经环节).
@@ -121,6 +126,7 @@ pub struct MustPassSpec {
 /// Stable machine code of a [`FlowchartProblem`]; the serde name is the snake_case form
 /// returned by [`ProblemCode::as_str`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemCode {
     /// The text is not a flowchart at all (syntax error, wrong shape, unknown field); only from [`parse_yaml`].
@@ -243,6 +249,7 @@ impl fmt::Display for ProblemCode {
 ///
 /// Displays as `code: message`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{code}: {message}")]
 pub struct FlowchartProblem {
     /// Stable machine code.

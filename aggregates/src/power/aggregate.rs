@@ -194,7 +194,8 @@ impl Aggregate for Power {
                         status: self.status.to_string(),
                     });
                 }
-                sink.write(PowerEvent::PowerSuspended { reason }, self).await;
+                sink.write(PowerEvent::PowerSuspended { reason }, self)
+                    .await;
             }
             PowerCommand::ReinstatePower { actor, reason } => {
                 self.check_change(&actor)?;
@@ -204,7 +205,8 @@ impl Aggregate for Power {
                         status: self.status.to_string(),
                     });
                 }
-                sink.write(PowerEvent::PowerReinstated { reason }, self).await;
+                sink.write(PowerEvent::PowerReinstated { reason }, self)
+                    .await;
             }
             PowerCommand::RevokePower { actor, reason } => {
                 self.check_change(&actor)?;

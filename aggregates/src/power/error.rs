@@ -1,5 +1,3 @@
-
-
 use super::VersionProblem;
 
 /// Why a power command was refused.

@@ -14,3 +14,6 @@ pub use version::{
     Category, Disclosure, Extension, FeeItem, LegalBasis, Material, PowerVersionContent,
     PublishedPower, VersionProblem, is_valid_department_id, is_valid_power_code,
 };
+
+#[cfg(test)]
+mod tests;

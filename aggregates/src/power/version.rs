@@ -5,6 +5,7 @@ use crate::flowchart::{Flowchart, FlowchartProblem, FlowchartSpec};
 
 /// Category of administrative power (职权类别). Chinese names are accepted as aliases on input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// 行政许可
@@ -59,6 +60,7 @@ impl Category {
 
 /// Disclosure attribute of the power's decisions (公开属性).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Disclosure {
     /// 主动公开
@@ -74,6 +76,7 @@ pub enum Disclosure {
 
 /// One legal basis (法律依据): a law and an article, with a short excerpt as found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LegalBasis {
     /// The law, regulation or measure, e.g. 中华人民共和国食品安全法.
@@ -90,6 +93,7 @@ pub struct LegalBasis {
 
 /// A required material (申请材料).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Material {
     /// Name of the document.
@@ -104,6 +108,7 @@ pub struct Material {
 
 /// An extension of the limit with approval (延长期限).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Extension {
     /// Extra working days.
@@ -114,6 +119,7 @@ pub struct Extension {
 
 /// A fee item (收费项目); an amount of zero is a free item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FeeItem {
     /// Name of the item.
@@ -127,6 +133,7 @@ pub struct FeeItem {
 
 /// The content of one version of a power: immutable once published, identified by its hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PowerVersionContent {
     /// 法律依据 — at least one.
@@ -159,11 +166,13 @@ pub struct PowerVersionContent {
     pub flowchart: FlowchartSpec,
     /// 裁量基准, kept as data for now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub discretion: Option<serde_json::Value>,
 }
 
 /// One thing wrong with a version: a field-level problem or a flowchart problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionProblem {
     /// Stable machine code, e.g. `missing_legal_basis` or a flowchart problem code.
     pub code: String,
@@ -215,7 +224,10 @@ fn text_problem(
             step: None,
             message: format!("{field} must be at most {max} characters"),
         });
-    } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    } else if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         problems.push(VersionProblem {
             code: "control_character".into(),
             field: field.into(),
@@ -252,26 +264,26 @@ impl PowerVersionContent {
                 format!("statutory_limit_days must be between 1 and {MAX_LIMIT_DAYS}"),
             );
         }
-        if let Some(promised) = self.promised_limit_days {
-            if promised == 0 || promised > self.statutory_limit_days {
-                push(
-                    "promised_exceeds_statutory",
-                    "promised_limit_days",
-                    format!(
-                        "promised_limit_days ({promised}) must be at least 1 and at most the statutory limit ({})",
-                        self.statutory_limit_days
-                    ),
-                );
-            }
+        if let Some(promised) = self.promised_limit_days
+            && (promised == 0 || promised > self.statutory_limit_days)
+        {
+            push(
+                "promised_exceeds_statutory",
+                "promised_limit_days",
+                format!(
+                    "promised_limit_days ({promised}) must be at least 1 and at most the statutory limit ({})",
+                    self.statutory_limit_days
+                ),
+            );
         }
-        if let Some(ext) = &self.extension {
-            if ext.days == 0 || ext.days > MAX_LIMIT_DAYS {
-                push(
-                    "invalid_limit",
-                    "extension.days",
-                    format!("extension.days must be between 1 and {MAX_LIMIT_DAYS}"),
-                );
-            }
+        if let Some(ext) = &self.extension
+            && (ext.days == 0 || ext.days > MAX_LIMIT_DAYS)
+        {
+            push(
+                "invalid_limit",
+                "extension.days",
+                format!("extension.days must be between 1 and {MAX_LIMIT_DAYS}"),
+            );
         }
         let mut fee_names = std::collections::HashSet::new();
         for (i, fee) in self.fees.iter().enumerate() {
@@ -284,7 +296,13 @@ impl PowerVersionContent {
             }
         }
         for (i, basis) in self.legal_basis.iter().enumerate() {
-            text_problem(&mut problems, &format!("legal_basis[{i}].law"), &basis.law, 200, true);
+            text_problem(
+                &mut problems,
+                &format!("legal_basis[{i}].law"),
+                &basis.law,
+                200,
+                true,
+            );
             text_problem(
                 &mut problems,
                 &format!("legal_basis[{i}].article"),
@@ -306,10 +324,22 @@ impl PowerVersionContent {
             text_problem(&mut problems, &format!("conditions[{i}]"), c, 1000, true);
         }
         for (i, m) in self.materials.iter().enumerate() {
-            text_problem(&mut problems, &format!("materials[{i}].name"), &m.name, 200, true);
+            text_problem(
+                &mut problems,
+                &format!("materials[{i}].name"),
+                &m.name,
+                200,
+                true,
+            );
         }
         for (i, f) in self.fees.iter().enumerate() {
-            text_problem(&mut problems, &format!("fees[{i}].name"), &f.name, 200, true);
+            text_problem(
+                &mut problems,
+                &format!("fees[{i}].name"),
+                &f.name,
+                200,
+                true,
+            );
         }
         text_problem(
             &mut problems,

@@ -1,0 +1,539 @@
+use actix_web::{HttpResponse, get, post, web};
+use aggregates::Role;
+use aggregates::case::{
+    AllowedOutcome, Case, CaseCommand, CaseError, CaseStatus, CaseTimes, Channel,
+};
+use aggregates::party::Party;
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tracing_actix_web::RequestId;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::{meta, require};
+use crate::auth::Principal;
+use crate::engine::Engine;
+use crate::error::{ApiError, Problem};
+use crate::query_code;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(open_case)
+        .service(get_case)
+        .service(case_events)
+        .service(complete_step)
+        .service(clock)
+        .service(withdraw);
+}
+
+/// Opens a case (受理/立案).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCaseRequest {
+    /// The power exercised.
+    #[schema(example = "PD-SCJG-XK-001")]
+    pub power_code: String,
+    /// The party (申请人/当事人).
+    pub party: Party,
+    /// How it came in.
+    pub channel: Channel,
+    /// When it was received, with its offset (e.g. `2026-03-06T09:00:00+08:00`).
+    pub received_at: DateTime<FixedOffset>,
+}
+
+/// The answer to opening a case. The query code is shown this once and never again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenedCase {
+    /// The case id (= tracking number).
+    pub id: String,
+    /// Tracking number (办件编号) for the applicant.
+    pub tracking_no: String,
+    /// Query code (查询码) for the applicant; only its hash is stored.
+    pub query_code: String,
+    /// The case as it now stands.
+    pub case: CaseView,
+}
+
+/// Completes the current step with one of its outcomes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepRequest {
+    /// The outcome label (one of `allowed[].outcome`).
+    pub outcome: String,
+    /// The case version the officer saw.
+    pub expected_version: u64,
+    /// A note (at most 500 characters).
+    #[serde(default)]
+    pub note: Option<String>,
+    /// When the step was taken, if not now.
+    #[serde(default)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// Pause or resume the clock.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockRequest {
+    /// What to do.
+    pub action: ClockAction,
+    /// Why (1-500 characters).
+    pub reason: String,
+    /// The case version the officer saw, if they want the check.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+    /// When, if not now.
+    #[serde(default)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// Clock actions.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockAction {
+    /// 暂停计时.
+    Pause,
+    /// 恢复计时.
+    Resume,
+}
+
+/// Withdraw or terminate a case.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawRequest {
+    /// Why (1-500 characters).
+    pub reason: String,
+    /// The case version the officer saw, if they want the check.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+    /// When, if not now.
+    #[serde(default)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// The power version a case is pinned to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PinnedPower {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Version number.
+    pub version: u32,
+    /// Content hash.
+    pub content_hash: String,
+}
+
+/// The step a case stands at.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CurrentStep {
+    /// Step id.
+    pub id: String,
+    /// Step name.
+    pub name: String,
+    /// The post that performs it.
+    pub role: Option<String>,
+    /// Since when.
+    pub entered_at: Option<DateTime<FixedOffset>>,
+    /// Whether waiting here stops the clock.
+    pub pauses_clock: bool,
+}
+
+/// A case as officers see it (personal data included).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    /// Case id (= tracking number).
+    pub id: String,
+    /// Tracking number.
+    pub tracking_no: String,
+    /// Version: the number of events; send it back as `expected_version`.
+    pub version: u64,
+    /// Status.
+    pub status: CaseStatus,
+    /// The pinned power version.
+    pub power: PinnedPower,
+    /// Department id.
+    pub department: String,
+    /// The party.
+    pub party: Option<Party>,
+    /// When received.
+    pub received_at: Option<DateTime<FixedOffset>>,
+    /// The current step.
+    pub current_step: CurrentStep,
+    /// Outcomes allowed now.
+    pub allowed: Vec<AllowedOutcome>,
+    /// The result once concluded.
+    pub result: Option<String>,
+    /// When it concluded or was withdrawn.
+    pub closed_at: Option<DateTime<FixedOffset>>,
+    /// Time limits (statutory, promised, current step) and paused spans.
+    pub limits: Option<CaseTimes>,
+    /// Why limits could not be computed (e.g. no calendar for a year).
+    pub limits_error: Option<String>,
+    /// The moment these figures are for.
+    pub as_of: DateTime<FixedOffset>,
+}
+
+/// One stored event of a case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseEventView {
+    /// Sequence within the case, from 1.
+    pub sequence: i64,
+    /// Global position.
+    pub position: i64,
+    /// Event type.
+    pub event_type: String,
+    /// Event schema version.
+    pub event_version: String,
+    /// Payload.
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    /// Actor, role, department, request id, recorded_at.
+    #[schema(value_type = Object)]
+    pub metadata: Value,
+    /// When the store recorded it.
+    pub recorded_at: DateTime<chrono::Utc>,
+}
+
+pub(crate) async fn case_view(engine: &Engine, case: &Case) -> Result<CaseView, ApiError> {
+    let power = engine
+        .catalogue()
+        .version_of(&case.power_code, case.power_version)
+        .await?;
+    let now = engine.now();
+    let (limits, limits_error, allowed, step) = match &power {
+        Some(p) => {
+            let (limits, err) = match case.times(&p.flowchart, engine.calendar(), now) {
+                Ok(t) => (Some(t), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            (
+                limits,
+                err,
+                case.allowed(&p.flowchart),
+                p.flowchart.step(&case.current_step).cloned(),
+            )
+        }
+        None => (
+            None,
+            Some("the pinned power version is missing".into()),
+            Vec::new(),
+            None,
+        ),
+    };
+    Ok(CaseView {
+        id: case.tracking_no.clone(),
+        tracking_no: case.tracking_no.clone(),
+        version: case.version,
+        status: case.status,
+        power: PinnedPower {
+            code: case.power_code.clone(),
+            name: case.power_name.clone(),
+            version: case.power_version,
+            content_hash: case.content_hash.clone(),
+        },
+        department: case.department.clone(),
+        party: case.party.clone(),
+        received_at: case.received_at,
+        current_step: CurrentStep {
+            id: case.current_step.clone(),
+            name: case.current_step_name.clone(),
+            role: step.as_ref().and_then(|s| s.role.clone()),
+            entered_at: case.entered_step_at,
+            pauses_clock: step.as_ref().is_some_and(|s| s.pauses_clock),
+        },
+        allowed,
+        result: case.result.clone(),
+        closed_at: case.closed_at,
+        limits,
+        limits_error,
+        as_of: now,
+    })
+}
+
+/// Loads a case the caller may read.
+async fn readable_case(
+    engine: &Engine,
+    principal: &Principal,
+    id: &str,
+) -> Result<(Case, Vec<crate::store::StoredEvent>), ApiError> {
+    let (case, events) = engine
+        .load_case(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such case"))?;
+    if !principal.can_read_department(&case.department) {
+        return Err(CaseError::WrongDepartment {
+            department: case.department.clone(),
+        }
+        .into());
+    }
+    Ok((case, events))
+}
+
+async fn respond(
+    engine: &Engine,
+    principal: &Principal,
+    id: &str,
+) -> Result<HttpResponse, ApiError> {
+    let (case, _) = readable_case(engine, principal, id).await?;
+    Ok(HttpResponse::Ok().json(case_view(engine, &case).await?))
+}
+
+/// Open a case (受理/立案) under the current version of a power. Officers of the power's
+/// department only. Answers with the tracking number and the query code for the applicant.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    request_body = OpenCaseRequest,
+    responses(
+        (status = 201, description = "Opened", body = OpenedCase),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of the power's department", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: unknown or inactive power, invalid party, bad time", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cases")]
+async fn open_case(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    request_id: RequestId,
+    body: web::Json<OpenCaseRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require(&principal, Role::Officer)?;
+    let body = body.into_inner();
+    let today = aggregates::case::china_date(engine.now());
+    // A fresh random tracking number collides with vanishing odds; retry a few times anyway.
+    for _ in 0..3 {
+        let tracking_no = query_code::tracking_number(today);
+        let code = query_code::QueryCode::generate();
+        let result = engine
+            .execute_case(
+                &tracking_no,
+                CaseCommand::OpenCase {
+                    actor: principal.actor(),
+                    tracking_no: tracking_no.clone(),
+                    power_code: body.power_code.clone(),
+                    party: body.party.clone(),
+                    channel: body.channel,
+                    received_at: body.received_at,
+                    query_code_salt: code.salt_hex.clone(),
+                    query_code_hash: code.hash_hex.clone(),
+                },
+                meta(&principal, &request_id),
+            )
+            .await;
+        match result {
+            Ok(_) => {
+                let (case, _) = engine
+                    .load_case(&tracking_no)
+                    .await?
+                    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("opened case not found")))?;
+                let view = case_view(&engine, &case).await?;
+                return Ok(HttpResponse::Created()
+                    .insert_header((
+                        actix_web::http::header::LOCATION,
+                        format!("/api/v1/cases/{tracking_no}"),
+                    ))
+                    .json(OpenedCase {
+                        id: tracking_no.clone(),
+                        tracking_no,
+                        query_code: code.code,
+                        case: view,
+                    }));
+            }
+            Err(cqrs_es::AggregateError::UserError(CaseError::AlreadyOpened))
+            | Err(cqrs_es::AggregateError::AggregateConflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::unavailable(anyhow::anyhow!(
+        "could not allocate a tracking number"
+    )))
+}
+
+/// A case with its current step, the outcomes allowed now and its time limits.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    responses(
+        (status = 200, description = "The case", body = CaseView),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another department's case", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/cases/{id}")]
+async fn get_case(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    respond(&engine, &principal, &id).await
+}
+
+/// Every event of a case, in order, with who did what.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    responses(
+        (status = 200, description = "The events", body = Vec<CaseEventView>),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another department's case", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/cases/{id}/events")]
+async fn case_events(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (_, events) = readable_case(&engine, &principal, &id).await?;
+    let views: Vec<CaseEventView> = events
+        .into_iter()
+        .map(|e| CaseEventView {
+            sequence: e.sequence,
+            position: e.position,
+            event_type: e.event_type,
+            event_version: e.event_version,
+            payload: e.payload,
+            metadata: e.metadata,
+            recorded_at: e.recorded_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+/// Complete the current step with one of its outcomes (办理环节). Only outcomes on an edge out
+/// of the current step are accepted; a refusal lists the allowed ones. `expected_version` must
+/// be the case's version, or the answer is 409.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    request_body = StepRequest,
+    responses(
+        (status = 200, description = "Done; the case as it now stands", body = CaseView),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: outcome not allowed (with `allowed`), case closed, separation of duties, bad time", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cases/{id}/steps")]
+async fn complete_step(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Json<StepRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require(&principal, Role::Officer)?;
+    let body = body.into_inner();
+    engine
+        .execute_case(
+            &id,
+            CaseCommand::CompleteStep {
+                actor: principal.actor(),
+                expected_version: body.expected_version,
+                outcome: body.outcome,
+                note: body.note,
+                at: body.at,
+            },
+            meta(&principal, &request_id),
+        )
+        .await?;
+    respond(&engine, &principal, &id).await
+}
+
+/// Pause or resume the case clock with a reason (暂停/恢复计时).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    request_body = ClockRequest,
+    responses(
+        (status = 200, description = "Done; the case as it now stands", body = CaseView),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: already paused, not paused, held by a step, closed", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cases/{id}/clock")]
+async fn clock(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Json<ClockRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require(&principal, Role::Officer)?;
+    let body = body.into_inner();
+    let actor = principal.actor();
+    let command = match body.action {
+        ClockAction::Pause => CaseCommand::PauseClock {
+            actor,
+            expected_version: body.expected_version,
+            reason: body.reason,
+            at: body.at,
+        },
+        ClockAction::Resume => CaseCommand::ResumeClock {
+            actor,
+            expected_version: body.expected_version,
+            reason: body.reason,
+            at: body.at,
+        },
+    };
+    engine
+        .execute_case(&id, command, meta(&principal, &request_id))
+        .await?;
+    respond(&engine, &principal, &id).await
+}
+
+/// Withdraw or terminate a case (撤回/终止) with a reason.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    request_body = WithdrawRequest,
+    responses(
+        (status = 200, description = "Withdrawn", body = CaseView),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: already closed, no reason", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cases/{id}/withdraw")]
+async fn withdraw(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Json<WithdrawRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require(&principal, Role::Officer)?;
+    let body = body.into_inner();
+    engine
+        .execute_case(
+            &id,
+            CaseCommand::WithdrawCase {
+                actor: principal.actor(),
+                expected_version: body.expected_version,
+                reason: body.reason,
+                at: body.at,
+            },
+            meta(&principal, &request_id),
+        )
+        .await?;
+    respond(&engine, &principal, &id).await
+}

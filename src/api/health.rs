@@ -1,0 +1,37 @@
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::engine::Engine;
+use crate::error::ApiError;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(healthz);
+}
+
+/// Health of the server and its store.
+#[derive(Serialize, ToSchema)]
+struct Health {
+    /// `ok`.
+    status: &'static str,
+    /// `sqlite` or `postgres`.
+    store: &'static str,
+}
+
+/// Liveness and readiness: answers 200 when the event store answers, 503 otherwise.
+#[utoipa::path(
+    tag = "health",
+    responses(
+        (status = 200, description = "Serving", body = Health),
+        (status = 503, description = "The store does not answer", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/healthz")]
+async fn healthz(engine: web::Data<Engine>) -> Result<HttpResponse, ApiError> {
+    engine.repo().ping().await.map_err(ApiError::unavailable)?;
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ok",
+        store: engine.repo().kind(),
+    }))
+}

@@ -1,0 +1,153 @@
+//! The HTTP API under `/api/v1`, described by utoipa from the same `configure` the server runs.
+mod cases;
+mod health;
+mod powers;
+mod public;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use aggregates::Role;
+use tracing_actix_web::RequestId;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{AppExt, scope};
+
+use crate::auth::Principal;
+use crate::engine::CommandMeta;
+use crate::error::{ApiError, Problem};
+
+/// Largest JSON body accepted (a power version with a big flowchart fits easily).
+pub const JSON_LIMIT: usize = 512 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Yangguang 阳光 — administrative power execution API",
+        description = "Catalogue of administrative powers (职权目录), cases along their flowcharts \
+                       (办件), and public status (动态公开). Errors are RFC 7807 problem+json with \
+                       a stable `code`.",
+        version = "1"
+    ),
+    components(schemas(Problem)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "catalogue", description = "Powers and their published versions (职权目录)"),
+        (name = "cases", description = "Cases and their steps (办件)"),
+        (name = "public", description = "Public status lookups (动态公开)"),
+        (name = "health", description = "Liveness and readiness")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// Registers every API route; the server and the spec generator both call this.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope::scope("/api/v1")
+            .configure(powers::configure)
+            .configure(cases::configure)
+            .configure(public::configure),
+    )
+    .configure(health::configure);
+}
+
+/// The OpenAPI document, built from [`configure`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(configure)
+        .split_for_parts();
+    api
+}
+
+/// JSON extractor settings: size limit, and bad bodies as problem+json 400s.
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(JSON_LIMIT)
+        .error_handler(|err, _req| {
+            use actix_web::error::JsonPayloadError;
+            let api = match &err {
+                JsonPayloadError::OverflowKnownLength { .. }
+                | JsonPayloadError::Overflow { .. } => ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("the body is larger than {JSON_LIMIT} bytes"),
+                ),
+                JsonPayloadError::ContentType => ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send the body as application/json",
+                ),
+                JsonPayloadError::Deserialize(e) => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    format!("the body does not match the schema: {e}"),
+                ),
+                other => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    format!("the body could not be read: {other}"),
+                ),
+            };
+            api.into()
+        })
+}
+
+/// Query-string errors as problem+json 400s.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("the query string is invalid: {err}"),
+        )
+        .into()
+    })
+}
+
+/// Path errors as problem+json 400s.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_path",
+            format!("the path is invalid: {err}"),
+        )
+        .into()
+    })
+}
+
+/// Unknown routes and methods.
+pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::not_found(format!(
+        "no such resource: {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+fn meta(principal: &Principal, request_id: &RequestId) -> CommandMeta {
+    CommandMeta {
+        actor: principal.claims.sub.clone(),
+        role: principal.claims.role.as_str().into(),
+        department: principal.claims.department.clone(),
+        request_id: request_id.to_string(),
+    }
+}
+
+fn require(principal: &Principal, role: Role) -> Result<(), ApiError> {
+    principal.require(&[role])
+}

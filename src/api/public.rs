@@ -1,0 +1,74 @@
+use actix_web::{HttpResponse, get, web};
+use aggregates::case::CaseEvent;
+use projections::public_case::{PublicCaseView, public_case_view};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::engine::Engine;
+use crate::error::{ApiError, Problem};
+use crate::query_code;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(public_case);
+}
+
+/// The query code given to the applicant.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CodeQuery {
+    /// Query code (查询码).
+    pub code: String,
+}
+
+fn not_found() -> ApiError {
+    // One answer for an unknown number and a wrong code: numbers cannot be probed.
+    ApiError::not_found("no case matches this tracking number and query code")
+}
+
+/// Public status of a case (动态公开): steps with dates, current step, working days used and
+/// the deadline. No personal data. An unknown number and a wrong code give the same 404.
+#[utoipa::path(
+    tag = "public",
+    params(("tracking_no" = String, Path, description = "Tracking number"), CodeQuery),
+    responses(
+        (status = 200, description = "The public status", body = PublicCaseView),
+        (status = 400, description = "No code given", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No case matches this number and code", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/public/cases/{tracking_no}")]
+async fn public_case(
+    engine: web::Data<Engine>,
+    tracking_no: web::Path<String>,
+    query: web::Query<CodeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if tracking_no.len() > 64 || query.code.len() > 64 {
+        return Err(not_found());
+    }
+    let Some((case, stored)) = engine.load_case(&tracking_no).await? else {
+        // Spend the same work as a real check so timing does not tell numbers apart.
+        let _ = query_code::verify(&query.code, "00", "00");
+        return Err(not_found());
+    };
+    if !query_code::verify(&query.code, &case.query_code_salt, &case.query_code_hash) {
+        return Err(not_found());
+    }
+    let events: Vec<CaseEvent> = stored
+        .into_iter()
+        .map(|e| serde_json::from_value(e.payload))
+        .collect::<Result<_, _>>()
+        .map_err(ApiError::internal)?;
+    let times = match engine
+        .catalogue()
+        .version_of(&case.power_code, case.power_version)
+        .await?
+    {
+        Some(power) => case
+            .times(&power.flowchart, engine.calendar(), engine.now())
+            .ok(),
+        None => None,
+    };
+    let view = public_case_view(&events, times.as_ref()).ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(view))
+}

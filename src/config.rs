@@ -1,0 +1,122 @@
+//! Settings, layered: built-in defaults, then a TOML config file, then `YANGGUANG_*`
+//! environment variables (and `DATABASE_URL`), then command-line flags.
+use std::path::{Path, PathBuf};
+
+use aggregates::calendar::{OutsideCoverage, WorkingCalendar};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Server settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on.
+    pub bind: String,
+    /// Data directory: the SQLite file and the token key live here.
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL; when set, PostgreSQL is the event store instead of SQLite.
+    pub database_url: Option<String>,
+    /// Load the demo catalogue at start (idempotent).
+    pub demo: bool,
+    /// Extra working-day calendar files (`*.yaml`, one year each) that add or correct years.
+    pub calendar_dir: Option<PathBuf>,
+    /// What to do for dates in years without calendar data: `refuse` (default) or
+    /// `weekends_only`.
+    pub outside_coverage: OutsideCoverage,
+    /// The token signing key file; defaults to `<data_dir>/token.key`. Share one file between
+    /// processes serving one PostgreSQL.
+    pub token_key_file: Option<PathBuf>,
+    /// Maximum PostgreSQL connections per process.
+    pub pg_max_connections: u32,
+    /// Log format: `text` or `json`.
+    pub log_format: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            demo: false,
+            calendar_dir: None,
+            outside_coverage: OutsideCoverage::Refuse,
+            token_key_file: None,
+            pg_max_connections: 16,
+            log_format: "text".into(),
+        }
+    }
+}
+
+/// Flag values given on the command line (only those present override).
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demo: Option<bool>,
+}
+
+impl Settings {
+    /// Loads settings from defaults, `config` (or `./yangguang.toml` if present), the
+    /// environment and `overrides`.
+    pub fn load(config: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match config {
+            Some(path) => {
+                anyhow::ensure!(path.exists(), "config file {} not found", path.display());
+                figment = figment.merge(Toml::file(path));
+            }
+            None if Path::new("yangguang.toml").exists() => {
+                figment = figment.merge(Toml::file("yangguang.toml"));
+            }
+            None => {}
+        }
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            figment = figment.merge(Serialized::default("database_url", url));
+        }
+        figment = figment
+            .merge(Env::prefixed("YANGGUANG_").ignore(&["config"]))
+            .merge(Serialized::defaults(overrides));
+        let settings: Settings = figment.extract()?;
+        Ok(settings)
+    }
+
+    /// The token key file in use.
+    pub fn token_key_path(&self) -> PathBuf {
+        self.token_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("token.key"))
+    }
+
+    /// The SQLite file in use when no PostgreSQL URL is set.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("yangguang.sqlite")
+    }
+
+    /// The working-day calendar: built-in years plus any deployment files.
+    pub fn calendar(&self) -> anyhow::Result<WorkingCalendar> {
+        let mut calendar = WorkingCalendar::builtin().with_outside_coverage(self.outside_coverage);
+        if let Some(dir) = &self.calendar_dir {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
+            files.sort();
+            for file in files {
+                let text = std::fs::read_to_string(&file)?;
+                let year = WorkingCalendar::parse_year(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                calendar
+                    .add_year(year)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            }
+        }
+        Ok(calendar)
+    }
+}

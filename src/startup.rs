@@ -1,0 +1,109 @@
+//! Building the store, the engine and the HTTP server from settings.
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api;
+use crate::auth::TokenKeys;
+use crate::catalogue_file;
+use crate::config::Settings;
+use crate::engine::{Engine, SystemClock};
+use crate::store::EventRepo;
+
+/// Opens the configured event store: PostgreSQL if a URL is set, else the SQLite file.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<EventRepo> {
+    Ok(match &settings.database_url {
+        Some(url) => EventRepo::connect_postgres(url, settings.pg_max_connections).await?,
+        None => {
+            std::fs::create_dir_all(&settings.data_dir)?;
+            EventRepo::open_sqlite(&settings.sqlite_path()).await?
+        }
+    })
+}
+
+/// The engine over the configured store and calendar.
+pub async fn engine(settings: &Settings) -> anyhow::Result<Engine> {
+    let repo = open_store(settings).await?;
+    Ok(Engine::new(
+        repo,
+        settings.calendar()?,
+        Arc::new(SystemClock),
+    ))
+}
+
+/// A server bound to its port, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the store, loads the demo catalogue if asked, binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let engine = engine(&settings).await?;
+        if settings.demo {
+            let file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE)?;
+            let report = catalogue_file::import(&engine, &file, "demo-loader").await?;
+            tracing::info!(?report, "demo catalogue loaded");
+        }
+        let keys = TokenKeys::load_or_create(&settings.token_key_path())?;
+        let listener = TcpListener::bind(&settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, engine, keys)?;
+        Ok(Application { port, server })
+    }
+
+    /// The port bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until stopped.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Starts the HTTP server on `listener`.
+pub fn run(listener: TcpListener, engine: Engine, keys: TokenKeys) -> anyhow::Result<Server> {
+    let engine = web::Data::new(engine);
+    let keys = web::Data::new(keys);
+    let spec = api::openapi();
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("Referrer-Policy", "no-referrer")),
+            )
+            .wrap(TracingLogger::default())
+            .app_data(engine.clone())
+            .app_data(keys.clone())
+            .app_data(api::json_config())
+            .app_data(api::query_config())
+            .app_data(api::path_config())
+            .into_utoipa_app()
+            .configure(api::configure)
+            .into_app()
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+            .route(
+                "/",
+                web::get().to(|| async {
+                    HttpResponse::Found()
+                        .insert_header(("Location", "/docs/"))
+                        .finish()
+                }),
+            )
+            .default_service(web::to(api::not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}

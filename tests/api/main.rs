@@ -1,0 +1,1 @@
+//! API tests: the real server over HTTP, on SQLite and PostgreSQL.
