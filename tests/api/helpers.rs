@@ -1,0 +1,242 @@
+//! Spawning the real server on a random port over either store, tokens, and HTTP helpers.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use aggregates::Role;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use yangguang::auth::TokenKeys;
+use yangguang::catalogue_file;
+use yangguang::config::Settings;
+use yangguang::engine::{Engine, SystemClock};
+use yangguang::startup;
+use yangguang::store::{EventRepo, ensure_database};
+
+/// Which event store a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+/// The PostgreSQL database tests share (created if missing). PostgreSQL must be running: in
+/// CI these tests never skip.
+pub async fn pg_url() -> String {
+    let url = std::env::var("YANGGUANG_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/yangguang_test".into());
+    ensure_database(&url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {url}: {e}"));
+    url
+}
+
+/// A fresh SQLite store in a temporary directory.
+pub async fn sqlite_repo() -> (EventRepo, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = EventRepo::open_sqlite(&dir.path().join("events.sqlite"))
+        .await
+        .unwrap();
+    (repo, dir)
+}
+
+/// A PostgreSQL store on the shared test database.
+pub async fn pg_repo() -> EventRepo {
+    EventRepo::connect_postgres(&pg_url().await, 8).await.unwrap()
+}
+
+/// A store of either kind (the temp dir, if any, must outlive it).
+pub async fn repo(backend: Backend) -> (EventRepo, Option<TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let (r, d) = sqlite_repo().await;
+            (r, Some(d))
+        }
+        Backend::Postgres => (pg_repo().await, None),
+    }
+}
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub backend: Backend,
+    pub client: Client,
+    pub keys: TokenKeys,
+    pub settings: Settings,
+    pub data_dir: Arc<TempDir>,
+    /// A department id unique to this test, so tests sharing PostgreSQL do not meet.
+    pub department: String,
+    handle: actix_web::dev::ServerHandle,
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
+}
+
+impl TestApp {
+    /// Starts the server on a random port.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let data_dir = Arc::new(tempfile::tempdir().unwrap());
+        Self::spawn_in(backend, data_dir, unique("dept")).await
+    }
+
+    /// Starts a server over an existing data directory (a restart).
+    pub async fn spawn_in(backend: Backend, data_dir: Arc<TempDir>, department: String) -> TestApp {
+        if std::env::var("TEST_LOG").is_ok() {
+            yangguang::telemetry::init(false, "info");
+        }
+        let settings = Settings {
+            bind: "127.0.0.1:0".into(),
+            data_dir: data_dir.path().to_path_buf(),
+            database_url: match backend {
+                Backend::Sqlite => None,
+                Backend::Postgres => Some(pg_url().await),
+            },
+            pg_max_connections: 8,
+            ..Settings::default()
+        };
+        let repo = startup::open_store(&settings).await.unwrap();
+        let engine = Engine::new(repo, settings.calendar().unwrap(), Arc::new(SystemClock));
+        let keys = TokenKeys::load_or_create(&settings.token_key_path()).unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = startup::run(listener, engine, keys.clone()).unwrap();
+        let handle = server.handle();
+        tokio::spawn(server);
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            backend,
+            client: Client::new(),
+            keys,
+            settings,
+            data_dir,
+            department,
+            handle,
+        }
+    }
+
+    /// Stops this server and starts a new one over the same store and data directory.
+    pub async fn restart(self) -> TestApp {
+        self.handle.stop(true).await;
+        TestApp::spawn_in(self.backend, self.data_dir.clone(), self.department.clone()).await
+    }
+
+    pub fn token(&self, role: Role, department: Option<&str>, subject: &str) -> String {
+        self.keys
+            .issue(
+                subject,
+                role,
+                department.map(str::to_owned),
+                chrono::Duration::hours(1),
+            )
+            .unwrap()
+    }
+
+    pub fn admin(&self) -> String {
+        self.token(Role::Admin, Some(&self.department), "admin-1")
+    }
+
+    pub fn officer(&self, subject: &str) -> String {
+        self.token(Role::Officer, Some(&self.department), subject)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.get(format!("{}{path}", self.address));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut req = self.client.post(format!("{}{path}", self.address)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Registers and publishes the demo's 食品经营许可 flowchart under a fresh code in this
+    /// test's department; returns the code.
+    pub async fn licence_power(&self) -> String {
+        let file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE).unwrap();
+        let entry = file
+            .powers
+            .iter()
+            .find(|p| p.name == "食品经营许可")
+            .unwrap()
+            .clone();
+        let code = unique("T").to_uppercase();
+        let admin = self.admin();
+        let r = self
+            .post(
+                "/api/v1/powers",
+                Some(&admin),
+                &json!({
+                    "code": code, "name": entry.name, "category": entry.category,
+                    "department": self.department, "department_name": "测试局",
+                }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+        let r = self
+            .post(
+                &format!("/api/v1/powers/{code}/versions"),
+                Some(&admin),
+                &serde_json::to_value(&entry.version).unwrap(),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+        code
+    }
+
+    /// Opens a case of `power` as `officer`; returns the response body.
+    pub async fn open_case(&self, power: &str, officer: &str) -> Value {
+        let r = self
+            .post(
+                "/api/v1/cases",
+                Some(officer),
+                &json!({
+                    "power_code": power,
+                    "party": {
+                        "kind": "person", "name": "张三丰", "id_number": "11010519491231002X",
+                        "phone": "13912345678", "address": "上海市浦东新区世纪大道100号"
+                    },
+                    "channel": "window",
+                    "received_at": chrono::Utc::now().to_rfc3339(),
+                }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        r.json().await.unwrap()
+    }
+
+    /// Completes a step; returns the response.
+    pub async fn step(&self, id: &str, token: &str, outcome: &str, version: u64) -> Response {
+        self.post(
+            &format!("/api/v1/cases/{id}/steps"),
+            Some(token),
+            &json!({"outcome": outcome, "expected_version": version}),
+        )
+        .await
+    }
+}
+
+/// Asserts a problem+json response with a status and code; returns the body.
+pub async fn assert_problem(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json")
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status.as_u16());
+    body
+}
