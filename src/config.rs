@@ -81,7 +81,7 @@ impl Settings {
             figment = figment.merge(Serialized::default("database_url", url));
         }
         figment = figment
-            .merge(Env::prefixed("YANGGUANG_").ignore(&["config"]))
+            .merge(Env::prefixed("YANGGUANG_").ignore(&["config", "test_database_url"]))
             .merge(Serialized::defaults(overrides));
         let settings: Settings = figment.extract()?;
         Ok(settings)

@@ -36,7 +36,10 @@ async fn a_licence_case_is_walked_to_its_end() {
         let case: Value = r.json().await.unwrap();
         assert_eq!(case["status"], "paused");
         assert_eq!(case["current_step"]["id"], "supplement");
-        assert!(case["limits"]["statutory"]["due"].is_null(), "no due date while paused");
+        assert!(
+            case["limits"]["statutory"]["due"].is_null(),
+            "no due date while paused"
+        );
         let v = case["version"].as_u64().unwrap();
         assert_eq!(v, 3, "StepCompleted + ClockPaused");
 
@@ -98,13 +101,21 @@ async fn a_licence_case_is_walked_to_its_end() {
                 "CaseConcluded"
             ]
         );
-        let sequences: Vec<i64> = events.iter().map(|e| e["sequence"].as_i64().unwrap()).collect();
+        let sequences: Vec<i64> = events
+            .iter()
+            .map(|e| e["sequence"].as_i64().unwrap())
+            .collect();
         assert_eq!(sequences, (1..=9).collect::<Vec<_>>());
         assert_eq!(events[7]["payload"]["StepCompleted"]["by"], "bob");
         assert_eq!(events[7]["metadata"]["actor"], "bob");
         assert_eq!(events[7]["metadata"]["role"], "officer");
         assert_eq!(events[7]["metadata"]["department"], app.department.as_str());
-        assert!(!events[7]["metadata"]["request_id"].as_str().unwrap().is_empty());
+        assert!(
+            !events[7]["metadata"]["request_id"]
+                .as_str()
+                .unwrap()
+                .is_empty()
+        );
 
         // A concluded case takes no more steps.
         let r = app.step(&id, &bob, "准予许可", 9).await;
@@ -154,7 +165,10 @@ async fn a_stale_version_is_a_conflict() {
             .as_str()
             .unwrap()
             .to_string();
-        assert_eq!(app.step(&id, &officer, "受理", 1).await.status(), StatusCode::OK);
+        assert_eq!(
+            app.step(&id, &officer, "受理", 1).await.status(),
+            StatusCode::OK
+        );
         let r = app.step(&id, &officer, "需现场核查", 1).await;
         let body = assert_problem(r, StatusCode::CONFLICT, "stale_version").await;
         assert_eq!(body["current_version"], 2);
@@ -210,7 +224,10 @@ async fn twenty_concurrent_steps_at_one_version_accept_exactly_one() {
             .filter(|e| e["event_type"] == "StepCompleted")
             .count();
         assert_eq!(steps, 1, "exactly one step recorded on {backend:?}");
-        let sequences: Vec<i64> = events.iter().map(|e| e["sequence"].as_i64().unwrap()).collect();
+        let sequences: Vec<i64> = events
+            .iter()
+            .map(|e| e["sequence"].as_i64().unwrap())
+            .collect();
         let expected: Vec<i64> = (1..=sequences.len() as i64).collect();
         assert_eq!(sequences, expected, "no gap, no duplicate");
     }
@@ -225,7 +242,10 @@ async fn a_restart_keeps_everything() {
         let opened = app.open_case(&power, &officer).await;
         let id = opened["id"].as_str().unwrap().to_string();
         let code = opened["query_code"].as_str().unwrap().to_string();
-        assert_eq!(app.step(&id, &officer, "受理", 1).await.status(), StatusCode::OK);
+        assert_eq!(
+            app.step(&id, &officer, "受理", 1).await.status(),
+            StatusCode::OK
+        );
         let before: Value = app
             .get(&format!("/api/v1/cases/{id}/events"), Some(&officer))
             .await
@@ -248,7 +268,12 @@ async fn a_restart_keeps_everything() {
             .get(&format!("/api/v1/public/cases/{id}?code={code}"), None)
             .await;
         assert_eq!(r.status(), StatusCode::OK);
-        let case: Value = app.step(&id, &officer, "书面审查符合条件", 2).await.json().await.unwrap();
+        let case: Value = app
+            .step(&id, &officer, "书面审查符合条件", 2)
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(case["version"], 3, "commands go on after the restart");
     }
 }
@@ -284,7 +309,9 @@ async fn officers_of_another_department_and_other_roles_are_refused() {
             .to_string();
         let r = app.step(&id, &stranger, "受理", 1).await;
         assert_problem(r, StatusCode::FORBIDDEN, "wrong_department").await;
-        let r = app.get(&format!("/api/v1/cases/{id}"), Some(&stranger)).await;
+        let r = app
+            .get(&format!("/api/v1/cases/{id}"), Some(&stranger))
+            .await;
         assert_problem(r, StatusCode::FORBIDDEN, "wrong_department").await;
         // Admins manage the catalogue, not cases; inspectors read but do not act.
         let r = app.step(&id, &admin, "受理", 1).await;
@@ -309,7 +336,12 @@ async fn officers_of_another_department_and_other_roles_are_refused() {
             .unwrap();
         assert_problem(r, StatusCode::UNAUTHORIZED, "unauthorized").await;
         let foreign = yangguang::auth::TokenKeys::from_secret(&[9u8; 32])
-            .issue("x", Role::Officer, Some(app.department.clone()), chrono::Duration::hours(1))
+            .issue(
+                "x",
+                Role::Officer,
+                Some(app.department.clone()),
+                chrono::Duration::hours(1),
+            )
             .unwrap();
         let r = app.step(&id, &foreign, "受理", 1).await;
         assert_problem(r, StatusCode::UNAUTHORIZED, "invalid_token").await;
@@ -344,7 +376,13 @@ async fn the_public_status_shows_progress_without_personal_data() {
         assert_eq!(view["applicant"], "张**");
         assert_eq!(view["timeline"][0]["outcome"], "受理");
         assert_eq!(view["statutory"]["limit_days"], 20);
-        for secret in ["张三丰", "11010519491231002X", "13912345678", "世纪大道", "alice"] {
+        for secret in [
+            "张三丰",
+            "11010519491231002X",
+            "13912345678",
+            "世纪大道",
+            "alice",
+        ] {
             assert!(!text.contains(secret), "{secret} leaked into {text}");
         }
         // Lower case and dashes in the code are forgiven.
@@ -359,7 +397,10 @@ async fn the_public_status_shows_progress_without_personal_data() {
             .get(&format!("/api/v1/public/cases/{id}?code=WRONGCODE2"), None)
             .await;
         let unknown = app
-            .get("/api/v1/public/cases/YG20260101AAAAAAAA?code=WRONGCODE2", None)
+            .get(
+                "/api/v1/public/cases/YG20260101AAAAAAAA?code=WRONGCODE2",
+                None,
+            )
             .await;
         let a = assert_problem(wrong, StatusCode::NOT_FOUND, "not_found").await;
         let b = assert_problem(unknown, StatusCode::NOT_FOUND, "not_found").await;
@@ -483,11 +524,7 @@ async fn bad_case_input_is_refused_clearly() {
         assert_problem(r, StatusCode::NOT_FOUND, "not_found").await;
         let big = "x".repeat(600 * 1024);
         let r = app
-            .post(
-                "/api/v1/cases",
-                Some(&officer),
-                &json!({"power_code": big}),
-            )
+            .post("/api/v1/cases", Some(&officer), &json!({"power_code": big}))
             .await;
         assert_problem(r, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
         let r = app.get("/api/v1/nowhere", None).await;

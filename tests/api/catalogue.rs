@@ -10,7 +10,11 @@ use crate::helpers::{BACKENDS, TestApp, assert_problem};
 
 fn licence_version() -> Value {
     let file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE).unwrap();
-    let entry = file.powers.iter().find(|p| p.name == "食品经营许可").unwrap();
+    let entry = file
+        .powers
+        .iter()
+        .find(|p| p.name == "食品经营许可")
+        .unwrap();
     serde_json::to_value(&entry.version).unwrap()
 }
 
@@ -38,7 +42,11 @@ async fn an_invalid_flowchart_is_refused_with_every_problem() {
             ]
         });
         let r = app
-            .post(&format!("/api/v1/powers/{code}/versions"), Some(&app.admin()), &version)
+            .post(
+                &format!("/api/v1/powers/{code}/versions"),
+                Some(&app.admin()),
+                &version,
+            )
             .await;
         let body = assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_version").await;
         let problems: Vec<(String, Option<String>)> = body["problems"]
@@ -88,7 +96,11 @@ async fn versions_are_immutable_and_republishing_the_same_content_is_a_no_op() {
             .await
             .unwrap();
         let r = app
-            .post(&format!("/api/v1/powers/{code}/versions"), Some(&admin), &licence_version())
+            .post(
+                &format!("/api/v1/powers/{code}/versions"),
+                Some(&admin),
+                &licence_version(),
+            )
             .await;
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(r.json::<Value>().await.unwrap()["created"], false);
@@ -96,7 +108,11 @@ async fn versions_are_immutable_and_republishing_the_same_content_is_a_no_op() {
         let mut changed = licence_version();
         changed["promised_limit_days"] = json!(3);
         let r = app
-            .post(&format!("/api/v1/powers/{code}/versions"), Some(&admin), &changed)
+            .post(
+                &format!("/api/v1/powers/{code}/versions"),
+                Some(&admin),
+                &changed,
+            )
             .await;
         assert_eq!(r.status(), StatusCode::CREATED);
         let published: Value = r.json().await.unwrap();
@@ -111,9 +127,13 @@ async fn versions_are_immutable_and_republishing_the_same_content_is_a_no_op() {
             .unwrap();
         assert_eq!(old["content"]["promised_limit_days"], 5);
         assert_eq!(old["content_hash"], v1["content_hash"]);
-        let r = app.get(&format!("/api/v1/powers/{code}/versions/3"), None).await;
+        let r = app
+            .get(&format!("/api/v1/powers/{code}/versions/3"), None)
+            .await;
         assert_problem(r, StatusCode::NOT_FOUND, "not_found").await;
-        let r = app.get(&format!("/api/v1/powers/{code}/versions/x"), None).await;
+        let r = app
+            .get(&format!("/api/v1/powers/{code}/versions/x"), None)
+            .await;
         assert_problem(r, StatusCode::BAD_REQUEST, "invalid_path").await;
 
         // A case opened now pins version 2.
@@ -130,7 +150,11 @@ async fn only_admins_of_the_department_change_its_catalogue() {
         let code = app.licence_power().await;
         let other_admin = app.token(Role::Admin, Some("another-dept"), "admin-2");
         let r = app
-            .post(&format!("/api/v1/powers/{code}/versions"), Some(&other_admin), &licence_version())
+            .post(
+                &format!("/api/v1/powers/{code}/versions"),
+                Some(&other_admin),
+                &licence_version(),
+            )
             .await;
         assert_problem(r, StatusCode::FORBIDDEN, "wrong_department").await;
         let r = app
@@ -192,7 +216,10 @@ async fn a_suspended_power_takes_no_new_cases_and_can_be_reinstated() {
         assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "power_not_active").await;
         // The running case goes on.
         let id = running["id"].as_str().unwrap();
-        assert_eq!(app.step(id, &officer, "受理", 1).await.status(), StatusCode::OK);
+        assert_eq!(
+            app.step(id, &officer, "受理", 1).await.status(),
+            StatusCode::OK
+        );
         let r = app
             .post(
                 &format!("/api/v1/powers/{code}/status"),
@@ -210,10 +237,18 @@ async fn the_catalogue_is_searchable_in_chinese() {
     let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
     let engine = yangguang::startup::engine(&app.settings).await.unwrap();
     let file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE).unwrap();
-    let first = catalogue_file::import(&engine, &file, "test").await.unwrap();
+    let first = catalogue_file::import(&engine, &file, "test")
+        .await
+        .unwrap();
     assert_eq!(first.registered, file.powers.len());
-    let again = catalogue_file::import(&engine, &file, "test").await.unwrap();
-    assert_eq!(again.registered + again.published, 0, "importing twice changes nothing");
+    let again = catalogue_file::import(&engine, &file, "test")
+        .await
+        .unwrap();
+    assert_eq!(
+        again.registered + again.published,
+        0,
+        "importing twice changes nothing"
+    );
     assert_eq!(again.unchanged, file.powers.len());
 
     let all: Vec<Value> = app.get("/api/v1/powers", None).await.json().await.unwrap();
@@ -225,7 +260,11 @@ async fn the_catalogue_is_searchable_in_chinese() {
         .await
         .unwrap();
     assert!(found.len() >= 2);
-    assert!(found.iter().all(|p| p["name"].as_str().unwrap().contains("食品")));
+    assert!(
+        found
+            .iter()
+            .all(|p| p["name"].as_str().unwrap().contains("食品"))
+    );
     let penalties: Vec<Value> = app
         .get("/api/v1/powers?category=penalty", None)
         .await
@@ -255,7 +294,10 @@ async fn health_docs_and_the_spec_are_served() {
     let docs = app.get("/docs/", None).await;
     assert_eq!(docs.status(), StatusCode::OK);
     let html = docs.text().await.unwrap();
-    assert!(html.contains("swagger"), "Swagger UI is served by the binary");
+    assert!(
+        html.contains("swagger"),
+        "Swagger UI is served by the binary"
+    );
     assert!(!html.contains("https://"), "no CDN assets");
 }
 

@@ -45,7 +45,9 @@ pub async fn sqlite_repo() -> (EventRepo, TempDir) {
 
 /// A PostgreSQL store on the shared test database.
 pub async fn pg_repo() -> EventRepo {
-    EventRepo::connect_postgres(&pg_url().await, 8).await.unwrap()
+    EventRepo::connect_postgres(&pg_url().await, 8)
+        .await
+        .unwrap()
 }
 
 /// A store of either kind (the temp dir, if any, must outlive it).
@@ -73,7 +75,10 @@ pub struct TestApp {
 }
 
 fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    )
 }
 
 impl TestApp {
@@ -152,7 +157,10 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
-        let mut req = self.client.post(format!("{}{path}", self.address)).json(body);
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .json(body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -181,7 +189,12 @@ impl TestApp {
                 }),
             )
             .await;
-        assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "{}",
+            r.text().await.unwrap()
+        );
         let r = self
             .post(
                 &format!("/api/v1/powers/{code}/versions"),
@@ -189,7 +202,12 @@ impl TestApp {
                 &serde_json::to_value(&entry.version).unwrap(),
             )
             .await;
-        assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "{}",
+            r.text().await.unwrap()
+        );
         code
     }
 

@@ -1,6 +1,6 @@
 //! API tests: the real server over HTTP, on SQLite and PostgreSQL. One binary, modules per
 //! area (zero2prod's layout); every test uses fresh ids so tests can share one database.
-mod catalogue;
 mod cases;
+mod catalogue;
 mod helpers;
 mod store_conformance;
