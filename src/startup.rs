@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -91,15 +91,8 @@ pub fn run(listener: TcpListener, engine: Engine, keys: TokenKeys) -> anyhow::Re
             .into_utoipa_app()
             .configure(api::configure)
             .into_app()
+            .configure(crate::pages::configure)
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
-            .route(
-                "/",
-                web::get().to(|| async {
-                    HttpResponse::Found()
-                        .insert_header(("Location", "/docs/"))
-                        .finish()
-                }),
-            )
             .default_service(web::to(api::not_found))
     })
     .listen(listener)?

@@ -1,4 +1,5 @@
 //! The HTTP API under `/api/v1`, described by utoipa from the same `configure` the server runs.
+mod calendar;
 mod cases;
 mod health;
 mod powers;
@@ -58,7 +59,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope::scope("/api/v1")
             .configure(powers::configure)
             .configure(cases::configure)
-            .configure(public::configure),
+            .configure(public::configure)
+            .configure(calendar::configure),
     )
     .configure(health::configure);
 }

@@ -1,17 +1,26 @@
 use actix_web::{HttpResponse, get, post, web};
 use aggregates::Role;
 use aggregates::power::{
-    Category, Disclosure, PowerCommand, PowerStatus, PowerVersionContent, PublishedPower,
+    Category, PowerCommand, PowerVersionContent,
 };
 use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{meta, require};
 use crate::auth::Principal;
 use crate::engine::{Engine, PowerRecord};
 use crate::error::{ApiError, Problem};
+use crate::queries::{PowerQuery, PowerSummary, PowerVersionView, summary};
+
+async fn load(engine: &Engine, code: &str) -> Result<PowerRecord, ApiError> {
+    engine
+        .catalogue()
+        .load(code)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no power with code {code}")))
+}
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(register_power)
@@ -38,62 +47,6 @@ pub struct RegisterPowerRequest {
     pub department: String,
     /// Implementing department's name (实施主体).
     pub department_name: String,
-}
-
-/// A power in the catalogue with its current version's key figures.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PowerSummary {
-    /// Power code.
-    pub code: String,
-    /// Name.
-    pub name: String,
-    /// Category.
-    pub category: Category,
-    /// Category in Chinese.
-    pub category_name: &'static str,
-    /// Department id.
-    pub department: String,
-    /// Department name.
-    pub department_name: String,
-    /// Status.
-    pub status: String,
-    /// Current version number, if any version is published.
-    pub current_version: Option<u32>,
-    /// Content hash of the current version.
-    pub content_hash: Option<String>,
-    /// 法定时限 of the current version, working days.
-    pub statutory_limit_days: Option<u32>,
-    /// 承诺时限 of the current version, working days.
-    pub promised_limit_days: Option<u32>,
-    /// 公开属性 of the current version.
-    pub disclosure: Option<Disclosure>,
-}
-
-/// One version of a power in full (办事指南).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PowerVersionView {
-    /// Power code.
-    pub code: String,
-    /// Name.
-    pub name: String,
-    /// Category.
-    pub category: Category,
-    /// Category in Chinese.
-    pub category_name: &'static str,
-    /// Department id.
-    pub department: String,
-    /// Department name.
-    pub department_name: String,
-    /// The power's status now.
-    pub status: String,
-    /// This version's number.
-    pub version: u32,
-    /// This version's content hash.
-    pub content_hash: String,
-    /// Every version number published so far.
-    pub versions: Vec<u32>,
-    /// The content.
-    pub content: PowerVersionContent,
 }
 
 /// The result of publishing.
@@ -129,67 +82,6 @@ pub enum StatusAction {
     Reinstate,
     /// 取消, for good.
     Revoke,
-}
-
-/// Catalogue filters.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PowerQuery {
-    /// Words to find in the name or code (Chinese works).
-    pub q: Option<String>,
-    /// Department id.
-    pub department: Option<String>,
-    /// Category.
-    pub category: Option<Category>,
-}
-
-fn status_name(status: PowerStatus) -> String {
-    status.to_string()
-}
-
-fn summary(record: &PowerRecord) -> PowerSummary {
-    let p = &record.power;
-    let current = record.versions.last();
-    let category = p.category.unwrap_or(Category::Other);
-    PowerSummary {
-        code: p.code.clone(),
-        name: p.name.clone(),
-        category,
-        category_name: category.chinese(),
-        department: p.department.clone(),
-        department_name: p.department_name.clone(),
-        status: status_name(p.status),
-        current_version: current.map(|v| v.version),
-        content_hash: current.map(|v| v.content_hash.clone()),
-        statutory_limit_days: current.map(|v| v.content.statutory_limit_days),
-        promised_limit_days: current.and_then(|v| v.content.promised_limit_days),
-        disclosure: current.map(|v| v.content.disclosure),
-    }
-}
-
-fn version_view(record: &PowerRecord, version: &PublishedPower) -> PowerVersionView {
-    let category = record.power.category.unwrap_or(Category::Other);
-    PowerVersionView {
-        code: record.power.code.clone(),
-        name: record.power.name.clone(),
-        category,
-        category_name: category.chinese(),
-        department: record.power.department.clone(),
-        department_name: record.power.department_name.clone(),
-        status: status_name(record.power.status),
-        version: version.version,
-        content_hash: version.content_hash.clone(),
-        versions: record.versions.iter().map(|v| v.version).collect(),
-        content: version.content.clone(),
-    }
-}
-
-async fn load(engine: &Engine, code: &str) -> Result<PowerRecord, ApiError> {
-    engine
-        .catalogue()
-        .load(code)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no power with code {code}")))
 }
 
 /// Register a power (登记职权). Registering the same power again with the same details is a
@@ -358,31 +250,7 @@ async fn list_powers(
     if query.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
         return Err(ApiError::bad_request("q must be at most 100 characters"));
     }
-    let words: Vec<String> = query
-        .q
-        .as_deref()
-        .unwrap_or("")
-        .split_whitespace()
-        .map(str::to_lowercase)
-        .collect();
-    let powers: Vec<PowerSummary> = engine
-        .catalogue()
-        .all()
-        .await?
-        .iter()
-        .map(summary)
-        .filter(|p| {
-            query
-                .department
-                .as_deref()
-                .is_none_or(|d| d == p.department)
-        })
-        .filter(|p| query.category.is_none_or(|c| c == p.category))
-        .filter(|p| {
-            let haystack = format!("{} {} {}", p.code, p.name, p.department_name).to_lowercase();
-            words.iter().all(|w| haystack.contains(w.as_str()))
-        })
-        .collect();
+    let powers = engine.list_powers(&query).await?;
     Ok(HttpResponse::Ok().json(powers))
 }
 
@@ -400,12 +268,11 @@ async fn get_power(
     engine: web::Data<Engine>,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let record = load(&engine, &code).await?;
-    let current = record
-        .versions
-        .last()
-        .ok_or_else(|| ApiError::not_found("this power has no published version yet"))?;
-    Ok(HttpResponse::Ok().json(version_view(&record, current)))
+    let page = engine
+        .power_page(&code, None)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no published power with code {code}")))?;
+    Ok(HttpResponse::Ok().json(page.view))
 }
 
 /// One version of a power.
@@ -427,11 +294,9 @@ async fn get_version(
     path: web::Path<(String, u32)>,
 ) -> Result<HttpResponse, ApiError> {
     let (code, n) = path.into_inner();
-    let record = load(&engine, &code).await?;
-    let version = record
-        .versions
-        .iter()
-        .find(|v| v.version == n)
+    let page = engine
+        .power_page(&code, Some(n))
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("power {code} has no version {n}")))?;
-    Ok(HttpResponse::Ok().json(version_view(&record, version)))
+    Ok(HttpResponse::Ok().json(page.view))
 }

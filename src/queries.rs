@@ -1,0 +1,309 @@
+//! Read side: what pages and the API show. Each query says where its data comes from.
+use std::sync::Arc;
+
+use aggregates::calendar::{CalendarError, DeadlineCalculation};
+use aggregates::case::{Case, CaseEvent};
+use aggregates::power::{Category, Disclosure, PowerStatus, PowerVersionContent, PublishedPower};
+use chrono::NaiveDate;
+use projections::public_case::{PublicCaseView, public_case_view};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::engine::{Engine, LoadError, PowerRecord};
+use crate::query_code;
+
+/// A power in the catalogue with its current version's key figures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PowerSummary {
+    /// Power code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Category.
+    pub category: Category,
+    /// Category in Chinese.
+    pub category_name: &'static str,
+    /// Department id.
+    pub department: String,
+    /// Department name.
+    pub department_name: String,
+    /// Status.
+    pub status: String,
+    /// Current version number, if any version is published.
+    pub current_version: Option<u32>,
+    /// Content hash of the current version.
+    pub content_hash: Option<String>,
+    /// 法定时限 of the current version, working days.
+    pub statutory_limit_days: Option<u32>,
+    /// 承诺时限 of the current version, working days.
+    pub promised_limit_days: Option<u32>,
+    /// 公开属性 of the current version.
+    pub disclosure: Option<Disclosure>,
+}
+
+/// One version of a power in full (办事指南).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PowerVersionView {
+    /// Power code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Category.
+    pub category: Category,
+    /// Category in Chinese.
+    pub category_name: &'static str,
+    /// Department id.
+    pub department: String,
+    /// Department name.
+    pub department_name: String,
+    /// The power's status now.
+    pub status: String,
+    /// This version's number.
+    pub version: u32,
+    /// This version's content hash.
+    pub content_hash: String,
+    /// Every version number published so far.
+    pub versions: Vec<u32>,
+    /// The content.
+    pub content: PowerVersionContent,
+}
+
+/// Catalogue filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[derive(Default)]
+pub struct PowerQuery {
+    /// Words to find in the name or code (Chinese works).
+    pub q: Option<String>,
+    /// Department id.
+    pub department: Option<String>,
+    /// Category.
+    pub category: Option<Category>,
+}
+
+fn status_name(status: PowerStatus) -> String {
+    status.to_string()
+}
+
+pub fn summary(record: &PowerRecord) -> PowerSummary {
+    let p = &record.power;
+    let current = record.versions.last();
+    let category = p.category.unwrap_or(Category::Other);
+    PowerSummary {
+        code: p.code.clone(),
+        name: p.name.clone(),
+        category,
+        category_name: category.chinese(),
+        department: p.department.clone(),
+        department_name: p.department_name.clone(),
+        status: status_name(p.status),
+        current_version: current.map(|v| v.version),
+        content_hash: current.map(|v| v.content_hash.clone()),
+        statutory_limit_days: current.map(|v| v.content.statutory_limit_days),
+        promised_limit_days: current.and_then(|v| v.content.promised_limit_days),
+        disclosure: current.map(|v| v.content.disclosure),
+    }
+}
+
+pub fn version_view(record: &PowerRecord, version: &PublishedPower) -> PowerVersionView {
+    let category = record.power.category.unwrap_or(Category::Other);
+    PowerVersionView {
+        code: record.power.code.clone(),
+        name: record.power.name.clone(),
+        category,
+        category_name: category.chinese(),
+        department: record.power.department.clone(),
+        department_name: record.power.department_name.clone(),
+        status: status_name(record.power.status),
+        version: version.version,
+        content_hash: version.content_hash.clone(),
+        versions: record.versions.iter().map(|v| v.version).collect(),
+        content: version.content.clone(),
+    }
+}
+
+/// A power version with its parsed flowchart, for pages that draw it.
+pub struct PowerPage {
+    /// The version as the API shows it.
+    pub view: PowerVersionView,
+    /// The version with its parsed flowchart.
+    pub published: Arc<PublishedPower>,
+}
+
+/// An open case on an officer's worklist (办件清单).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WorklistItem {
+    /// Case id (= tracking number).
+    pub id: String,
+    /// Power code.
+    pub power_code: String,
+    /// Power name.
+    pub power_name: String,
+    /// The party's name (officers see it in full).
+    pub party_name: String,
+    /// Status.
+    pub status: aggregates::case::CaseStatus,
+    /// Current step name.
+    pub current_step: String,
+    /// When received.
+    pub received_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Due date of the statutory limit (None while paused or if it cannot be computed).
+    pub statutory_due: Option<NaiveDate>,
+    /// Due date of the promised limit.
+    pub promised_due: Option<NaiveDate>,
+    /// Working days left of the nearest limit (promised if set, else statutory).
+    pub remaining_days: Option<i64>,
+    /// Whether any limit is passed.
+    pub overdue: bool,
+    /// Case version.
+    pub version: u64,
+}
+
+/// Worklist filters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WorklistQuery {
+    /// Only cases of this power.
+    pub power: Option<String>,
+    /// Only cases in this status (`open`, `paused`, `concluded`, `withdrawn`); default: open
+    /// and paused.
+    pub status: Option<aggregates::case::CaseStatus>,
+}
+
+impl Engine {
+    /// The catalogue, filtered (words match code, name and department, Chinese included).
+    pub async fn list_powers(&self, query: &PowerQuery) -> Result<Vec<PowerSummary>, LoadError> {
+        let words: Vec<String> = query
+            .q
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        Ok(self
+            .catalogue()
+            .all()
+            .await?
+            .iter()
+            .map(summary)
+            .filter(|p| query.department.as_deref().is_none_or(|d| d == p.department))
+            .filter(|p| query.category.is_none_or(|c| c == p.category))
+            .filter(|p| {
+                let haystack =
+                    format!("{} {} {}", p.code, p.name, p.department_name).to_lowercase();
+                words.iter().all(|w| haystack.contains(w.as_str()))
+            })
+            .collect())
+    }
+
+    /// One version of a power (the current one when `version` is `None`).
+    pub async fn power_page(
+        &self,
+        code: &str,
+        version: Option<u32>,
+    ) -> Result<Option<PowerPage>, LoadError> {
+        let Some(record) = self.catalogue().load(code).await? else {
+            return Ok(None);
+        };
+        let published = match version {
+            None => record.versions.last().cloned(),
+            Some(n) => record.versions.iter().find(|v| v.version == n).cloned(),
+        };
+        Ok(published.map(|published| PowerPage {
+            view: version_view(&record, &published),
+            published,
+        }))
+    }
+
+    /// The public status of a case, if the number and code match (same `None` otherwise).
+    pub async fn public_case(
+        &self,
+        tracking_no: &str,
+        code: &str,
+    ) -> Result<Option<PublicCaseView>, LoadError> {
+        if tracking_no.len() > 64 || code.len() > 64 {
+            return Ok(None);
+        }
+        let Some((case, stored)) = self.load_case(tracking_no).await? else {
+            // Spend the same work as a real check so timing does not tell numbers apart.
+            let _ = query_code::verify(code, "00", "00");
+            return Ok(None);
+        };
+        if !query_code::verify(code, &case.query_code_salt, &case.query_code_hash) {
+            return Ok(None);
+        }
+        let events: Vec<CaseEvent> = stored
+            .into_iter()
+            .map(|e| serde_json::from_value(e.payload))
+            .collect::<Result<_, _>>()?;
+        let times = self.case_times(&case).await?;
+        Ok(public_case_view(&events, times.as_ref()))
+    }
+
+    /// The case's limits now, if its power version and the calendar allow computing them.
+    pub async fn case_times(
+        &self,
+        case: &Case,
+    ) -> Result<Option<aggregates::case::CaseTimes>, LoadError> {
+        Ok(self
+            .catalogue()
+            .version_of(&case.power_code, case.power_version)
+            .await?
+            .and_then(|p| case.times(&p.flowchart, self.calendar(), self.now()).ok()))
+    }
+
+    /// Cases of a department, nearest deadline first.
+    pub async fn worklist(
+        &self,
+        department: &str,
+        query: &WorklistQuery,
+    ) -> Result<Vec<WorklistItem>, LoadError> {
+        use aggregates::case::CaseStatus;
+        let mut items = Vec::new();
+        for id in self.repo().aggregate_ids(<Case as cqrs_es::Aggregate>::TYPE).await? {
+            let Some((case, _)) = self.load_case(&id).await? else {
+                continue;
+            };
+            if case.department != department
+                || query.power.as_deref().is_some_and(|p| p != case.power_code)
+            {
+                continue;
+            }
+            let wanted = match query.status {
+                Some(s) => case.status == s,
+                None => matches!(case.status, CaseStatus::Open | CaseStatus::Paused),
+            };
+            if !wanted {
+                continue;
+            }
+            let times = self.case_times(&case).await?;
+            let nearest = times
+                .as_ref()
+                .map(|t| t.promised.as_ref().unwrap_or(&t.statutory));
+            items.push(WorklistItem {
+                id: case.tracking_no.clone(),
+                power_code: case.power_code.clone(),
+                power_name: case.power_name.clone(),
+                party_name: case.party.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+                status: case.status,
+                current_step: case.current_step_name.clone(),
+                received_at: case.received_at,
+                statutory_due: times.as_ref().and_then(|t| t.statutory.due),
+                promised_due: times.as_ref().and_then(|t| t.promised.as_ref().and_then(|p| p.due)),
+                remaining_days: nearest.map(|l| l.remaining_days),
+                overdue: times.as_ref().is_some_and(|t| {
+                    t.statutory.overdue || t.promised.as_ref().is_some_and(|p| p.overdue)
+                }),
+                version: case.version,
+            });
+        }
+        items.sort_by_key(|i| (i.remaining_days.unwrap_or(i64::MAX), i.received_at));
+        Ok(items)
+    }
+
+    /// The due date of `days` working days counted from `start`, with every day explained.
+    pub fn deadline(&self, start: NaiveDate, days: u32) -> Result<DeadlineCalculation, CalendarError> {
+        self.calendar().add_working_days(start, days, &[])
+    }
+}
+
