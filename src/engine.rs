@@ -14,7 +14,8 @@ use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventEnvelope, EventStore};
 use serde::Serialize;
 
-use crate::store::{EventRepo, StoreError, StoredEvent};
+use crate::projection::Progress;
+use crate::store::{Cursor, EventRepo, StoreError, StoredEvent};
 
 /// Who did it and under which request: goes into every event's metadata.
 #[derive(Debug, Clone, Serialize)]
@@ -61,7 +62,18 @@ pub struct Engine {
     catalogue: Arc<Catalogue>,
     calendar: Arc<WorkingCalendar>,
     clock: Arc<dyn Clock>,
+    /// Bumped after every commit: wakes this process's projection runners.
+    commits: Arc<tokio::sync::watch::Sender<u64>>,
+    /// The newest event this process wrote, for read-your-writes on views.
+    written: std::sync::Mutex<Cursor>,
+    /// Where this process's projection runners stand.
+    progress: Arc<Progress>,
+    /// This process's projection tasks.
+    runners: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
+
+/// How long a read waits for a view to catch up with this process's own writes.
+const VIEW_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 impl Engine {
     /// An engine over `repo`.
@@ -81,6 +93,118 @@ impl Engine {
             catalogue,
             calendar: Arc::new(calendar),
             clock,
+            commits: Arc::new(tokio::sync::watch::Sender::new(0)),
+            written: std::sync::Mutex::new(Cursor::default()),
+            progress: Arc::new(tokio::sync::watch::Sender::new(Default::default())),
+            runners: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Stops this process's projection tasks (their leases go with their connections).
+    pub fn stop_projections(&self) {
+        if let Ok(mut runners) = self.runners.lock() {
+            for task in runners.drain(..) {
+                task.abort();
+            }
+        }
+    }
+
+    /// Starts this process's projection runners (each takes its lease first).
+    pub fn start_projections(&self) {
+        let mut tasks = crate::projection::spawn_runners(
+            self.repo.clone(),
+            self.commits.subscribe(),
+            self.progress.clone(),
+        );
+        if let EventRepo::Postgres(pool) = &self.repo {
+            tasks.push(crate::projection::spawn_listener(
+                pool.clone(),
+                self.commits.clone(),
+            ));
+        }
+        if let Ok(mut runners) = self.runners.lock() {
+            runners.extend(tasks);
+        }
+    }
+
+    /// Where this process's runners stand.
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    /// Makes reads wait until views include everything logged before this process started:
+    /// a restarted server never serves views older than the log it found.
+    pub async fn note_head(&self) -> Result<(), StoreError> {
+        let head = self.repo.head().await?;
+        if let Ok(mut w) = self.written.lock() {
+            *w = (*w).max(head);
+        }
+        Ok(())
+    }
+
+    /// The newest event this process wrote.
+    pub fn last_written(&self) -> Cursor {
+        self.written.lock().map(|c| *c).unwrap_or_default()
+    }
+
+    /// Records a commit: remembers its cursor, wakes runners here and in other processes.
+    async fn committed(&self, aggregate_type: &str, aggregate_id: &str, sequence: usize) {
+        if let Ok(Some(cursor)) = self
+            .repo
+            .cursor_of(aggregate_type, aggregate_id, sequence as i64)
+            .await
+            && let Ok(mut w) = self.written.lock()
+        {
+            *w = (*w).max(cursor);
+        }
+        self.commits.send_modify(|n| *n += 1);
+        if let EventRepo::Postgres(pool) = &self.repo {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let _ = sqlx::query("SELECT pg_notify($1, '')")
+                    .bind(crate::projection::NOTIFY_CHANNEL)
+                    .execute(&pool)
+                    .await;
+            });
+        }
+    }
+
+    /// Waits (bounded) until view `name` has applied everything this process wrote. Returns
+    /// false if it did not catch up in time; the caller then serves what is there.
+    pub async fn wait_for_view(&self, name: &str) -> bool {
+        let target = self.last_written();
+        if target == Cursor::default() {
+            return true;
+        }
+        let deadline = tokio::time::Instant::now() + VIEW_WAIT;
+        let mut rx = self.progress.subscribe();
+        loop {
+            let local = rx.borrow_and_update().get(name).copied();
+            let reached = match local {
+                Some(c) => c >= target,
+                // Run by another process: read its checkpoint.
+                None => self
+                    .repo
+                    .checkpoint(name)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some_and(|cp| cp.cursor >= target),
+            };
+            if reached {
+                return true;
+            }
+            let wait = if local.is_some() {
+                tokio::time::timeout_at(deadline, rx.changed())
+                    .await
+                    .is_ok()
+            } else {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                tokio::time::Instant::now() < deadline
+            };
+            if !wait || tokio::time::Instant::now() >= deadline {
+                return false;
+            }
         }
     }
 
@@ -112,7 +236,11 @@ impl Engine {
         meta: CommandMeta,
     ) -> Result<Vec<EventEnvelope<Power>>, AggregateError<<Power as Aggregate>::Error>> {
         let recorded = self.now().to_rfc3339();
-        execute(&self.powers, code, command, &(), meta.into_map(recorded)).await
+        let events = execute(&self.powers, code, command, &(), meta.into_map(recorded)).await?;
+        if let Some(last) = events.last() {
+            self.committed(Power::TYPE, code, last.sequence).await;
+        }
+        Ok(events)
     }
 
     /// Runs a case command.
@@ -123,14 +251,18 @@ impl Engine {
         meta: CommandMeta,
     ) -> Result<Vec<EventEnvelope<Case>>, AggregateError<<Case as Aggregate>::Error>> {
         let recorded = self.now().to_rfc3339();
-        execute(
+        let events = execute(
             &self.cases,
             id,
             command,
             &self.case_services,
             meta.into_map(recorded),
         )
-        .await
+        .await?;
+        if let Some(last) = events.last() {
+            self.committed(Case::TYPE, id, last.sequence).await;
+        }
+        Ok(events)
     }
 
     /// Loads a case with its stored events; `None` if it does not exist.

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use yangguang::auth::TokenKeys;
 use yangguang::config::{Overrides, Settings};
 use yangguang::startup::Application;
-use yangguang::{api, catalogue_file, startup, telemetry};
+use yangguang::{api, catalogue_file, projection, startup, telemetry};
 
 /// Yangguang 阳光: an execution system for publishing administrative powers.
 #[derive(Parser)]
@@ -57,8 +57,30 @@ enum Command {
         #[command(subcommand)]
         command: CatalogueCommand,
     },
+    /// Read models: status and rebuilds.
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
     /// Print the OpenAPI document.
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum ProjectionsCommand {
+    /// Each projection's checkpoint and how many events it lags behind.
+    Status {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Replay one projection (or all) from the start into a shadow view and swap it in
+    /// atomically. On PostgreSQL it waits for the projection's lease (held by a running server).
+    Rebuild {
+        /// Projection name (default: all).
+        name: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -203,6 +225,55 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 match output {
                     Some(path) => std::fs::write(path, text)?,
                     None => std::io::stdout().write_all(text.as_bytes())?,
+                }
+            }
+        },
+        Command::Projections { command } => match command {
+            ProjectionsCommand::Status { store } => {
+                let settings = settings(cli.config.as_ref(), &store, None, false)?;
+                let repo = startup::open_store(&settings).await?;
+                println!(
+                    "{:<12} {:>7} {:>12} {:>10}",
+                    "projection", "version", "position", "lag"
+                );
+                for s in projection::status(&repo).await? {
+                    println!(
+                        "{:<12} {:>7} {:>12} {:>10}",
+                        s.name,
+                        s.version,
+                        s.position
+                            .map(|p| p.to_string())
+                            .unwrap_or_else(|| "-".into()),
+                        s.lag
+                    );
+                }
+            }
+            ProjectionsCommand::Rebuild { name, store } => {
+                let settings = settings(cli.config.as_ref(), &store, None, false)?;
+                let repo = startup::open_store(&settings).await?;
+                let names: Vec<String> = match name {
+                    Some(n) => vec![n],
+                    None => projection::names().into_iter().map(str::to_owned).collect(),
+                };
+                let total = repo.count_after(Default::default()).await?;
+                for name in names {
+                    let bar = indicatif::ProgressBar::new(total.max(0) as u64);
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{prefix:>10} [{bar:30}] {pos}/{len} events, {per_sec}, ETA {eta}",
+                        )?
+                        .progress_chars("=> "),
+                    );
+                    bar.set_prefix(name.clone());
+                    let started = std::time::Instant::now();
+                    let reached =
+                        projection::rebuild(&repo, &name, |n, _| bar.inc(n as u64)).await?;
+                    bar.finish();
+                    eprintln!(
+                        "{name}: rebuilt to position {} in {:.1?}",
+                        reached.position,
+                        started.elapsed()
+                    );
                 }
             }
         },

@@ -70,9 +70,18 @@ impl Application {
     }
 }
 
-/// Starts the HTTP server on `listener`.
+/// Starts the HTTP server on `listener`, and the projection runners.
 pub fn run(listener: TcpListener, engine: Engine, keys: TokenKeys) -> anyhow::Result<Server> {
-    let engine = web::Data::new(engine);
+    run_shared(listener, web::Data::new(engine), keys)
+}
+
+/// Like [`run`], keeping a handle on the engine (tests write through it).
+pub fn run_shared(
+    listener: TcpListener,
+    engine: web::Data<Engine>,
+    keys: TokenKeys,
+) -> anyhow::Result<Server> {
+    engine.start_projections();
     let keys = web::Data::new(keys);
     let spec = api::openapi();
     let server = HttpServer::new(move || {

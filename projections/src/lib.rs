@@ -1,4 +1,47 @@
 //! Yangguang's read models, as folds over events. Pure: no I/O, no clock reads.
+//!
+//! A [`Projection`] says which document an event touches and how the document changes; the
+//! server's runner loads the documents, applies a batch of events and stores the documents and
+//! the new checkpoint in one transaction.
 #![forbid(unsafe_code)]
 
+pub mod cases;
+pub mod catalogue;
 pub mod public_case;
+
+use serde_json::Value;
+
+/// One stored event as projections see it.
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    /// Aggregate type (`Power`, `Case`).
+    pub aggregate_type: String,
+    /// Aggregate id.
+    pub aggregate_id: String,
+    /// Sequence within the aggregate.
+    pub sequence: i64,
+    /// Event type.
+    pub event_type: String,
+    /// Payload.
+    pub payload: Value,
+}
+
+/// A read model.
+pub trait Projection: Send + Sync {
+    /// Stored name: never rename (checkpoints and documents are kept under it).
+    fn name(&self) -> &'static str;
+    /// Bumped when the document shape or the fold changes: the runner then rebuilds.
+    fn version(&self) -> i32;
+    /// The document `event` changes, if any.
+    fn key(&self, event: &EventRecord) -> Option<String>;
+    /// The document after `event`, and the part it is listed under.
+    fn apply(&self, doc: Option<Value>, event: &EventRecord) -> Result<(String, Value), String>;
+}
+
+/// Every projection the server runs.
+pub fn all() -> Vec<Box<dyn Projection>> {
+    vec![
+        Box::new(catalogue::CatalogueProjection),
+        Box::new(cases::CasesProjection),
+    ]
+}

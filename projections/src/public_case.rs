@@ -4,11 +4,11 @@
 //! appear at all.
 use aggregates::case::{CaseEvent, CaseStatus, CaseTimes, LimitStatus, china_date};
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// One step on the public timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PublicStep {
     /// When it happened.
     pub at: DateTime<FixedOffset>,
@@ -21,7 +21,7 @@ pub struct PublicStep {
 }
 
 /// A span when the clock stood still.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PublicPause {
     /// Paused at.
     pub from: DateTime<FixedOffset>,
@@ -32,7 +32,7 @@ pub struct PublicPause {
 }
 
 /// The public view of a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PublicCaseView {
     /// Tracking number.
     pub tracking_no: String,
@@ -66,8 +66,27 @@ pub struct PublicCaseView {
 
 /// Folds a case's events into its public view; `None` before the case is opened.
 pub fn public_case_view(events: &[CaseEvent], times: Option<&CaseTimes>) -> Option<PublicCaseView> {
-    let mut view: Option<PublicCaseView> = None;
-    for event in events {
+    let mut view = events.iter().fold(None, apply_public);
+    if let Some(v) = view.as_mut() {
+        v.with_times(times);
+    }
+    view
+}
+
+impl PublicCaseView {
+    /// Sets the time figures (they depend on today, so they are added at read time).
+    pub fn with_times(&mut self, times: Option<&CaseTimes>) {
+        if let Some(t) = times {
+            self.statutory = Some(t.statutory.clone());
+            self.promised = t.promised.clone();
+        }
+    }
+}
+
+/// The public view after one more event.
+pub fn apply_public(view: Option<PublicCaseView>, event: &CaseEvent) -> Option<PublicCaseView> {
+    let mut view = view;
+    {
         match (event, view.as_mut()) {
             (
                 CaseEvent::CaseOpened {
@@ -142,10 +161,6 @@ pub fn public_case_view(events: &[CaseEvent], times: Option<&CaseTimes>) -> Opti
             }
             _ => {}
         }
-    }
-    if let (Some(v), Some(t)) = (view.as_mut(), times) {
-        v.statutory = Some(t.statutory.clone());
-        v.promised = t.promised.clone();
     }
     view
 }

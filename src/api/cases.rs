@@ -15,6 +15,7 @@ use super::{meta, require};
 use crate::auth::Principal;
 use crate::engine::Engine;
 use crate::error::{ApiError, Problem};
+use crate::queries::{WorklistItem, WorklistQuery};
 use crate::query_code;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -23,7 +24,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_events)
         .service(complete_step)
         .service(clock)
-        .service(withdraw);
+        .service(withdraw)
+        .service(worklist);
 }
 
 /// Opens a case (受理/立案).
@@ -536,4 +538,33 @@ async fn withdraw(
         )
         .await?;
     respond(&engine, &principal, &id).await
+}
+
+/// The worklist of the caller's department (办件清单): open and paused cases by default,
+/// nearest deadline first. Officers and administrators of a department.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(WorklistQuery),
+    responses(
+        (status = 200, description = "Cases, nearest deadline first", body = Vec<WorklistItem>),
+        (status = 400, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer or administrator of a department", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/worklist")]
+async fn worklist(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    query: web::Query<WorklistQuery>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(&[Role::Officer, Role::Admin])?;
+    let department = principal
+        .claims
+        .department
+        .clone()
+        .ok_or_else(|| ApiError::forbidden("the token names no department"))?;
+    let items = engine.worklist(&department, &query).await?;
+    Ok(HttpResponse::Ok().json(items))
 }

@@ -1,8 +1,6 @@
 use actix_web::{HttpResponse, get, post, web};
 use aggregates::Role;
-use aggregates::power::{
-    Category, PowerCommand, PowerVersionContent,
-};
+use aggregates::power::{Category, PowerCommand, PowerVersionContent};
 use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
 use utoipa::ToSchema;
@@ -12,7 +10,7 @@ use super::{meta, require};
 use crate::auth::Principal;
 use crate::engine::{Engine, PowerRecord};
 use crate::error::{ApiError, Problem};
-use crate::queries::{PowerQuery, PowerSummary, PowerVersionView, summary};
+use crate::queries::{PowerQuery, PowerSummary, PowerVersionView, doc_of, summary};
 
 async fn load(engine: &Engine, code: &str) -> Result<PowerRecord, ApiError> {
     engine
@@ -133,7 +131,7 @@ async fn register_power(
     } else {
         actix_web::http::StatusCode::CREATED
     };
-    Ok(HttpResponse::build(status).json(summary(&record)))
+    Ok(HttpResponse::build(status).json(summary(&doc_of(&record))))
 }
 
 /// Publish a new version of a power (发布版本): legal basis, limits, fees, flowchart... A
@@ -229,7 +227,7 @@ async fn change_status(
     engine
         .execute_power(&code, command, meta(&principal, &request_id))
         .await?;
-    Ok(HttpResponse::Ok().json(summary(&load(&engine, &code).await?)))
+    Ok(HttpResponse::Ok().json(summary(&doc_of(&load(&engine, &code).await?))))
 }
 
 /// The public catalogue (职权目录), filtered by words, department and category.

@@ -235,15 +235,11 @@ async fn a_suspended_power_takes_no_new_cases_and_can_be_reinstated() {
 #[tokio::test]
 async fn the_catalogue_is_searchable_in_chinese() {
     let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
-    let engine = yangguang::startup::engine(&app.settings).await.unwrap();
+    let engine = &app.engine;
     let file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE).unwrap();
-    let first = catalogue_file::import(&engine, &file, "test")
-        .await
-        .unwrap();
+    let first = catalogue_file::import(engine, &file, "test").await.unwrap();
     assert_eq!(first.registered, file.powers.len());
-    let again = catalogue_file::import(&engine, &file, "test")
-        .await
-        .unwrap();
+    let again = catalogue_file::import(engine, &file, "test").await.unwrap();
     assert_eq!(
         again.registered + again.published,
         0,

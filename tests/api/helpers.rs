@@ -71,6 +71,8 @@ pub struct TestApp {
     pub data_dir: Arc<TempDir>,
     /// A department id unique to this test, so tests sharing PostgreSQL do not meet.
     pub department: String,
+    /// The server's engine: writes through it count as this server's own.
+    pub engine: actix_web::web::Data<Engine>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -90,25 +92,42 @@ impl TestApp {
 
     /// Starts a server over an existing data directory (a restart).
     pub async fn spawn_in(backend: Backend, data_dir: Arc<TempDir>, department: String) -> TestApp {
+        let url = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(pg_url().await),
+        };
+        Self::spawn_with_url(data_dir, department, url).await
+    }
+
+    /// Starts a server over a data directory and, if given, a PostgreSQL URL.
+    pub async fn spawn_with_url(
+        data_dir: Arc<TempDir>,
+        department: String,
+        database_url: Option<String>,
+    ) -> TestApp {
         if std::env::var("TEST_LOG").is_ok() {
             yangguang::telemetry::init(false, "info");
         }
+        let backend = if database_url.is_some() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
         let settings = Settings {
             bind: "127.0.0.1:0".into(),
             data_dir: data_dir.path().to_path_buf(),
-            database_url: match backend {
-                Backend::Sqlite => None,
-                Backend::Postgres => Some(pg_url().await),
-            },
+            database_url,
             pg_max_connections: 8,
             ..Settings::default()
         };
         let repo = startup::open_store(&settings).await.unwrap();
         let engine = Engine::new(repo, settings.calendar().unwrap(), Arc::new(SystemClock));
+        engine.note_head().await.unwrap();
         let keys = TokenKeys::load_or_create(&settings.token_key_path()).unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let server = startup::run(listener, engine, keys.clone()).unwrap();
+        let engine = actix_web::web::Data::new(engine);
+        let server = startup::run_shared(listener, engine.clone(), keys.clone()).unwrap();
         let handle = server.handle();
         tokio::spawn(server);
         TestApp {
@@ -119,6 +138,7 @@ impl TestApp {
             settings,
             data_dir,
             department,
+            engine,
             handle,
         }
     }
@@ -126,7 +146,23 @@ impl TestApp {
     /// Stops this server and starts a new one over the same store and data directory.
     pub async fn restart(self) -> TestApp {
         self.handle.stop(true).await;
-        TestApp::spawn_in(self.backend, self.data_dir.clone(), self.department.clone()).await
+        self.engine.stop_projections();
+        TestApp::spawn_with_url(
+            self.data_dir.clone(),
+            self.department.clone(),
+            self.settings.database_url.clone(),
+        )
+        .await
+    }
+
+    /// Another server process on the same store (PostgreSQL), sharing the token key.
+    pub async fn second_server(&self) -> TestApp {
+        TestApp::spawn_with_url(
+            self.data_dir.clone(),
+            self.department.clone(),
+            self.settings.database_url.clone(),
+        )
+        .await
     }
 
     pub fn token(&self, role: Role, department: Option<&str>, subject: &str) -> String {
@@ -257,4 +293,28 @@ pub async fn assert_problem(response: Response, status: StatusCode, code: &str) 
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status.as_u16());
     body
+}
+
+/// A PostgreSQL database of its own (for tests that need every projection lease to themselves).
+pub async fn fresh_pg_url() -> String {
+    let base = pg_url().await;
+    let name = format!(
+        "yangguang_t_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    let url = match base.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("unexpected database URL {base}"),
+    };
+    ensure_database(&url).await.unwrap();
+    url
+}
+
+impl TestApp {
+    /// Starts a server on its own PostgreSQL database.
+    pub async fn spawn_isolated_pg() -> TestApp {
+        let url = fresh_pg_url().await;
+        let data_dir = Arc::new(tempfile::tempdir().unwrap());
+        Self::spawn_with_url(data_dir, unique("dept"), Some(url)).await
+    }
 }

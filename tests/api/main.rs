@@ -3,4 +3,5 @@
 mod cases;
 mod catalogue;
 mod helpers;
+mod projections;
 mod store_conformance;

@@ -1,0 +1,294 @@
+//! The projection runner: each projection reads the global order after its checkpoint in
+//! batches and stores its view changes with the new checkpoint in one transaction, so every
+//! event takes effect exactly once and a crash resumes at the right place.
+//!
+//! On PostgreSQL several server processes may run: each projection holds a lease (a session
+//! advisory lock on a dedicated connection) and runs in one process at a time; the others wait
+//! to take over. A commit wakes the runners at once (in process through a watch channel, across
+//! processes through `pg_notify`); a slow poll covers anything missed.
+mod views;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use projections::Projection;
+use sha2::{Digest, Sha256};
+use sqlx::Postgres;
+use sqlx::pool::PoolConnection;
+use tokio::sync::watch;
+
+pub use views::{ApplyError, Checkpoint};
+
+use crate::store::{Cursor, EventRepo};
+
+/// Events read per batch.
+pub const BATCH: i64 = 500;
+/// The fallback poll when no wake-up arrives.
+const POLL: Duration = Duration::from_secs(1);
+/// How often a process without the lease tries to take it.
+const LEASE_RETRY: Duration = Duration::from_secs(2);
+/// The channel commits are announced on across processes.
+pub const NOTIFY_CHANNEL: &str = "yangguang_events";
+
+/// Where each projection run by this process stands.
+pub type Progress = watch::Sender<BTreeMap<String, Cursor>>;
+
+/// The advisory-lock key of a projection's lease.
+fn lease_key(name: &str) -> i64 {
+    let digest = Sha256::digest(format!("yangguang.projection.{name}").as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
+
+/// Takes the projection's lease, waiting until it is free.
+async fn take_lease(
+    pool: &sqlx::PgPool,
+    name: &str,
+) -> Result<PoolConnection<Postgres>, sqlx::Error> {
+    loop {
+        let mut conn = pool.acquire().await?;
+        let (got,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
+            .bind(lease_key(name))
+            .fetch_one(&mut *conn)
+            .await?;
+        if got {
+            return Ok(conn);
+        }
+        drop(conn);
+        tokio::time::sleep(LEASE_RETRY).await;
+    }
+}
+
+/// Where applies go: the SQLite pool, or the PostgreSQL connection holding the lease.
+enum Sink {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Sink {
+    async fn acquire(repo: &EventRepo, lease_name: &str) -> Result<Sink, sqlx::Error> {
+        Ok(match repo {
+            EventRepo::Sqlite(pool) => Sink::Sqlite(pool.clone()),
+            EventRepo::Postgres(pool) => Sink::Postgres(take_lease(pool, lease_name).await?),
+        })
+    }
+
+    async fn apply(
+        &mut self,
+        projection: &dyn Projection,
+        target: &str,
+        events: &[crate::store::StoredEvent],
+        from: Cursor,
+        cursor: Cursor,
+    ) -> Result<(), ApplyError> {
+        match self {
+            Sink::Sqlite(pool) => {
+                views::apply_batch_sqlite(pool, projection, target, events, from, cursor).await
+            }
+            Sink::Postgres(conn) => {
+                views::apply_batch_pg(conn, projection, target, events, from, cursor).await
+            }
+        }
+    }
+}
+
+/// Catches `target` (the projection's own name, or a shadow name during a rebuild) up with the
+/// log from `from`; returns the cursor reached. `on_batch` sees each batch's size.
+async fn catch_up(
+    repo: &EventRepo,
+    sink: &mut Sink,
+    projection: &dyn Projection,
+    target: &str,
+    mut from: Cursor,
+    mut on_batch: impl FnMut(usize, Cursor),
+) -> anyhow::Result<Cursor> {
+    loop {
+        let events = repo.read_after(from, BATCH).await?;
+        let Some(last) = events.last() else {
+            return Ok(from);
+        };
+        let cursor = last.cursor();
+        sink.apply(projection, target, &events, from, cursor)
+            .await?;
+        from = cursor;
+        on_batch(events.len(), cursor);
+    }
+}
+
+/// Runs every projection until the process ends; restarts a projection's loop after errors.
+pub fn spawn_runners(
+    repo: EventRepo,
+    commits: watch::Receiver<u64>,
+    progress: Arc<Progress>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    projections::all()
+        .into_iter()
+        .map(|projection| {
+            let repo = repo.clone();
+            let mut commits = commits.clone();
+            let progress = progress.clone();
+            let projection: Arc<dyn Projection> = Arc::from(projection);
+            tokio::spawn(async move {
+                loop {
+                    match run(&repo, projection.as_ref(), &mut commits, &progress).await {
+                        Err(e) if matches!(e.downcast_ref::<ApplyError>(), Some(ApplyError::Moved)) => {
+                            tracing::info!(projection = projection.name(), "checkpoint moved by another runner; reloading");
+                        }
+                        Err(e) => {
+                            tracing::warn!(projection = projection.name(), error = %e, "projection stopped; retrying");
+                            tokio::time::sleep(POLL).await;
+                        }
+                        Ok(()) => {}
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+async fn run(
+    repo: &EventRepo,
+    projection: &dyn Projection,
+    commits: &mut watch::Receiver<u64>,
+    progress: &Progress,
+) -> anyhow::Result<()> {
+    let name = projection.name();
+    let mut sink = Sink::acquire(repo, name).await?;
+    tracing::info!(projection = name, "projection lease taken");
+    let mut cursor = match repo.checkpoint(name).await? {
+        Some(cp) if cp.version == projection.version() => cp.cursor,
+        Some(cp) => {
+            tracing::info!(
+                projection = name,
+                from = cp.version,
+                to = projection.version(),
+                "projection version changed: rebuilding"
+            );
+            repo.reset_view(name).await?;
+            Cursor::default()
+        }
+        None => Cursor::default(),
+    };
+    loop {
+        commits.borrow_and_update();
+        cursor = catch_up(repo, &mut sink, projection, name, cursor, |_, c| {
+            progress.send_modify(|m| {
+                m.insert(name.to_string(), c);
+            });
+        })
+        .await?;
+        progress.send_modify(|m| {
+            m.insert(name.to_string(), cursor);
+        });
+        if let Sink::Postgres(conn) = &mut sink {
+            // Keep the lease connection honest: a dead connection means a lost lease.
+            sqlx::query("SELECT 1").execute(&mut **conn).await?;
+        }
+        let _ = tokio::time::timeout(POLL, commits.changed()).await;
+    }
+}
+
+/// Wakes this process's runners when another process announces a commit.
+pub fn spawn_listener(
+    pool: sqlx::PgPool,
+    commits: Arc<watch::Sender<u64>>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let listened = async {
+                let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+                listener.listen(NOTIFY_CHANNEL).await?;
+                loop {
+                    listener.recv().await?;
+                    commits.send_modify(|n| *n += 1);
+                }
+                #[allow(unreachable_code)]
+                Ok::<(), sqlx::Error>(())
+            }
+            .await;
+            if let Err(e) = listened {
+                tracing::debug!(error = %e, "commit listener lost its connection; reconnecting");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    })
+}
+
+/// Status of one projection.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Status {
+    /// Name.
+    pub name: String,
+    /// Version of the fold.
+    pub version: i32,
+    /// Checkpoint, if any.
+    pub position: Option<i64>,
+    /// Events in the log after the checkpoint.
+    pub lag: i64,
+}
+
+/// The checkpoint and lag of every projection.
+pub async fn status(repo: &EventRepo) -> anyhow::Result<Vec<Status>> {
+    let mut out = Vec::new();
+    for p in projections::all() {
+        let cp = repo.checkpoint(p.name()).await?;
+        let cursor = cp.as_ref().map(|c| c.cursor).unwrap_or_default();
+        out.push(Status {
+            name: p.name().to_string(),
+            version: p.version(),
+            position: cp.map(|c| c.cursor.position),
+            lag: repo.count_after(cursor).await?,
+        });
+    }
+    Ok(out)
+}
+
+/// Replays a projection from the start into a shadow view, then swaps it in atomically.
+/// Holds the projection's lease meanwhile (on PostgreSQL it waits for a running server to let
+/// go). `on_batch` reports progress (events applied, cursor).
+pub async fn rebuild(
+    repo: &EventRepo,
+    name: &str,
+    mut on_batch: impl FnMut(usize, Cursor),
+) -> anyhow::Result<Cursor> {
+    let projection = projections::all()
+        .into_iter()
+        .find(|p| p.name() == name)
+        .ok_or_else(|| anyhow::anyhow!("no projection named {name}"))?;
+    let mut sink = Sink::acquire(repo, name).await?;
+    let shadow = format!("{name}#rebuild");
+    repo.reset_view(&shadow).await?;
+    let reached = catch_up(
+        repo,
+        &mut sink,
+        projection.as_ref(),
+        &shadow,
+        Cursor::default(),
+        &mut on_batch,
+    )
+    .await?;
+    // Events that arrived during the replay, then the swap; the lease keeps others out.
+    let reached = catch_up(
+        repo,
+        &mut sink,
+        projection.as_ref(),
+        &shadow,
+        reached,
+        &mut on_batch,
+    )
+    .await?;
+    if reached == Cursor::default() {
+        // An empty log: the view is simply empty.
+        repo.reset_view(name).await?;
+    } else {
+        repo.swap_view(name, &shadow).await?;
+    }
+    Ok(reached)
+}
+
+/// Names of every projection.
+pub fn names() -> Vec<&'static str> {
+    projections::all().iter().map(|p| p.name()).collect()
+}

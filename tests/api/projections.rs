@@ -1,0 +1,149 @@
+//! Projections: views built live equal a full rebuild (nothing applied twice or lost), on both
+//! stores, across restarts and with two server processes on one PostgreSQL.
+use std::collections::BTreeMap;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use yangguang::projection;
+use yangguang::store::EventRepo;
+
+use crate::helpers::{TestApp, assert_problem};
+
+/// Every document of every view, by (view, key).
+async fn snapshot(repo: &EventRepo) -> BTreeMap<String, Value> {
+    let mut all = BTreeMap::new();
+    for name in projection::names() {
+        for doc in repo.view_docs(name, None).await.unwrap() {
+            let key = doc
+                .pointer("/power/code")
+                .or_else(|| doc.pointer("/case/tracking_no"))
+                .and_then(Value::as_str)
+                .unwrap()
+                .to_string();
+            all.insert(format!("{name}/{key}"), doc);
+        }
+    }
+    all
+}
+
+/// Some activity: a power, cases walked a few steps, a pause.
+async fn activity(app: &TestApp, power: &str, cases: usize) -> Vec<String> {
+    let officer = app.officer("alice");
+    let mut ids = Vec::new();
+    for i in 0..cases {
+        let id = app.open_case(power, &officer).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            app.step(&id, &officer, "受理", 1).await.status(),
+            StatusCode::OK
+        );
+        if i % 2 == 0 {
+            assert_eq!(
+                app.step(&id, &officer, "需现场核查", 2).await.status(),
+                StatusCode::OK
+            );
+        }
+        ids.push(id);
+    }
+    ids
+}
+
+async fn assert_live_equals_rebuild(app: &TestApp) {
+    // Reads wait until the views have this server's writes.
+    let listed = app.get("/api/v1/powers", None).await;
+    assert_eq!(listed.status(), StatusCode::OK);
+    assert!(app.engine.wait_for_view("cases").await);
+    assert!(app.engine.wait_for_view("catalogue").await);
+    app.engine.stop_projections();
+    let repo = app.engine.repo();
+    let live = snapshot(repo).await;
+    assert!(!live.is_empty());
+    for name in projection::names() {
+        projection::rebuild(repo, name, |_, _| {}).await.unwrap();
+    }
+    let rebuilt = snapshot(repo).await;
+    assert_eq!(live.len(), rebuilt.len());
+    for (key, doc) in &live {
+        assert_eq!(
+            Some(doc),
+            rebuilt.get(key),
+            "{key} differs from its rebuild"
+        );
+    }
+    for status in projection::status(repo).await.unwrap() {
+        assert_eq!(status.lag, 0, "{} lags after the rebuild", status.name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_views_survive_a_restart_and_equal_a_rebuild() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let power = app.licence_power().await;
+    activity(&app, &power, 4).await;
+    let app = app.restart().await;
+    activity(&app, &power, 3).await;
+    assert_live_equals_rebuild(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_views_survive_a_restart_and_equal_a_rebuild() {
+    let app = TestApp::spawn_isolated_pg().await;
+    let power = app.licence_power().await;
+    activity(&app, &power, 4).await;
+    let app = app.restart().await;
+    activity(&app, &power, 3).await;
+    assert_live_equals_rebuild(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_on_one_postgres_run_each_projection_once() {
+    let first = TestApp::spawn_isolated_pg().await;
+    let second = first.second_server().await;
+    let power = first.licence_power().await;
+    // Commands work on both servers, concurrently.
+    let (a, b) = tokio::join!(activity(&first, &power, 5), activity(&second, &power, 5));
+    assert_eq!(a.len() + b.len(), 10);
+    // Both answer reads with the other's writes once the views catch up.
+    assert!(second.engine.wait_for_view("cases").await);
+    assert!(first.engine.wait_for_view("cases").await);
+    let officer = first.officer("alice");
+    let r = first
+        .get(&format!("/api/v1/cases/{}", b[0]), Some(&officer))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // Each projection runs in exactly one of the two processes.
+    let first_runs = first.engine.progress().borrow().clone();
+    let second_runs = second.engine.progress().borrow().clone();
+    for name in projection::names() {
+        let holders = [&first_runs, &second_runs]
+            .iter()
+            .filter(|m| m.contains_key(name))
+            .count();
+        assert_eq!(holders, 1, "{name} is run by {holders} processes");
+    }
+    second.engine.stop_projections();
+    assert_live_equals_rebuild(&first).await;
+}
+
+#[tokio::test]
+async fn the_worklist_lists_open_cases_by_deadline() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let power = app.licence_power().await;
+    let ids = activity(&app, &power, 3).await;
+    let officer = app.officer("alice");
+    let r = app.get("/api/v1/worklist", Some(&officer)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let items: Vec<Value> = r.json().await.unwrap();
+    let listed: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    for id in &ids {
+        assert!(listed.contains(&id.as_str()));
+    }
+    let r = app.get("/api/v1/worklist", None).await;
+    assert_problem(r, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let inspector = app.token(aggregates::Role::Inspector, None, "i");
+    let r = app.get("/api/v1/worklist", Some(&inspector)).await;
+    assert_problem(r, StatusCode::FORBIDDEN, "forbidden").await;
+}

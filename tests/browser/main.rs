@@ -1,0 +1,96 @@
+//! Browser tests: the real server in-process, a headless Chromium through chromedriver, and
+//! the public pages used as a person would. One session runs the scenarios in order; a failing
+//! scenario leaves `tests/artifacts/<scenario>.png` and `.html` and the others still run.
+mod harness;
+mod scenarios;
+mod server;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use harness::{Browser, Ctx};
+use server::TestServer;
+
+type Scenario = fn(Ctx) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        [$((stringify!($name), (|ctx| Box::pin(scenarios::$name(ctx))) as Scenario)),*]
+    };
+}
+
+const SCENARIO_TIMEOUT: Duration = Duration::from_secs(90);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_pages_in_chromium() {
+    let started = Instant::now();
+    let server = TestServer::spawn().await;
+    let browser = Browser::start().await;
+    eprintln!(
+        "browser: server and Chromium ready in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    let ctx = Ctx {
+        client: browser.client.clone(),
+        http: reqwest::Client::new(),
+        base: server.address.clone(),
+        tracking_no: server.tracking_no.clone(),
+        query_code: server.query_code.clone(),
+    };
+
+    let only = std::env::var("BROWSER_SCENARIO").ok();
+    let mut failures = Vec::new();
+    for (name, scenario) in scenarios![
+        harness_self_check,
+        search_the_catalogue,
+        open_a_power,
+        track_a_case,
+        wrong_code,
+        calculator,
+        english,
+    ] {
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        let t = Instant::now();
+        let mut task = tokio::spawn(scenario(ctx.clone()));
+        let failure = match tokio::time::timeout(SCENARIO_TIMEOUT, &mut task).await {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) if e.is_panic() => {
+                let payload = e.into_panic();
+                Some(
+                    payload
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "panicked".into()),
+                )
+            }
+            Ok(Err(e)) => Some(format!("task failed: {e}")),
+            Err(_) => {
+                task.abort();
+                Some(format!("timed out after {SCENARIO_TIMEOUT:?}"))
+            }
+        };
+        let secs = t.elapsed().as_secs_f64();
+        match failure {
+            None => eprintln!("browser: {name} ... ok ({secs:.2}s)"),
+            Some(message) => {
+                let saved = browser.save_artifacts(name).await;
+                eprintln!("browser: {name} ... FAILED ({secs:.2}s): {message}\n  {saved}");
+                failures.push(format!("{name}: {message}\n  {saved}"));
+            }
+        }
+    }
+
+    browser.close().await;
+    server.stop().await;
+    eprintln!("browser: total {:.1}s", started.elapsed().as_secs_f64());
+    assert!(
+        failures.is_empty(),
+        "{} browser scenario(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

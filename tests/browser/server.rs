@@ -1,0 +1,113 @@
+//! The real server, in-process on a random port over a temporary SQLite store with the demo
+//! catalogue, and one case opened and advanced over the HTTP API.
+use std::sync::Arc;
+
+use aggregates::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use yangguang::auth::TokenKeys;
+use yangguang::catalogue_file;
+use yangguang::config::Settings;
+use yangguang::engine::{Engine, SystemClock};
+use yangguang::startup;
+
+/// The demo power the case is opened under, and its department.
+pub const POWER: &str = "PD-SCJG-XK-001";
+pub const DEPARTMENT: &str = "pudong-amr";
+
+/// The party of the seeded case: none of this may ever reach a public page.
+pub const PARTY_NAME: &str = "欧阳测试";
+pub const PARTY_ID_NUMBER: &str = "11010519491231002X";
+pub const PARTY_PHONE: &str = "13912345678";
+pub const PARTY_ADDRESS: &str = "上海市浦东新区世纪大道100号";
+
+pub struct TestServer {
+    pub address: String,
+    pub tracking_no: String,
+    pub query_code: String,
+    handle: actix_web::dev::ServerHandle,
+    _data_dir: Arc<TempDir>,
+}
+
+impl TestServer {
+    /// Starts the server and seeds a case whose current step is 材料审查.
+    pub async fn spawn() -> TestServer {
+        let data_dir = Arc::new(tempfile::tempdir().unwrap());
+        let settings = Settings {
+            bind: "127.0.0.1:0".into(),
+            data_dir: data_dir.path().to_path_buf(),
+            database_url: None,
+            ..Settings::default()
+        };
+        let repo = startup::open_store(&settings).await.unwrap();
+        let engine = Engine::new(repo, settings.calendar().unwrap(), Arc::new(SystemClock));
+        let file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE).unwrap();
+        catalogue_file::import(&engine, &file, "browser-test-loader")
+            .await
+            .unwrap();
+        let keys = TokenKeys::load_or_create(&settings.token_key_path()).unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = startup::run(listener, engine, keys.clone()).unwrap();
+        let handle = server.handle();
+        tokio::spawn(server);
+        let address = format!("http://127.0.0.1:{port}");
+
+        let officer = keys
+            .issue(
+                "browser-officer",
+                Role::Officer,
+                Some(DEPARTMENT.into()),
+                chrono::Duration::hours(1),
+            )
+            .unwrap();
+        let http = reqwest::Client::new();
+        let r = http
+            .post(format!("{address}/api/v1/cases"))
+            .bearer_auth(&officer)
+            .json(&json!({
+                "power_code": POWER,
+                "party": {
+                    "kind": "person", "name": PARTY_NAME, "id_number": PARTY_ID_NUMBER,
+                    "phone": PARTY_PHONE, "address": PARTY_ADDRESS,
+                },
+                "channel": "window",
+                "received_at": chrono::Utc::now().to_rfc3339(),
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "{}",
+            r.text().await.unwrap()
+        );
+        let opened: Value = r.json().await.unwrap();
+        let tracking_no = opened["tracking_no"].as_str().unwrap().to_string();
+        let query_code = opened["query_code"].as_str().unwrap().to_string();
+        let r = http
+            .post(format!("{address}/api/v1/cases/{tracking_no}/steps"))
+            .bearer_auth(&officer)
+            .json(&json!({"outcome": "受理", "expected_version": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        let case: Value = r.json().await.unwrap();
+        assert_eq!(case["current_step"]["name"], "材料审查", "{case}");
+
+        TestServer {
+            address,
+            tracking_no,
+            query_code,
+            handle,
+            _data_dir: data_dir,
+        }
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
