@@ -531,3 +531,92 @@ async fn bad_case_input_is_refused_clearly() {
         assert_problem(r, StatusCode::NOT_FOUND, "not_found").await;
     }
 }
+
+/// Deadlines are computed from the calendar in force: a case whose limit runs into a year
+/// without data says so plainly, and once a deployment adds that year (here a made-up 2027
+/// file, clearly test data) the same case shows its due date.
+#[tokio::test]
+async fn deadlines_follow_the_calendar_data_in_force() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let code = app.licence_power().await;
+    let admin = app.admin();
+    let mut version = {
+        let file = yangguang::catalogue_file::parse(yangguang::catalogue_file::DEMO_CATALOGUE).unwrap();
+        let entry = file.powers.iter().find(|p| p.name == "食品经营许可").unwrap().clone();
+        serde_json::to_value(&entry.version).unwrap()
+    };
+    version["statutory_limit_days"] = json!(60);
+    version["promised_limit_days"] = json!(60);
+    let r = app
+        .post(&format!("/api/v1/powers/{code}/versions"), Some(&admin), &version)
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let officer = app.officer("alice");
+    let r = app
+        .post(
+            "/api/v1/cases",
+            Some(&officer),
+            &json!({
+                "power_code": code,
+                "party": {"kind": "organisation", "name": "某公司", "id_number": "91350100M000100Y43"},
+                "channel": "window",
+                "received_at": "2026-10-15T09:00:00+08:00",
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    // Conclude it in 2026 so "days used" stays inside the known years whenever this runs.
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{id}/steps"),
+            Some(&officer),
+            &json!({"outcome": "不予受理", "expected_version": 1, "at": "2026-10-16T10:00:00+08:00"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let case: Value = app
+        .get(&format!("/api/v1/cases/{id}"), Some(&officer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(case["limits"].is_null());
+    assert!(
+        case["limits_error"].as_str().unwrap().contains("2027"),
+        "{case}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("2027.yaml"),
+        "year: 2027\nsource:\n  title: TEST DATA - not a State Council notice\n  published: 2026-11-01\n  \
+         publisher: yangguang tests\nholidays:\n  - name: 元旦\n    from: 2027-01-01\n    to: 2027-01-01\n",
+    )
+    .unwrap();
+    let calendar_dir = dir.path().to_path_buf();
+    let app = app
+        .restart_with(|s| s.calendar_dir = Some(calendar_dir))
+        .await;
+    let case: Value = app
+        .get(&format!("/api/v1/cases/{id}"), Some(&officer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let due = case["limits"]["statutory"]["due"].as_str().unwrap();
+    let expected = {
+        let mut calendar = aggregates::calendar::WorkingCalendar::builtin();
+        let year = aggregates::calendar::WorkingCalendar::parse_year(
+            &std::fs::read_to_string(dir.path().join("2027.yaml")).unwrap(),
+        )
+        .unwrap();
+        calendar.add_year(year).unwrap();
+        calendar
+            .add_working_days(chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(), 60, &[])
+            .unwrap()
+            .due
+    };
+    assert_eq!(due, expected.to_string());
+    assert!(due.starts_with("2027-"));
+}

@@ -120,6 +120,17 @@ impl TestApp {
             pg_max_connections: 8,
             ..Settings::default()
         };
+        let _ = backend;
+        Self::start(settings, data_dir, department).await
+    }
+
+    /// Starts a server with these settings.
+    pub async fn start(settings: Settings, data_dir: Arc<TempDir>, department: String) -> TestApp {
+        let backend = if settings.database_url.is_some() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
         let repo = startup::open_store(&settings).await.unwrap();
         let engine = Engine::new(repo, settings.calendar().unwrap(), Arc::new(SystemClock));
         engine.note_head().await.unwrap();
@@ -153,6 +164,15 @@ impl TestApp {
             self.settings.database_url.clone(),
         )
         .await
+    }
+
+    /// Stops this server and starts one with changed settings over the same store.
+    pub async fn restart_with(self, change: impl FnOnce(&mut Settings)) -> TestApp {
+        self.handle.stop(true).await;
+        self.engine.stop_projections();
+        let mut settings = self.settings.clone();
+        change(&mut settings);
+        TestApp::start(settings, self.data_dir.clone(), self.department.clone()).await
     }
 
     /// Another server process on the same store (PostgreSQL), sharing the token key.
