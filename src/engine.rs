@@ -72,6 +72,11 @@ pub struct Engine {
     runners: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
+tokio::task_local! {
+    /// The position a request asked its reads to have seen (`Yangguang-Min-Position`).
+    pub static MIN_POSITION: Cursor;
+}
+
 /// How long a read waits for a view to catch up with this process's own writes.
 const VIEW_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -172,7 +177,8 @@ impl Engine {
     /// Waits (bounded) until view `name` has applied everything this process wrote. Returns
     /// false if it did not catch up in time; the caller then serves what is there.
     pub async fn wait_for_view(&self, name: &str) -> bool {
-        let target = self.last_written();
+        let asked = MIN_POSITION.try_with(|c| *c).unwrap_or_default();
+        let target = self.last_written().max(asked);
         if target == Cursor::default() {
             return true;
         }

@@ -91,6 +91,7 @@ pub fn run_shared(
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("Referrer-Policy", "no-referrer")),
             )
+            .wrap(actix_web::middleware::from_fn(api::min_position))
             .wrap(TracingLogger::default())
             .app_data(engine.clone())
             .app_data(keys.clone())

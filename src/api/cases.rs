@@ -331,7 +331,7 @@ async fn open_case(
                     .await?
                     .ok_or_else(|| ApiError::internal(anyhow::anyhow!("opened case not found")))?;
                 let view = case_view(&engine, &case).await?;
-                return Ok(HttpResponse::Created()
+                return Ok(super::positioned(&engine, HttpResponse::Created()
                     .insert_header((
                         actix_web::http::header::LOCATION,
                         format!("/api/v1/cases/{tracking_no}"),
@@ -341,7 +341,7 @@ async fn open_case(
                         tracking_no,
                         query_code: code.code,
                         case: view,
-                    }));
+                    })));
             }
             Err(cqrs_es::AggregateError::UserError(CaseError::AlreadyOpened))
             | Err(cqrs_es::AggregateError::AggregateConflict) => continue,
@@ -449,7 +449,9 @@ async fn complete_step(
             meta(&principal, &request_id),
         )
         .await?;
-    respond(&engine, &principal, &id).await
+    respond(&engine, &principal, &id)
+        .await
+        .map(|r| super::positioned(&engine, r))
 }
 
 /// Pause or resume the case clock with a reason (暂停/恢复计时).
@@ -496,7 +498,9 @@ async fn clock(
     engine
         .execute_case(&id, command, meta(&principal, &request_id))
         .await?;
-    respond(&engine, &principal, &id).await
+    respond(&engine, &principal, &id)
+        .await
+        .map(|r| super::positioned(&engine, r))
 }
 
 /// Withdraw or terminate a case (撤回/终止) with a reason.
@@ -537,7 +541,9 @@ async fn withdraw(
             meta(&principal, &request_id),
         )
         .await?;
-    respond(&engine, &principal, &id).await
+    respond(&engine, &principal, &id)
+        .await
+        .map(|r| super::positioned(&engine, r))
 }
 
 /// The worklist of the caller's department (办件清单): open and paused cases by default,

@@ -141,6 +141,41 @@ pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiE
     )))
 }
 
+/// Header on command responses: the position of the log the command reached.
+pub const POSITION_HEADER: &str = "Yangguang-Position";
+/// Request header: serve views only once they have passed this position (bounded wait).
+pub const MIN_POSITION_HEADER: &str = "Yangguang-Min-Position";
+
+/// Lets a client read its own writes through another process: reads in this request wait
+/// (bounded) until the views have passed the position given in `Yangguang-Min-Position`.
+pub async fn min_position(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let asked = req
+        .headers()
+        .get(MIN_POSITION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<crate::store::Cursor>().ok());
+    match asked {
+        Some(cursor) => crate::engine::MIN_POSITION.scope(cursor, next.call(req)).await,
+        None => next.call(req).await,
+    }
+}
+
+/// Adds the position this process has written up to, for `Yangguang-Min-Position`.
+fn positioned(engine: &crate::engine::Engine, mut response: actix_web::HttpResponse) -> actix_web::HttpResponse {
+    if let Ok(value) =
+        actix_web::http::header::HeaderValue::from_str(&engine.last_written().to_string())
+    {
+        response.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("yangguang-position"),
+            value,
+        );
+    }
+    response
+}
+
 fn meta(principal: &Principal, request_id: &RequestId) -> CommandMeta {
     CommandMeta {
         actor: principal.claims.sub.clone(),

@@ -131,7 +131,10 @@ async fn register_power(
     } else {
         actix_web::http::StatusCode::CREATED
     };
-    Ok(HttpResponse::build(status).json(summary(&doc_of(&record))))
+    Ok(super::positioned(
+        &engine,
+        HttpResponse::build(status).json(summary(&doc_of(&record))),
+    ))
 }
 
 /// Publish a new version of a power (发布版本): legal basis, limits, fees, flowchart... A
@@ -184,11 +187,14 @@ async fn publish_version(
         content_hash: current.content_hash.clone(),
         created,
     };
-    Ok(if created {
-        HttpResponse::Created().json(body)
-    } else {
-        HttpResponse::Ok().json(body)
-    })
+    Ok(super::positioned(
+        &engine,
+        if created {
+            HttpResponse::Created().json(body)
+        } else {
+            HttpResponse::Ok().json(body)
+        },
+    ))
 }
 
 /// Suspend, reinstate or revoke a power (暂停/恢复/取消). Running cases go on under their
@@ -227,7 +233,10 @@ async fn change_status(
     engine
         .execute_power(&code, command, meta(&principal, &request_id))
         .await?;
-    Ok(HttpResponse::Ok().json(summary(&doc_of(&load(&engine, &code).await?))))
+    Ok(super::positioned(
+        &engine,
+        HttpResponse::Ok().json(summary(&doc_of(&load(&engine, &code).await?))),
+    ))
 }
 
 /// The public catalogue (职权目录), filtered by words, department and category.

@@ -319,7 +319,6 @@ pub(crate) enum Section {
     Track,
     Calculator,
     Officer,
-    None,
 }
 
 /// One page to lay out.

@@ -354,34 +354,31 @@ impl EventRepo {
 
     /// Replaces view `name` by the rebuilt view `shadow` in one transaction.
     pub async fn swap_view(&self, name: &str, shadow: &str) -> Result<(), StoreError> {
-        let statements = [
-            "DELETE FROM view_docs WHERE projection = {name}",
-            "UPDATE view_docs SET projection = {name} WHERE projection = {shadow}",
-            "DELETE FROM projection_checkpoints WHERE name = {name}",
-            "UPDATE projection_checkpoints SET name = {name} WHERE name = {shadow}",
+        // (sql, binds shadow too)
+        let statements: [(&str, bool); 4] = [
+            ("DELETE FROM view_docs WHERE projection = {name}", false),
+            ("UPDATE view_docs SET projection = {name} WHERE projection = {shadow}", true),
+            ("DELETE FROM projection_checkpoints WHERE name = {name}", false),
+            ("UPDATE projection_checkpoints SET name = {name} WHERE name = {shadow}", true),
         ];
         match self {
             EventRepo::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                for s in statements {
-                    let sql = s.replace("{name}", "?1").replace("{shadow}", "?2");
-                    sqlx::query(&sql)
-                        .bind(name)
-                        .bind(shadow)
-                        .execute(&mut *tx)
-                        .await?;
+                for (sql, both) in statements {
+                    let sql = sql.replace("{name}", "?1").replace("{shadow}", "?2");
+                    let q = sqlx::query(&sql).bind(name);
+                    let q = if both { q.bind(shadow) } else { q };
+                    q.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
             }
             EventRepo::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                for s in statements {
-                    let sql = s.replace("{name}", "$1").replace("{shadow}", "$2");
-                    sqlx::query(&sql)
-                        .bind(name)
-                        .bind(shadow)
-                        .execute(&mut *tx)
-                        .await?;
+                for (sql, both) in statements {
+                    let sql = sql.replace("{name}", "$1").replace("{shadow}", "$2");
+                    let q = sqlx::query(&sql).bind(name);
+                    let q = if both { q.bind(shadow) } else { q };
+                    q.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
             }

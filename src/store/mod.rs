@@ -31,6 +31,25 @@ pub struct Cursor {
     pub position: i64,
 }
 
+impl std::fmt::Display for Cursor {
+    /// `tx.position`, the form clients send back in `Yangguang-Min-Position`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.tx, self.position)
+    }
+}
+
+impl std::str::FromStr for Cursor {
+    type Err = &'static str;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (tx, position) = s.split_once('.').ok_or("expected tx.position")?;
+        Ok(Cursor {
+            tx: tx.parse().map_err(|_| "tx is not a number")?,
+            position: position.parse().map_err(|_| "position is not a number")?,
+        })
+    }
+}
+
 /// One event as stored, with its global position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {

@@ -147,3 +147,33 @@ async fn the_worklist_lists_open_cases_by_deadline() {
     let r = app.get("/api/v1/worklist", Some(&inspector)).await;
     assert_problem(r, StatusCode::FORBIDDEN, "forbidden").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_reads_its_write_through_another_server_with_its_position() {
+    let first = TestApp::spawn_isolated_pg().await;
+    let second = first.second_server().await;
+    let power = first.licence_power().await;
+    let officer = first.officer("alice");
+    let opened = first.open_case(&power, &officer).await;
+    let id = opened["id"].as_str().unwrap();
+    let code = opened["query_code"].as_str().unwrap();
+    let r = first.step(id, &officer, "受理", 1).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let position = r
+        .headers()
+        .get("yangguang-position")
+        .expect("command responses carry their position")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let r = second
+        .client
+        .get(format!("{}/api/v1/public/cases/{id}?code={code}", second.address))
+        .header("Yangguang-Min-Position", &position)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let view: Value = r.json().await.unwrap();
+    assert_eq!(view["current_step"], "材料审查", "the second server saw the step");
+}

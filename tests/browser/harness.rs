@@ -135,8 +135,12 @@ impl Browser {
                     "--disable-component-update",
                     "--disable-sync",
                     "--window-size=1280,1024",
+                    "--lang=zh-CN",
                     format!("--user-data-dir={}", profile.display()),
                 ],
+                // The public these pages serve: a browser asking for Chinese. (The pages
+                // follow Accept-Language when no `?lang=` is given.)
+                "prefs": { "intl.accept_languages": "zh-CN,zh" },
             },
         });
         let Value::Object(capabilities) = capabilities else {
@@ -158,10 +162,21 @@ impl Browser {
         }
     }
 
+    fn artifacts_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts")
+    }
+
+    /// Removes a scenario's artifacts left by an earlier failing run.
+    pub fn remove_artifacts(&self, name: &str) {
+        for ext in ["png", "html"] {
+            let _ = std::fs::remove_file(Self::artifacts_dir().join(format!("{name}.{ext}")));
+        }
+    }
+
     /// Saves a screenshot and the page source as `tests/artifacts/<name>.png` and `.html`.
     /// Returns where they went; problems are reported, never raised.
     pub async fn save_artifacts(&self, name: &str) -> String {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
+        let dir = Self::artifacts_dir();
         if let Err(e) = std::fs::create_dir_all(&dir) {
             return format!("could not create {}: {e}", dir.display());
         }

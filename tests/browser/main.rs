@@ -1,6 +1,8 @@
 //! Browser tests: the real server in-process, a headless Chromium through chromedriver, and
 //! the public pages used as a person would. One session runs the scenarios in order; a failing
 //! scenario leaves `tests/artifacts/<scenario>.png` and `.html` and the others still run.
+//! `BROWSER_SCENARIO=track` runs only the scenarios whose name contains `track`;
+//! `BROWSER_ARTIFACTS=all` keeps the screenshot and source of passing scenarios too.
 mod harness;
 mod scenarios;
 mod server;
@@ -39,7 +41,10 @@ async fn public_pages_in_chromium() {
         query_code: server.query_code.clone(),
     };
 
+    // BROWSER_SCENARIO=part runs only the scenarios whose name contains it;
+    // BROWSER_ARTIFACTS=all saves the screenshot and source of passing scenarios too.
     let only = std::env::var("BROWSER_SCENARIO").ok();
+    let keep_all = std::env::var("BROWSER_ARTIFACTS").is_ok_and(|v| v == "all");
     let mut failures = Vec::new();
     for (name, scenario) in scenarios![
         harness_self_check,
@@ -75,7 +80,14 @@ async fn public_pages_in_chromium() {
         };
         let secs = t.elapsed().as_secs_f64();
         match failure {
-            None => eprintln!("browser: {name} ... ok ({secs:.2}s)"),
+            None if keep_all => {
+                let saved = browser.save_artifacts(name).await;
+                eprintln!("browser: {name} ... ok ({secs:.2}s)\n  {saved}");
+            }
+            None => {
+                browser.remove_artifacts(name);
+                eprintln!("browser: {name} ... ok ({secs:.2}s)");
+            }
             Some(message) => {
                 let saved = browser.save_artifacts(name).await;
                 eprintln!("browser: {name} ... FAILED ({secs:.2}s): {message}\n  {saved}");

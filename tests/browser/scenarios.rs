@@ -15,13 +15,22 @@ pub async fn harness_self_check(ctx: Ctx) {
     assert!(!body.trim().is_empty(), "/healthz shows nothing");
     ctx.goto("/docs/").await;
     let title = ctx.text(".swagger-ui .info .title").await;
-    assert!(title.contains("Yangguang") || !title.is_empty(), "{title}");
+    assert!(
+        title.contains("Yangguang"),
+        "Swagger UI shows the title {title:?}"
+    );
 }
 
 /// Searches the catalogue from the home page; returns the names of the powers listed.
 async fn search(ctx: &Ctx, query: &str) -> Vec<String> {
     ctx.goto("/").await;
-    ctx.find("form#search").await;
+    for field in [
+        "form#search input#q[name=q]",
+        "form#search select#department",
+        "form#search select#category",
+    ] {
+        ctx.find(field).await;
+    }
     ctx.type_into("#q", query).await;
     ctx.click_and_wait("#search-submit").await;
     ctx.find("ul#powers").await;
@@ -88,7 +97,12 @@ pub async fn open_a_power(ctx: Ctx) {
 /// Fills the tracking form with the seeded number and `code`, as a user would.
 async fn fill_tracking_form(ctx: &Ctx, code: &str) {
     ctx.goto("/track").await;
-    ctx.find("form#track").await;
+    for field in [
+        "form#track input#tracking_no[name=no]",
+        "form#track input#query_code[name=code]",
+    ] {
+        ctx.find(field).await;
+    }
     ctx.type_into("#tracking_no", &ctx.tracking_no).await;
     ctx.type_into("#query_code", code).await;
 }
@@ -137,10 +151,14 @@ pub async fn calculator(ctx: Ctx) {
         .format("%Y-%m-%d")
         .to_string();
     ctx.goto("/calculator").await;
-    ctx.find("form#calculator").await;
     // Typing into a date input depends on the browser's locale: set it the way a date
     // picker does, with the events a user's pick fires.
-    ctx.find("input#start[type=date]").await;
+    for field in [
+        "form#calculator input#start[type=date][name=start]",
+        "form#calculator input#days[name=days]",
+    ] {
+        ctx.find(field).await;
+    }
     ctx.js(
         "const f = document.querySelector('input#start');
          f.value = arguments[0];
@@ -167,29 +185,56 @@ pub async fn calculator(ctx: Ctx) {
     );
 }
 
-/// 6. Chinese by default; `?lang=en` gives English.
-pub async fn english(ctx: Ctx) {
-    ctx.goto("/").await;
+/// `<html lang>` of the current page.
+async fn html_lang(ctx: &Ctx) -> String {
     let lang = ctx
         .js("return document.documentElement.lang;", vec![])
         .await;
+    lang.as_str().unwrap_or_default().to_string()
+}
+
+/// 6. Chinese by default; `?lang=en` gives English.
+pub async fn english(ctx: Ctx) {
+    // A client that states no language gets Chinese.
+    let page = ctx
+        .http
+        .get(ctx.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
-        lang.as_str().unwrap_or_default().starts_with("zh"),
-        "<html lang> is {lang} by default"
+        page.contains("<html lang=\"zh"),
+        "without Accept-Language or ?lang the home page is not Chinese"
+    );
+    // So does the (Chinese) browser.
+    ctx.goto("/").await;
+    assert!(
+        html_lang(&ctx).await.starts_with("zh"),
+        "<html lang> by default"
     );
     let header = ctx.text("header").await;
+    assert!(header.contains("职权目录"), "the default header: {header}");
     assert!(
         !header.contains("Catalogue"),
         "the default header: {header}"
     );
+
     ctx.goto("/?lang=en").await;
-    let lang = ctx
-        .js("return document.documentElement.lang;", vec![])
-        .await;
-    assert!(
-        lang.as_str().unwrap_or_default().starts_with("en"),
-        "<html lang> is {lang} with ?lang=en"
-    );
+    assert_eq!(html_lang(&ctx).await, "en", "<html lang> with ?lang=en");
     let header = ctx.text("header").await;
-    assert!(header.contains("Catalogue"), "the English header: {header}");
+    for word in ["Catalogue", "Track a case"] {
+        assert!(
+            header.contains(word),
+            "the English header lacks {word}: {header}"
+        );
+    }
+    // The search form is English too.
+    let button = ctx.text("#search-submit").await;
+    assert!(
+        button.is_ascii() && !button.trim().is_empty(),
+        "the English search button says {button:?}"
+    );
 }
