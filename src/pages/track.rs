@@ -89,6 +89,31 @@ fn not_found(ctx: &Ctx) -> HttpResponse {
     )
 }
 
+/// 429: too many lookups from this address (shared with the API's public lookup).
+fn too_many_lookups(ctx: &Ctx, wait_secs: u64) -> HttpResponse {
+    let message = match ctx.lang {
+        Lang::Zh => format!("查询过于频繁，请 {wait_secs} 秒后再试。"),
+        Lang::En => format!("Too many lookups from your address; try again in {wait_secs} s."),
+    };
+    let mut response = super::message_page(
+        ctx,
+        StatusCode::TOO_MANY_REQUESTS,
+        Section::Track,
+        ctx.t("查询过于频繁", "Too many lookups"),
+        &message,
+    );
+    let headers = response.headers_mut();
+    headers.insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(wait_secs),
+    );
+    headers.insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
 /// `GET /track`.
 pub(crate) async fn track(req: HttpRequest, engine: web::Data<Engine>) -> HttpResponse {
     let ctx = Ctx::new(&req, engine.now());
@@ -136,6 +161,9 @@ pub(crate) async fn track(req: HttpRequest, engine: web::Data<Engine>) -> HttpRe
             );
         }
     };
+    if let Err(wait) = crate::rate_limit::check_public_lookup(&req) {
+        return too_many_lookups(&ctx, wait);
+    }
     match engine.public_case(no, code).await {
         Ok(Some(view)) => status_page(&ctx, &view),
         Ok(None) => not_found(&ctx),
@@ -182,7 +210,10 @@ fn limit_block(ctx: &Ctx, id: &str, label: &str, limit: &LimitStatus, paused: bo
                 } @else if let Some(due) = limit.due {
                     (ctx.t("期限届满日：", "Due: "))
                     time datetime=(ymd(due)) { (ymd(due)) }
-                    " (" (weekday(ctx.lang, due)) ")"
+                    @match ctx.lang {
+                        Lang::Zh => { "（" (weekday(ctx.lang, due)) "）" }
+                        Lang::En => { " (" (weekday(ctx.lang, due)) ")" }
+                    }
                     @if !limit.overdue {
                         " · "
                         @match ctx.lang {
