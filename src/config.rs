@@ -31,6 +31,10 @@ pub struct Settings {
     pub pg_max_connections: u32,
     /// Log format: `text` or `json`.
     pub log_format: String,
+    /// Public case lookups (API and `/track`) per minute and client address, after the burst.
+    pub public_lookup_per_minute: u32,
+    /// Public case lookups a client address may make at once.
+    pub public_lookup_burst: u32,
 }
 
 impl Default for Settings {
@@ -45,6 +49,8 @@ impl Default for Settings {
             token_key_file: None,
             pg_max_connections: 16,
             log_format: "text".into(),
+            public_lookup_per_minute: 60,
+            public_lookup_burst: 20,
         }
     }
 }

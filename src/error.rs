@@ -51,6 +51,7 @@ pub struct ApiError {
     detail: String,
     extra: Map<String, Value>,
     source: Option<anyhow::Error>,
+    retry_after: Option<u64>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -68,6 +69,7 @@ impl ApiError {
             detail: detail.into(),
             extra: Map::new(),
             source: None,
+            retry_after: None,
         }
     }
 
@@ -95,6 +97,17 @@ impl ApiError {
     /// 403 `forbidden`.
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    /// 429 `rate_limited`, with `Retry-After`.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many lookups from this address; try again in {retry_after_secs} s"),
+        );
+        e.retry_after = Some(retry_after_secs);
+        e
     }
 
     /// 503 `unavailable`, with the cause logged.
@@ -153,7 +166,9 @@ impl ResponseError for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         ));
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(secs) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("2")));
         }
         if self.status == StatusCode::UNAUTHORIZED {

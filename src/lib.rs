@@ -11,6 +11,7 @@ pub mod pages;
 pub mod projection;
 pub mod queries;
 pub mod query_code;
+pub mod rate_limit;
 pub mod render;
 pub mod startup;
 pub mod store;

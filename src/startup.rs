@@ -14,6 +14,7 @@ use crate::auth::TokenKeys;
 use crate::catalogue_file;
 use crate::config::Settings;
 use crate::engine::{Engine, SystemClock};
+use crate::rate_limit::{Limits, PublicLookupLimiter};
 use crate::store::EventRepo;
 
 /// Opens the configured event store: PostgreSQL if a URL is set, else the SQLite file.
@@ -47,6 +48,9 @@ impl Application {
     /// Opens the store, loads the demo catalogue if asked, binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let engine = engine(&settings).await?;
+        // Reads wait until the views include the log found at start: after a crash a view may
+        // be behind the log, and a restarted server must not serve it before it catches up.
+        engine.note_head().await?;
         if settings.demo {
             let file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE)?;
             let report = catalogue_file::import(&engine, &file, "demo-loader").await?;
@@ -55,7 +59,7 @@ impl Application {
         let keys = TokenKeys::load_or_create(&settings.token_key_path())?;
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, engine, keys)?;
+        let server = run(listener, engine, keys, Limits::from(&settings))?;
         Ok(Application { port, server })
     }
 
@@ -71,8 +75,13 @@ impl Application {
 }
 
 /// Starts the HTTP server on `listener`, and the projection runners.
-pub fn run(listener: TcpListener, engine: Engine, keys: TokenKeys) -> anyhow::Result<Server> {
-    run_shared(listener, web::Data::new(engine), keys)
+pub fn run(
+    listener: TcpListener,
+    engine: Engine,
+    keys: TokenKeys,
+    limits: Limits,
+) -> anyhow::Result<Server> {
+    run_shared(listener, web::Data::new(engine), keys, limits)
 }
 
 /// Like [`run`], keeping a handle on the engine (tests write through it).
@@ -80,21 +89,27 @@ pub fn run_shared(
     listener: TcpListener,
     engine: web::Data<Engine>,
     keys: TokenKeys,
+    limits: Limits,
 ) -> anyhow::Result<Server> {
+    let lookups = web::Data::new(PublicLookupLimiter::new(limits)?);
     engine.start_projections();
     let keys = web::Data::new(keys);
     let spec = api::openapi();
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(
+                api::idempotency::idempotency,
+            ))
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("Referrer-Policy", "no-referrer")),
             )
             .wrap(actix_web::middleware::from_fn(api::min_position))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
             .app_data(engine.clone())
             .app_data(keys.clone())
+            .app_data(lookups.clone())
             .app_data(api::json_config())
             .app_data(api::query_config())
             .app_data(api::path_config())

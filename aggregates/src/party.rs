@@ -57,7 +57,9 @@ impl Party {
             bad("name", "name must not be empty".into());
         } else if name.chars().count() > 100 {
             bad("name", "name must be at most 100 characters".into());
-        } else if name.chars().any(char::is_control) {
+        } else if self.name.chars().any(char::is_control) {
+            // The name is stored as given: a control character at either end (a trailing
+            // carriage return or U+0085, which trimming would hide) is refused as well.
             bad("name", "name must not contain control characters".into());
         }
         match self.kind {
@@ -190,6 +192,21 @@ mod tests {
             !is_valid_social_credit_code("91350100M000100YI3"),
             "I is not in the alphabet"
         );
+    }
+
+    #[test]
+    fn control_characters_are_refused_at_either_end_of_a_name_too() {
+        for name in ["王明\r", "王明\u{85}", "\t王明", "王\u{0}明"] {
+            let party = Party {
+                kind: PartyKind::Person,
+                name: name.into(),
+                id_number: PERSON_ID.into(),
+                phone: None,
+                address: None,
+            };
+            assert_eq!(party.problems().len(), 1, "{name:?}");
+            assert_eq!(party.problems()[0].field, "party.name");
+        }
     }
 
     #[test]

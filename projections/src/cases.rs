@@ -26,7 +26,8 @@ impl Projection for CasesProjection {
     }
 
     fn version(&self) -> i32 {
-        1
+        // 2: manual pauses show no free-text reason on the public view.
+        2
     }
 
     fn key(&self, event: &EventRecord) -> Option<String> {

@@ -1,7 +1,7 @@
 //! The public status of a case (动态公开): what anyone holding the tracking number and query
 //! code may see. Built only from values the events carry; the party appears masked
-//! (people as 张*, organisations by name), and notes, ID numbers, phones and addresses never
-//! appear at all.
+//! (people as 张*, organisations by name), and notes, officers' own pause reasons, ID numbers,
+//! phones and addresses never appear at all.
 use aggregates::case::{CaseEvent, CaseStatus, CaseTimes, LimitStatus, china_date};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -27,9 +27,13 @@ pub struct PublicPause {
     pub from: DateTime<FixedOffset>,
     /// Resumed at, if it has.
     pub until: Option<DateTime<FixedOffset>>,
-    /// Why (the step's name or the stated reason).
+    /// Why: the pausing step's name, or 承办人员暂停计时 for a pause an officer made (their
+    /// own words may name the party, so they stay in the officers' records).
     pub reason: String,
 }
+
+/// The public reason of a pause an officer made by hand.
+pub const MANUAL_PAUSE: &str = "承办人员暂停计时";
 
 /// The public view of a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -136,12 +140,22 @@ pub fn apply_public(view: Option<PublicCaseView>, event: &CaseEvent) -> Option<P
                 });
                 v.current_step = to_name.clone();
             }
-            (CaseEvent::ClockPaused { reason, at, .. }, Some(v)) => {
+            (
+                CaseEvent::ClockPaused {
+                    reason, at, step, ..
+                },
+                Some(v),
+            ) => {
                 v.status = CaseStatus::Paused;
                 v.paused.push(PublicPause {
                     from: *at,
                     until: None,
-                    reason: reason.clone(),
+                    // A step's name comes from the published flowchart; an officer's reason is
+                    // free text that may quote the party.
+                    reason: match step {
+                        Some(_) => reason.clone(),
+                        None => MANUAL_PAUSE.into(),
+                    },
                 });
             }
             (CaseEvent::ClockResumed { at, .. }, Some(v)) => {
@@ -270,6 +284,39 @@ mod tests {
             !serde_json::to_string(&view)
                 .unwrap()
                 .contains("91350100M000100Y43")
+        );
+    }
+
+    #[test]
+    fn a_manual_pause_shows_no_reason_and_a_step_pause_its_step() {
+        let events = vec![
+            opened(PartyKind::Person, "张三丰", "11010519491231002X"),
+            CaseEvent::ClockPaused {
+                reason: "张三丰（13800138000）要求延期".into(),
+                at: at("2026-03-06T10:00:00+08:00"),
+                by: "officer-1".into(),
+                step: None,
+            },
+            CaseEvent::ClockResumed {
+                reason: "张三丰已到场".into(),
+                at: at("2026-03-09T10:00:00+08:00"),
+                by: "officer-1".into(),
+                step: None,
+            },
+            CaseEvent::ClockPaused {
+                reason: "补正材料".into(),
+                at: at("2026-03-10T10:00:00+08:00"),
+                by: "officer-1".into(),
+                step: Some("supplement".into()),
+            },
+        ];
+        let view = public_case_view(&events, None).unwrap();
+        assert_eq!(view.paused[0].reason, MANUAL_PAUSE);
+        assert_eq!(view.paused[1].reason, "补正材料");
+        let json = serde_json::to_string(&view).unwrap();
+        assert!(
+            !json.contains("张三丰") && !json.contains("13800138000"),
+            "{json}"
         );
     }
 

@@ -331,17 +331,20 @@ async fn open_case(
                     .await?
                     .ok_or_else(|| ApiError::internal(anyhow::anyhow!("opened case not found")))?;
                 let view = case_view(&engine, &case).await?;
-                return Ok(super::positioned(&engine, HttpResponse::Created()
-                    .insert_header((
-                        actix_web::http::header::LOCATION,
-                        format!("/api/v1/cases/{tracking_no}"),
-                    ))
-                    .json(OpenedCase {
-                        id: tracking_no.clone(),
-                        tracking_no,
-                        query_code: code.code,
-                        case: view,
-                    })));
+                return Ok(super::positioned(
+                    &engine,
+                    HttpResponse::Created()
+                        .insert_header((
+                            actix_web::http::header::LOCATION,
+                            format!("/api/v1/cases/{tracking_no}"),
+                        ))
+                        .json(OpenedCase {
+                            id: tracking_no.clone(),
+                            tracking_no,
+                            query_code: code.code,
+                            case: view,
+                        }),
+                ));
             }
             Err(cqrs_es::AggregateError::UserError(CaseError::AlreadyOpened))
             | Err(cqrs_es::AggregateError::AggregateConflict) => continue,

@@ -2,6 +2,7 @@
 mod calendar;
 mod cases;
 mod health;
+pub mod idempotency;
 mod powers;
 mod public;
 
@@ -72,7 +73,114 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(configure)
         .split_for_parts();
+    let mut api = api;
+    IdempotencyKeyDoc.modify(&mut api);
     api
+}
+
+/// Documents `Idempotency-Key` on every command (POST under `/api/v1`): the request header, the
+/// `Idempotent-Replayed` response header, and the 400/409/422 answers it adds.
+struct IdempotencyKeyDoc;
+
+impl Modify for IdempotencyKeyDoc {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{
+            ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder,
+            Type,
+        };
+        let parameter = ParameterBuilder::new()
+            .name(idempotency::IDEMPOTENCY_KEY_HEADER)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Makes the command safe to retry: 1-255 visible ASCII characters, fresh for each \
+                 new command (a UUID, say), scoped to the token's subject. A retry with the same \
+                 key, method, path and body within 24 hours returns the first response again \
+                 (with `Idempotent-Replayed: true`) and changes nothing; the same key with \
+                 another request is a 422 `idempotency_key_reused`; while the first request \
+                 still runs, a 409 `idempotency_key_in_progress` with `Retry-After`. Conflicts \
+                 (409), rate limits (429) and server errors are not kept: a retry runs again.",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(idempotency::MAX_KEY_LEN))
+                    .pattern(Some("^[!-~]+$")),
+            ))
+            .build();
+        let replayed = HeaderBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .description(Some(
+                "`true` when this is the kept response of an earlier request with the same \
+                 Idempotency-Key",
+            ))
+            .build();
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        let added = [
+            (
+                "400",
+                "an invalid Idempotency-Key (`invalid_idempotency_key`)",
+            ),
+            (
+                "409",
+                "the first request with this Idempotency-Key is still running \
+                 (`idempotency_key_in_progress`, with Retry-After)",
+            ),
+            (
+                "422",
+                "this Idempotency-Key was used for another request (`idempotency_key_reused`)",
+            ),
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/api/v1/") {
+                continue;
+            }
+            let Some(operation) = item.post.as_mut() else {
+                continue;
+            };
+            operation
+                .parameters
+                .get_or_insert_with(Vec::new)
+                .push(parameter.clone().into());
+            for (status, response) in operation.responses.responses.iter_mut() {
+                if let (true, RefOr::T(response)) = (status.starts_with('2'), response) {
+                    response
+                        .headers
+                        .insert(idempotency::REPLAYED_HEADER.into(), replayed.clone().into());
+                }
+            }
+            for (status, what) in added {
+                match operation.responses.responses.get_mut(status) {
+                    Some(RefOr::T(response)) => {
+                        response.description = format!("{}; or {what}", response.description);
+                    }
+                    Some(RefOr::Ref(_)) => {}
+                    None => {
+                        let mut what = what.to_owned();
+                        if let Some(first) = what.get_mut(..1) {
+                            first.make_ascii_uppercase();
+                        }
+                        operation
+                            .responses
+                            .responses
+                            .insert(status.into(), problem(&what).into());
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// JSON extractor settings: size limit, and bad bodies as problem+json 400s.
@@ -158,13 +266,20 @@ pub async fn min_position(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<crate::store::Cursor>().ok());
     match asked {
-        Some(cursor) => crate::engine::MIN_POSITION.scope(cursor, next.call(req)).await,
+        Some(cursor) => {
+            crate::engine::MIN_POSITION
+                .scope(cursor, next.call(req))
+                .await
+        }
         None => next.call(req).await,
     }
 }
 
 /// Adds the position this process has written up to, for `Yangguang-Min-Position`.
-fn positioned(engine: &crate::engine::Engine, mut response: actix_web::HttpResponse) -> actix_web::HttpResponse {
+fn positioned(
+    engine: &crate::engine::Engine,
+    mut response: actix_web::HttpResponse,
+) -> actix_web::HttpResponse {
     if let Ok(value) =
         actix_web::http::header::HeaderValue::from_str(&engine.last_written().to_string())
     {

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use projections::public_case::PublicCaseView;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -26,21 +26,26 @@ fn not_found() -> ApiError {
 
 /// Public status of a case (动态公开): steps with dates, current step, working days used and
 /// the deadline. No personal data. An unknown number and a wrong code give the same 404.
+/// Lookups are limited per client address (shared with the `/track` page): past the limit the
+/// answer is 429 with `Retry-After`.
 #[utoipa::path(
     tag = "public",
     params(("tracking_no" = String, Path, description = "Tracking number"), CodeQuery),
     responses(
         (status = 200, description = "The public status", body = PublicCaseView),
         (status = 400, description = "No code given", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No case matches this number and code", body = Problem, content_type = "application/problem+json")
+        (status = 404, description = "No case matches this number and code", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many lookups from this address; see Retry-After", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/public/cases/{tracking_no}")]
 async fn public_case(
+    req: HttpRequest,
     engine: web::Data<Engine>,
     tracking_no: web::Path<String>,
     query: web::Query<CodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    crate::rate_limit::check_public_lookup(&req).map_err(ApiError::rate_limited)?;
     let view = engine
         .public_case(&tracking_no, &query.code)
         .await?

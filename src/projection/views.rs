@@ -357,9 +357,18 @@ impl EventRepo {
         // (sql, binds shadow too)
         let statements: [(&str, bool); 4] = [
             ("DELETE FROM view_docs WHERE projection = {name}", false),
-            ("UPDATE view_docs SET projection = {name} WHERE projection = {shadow}", true),
-            ("DELETE FROM projection_checkpoints WHERE name = {name}", false),
-            ("UPDATE projection_checkpoints SET name = {name} WHERE name = {shadow}", true),
+            (
+                "UPDATE view_docs SET projection = {name} WHERE projection = {shadow}",
+                true,
+            ),
+            (
+                "DELETE FROM projection_checkpoints WHERE name = {name}",
+                false,
+            ),
+            (
+                "UPDATE projection_checkpoints SET name = {name} WHERE name = {shadow}",
+                true,
+            ),
         ];
         match self {
             EventRepo::Sqlite(pool) => {

@@ -2,6 +2,7 @@
 //!
 //! Both implement cqrs-es's `PersistedEventRepository`, so cqrs-es drives the aggregates over
 //! either; [`EventRepo`] is an enum because that trait is not object-safe.
+pub mod idempotency;
 mod postgres;
 mod sqlite;
 
@@ -122,6 +123,12 @@ pub(crate) fn persistence(err: sqlx::Error) -> PersistenceError {
     }
 }
 
+/// How long a request waits for a PostgreSQL connection before it is answered 503. While
+/// PostgreSQL is down every request waits this long (the pool retries connecting until then),
+/// so it is short: an outage is reported fast, health checks included, and clients come back
+/// after the 503's Retry-After.
+const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
 impl EventRepo {
     /// Opens (creating if needed) the SQLite store at `path`: WAL, synchronous=FULL.
     pub async fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
@@ -130,7 +137,7 @@ impl EventRepo {
 
     /// Connects to PostgreSQL and migrates.
     pub async fn connect_postgres(url: &str, max_connections: u32) -> Result<Self, StoreError> {
-        postgres::connect(url, max_connections, Duration::from_secs(5))
+        postgres::connect(url, max_connections, PG_ACQUIRE_TIMEOUT)
             .await
             .map(EventRepo::Postgres)
     }

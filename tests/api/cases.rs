@@ -541,14 +541,24 @@ async fn deadlines_follow_the_calendar_data_in_force() {
     let code = app.licence_power().await;
     let admin = app.admin();
     let mut version = {
-        let file = yangguang::catalogue_file::parse(yangguang::catalogue_file::DEMO_CATALOGUE).unwrap();
-        let entry = file.powers.iter().find(|p| p.name == "食品经营许可").unwrap().clone();
+        let file =
+            yangguang::catalogue_file::parse(yangguang::catalogue_file::DEMO_CATALOGUE).unwrap();
+        let entry = file
+            .powers
+            .iter()
+            .find(|p| p.name == "食品经营许可")
+            .unwrap()
+            .clone();
         serde_json::to_value(&entry.version).unwrap()
     };
     version["statutory_limit_days"] = json!(60);
     version["promised_limit_days"] = json!(60);
     let r = app
-        .post(&format!("/api/v1/powers/{code}/versions"), Some(&admin), &version)
+        .post(
+            &format!("/api/v1/powers/{code}/versions"),
+            Some(&admin),
+            &version,
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let officer = app.officer("alice");
@@ -565,7 +575,10 @@ async fn deadlines_follow_the_calendar_data_in_force() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // Conclude it in 2026 so "days used" stays inside the known years whenever this runs.
     let r = app
         .post(
@@ -613,7 +626,11 @@ async fn deadlines_follow_the_calendar_data_in_force() {
         .unwrap();
         calendar.add_year(year).unwrap();
         calendar
-            .add_working_days(chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(), 60, &[])
+            .add_working_days(
+                chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(),
+                60,
+                &[],
+            )
             .unwrap()
             .due
     };

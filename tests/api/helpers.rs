@@ -118,6 +118,9 @@ impl TestApp {
             data_dir: data_dir.path().to_path_buf(),
             database_url,
             pg_max_connections: 8,
+            // Every test talks from 127.0.0.1: only the rate-limit test sets a real limit.
+            public_lookup_per_minute: 1_000_000,
+            public_lookup_burst: 1_000_000,
             ..Settings::default()
         };
         let _ = backend;
@@ -138,7 +141,13 @@ impl TestApp {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let engine = actix_web::web::Data::new(engine);
-        let server = startup::run_shared(listener, engine.clone(), keys.clone()).unwrap();
+        let server = startup::run_shared(
+            listener,
+            engine.clone(),
+            keys.clone(),
+            yangguang::rate_limit::Limits::from(&settings),
+        )
+        .unwrap();
         let handle = server.handle();
         tokio::spawn(server);
         TestApp {

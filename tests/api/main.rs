@@ -1,7 +1,12 @@
 //! API tests: the real server over HTTP, on SQLite and PostgreSQL. One binary, modules per
 //! area (zero2prod's layout); every test uses fresh ids so tests can share one database.
+mod access;
 mod cases;
 mod catalogue;
+mod disclosure;
 mod helpers;
+mod idempotency;
+mod inputs;
+mod logs;
 mod projections;
 mod store_conformance;

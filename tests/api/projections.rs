@@ -168,12 +168,18 @@ async fn a_client_reads_its_write_through_another_server_with_its_position() {
         .to_string();
     let r = second
         .client
-        .get(format!("{}/api/v1/public/cases/{id}?code={code}", second.address))
+        .get(format!(
+            "{}/api/v1/public/cases/{id}?code={code}",
+            second.address
+        ))
         .header("Yangguang-Min-Position", &position)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let view: Value = r.json().await.unwrap();
-    assert_eq!(view["current_step"], "材料审查", "the second server saw the step");
+    assert_eq!(
+        view["current_step"], "材料审查",
+        "the second server saw the step"
+    );
 }

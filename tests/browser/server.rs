@@ -49,7 +49,12 @@ impl TestServer {
         let keys = TokenKeys::load_or_create(&settings.token_key_path()).unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let server = startup::run(listener, engine, keys.clone()).unwrap();
+        // Scenarios load /track often from 127.0.0.1: no lookup limit here.
+        let limits = yangguang::rate_limit::Limits {
+            public_lookup_per_minute: 1_000_000,
+            public_lookup_burst: 1_000_000,
+        };
+        let server = startup::run(listener, engine, keys.clone(), limits).unwrap();
         let handle = server.handle();
         tokio::spawn(server);
         let address = format!("http://127.0.0.1:{port}");

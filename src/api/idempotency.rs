@@ -1,0 +1,357 @@
+//! `Idempotency-Key` on the command endpoints (every POST under `/api/v1`).
+//!
+//! A caller's key (scoped to the subject of its bearer token) is claimed before the command
+//! runs; its response is kept for 24 hours and replayed, byte for byte and marked
+//! `Idempotent-Replayed: true`, to every retry with the same method, path and body. The same key
+//! with another request is a 422, and a retry while the first request still runs is a 409 with
+//! `Retry-After`. Conflicts (409), rate limits (429) and server errors are not kept: the claim is
+//! released so a retry runs the command again. Requests without a valid token pass through
+//! untouched (the handler answers 401): there is no caller to scope the key to.
+//!
+//! Once claimed, the command runs in a task of its own, so a client that hangs up mid-request
+//! does not cancel it: its response is still recorded for the retry.
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+use tracing::Instrument;
+
+use super::JSON_LIMIT;
+use crate::auth::TokenKeys;
+use crate::engine::Engine;
+use crate::error::ApiError;
+use crate::store::idempotency::{Claim, IdempotencyRecord, KeyedRequest, StoredResponse};
+
+/// Request header naming a command attempt; retries send the same value.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
+/// Response header on a replayed response.
+pub const REPLAYED_HEADER: &str = "Idempotent-Replayed";
+/// The longest key accepted.
+pub const MAX_KEY_LEN: usize = 255;
+/// Response headers kept with a response and replayed (everything else is regenerated).
+const KEPT_HEADERS: [&str; 3] = ["content-type", "location", "yangguang-position"];
+
+/// The middleware; see the module documentation.
+pub async fn idempotency(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.method() != Method::POST || !req.path().starts_with("/api/v1/") {
+        return pass(req, next).await;
+    }
+    let key = match idempotency_key(&req) {
+        Ok(Some(key)) => key,
+        Ok(None) => return pass(req, next).await,
+        Err(e) => return Ok(req.error_response(e)),
+    };
+    let Some(principal) = subject(&req) else {
+        return pass(req, next).await;
+    };
+    let Some(engine) = req.app_data::<web::Data<Engine>>().cloned() else {
+        return pass(req, next).await;
+    };
+    let body = match read_body(&mut req).await {
+        Ok(body) => body,
+        Err(e) => return Ok(req.error_response(e)),
+    };
+    let method = req.method().as_str().to_owned();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.path().to_owned(), |p| p.as_str().to_owned());
+    let body_hash = request_hash(&method, &path, &body);
+    let keyed = KeyedRequest {
+        principal: &principal,
+        key: &key,
+        method: &method,
+        path: &path,
+        body_hash: &body_hash,
+    };
+    match engine.repo().claim_idempotency_key(keyed).await {
+        Ok(Claim::Claimed) => {}
+        Ok(Claim::Existing(record)) => return Ok(answer_existing(req, record, keyed)),
+        Err(e) => return Ok(req.error_response(ApiError::unavailable(e))),
+    }
+    req.set_payload(Payload::from(body));
+
+    // Run the command in its own task: if the client hangs up, this future is dropped but the
+    // command still completes and its response is kept (or the claim released).
+    let min_position = crate::engine::MIN_POSITION.try_with(|c| *c).ok();
+    let claim = ClaimedKey {
+        engine: engine.clone(),
+        principal,
+        key,
+    };
+    let run = async move {
+        let result = next.call(req).await;
+        claim.settle(result).await
+    };
+    let run = async move {
+        match min_position {
+            Some(cursor) => crate::engine::MIN_POSITION.scope(cursor, run).await,
+            None => run.await,
+        }
+    }
+    .instrument(tracing::Span::current());
+    match actix_web::rt::spawn(run).await {
+        Ok(result) => result,
+        Err(e) => Err(ApiError::internal(anyhow::anyhow!("the command task failed: {e}")).into()),
+    }
+}
+
+async fn pass(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
+}
+
+/// The key, if the request carries one; a 400 if it is not 1-255 visible ASCII characters or
+/// is given twice.
+fn idempotency_key(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
+    let mut values = req.headers().get_all(IDEMPOTENCY_KEY_HEADER);
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    let invalid = |detail: &str| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_idempotency_key",
+            format!(
+                "{detail}: send one Idempotency-Key of 1 to {MAX_KEY_LEN} visible ASCII characters"
+            ),
+        )
+    };
+    if values.next().is_some() {
+        return Err(invalid(
+            "the Idempotency-Key header is given more than once",
+        ));
+    }
+    let bytes = value.as_bytes();
+    if bytes.is_empty() || bytes.len() > MAX_KEY_LEN {
+        return Err(invalid("the Idempotency-Key is empty or too long"));
+    }
+    if !bytes.iter().all(|b| b.is_ascii_graphic()) {
+        return Err(invalid(
+            "the Idempotency-Key holds spaces, control or non-ASCII characters",
+        ));
+    }
+    Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
+}
+
+/// The subject of a valid bearer token, if the request has one.
+fn subject(req: &ServiceRequest) -> Option<String> {
+    let keys = req.app_data::<web::Data<TokenKeys>>()?;
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    keys.verify(token.trim()).ok().map(|claims| claims.sub)
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the body is larger than {JSON_LIMIT} bytes"),
+    )
+}
+
+/// Reads the whole body, at most [`JSON_LIMIT`] bytes.
+async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > JSON_LIMIT) {
+        return Err(too_large());
+    }
+    let mut payload = req.take_payload();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body could not be read: {e}"),
+            )
+        })?;
+        if body.len() + chunk.len() > JSON_LIMIT {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// SHA-256 over method, path and body, hex.
+fn request_hash(method: &str, path: &str, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(method.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(path.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(body);
+    hex::encode(hasher.finalize())
+}
+
+/// The answer when the key was used before: 422 for another request, 409 while the first
+/// still runs, else its response again.
+fn answer_existing(
+    req: ServiceRequest,
+    record: IdempotencyRecord,
+    request: KeyedRequest<'_>,
+) -> ServiceResponse<BoxBody> {
+    if record.method != request.method
+        || record.path != request.path
+        || record.body_hash != request.body_hash
+    {
+        return req.error_response(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for another request; use a fresh key for a new request",
+        ));
+    }
+    let Some(stored) = record.response else {
+        let mut response = ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_key_in_progress",
+            "the first request with this Idempotency-Key is still running; retry shortly",
+        )
+        .error_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return req.into_response(response);
+    };
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    for (name, value) in &stored.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            response.insert_header((name, value));
+        }
+    }
+    response.insert_header((REPLAYED_HEADER, HeaderValue::from_static("true")));
+    req.into_response(response.body(stored.body))
+}
+
+/// Whether a response is kept for replay: successes and refusals, but not conflicts, rate
+/// limits or timeouts (a retry may succeed) nor server errors.
+fn keep(status: StatusCode) -> bool {
+    status.is_success()
+        || (status.is_client_error()
+            && !matches!(
+                status,
+                StatusCode::CONFLICT | StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT
+            ))
+}
+
+/// A key this request claimed.
+struct ClaimedKey {
+    engine: web::Data<Engine>,
+    principal: String,
+    key: String,
+}
+
+impl ClaimedKey {
+    /// Keeps the response, or releases the claim; returns the response as produced.
+    async fn settle<B: MessageBody + 'static>(
+        self,
+        result: Result<ServiceResponse<B>, actix_web::Error>,
+    ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+        let response = match result {
+            Ok(response) if keep(response.status()) => response,
+            other => {
+                self.release().await;
+                return other.map(ServiceResponse::map_into_boxed_body);
+            }
+        };
+        let (request, response) = response.into_parts();
+        let (head, body) = response.into_parts();
+        let bytes = match actix_web::body::to_bytes(body).await {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.release().await;
+                let e: Box<dyn std::error::Error> = e.into();
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "could not read the response body: {e}"
+                ))
+                .into());
+            }
+        };
+        let headers = KEPT_HEADERS
+            .iter()
+            .filter_map(|name| {
+                let value = head.headers().get(*name)?.to_str().ok()?;
+                Some(((*name).to_owned(), value.to_owned()))
+            })
+            .collect();
+        let stored = StoredResponse {
+            status: head.status().as_u16(),
+            headers,
+            body: bytes.to_vec(),
+        };
+        if let Err(e) = self
+            .engine
+            .repo()
+            .complete_idempotency_key(&self.principal, &self.key, &stored)
+            .await
+        {
+            tracing::error!(error = %e, "could not keep the response of an idempotent request");
+            self.release().await;
+        }
+        Ok(ServiceResponse::new(
+            request,
+            head.set_body(BoxBody::new(bytes)),
+        ))
+    }
+
+    async fn release(&self) {
+        if let Err(e) = self
+            .engine
+            .repo()
+            .release_idempotency_key(&self.principal, &self.key)
+            .await
+        {
+            tracing::warn!(error = %e, "could not release an idempotency key");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_statuses() {
+        assert!(keep(StatusCode::OK));
+        assert!(keep(StatusCode::CREATED));
+        assert!(keep(StatusCode::BAD_REQUEST));
+        assert!(keep(StatusCode::UNPROCESSABLE_ENTITY));
+        assert!(!keep(StatusCode::CONFLICT));
+        assert!(!keep(StatusCode::TOO_MANY_REQUESTS));
+        assert!(!keep(StatusCode::INTERNAL_SERVER_ERROR));
+        assert!(!keep(StatusCode::SERVICE_UNAVAILABLE));
+    }
+
+    #[test]
+    fn the_hash_covers_method_path_and_body() {
+        let a = request_hash("POST", "/api/v1/cases", b"{}");
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, request_hash("POST", "/api/v1/cases", b"{ }"));
+        assert_ne!(a, request_hash("POST", "/api/v1/powers", b"{}"));
+        assert_ne!(a, request_hash("PUT", "/api/v1/cases", b"{}"));
+    }
+}

@@ -1,0 +1,100 @@
+//! Disclosure: a case seeded with known personal data, then every public response — each
+//! public API operation in the served spec and every public page — scanned for those strings.
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{BACKENDS, TestApp};
+
+const NAME: &str = "司马测试员";
+const ID_NUMBER: &str = "11010519491231002X";
+const PHONE: &str = "13987654321";
+const ADDRESS: &str = "浦东新区隐私路88弄";
+
+#[tokio::test]
+async fn no_public_response_shows_personal_data() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let power = app.licence_power().await;
+        let officer = app.officer("officer-secret-id");
+        let r = app
+            .post(
+                "/api/v1/cases",
+                Some(&officer),
+                &json!({
+                    "power_code": power,
+                    "party": {"kind": "person", "name": NAME, "id_number": ID_NUMBER,
+                              "phone": PHONE, "address": ADDRESS},
+                    "channel": "window",
+                    "received_at": chrono::Utc::now().to_rfc3339(),
+                }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let opened: Value = r.json().await.unwrap();
+        let id = opened["id"].as_str().unwrap().to_string();
+        let code = opened["query_code"].as_str().unwrap().to_string();
+        let r = app
+            .post(
+                &format!("/api/v1/cases/{id}/steps"),
+                Some(&officer),
+                &json!({"outcome": "受理", "expected_version": 1,
+                        "note": format!("已联系{NAME}，电话{PHONE}")}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+
+        // Every public (unsecured) GET operation of the spec, with this case and power filled in.
+        let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+        let mut urls = Vec::new();
+        for (path, item) in spec["paths"].as_object().unwrap() {
+            let Some(op) = item.get("get") else { continue };
+            if op.get("security").is_some() {
+                continue;
+            }
+            let url = path
+                .replace("{tracking_no}", &id)
+                .replace("{code}", &power)
+                .replace("{n}", "1");
+            let url = match path.as_str() {
+                p if p.contains("public/cases") => format!("{url}?code={code}"),
+                p if p.contains("calendar/deadline") => format!("{url}?start=2026-03-06&days=5"),
+                _ => url,
+            };
+            urls.push(url);
+        }
+        assert!(urls.len() >= 5, "{urls:?}");
+        // And every public page.
+        urls.extend([
+            "/".to_string(),
+            "/?lang=en".to_string(),
+            format!("/powers/{power}"),
+            format!("/track?no={id}&code={code}"),
+            format!("/track?no={id}&code={code}&lang=en"),
+            "/calculator?start=2026-03-06&days=5".to_string(),
+        ]);
+        for url in &urls {
+            let r = app.get(url, None).await;
+            assert_eq!(r.status(), StatusCode::OK, "{url}");
+            let body = r.text().await.unwrap();
+            for secret in [
+                NAME,
+                ID_NUMBER,
+                PHONE,
+                ADDRESS,
+                "隐私路",
+                "officer-secret-id",
+            ] {
+                assert!(!body.contains(secret), "{secret} appears in {url}");
+            }
+        }
+        // The public status does show progress: the scan looked at real content.
+        let status = app
+            .get(&format!("/track?no={id}&code={code}"), None)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(status.contains("材料审查"));
+        assert!(status.contains("司****"), "the applicant appears masked");
+    }
+}
