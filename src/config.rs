@@ -31,6 +31,11 @@ pub struct Settings {
     pub pg_max_connections: u32,
     /// Log format: `text` or `json`.
     pub log_format: String,
+    /// Supervision rules of the jurisdiction (`[alert_policy]` in the config file): yellow
+    /// card at a share of the limit (default 80%) or N working days before the due date,
+    /// back-fill tolerance, minimum plausible handling time.
+    #[serde(default)]
+    pub alert_policy: projections::alerts::AlertPolicy,
     /// Public case lookups (API and `/track`) per minute and client address, after the burst.
     pub public_lookup_per_minute: u32,
     /// Public case lookups a client address may make at once.
@@ -49,6 +54,7 @@ impl Default for Settings {
             token_key_file: None,
             pg_max_connections: 16,
             log_format: "text".into(),
+            alert_policy: projections::alerts::AlertPolicy::default(),
             public_lookup_per_minute: 60,
             public_lookup_burst: 20,
         }

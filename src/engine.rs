@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use aggregates::alert::Alert;
 use aggregates::calendar::WorkingCalendar;
 use aggregates::case::{Case, CaseServices, Clock, LookupError, PowerLookup};
 use aggregates::power::{Power, PowerEvent, PowerStatus, PublishedPower};
@@ -58,6 +59,7 @@ pub struct Engine {
     repo: EventRepo,
     powers: PersistedEventStore<EventRepo, Power>,
     cases: PersistedEventStore<EventRepo, Case>,
+    alerts: PersistedEventStore<EventRepo, Alert>,
     case_services: CaseServices,
     catalogue: Arc<Catalogue>,
     calendar: Arc<WorkingCalendar>,
@@ -70,6 +72,8 @@ pub struct Engine {
     progress: Arc<Progress>,
     /// This process's projection tasks.
     runners: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// The jurisdiction's supervision rules (yellow-card threshold, tolerances).
+    alert_policy: projections::alerts::AlertPolicy,
 }
 
 tokio::task_local! {
@@ -90,6 +94,7 @@ impl Engine {
         Engine {
             powers: PersistedEventStore::new_event_store(repo.clone()),
             cases: PersistedEventStore::new_event_store(repo.clone()),
+            alerts: PersistedEventStore::new_event_store(repo.clone()),
             case_services: CaseServices {
                 powers: catalogue.clone(),
                 clock: clock.clone(),
@@ -102,6 +107,25 @@ impl Engine {
             written: std::sync::Mutex::new(Cursor::default()),
             progress: Arc::new(tokio::sync::watch::Sender::new(Default::default())),
             runners: std::sync::Mutex::new(Vec::new()),
+            alert_policy: projections::alerts::AlertPolicy::default(),
+        }
+    }
+
+    /// The same engine with this jurisdiction's alert policy.
+    pub fn with_alert_policy(mut self, policy: projections::alerts::AlertPolicy) -> Self {
+        self.alert_policy = policy;
+        self
+    }
+
+    /// The alert policy in force.
+    pub fn alert_policy(&self) -> &projections::alerts::AlertPolicy {
+        &self.alert_policy
+    }
+
+    /// Keeps a background task with the projection tasks (stopped with them).
+    pub fn adopt(&self, task: tokio::task::JoinHandle<()>) {
+        if let Ok(mut runners) = self.runners.lock() {
+            runners.push(task);
         }
     }
 
@@ -130,6 +154,12 @@ impl Engine {
         if let Ok(mut runners) = self.runners.lock() {
             runners.extend(tasks);
         }
+    }
+
+    /// A receiver that changes after every commit of this process (and, on PostgreSQL, of
+    /// other processes once the listener runs).
+    pub fn subscribe_commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     /// Where this process's runners stand.
@@ -245,6 +275,21 @@ impl Engine {
         let events = execute(&self.powers, code, command, &(), meta.into_map(recorded)).await?;
         if let Some(last) = events.last() {
             self.committed(Power::TYPE, code, last.sequence).await;
+        }
+        Ok(events)
+    }
+
+    /// Runs an alert command (raised by the system, handled by inspectors).
+    pub async fn execute_alert(
+        &self,
+        id: &str,
+        command: <Alert as Aggregate>::Command,
+        meta: CommandMeta,
+    ) -> Result<Vec<EventEnvelope<Alert>>, AggregateError<<Alert as Aggregate>::Error>> {
+        let recorded = self.now().to_rfc3339();
+        let events = execute(&self.alerts, id, command, &(), meta.into_map(recorded)).await?;
+        if let Some(last) = events.last() {
+            self.committed(Alert::TYPE, id, last.sequence).await;
         }
         Ok(events)
     }

@@ -1,8 +1,9 @@
 //! One error type for the HTTP API, rendered as RFC 7807 problem+json with a stable `code`.
 //!
 //! The mapping from domain refusals to statuses lives here and only here: validation 400,
-//! auth 401/403, not found 404, concurrency 409, refused by the domain 422, store down 503
-//! with Retry-After, anything else 500 with the cause logged and never shown.
+//! auth 401/403, not found 404, a method the resource lacks 405 with Allow, concurrency 409,
+//! refused by the domain 422, store down 503 with Retry-After, anything else 500 with the cause
+//! logged and never shown.
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
@@ -41,6 +42,10 @@ pub struct Problem {
     /// The case's current version (stale writes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<u64>,
+    /// The discretion check of a refused penalty decision (its `verdict` is the `code`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub check: Option<Value>,
 }
 
 /// An API error.
@@ -52,6 +57,7 @@ pub struct ApiError {
     extra: Map<String, Value>,
     source: Option<anyhow::Error>,
     retry_after: Option<u64>,
+    allow: Option<&'static str>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -70,6 +76,7 @@ impl ApiError {
             extra: Map::new(),
             source: None,
             retry_after: None,
+            allow: None,
         }
     }
 
@@ -97,6 +104,17 @@ impl ApiError {
     /// 403 `forbidden`.
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    /// 405 `method_not_allowed`, with `Allow` listing the methods the resource has.
+    pub fn method_not_allowed(method: &actix_web::http::Method, allow: &'static str) -> Self {
+        let mut e = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{method} is not allowed here; allowed: {allow}"),
+        );
+        e.allow = Some(allow);
+        e
     }
 
     /// 429 `rate_limited`, with `Retry-After`.
@@ -171,6 +189,9 @@ impl ResponseError for ApiError {
         } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("2")));
         }
+        if let Some(allow) = self.allow {
+            response.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((
                 header::WWW_AUTHENTICATE,
@@ -244,6 +265,16 @@ impl From<CaseError> for ApiError {
             }
             CaseError::InvalidTime(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_time"),
             CaseError::InvalidText { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_text"),
+            CaseError::NotAPenaltyPower { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "not_a_penalty_power")
+            }
+            CaseError::NoDiscretionStandard { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "no_discretion_standard")
+            }
+            // The verdict is the code: unknown_band, above_statutory_maximum, ...
+            CaseError::PenaltyDecisionRefused { check } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, check.verdict.code())
+            }
             CaseError::Unavailable => {
                 return ApiError::unavailable(anyhow::anyhow!("power lookup failed"));
             }
@@ -258,6 +289,9 @@ impl From<CaseError> for ApiError {
             }
             CaseError::StaleVersion { actual, .. } => {
                 api = api.with("current_version", json!(actual));
+            }
+            CaseError::PenaltyDecisionRefused { check } => {
+                api = api.with("check", json!(check));
             }
             _ => {}
         }
@@ -299,6 +333,42 @@ impl From<crate::engine::LoadError> for ApiError {
         match err {
             crate::engine::LoadError::Store(e) => ApiError::unavailable(e),
             other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<aggregates::alert::AlertError> for ApiError {
+    fn from(err: aggregates::alert::AlertError) -> Self {
+        use aggregates::alert::AlertError as E;
+        let detail = err.to_string();
+        let (status, code): (StatusCode, &'static str) = match &err {
+            E::NotAnInspector => (StatusCode::FORBIDDEN, "not_an_inspector"),
+            E::NotRaised => (StatusCode::NOT_FOUND, "not_found"),
+            E::InvalidAlert { .. } | E::KeyMismatch { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_alert")
+            }
+            E::AlreadyAcknowledged => (StatusCode::UNPROCESSABLE_ENTITY, "already_acknowledged"),
+            E::NotAcknowledged => (StatusCode::UNPROCESSABLE_ENTITY, "not_acknowledged"),
+            E::AlertClosed { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "alert_closed"),
+            E::AccountabilityRequired => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "accountability_required")
+            }
+            E::AccountabilityWithoutViolation => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "accountability_without_violation",
+            ),
+            E::ReasonRequired => (StatusCode::UNPROCESSABLE_ENTITY, "reason_required"),
+            E::InvalidText { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_text"),
+        };
+        ApiError::new(status, code, detail)
+    }
+}
+
+impl From<AggregateError<aggregates::alert::AlertError>> for ApiError {
+    fn from(err: AggregateError<aggregates::alert::AlertError>) -> Self {
+        match err {
+            AggregateError::UserError(e) => e.into(),
+            other => aggregate_failure(other),
         }
     }
 }

@@ -31,11 +31,10 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<EventRepo> {
 /// The engine over the configured store and calendar.
 pub async fn engine(settings: &Settings) -> anyhow::Result<Engine> {
     let repo = open_store(settings).await?;
-    Ok(Engine::new(
-        repo,
-        settings.calendar()?,
-        Arc::new(SystemClock),
-    ))
+    Ok(
+        Engine::new(repo, settings.calendar()?, Arc::new(SystemClock))
+            .with_alert_policy(settings.alert_policy.clone()),
+    )
 }
 
 /// A server bound to its port, not yet running.
@@ -93,6 +92,7 @@ pub fn run_shared(
 ) -> anyhow::Result<Server> {
     let lookups = web::Data::new(PublicLookupLimiter::new(limits)?);
     engine.start_projections();
+    engine.adopt(crate::alerting::spawn(engine.clone().into_inner()));
     let keys = web::Data::new(keys);
     let spec = api::openapi();
     let server = HttpServer::new(move || {

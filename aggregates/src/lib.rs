@@ -4,8 +4,10 @@
 #![forbid(unsafe_code)]
 
 pub mod actor;
+pub mod alert;
 pub mod calendar;
 pub mod case;
+pub mod discretion;
 pub mod flowchart;
 pub mod hash;
 pub mod party;

@@ -5,6 +5,8 @@
 //! the new checkpoint in one transaction.
 #![forbid(unsafe_code)]
 
+pub mod alert_queue;
+pub mod alerts;
 pub mod cases;
 pub mod catalogue;
 pub mod public_case;
@@ -24,6 +26,8 @@ pub struct EventRecord {
     pub event_type: String,
     /// Payload.
     pub payload: Value,
+    /// When the store recorded it.
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A read model.
@@ -43,5 +47,6 @@ pub fn all() -> Vec<Box<dyn Projection>> {
     vec![
         Box::new(catalogue::CatalogueProjection),
         Box::new(cases::CasesProjection),
+        Box::new(alert_queue::AlertQueueProjection),
     ]
 }

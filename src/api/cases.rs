@@ -1,8 +1,9 @@
 use actix_web::{HttpResponse, get, post, web};
 use aggregates::Role;
 use aggregates::case::{
-    AllowedOutcome, Case, CaseCommand, CaseError, CaseStatus, CaseTimes, Channel,
+    AllowedOutcome, Case, CaseCommand, CaseError, CaseStatus, CaseTimes, Channel, PenaltyDecision,
 };
+use aggregates::discretion::{DiscretionCheck, PenaltyDecisionInput};
 use aggregates::party::Party;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(complete_step)
         .service(clock)
         .service(withdraw)
+        .service(record_penalty_decision)
+        .service(check_penalty_decision)
         .service(worklist);
 }
 
@@ -112,6 +115,59 @@ pub struct WithdrawRequest {
     pub at: Option<DateTime<FixedOffset>>,
 }
 
+/// A penalty decision (行政处罚决定) to check or record against the pinned version's
+/// discretion standard (裁量基准). Money is in fen (分): 1 yuan = 100 fen.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PenaltyDecisionRequest {
+    /// The case version the officer saw (a check against another version is a 409 too).
+    pub expected_version: u64,
+    /// The band chosen (裁量档次) by its id; absent for 不予处罚, or for 减轻 below every band.
+    #[serde(default)]
+    #[schema(example = "lt10k-ordinary")]
+    pub band: Option<String>,
+    /// The base amount the regime depends on (e.g. 货值金额), in fen.
+    #[serde(default)]
+    #[schema(example = 300000)]
+    pub base_amount_fen: Option<u64>,
+    /// The fine, in fen; 0 for no fine (不予处罚).
+    #[schema(example = 7500000)]
+    pub amount_fen: u64,
+    /// Ids of the standard's circumstances (情节) found.
+    #[serde(default)]
+    pub circumstances: Vec<String>,
+    /// Ids of the standard's 减轻 or 不予处罚 grounds relied on.
+    #[serde(default)]
+    pub grounds: Vec<String>,
+    /// The reasons (说明理由), 1-2000 characters; required to record, optional to check.
+    #[serde(default)]
+    pub justification: String,
+    /// When decided, if not now (ignored by the check).
+    #[serde(default)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+impl PenaltyDecisionRequest {
+    fn input(&self) -> PenaltyDecisionInput {
+        PenaltyDecisionInput {
+            band: self.band.clone(),
+            base_amount_fen: self.base_amount_fen,
+            amount_fen: self.amount_fen,
+            circumstances: self.circumstances.clone(),
+            grounds: self.grounds.clone(),
+        }
+    }
+}
+
+/// The answer to recording a penalty decision: the case and the check stored with it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordedPenalty {
+    /// The case as it now stands.
+    pub case: CaseView,
+    /// The discretion check recorded on the event.
+    pub check: DiscretionCheck,
+}
+
 /// The power version a case is pinned to.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PinnedPower {
@@ -171,6 +227,8 @@ pub struct CaseView {
     pub limits: Option<CaseTimes>,
     /// Why limits could not be computed (e.g. no calendar for a year).
     pub limits_error: Option<String>,
+    /// The penalty decision recorded last, with its discretion check (penalty powers).
+    pub penalty: Option<PenaltyDecision>,
     /// The moment these figures are for.
     pub as_of: DateTime<FixedOffset>,
 }
@@ -248,6 +306,7 @@ pub(crate) async fn case_view(engine: &Engine, case: &Case) -> Result<CaseView, 
         closed_at: case.closed_at,
         limits,
         limits_error,
+        penalty: case.penalty.clone(),
         as_of: now,
     })
 }
@@ -547,6 +606,115 @@ async fn withdraw(
     respond(&engine, &principal, &id)
         .await
         .map(|r| super::positioned(&engine, r))
+}
+
+/// Record the penalty decision (行政处罚决定): band, base amount, fine, circumstances,
+/// grounds and reasons, checked against the discretion standard (裁量基准) of the case's pinned
+/// version. Officers of the case's department; penalty powers with a standard; while the case
+/// is open. A decision outside its band is recorded with the check's verdict (supervision flags
+/// it); impossible input is refused with the verdict as the code (`unknown_band`,
+/// `above_statutory_maximum`, `band_required`, `base_amount_required`, `regime_mismatch`,
+/// `unknown_circumstance`, `unknown_ground`) and the check in `check`. A later decision
+/// replaces the earlier one until the case concludes; every one stays in the events.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    request_body = PenaltyDecisionRequest,
+    responses(
+        (status = 200, description = "Recorded; the case as it now stands and the check", body = RecordedPenalty),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: not a penalty power, no discretion standard, impossible decision (code = verdict, with `check`), case closed, missing reasons, bad time", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cases/{id}/penalty-decision")]
+async fn record_penalty_decision(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Json<PenaltyDecisionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require(&principal, Role::Officer)?;
+    let body = body.into_inner();
+    engine
+        .execute_case(
+            &id,
+            CaseCommand::RecordPenaltyDecision {
+                actor: principal.actor(),
+                expected_version: body.expected_version,
+                band: body.band,
+                base_amount_fen: body.base_amount_fen,
+                amount_fen: body.amount_fen,
+                circumstances: body.circumstances,
+                grounds: body.grounds,
+                justification: body.justification,
+                at: body.at,
+            },
+            meta(&principal, &request_id),
+        )
+        .await?;
+    let (case, _) = readable_case(&engine, &principal, &id).await?;
+    let check = case
+        .penalty
+        .as_ref()
+        .map(|p| p.check.clone())
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("recorded penalty not found")))?;
+    let view = case_view(&engine, &case).await?;
+    Ok(super::positioned(
+        &engine,
+        HttpResponse::Ok().json(RecordedPenalty { case: view, check }),
+    ))
+}
+
+/// Check a penalty decision against the discretion standard without recording it: the
+/// statutory range and the band's range for the base amount, and the verdict (`in_band`,
+/// `above_band`, `mitigated_with_grounds` ...), for the officer to see before confirming. Same
+/// body as recording; a decision recording would refuse comes back with `refused: true`.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    request_body = PenaltyDecisionRequest,
+    responses(
+        (status = 200, description = "The check; nothing is written", body = DiscretionCheck),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Stale expected_version", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: not a penalty power, no discretion standard, case closed, malformed ids", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cases/{id}/penalty-decision/check")]
+async fn check_penalty_decision(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    id: web::Path<String>,
+    body: web::Json<PenaltyDecisionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require(&principal, Role::Officer)?;
+    let (case, _) = readable_case(&engine, &principal, &id).await?;
+    if body.expected_version != case.version {
+        return Err(CaseError::StaleVersion {
+            expected: body.expected_version,
+            actual: case.version,
+        }
+        .into());
+    }
+    let power = engine
+        .catalogue()
+        .version_of(&case.power_code, case.power_version)
+        .await?
+        .ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!("the pinned power version is missing"))
+        })?;
+    let check = case.check_penalty(&principal.actor(), &power, body.input())?;
+    Ok(HttpResponse::Ok().json(check))
 }
 
 /// The worklist of the caller's department (办件清单): open and paused cases by default,

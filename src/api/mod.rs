@@ -1,4 +1,5 @@
 //! The HTTP API under `/api/v1`, described by utoipa from the same `configure` the server runs.
+pub mod alerts;
 mod calendar;
 mod cases;
 mod health;
@@ -37,6 +38,7 @@ pub const JSON_LIMIT: usize = 512 * 1024;
         (name = "catalogue", description = "Powers and their published versions (职权目录)"),
         (name = "cases", description = "Cases and their steps (办件)"),
         (name = "public", description = "Public status lookups (动态公开)"),
+        (name = "supervision", description = "Alerts for discipline inspectors (电子监察)"),
         (name = "health", description = "Liveness and readiness")
     )
 )]
@@ -61,7 +63,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(powers::configure)
             .configure(cases::configure)
             .configure(public::configure)
-            .configure(calendar::configure),
+            .configure(calendar::configure)
+            .configure(alerts::configure),
     )
     .configure(health::configure);
 }
@@ -75,8 +78,79 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     let mut api = api;
     IdempotencyKeyDoc.modify(&mut api);
+    BodyDoc.modify(&mut api);
     api
 }
+
+/// Documents the answers every operation with a JSON body can give before its handler runs:
+/// 413 past [`JSON_LIMIT`] and 415 for a body not sent as `application/json` (see
+/// [`json_config`]).
+struct BodyDoc;
+
+impl Modify for BodyDoc {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        let limit = format!("The body is larger than {JSON_LIMIT} bytes (`payload_too_large`)");
+        let added = [
+            ("413", limit.as_str()),
+            (
+                "415",
+                "The body is not sent as application/json (`unsupported_media_type`)",
+            ),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.post, &mut item.put, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                if operation.request_body.is_none() {
+                    continue;
+                }
+                for (status, what) in added {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.into())
+                        .or_insert_with(|| problem(what).into());
+                }
+            }
+        }
+    }
+}
+
+/// Each documented path with the methods it answers (`Allow`), for 405s.
+static ROUTES: std::sync::LazyLock<Vec<(actix_web::dev::ResourceDef, String)>> =
+    std::sync::LazyLock::new(|| {
+        const METHODS: [&str; 8] = [
+            "get", "head", "post", "put", "patch", "delete", "options", "trace",
+        ];
+        let spec = serde_json::to_value(openapi()).unwrap_or_default();
+        let Some(paths) = spec["paths"].as_object() else {
+            return Vec::new();
+        };
+        paths
+            .iter()
+            .filter_map(|(path, item)| {
+                let allow = METHODS
+                    .iter()
+                    .filter(|m| item.get(**m).is_some())
+                    .map(|m| m.to_ascii_uppercase())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (!allow.is_empty())
+                    .then(|| (actix_web::dev::ResourceDef::new(path.as_str()), allow))
+            })
+            .collect()
+    });
 
 /// Documents `Idempotency-Key` on every command (POST under `/api/v1`): the request header, the
 /// `Idempotent-Replayed` response header, and the 400/409/422 answers it adds.
@@ -240,8 +314,11 @@ pub fn path_config() -> web::PathConfig {
     })
 }
 
-/// Unknown routes and methods.
+/// Unknown routes, and methods a documented route does not have (405 with `Allow`).
 pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    if let Some((_, allow)) = ROUTES.iter().find(|(route, _)| route.is_match(req.path())) {
+        return Err(ApiError::method_not_allowed(req.method(), allow));
+    }
     Err(ApiError::not_found(format!(
         "no such resource: {} {}",
         req.method(),

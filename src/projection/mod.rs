@@ -43,7 +43,7 @@ fn lease_key(name: &str) -> i64 {
 }
 
 /// Takes the projection's lease, waiting until it is free.
-async fn take_lease(
+pub(crate) async fn take_lease(
     pool: &sqlx::PgPool,
     name: &str,
 ) -> Result<PoolConnection<Postgres>, sqlx::Error> {

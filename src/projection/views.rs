@@ -35,6 +35,7 @@ pub(crate) fn fold(
             sequence: stored.sequence,
             event_type: stored.event_type.clone(),
             payload: stored.payload.clone(),
+            recorded_at: stored.recorded_at,
         };
         let Some(key) = projection.key(&record) else {
             continue;
@@ -59,6 +60,7 @@ fn keys_of(projection: &dyn Projection, events: &[StoredEvent]) -> Vec<String> {
                 sequence: e.sequence,
                 event_type: e.event_type.clone(),
                 payload: Value::Null,
+                recorded_at: e.recorded_at,
             })
         })
         .collect();
@@ -261,6 +263,45 @@ impl EventRepo {
             version,
             cursor: Cursor { tx, position },
         }))
+    }
+
+    /// Saves a checkpoint outside any view batch (consumers that only raise commands, whose
+    /// effects are idempotent).
+    pub async fn save_checkpoint(
+        &self,
+        name: &str,
+        version: i32,
+        cursor: Cursor,
+    ) -> Result<(), StoreError> {
+        match self {
+            EventRepo::Sqlite(pool) => {
+                sqlx::query(
+                    "INSERT INTO projection_checkpoints (name, version, tx, position) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (name) DO UPDATE SET version = excluded.version, tx = excluded.tx, \
+                     position = excluded.position, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                )
+                .bind(name)
+                .bind(version)
+                .bind(cursor.tx)
+                .bind(cursor.position)
+                .execute(pool)
+                .await?;
+            }
+            EventRepo::Postgres(pool) => {
+                sqlx::query(
+                    "INSERT INTO projection_checkpoints (name, version, tx, position) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (name) DO UPDATE SET version = excluded.version, tx = excluded.tx, \
+                     position = excluded.position, updated_at = now()",
+                )
+                .bind(name)
+                .bind(version)
+                .bind(cursor.tx)
+                .bind(cursor.position)
+                .execute(pool)
+                .await?;
+            }
+        }
+        Ok(())
     }
 
     /// One document of a view.

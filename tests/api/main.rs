@@ -1,6 +1,7 @@
 //! API tests: the real server over HTTP, on SQLite and PostgreSQL. One binary, modules per
 //! area (zero2prod's layout); every test uses fresh ids so tests can share one database.
 mod access;
+mod alerts;
 mod cases;
 mod catalogue;
 mod disclosure;
@@ -8,5 +9,6 @@ mod helpers;
 mod idempotency;
 mod inputs;
 mod logs;
+mod penalty;
 mod projections;
 mod store_conformance;

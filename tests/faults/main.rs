@@ -7,3 +7,4 @@ mod harness;
 mod kill;
 mod load;
 mod outage;
+mod two_servers;

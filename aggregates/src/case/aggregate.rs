@@ -4,9 +4,10 @@ use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
 
 use super::{AllowedOutcome, CaseCommand, CaseError, CaseEvent, CaseServices};
+use crate::discretion::{DiscretionCheck, DiscretionStandard, PenaltyDecisionInput};
 use crate::flowchart::Flowchart;
 use crate::party::Party;
-use crate::power::PowerStatus;
+use crate::power::{Category, PowerStatus, PublishedPower};
 use crate::{Actor, Role};
 
 /// Where a case stands.
@@ -61,6 +62,30 @@ pub struct StepRecord {
     pub by: String,
 }
 
+/// The penalty decision a case recorded last (行政处罚决定), with its discretion check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PenaltyDecision {
+    /// The band chosen.
+    pub band: Option<String>,
+    /// The base amount, in fen.
+    pub base_amount_fen: Option<u64>,
+    /// The fine, in fen.
+    pub amount_fen: u64,
+    /// Ids of the circumstances found.
+    pub circumstances: Vec<String>,
+    /// Ids of the 减轻 or 不予处罚 grounds relied on.
+    pub grounds: Vec<String>,
+    /// The reasons given.
+    pub justification: String,
+    /// The check against the discretion standard, as recorded.
+    pub check: DiscretionCheck,
+    /// When decided.
+    pub at: DateTime<FixedOffset>,
+    /// Who recorded it (subject id).
+    pub by: String,
+}
+
 /// A case (办件). Its id is its tracking number.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Case {
@@ -108,6 +133,9 @@ pub struct Case {
     pub query_code_salt: String,
     /// Query code hash.
     pub query_code_hash: String,
+    /// The penalty decision recorded last, if any (penalty powers).
+    #[serde(default)]
+    pub penalty: Option<PenaltyDecision>,
 }
 
 /// A step may be dated at most this far ahead of the server clock (clock skew).
@@ -128,6 +156,68 @@ fn check_reason(field: &str, reason: &str) -> Result<String, CaseError> {
         });
     }
     Ok(reason.to_string())
+}
+
+/// Most circumstances or grounds one decision may cite.
+const MAX_CITED: usize = 50;
+
+fn check_justification(text: &str) -> Result<String, CaseError> {
+    let text = text.trim();
+    let invalid = |message: &str| CaseError::InvalidText {
+        field: "justification".into(),
+        message: message.into(),
+    };
+    if text.is_empty() || text.chars().count() > 2000 {
+        return Err(invalid("required, 1 to 2000 characters"));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(invalid("must not contain control characters"));
+    }
+    Ok(text.to_string())
+}
+
+/// Trims the band and the cited ids, drops repeats, and refuses what cannot be an id; whether
+/// the ids are in the standard is the check's business.
+fn normalize_penalty_input(input: PenaltyDecisionInput) -> Result<PenaltyDecisionInput, CaseError> {
+    fn ids(field: &str, list: Vec<String>) -> Result<Vec<String>, CaseError> {
+        if list.len() > MAX_CITED {
+            return Err(CaseError::InvalidText {
+                field: field.into(),
+                message: format!("at most {MAX_CITED} entries"),
+            });
+        }
+        let mut out: Vec<String> = Vec::with_capacity(list.len());
+        for id in list {
+            let id = id.trim().to_string();
+            if id.is_empty() || id.chars().count() > 100 || id.chars().any(char::is_control) {
+                return Err(CaseError::InvalidText {
+                    field: field.into(),
+                    message: "each entry is an id of 1 to 100 characters".into(),
+                });
+            }
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+    let band = match input.band.map(|b| b.trim().to_string()) {
+        Some(b) if b.is_empty() => None,
+        Some(b) if b.chars().count() > 100 || b.chars().any(char::is_control) => {
+            return Err(CaseError::InvalidText {
+                field: "band".into(),
+                message: "an id of 1 to 100 characters".into(),
+            });
+        }
+        other => other,
+    };
+    Ok(PenaltyDecisionInput {
+        band,
+        base_amount_fen: input.base_amount_fen,
+        amount_fen: input.amount_fen,
+        circumstances: ids("circumstances", input.circumstances)?,
+        grounds: ids("grounds", input.grounds)?,
+    })
 }
 
 fn check_note(note: Option<String>) -> Result<Option<String>, CaseError> {
@@ -223,7 +313,10 @@ impl Case {
         Ok(at)
     }
 
-    async fn flowchart(&self, services: &CaseServices) -> Result<Flowchart, CaseError> {
+    async fn pinned_power(
+        &self,
+        services: &CaseServices,
+    ) -> Result<std::sync::Arc<PublishedPower>, CaseError> {
         let power = services
             .powers
             .version(&self.power_code, self.power_version)
@@ -234,7 +327,67 @@ impl Case {
             // The pinned version must never change under a case.
             return Err(CaseError::Unavailable);
         }
-        Ok(power.flowchart.clone())
+        Ok(power)
+    }
+
+    async fn flowchart(&self, services: &CaseServices) -> Result<Flowchart, CaseError> {
+        Ok(self.pinned_power(services).await?.flowchart.clone())
+    }
+
+    /// The discretion check of a proposed penalty under `power`, the case's pinned version.
+    fn discretion_check(
+        &self,
+        power: &PublishedPower,
+        input: &PenaltyDecisionInput,
+    ) -> Result<DiscretionCheck, CaseError> {
+        if power.code != self.power_code
+            || power.version != self.power_version
+            || power.content_hash != self.content_hash
+        {
+            return Err(CaseError::Unavailable);
+        }
+        if power.category != Category::Penalty {
+            return Err(CaseError::NotAPenaltyPower {
+                code: self.power_code.clone(),
+            });
+        }
+        let spec =
+            power
+                .content
+                .discretion
+                .clone()
+                .ok_or_else(|| CaseError::NoDiscretionStandard {
+                    code: self.power_code.clone(),
+                    version: self.power_version,
+                })?;
+        // Published versions were validated; a stored one that no longer parses is a fault of
+        // the store, not of the officer.
+        let standard = DiscretionStandard::parse(spec).map_err(|_| CaseError::Unavailable)?;
+        Ok(standard.check(input))
+    }
+
+    /// What `RecordPenaltyDecision` would find, without recording anything: the check the
+    /// officer sees before confirming. Refuses what the command refuses before the check (not
+    /// an officer of the department, closed case, not a penalty power, no standard, malformed
+    /// ids); a verdict the command would refuse comes back as a check with `refused` set.
+    /// `power` must be the case's pinned version.
+    pub fn check_penalty(
+        &self,
+        actor: &Actor,
+        power: &PublishedPower,
+        input: PenaltyDecisionInput,
+    ) -> Result<DiscretionCheck, CaseError> {
+        if self.status == CaseStatus::New {
+            return Err(CaseError::NotOpened);
+        }
+        self.check_officer(actor, &self.department)?;
+        if matches!(self.status, CaseStatus::Concluded | CaseStatus::Withdrawn) {
+            return Err(CaseError::CaseClosed {
+                status: self.status.to_string(),
+            });
+        }
+        let input = normalize_penalty_input(input)?;
+        self.discretion_check(power, &input)
     }
 }
 
@@ -474,6 +627,49 @@ impl Aggregate for Case {
                 )
                 .await;
             }
+            CaseCommand::RecordPenaltyDecision {
+                actor,
+                expected_version,
+                band,
+                base_amount_fen,
+                amount_fen,
+                circumstances,
+                grounds,
+                justification,
+                at,
+            } => {
+                let at = self.check_act(&actor, Some(expected_version), at, now)?;
+                let justification = check_justification(&justification)?;
+                let input = normalize_penalty_input(PenaltyDecisionInput {
+                    band,
+                    base_amount_fen,
+                    amount_fen,
+                    circumstances,
+                    grounds,
+                })?;
+                let power = self.pinned_power(services).await?;
+                let check = self.discretion_check(&power, &input)?;
+                if check.refused {
+                    return Err(CaseError::PenaltyDecisionRefused {
+                        check: Box::new(check),
+                    });
+                }
+                sink.write(
+                    CaseEvent::PenaltyDecisionRecorded {
+                        band: input.band,
+                        base_amount_fen: input.base_amount_fen,
+                        amount_fen: input.amount_fen,
+                        circumstances: input.circumstances,
+                        grounds: input.grounds,
+                        justification,
+                        check,
+                        at,
+                        by: actor.id,
+                    },
+                    self,
+                )
+                .await;
+            }
             CaseCommand::WithdrawCase {
                 actor,
                 expected_version,
@@ -584,6 +780,29 @@ impl Aggregate for Case {
             CaseEvent::CaseWithdrawn { at, .. } => {
                 self.status = CaseStatus::Withdrawn;
                 self.closed_at = Some(at);
+            }
+            CaseEvent::PenaltyDecisionRecorded {
+                band,
+                base_amount_fen,
+                amount_fen,
+                circumstances,
+                grounds,
+                justification,
+                check,
+                at,
+                by,
+            } => {
+                self.penalty = Some(PenaltyDecision {
+                    band,
+                    base_amount_fen,
+                    amount_fen,
+                    circumstances,
+                    grounds,
+                    justification,
+                    check,
+                    at,
+                    by,
+                });
             }
         }
     }

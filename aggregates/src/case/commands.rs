@@ -80,6 +80,32 @@ pub enum CaseCommand {
         /// When; now if absent.
         at: Option<DateTime<FixedOffset>>,
     },
+    /// 行政处罚决定 (fine): record the band, amounts, circumstances and grounds of a penalty
+    /// decision, checked against the pinned version's discretion standard. Penalty powers with
+    /// a standard only, while the case is open; a later record replaces the earlier one until
+    /// the case concludes (every record stays in the log). An amount outside its band is
+    /// recorded with the check's verdict; impossible input (unknown band, circumstance or
+    /// ground, above the statutory maximum, a base amount missing) is refused.
+    RecordPenaltyDecision {
+        /// The officer.
+        actor: Actor,
+        /// The case version the officer saw; another version is a conflict.
+        expected_version: u64,
+        /// The band chosen (absent for 不予处罚, or 减轻 below every band).
+        band: Option<String>,
+        /// The base amount (e.g. 货值金额), in fen, when the regime depends on one.
+        base_amount_fen: Option<u64>,
+        /// The fine, in fen; 0 for no fine.
+        amount_fen: u64,
+        /// Ids of the standard's circumstances found.
+        circumstances: Vec<String>,
+        /// Ids of the standard's 减轻 or 不予处罚 grounds relied on.
+        grounds: Vec<String>,
+        /// The reasons (说明理由), 1 to 2000 characters.
+        justification: String,
+        /// When decided; now if absent.
+        at: Option<DateTime<FixedOffset>>,
+    },
     /// 撤回/终止: the case ends without a decision.
     WithdrawCase {
         /// The officer.

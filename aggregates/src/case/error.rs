@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+use crate::discretion::DiscretionCheck;
 use crate::party::PartyProblem;
 
 /// One outcome allowed from the current step.
@@ -109,6 +110,27 @@ pub enum CaseError {
         field: String,
         /// What is wrong.
         message: String,
+    },
+    /// A penalty decision on a power that is not a penalty power.
+    #[error("power {code} is not a penalty power: no penalty decision")]
+    NotAPenaltyPower {
+        /// The power.
+        code: String,
+    },
+    /// A penalty decision under a version without a discretion standard.
+    #[error("version {version} of power {code} has no discretion standard")]
+    NoDiscretionStandard {
+        /// The power.
+        code: String,
+        /// The pinned version.
+        version: u32,
+    },
+    /// The proposed penalty is impossible under the standard (unknown band, circumstance or
+    /// ground, above the statutory maximum, base amount missing); the check says which.
+    #[error("penalty decision refused: {}", check.message)]
+    PenaltyDecisionRefused {
+        /// The check, with its verdict.
+        check: Box<DiscretionCheck>,
     },
     /// The power store could not be read.
     #[error("the catalogue is temporarily unavailable")]

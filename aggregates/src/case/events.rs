@@ -3,6 +3,7 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use super::Channel;
+use crate::discretion::DiscretionCheck;
 use crate::party::Party;
 
 /// Events of a case. Variant names and `event_version`s are a stored schema: never rename.
@@ -95,6 +96,28 @@ pub enum CaseEvent {
         /// When.
         at: DateTime<FixedOffset>,
     },
+    /// 已记录处罚决定: the penalty decided, with the discretion check as it stood. A later one
+    /// replaces it.
+    PenaltyDecisionRecorded {
+        /// The band chosen.
+        band: Option<String>,
+        /// The base amount, in fen.
+        base_amount_fen: Option<u64>,
+        /// The fine, in fen.
+        amount_fen: u64,
+        /// Ids of the circumstances found.
+        circumstances: Vec<String>,
+        /// Ids of the 减轻 or 不予处罚 grounds relied on.
+        grounds: Vec<String>,
+        /// The reasons given.
+        justification: String,
+        /// The check against the pinned discretion standard.
+        check: DiscretionCheck,
+        /// When decided.
+        at: DateTime<FixedOffset>,
+        /// Who recorded it (subject id).
+        by: String,
+    },
     /// 已撤回/终止.
     CaseWithdrawn {
         /// Why.
@@ -115,6 +138,7 @@ impl DomainEvent for CaseEvent {
             CaseEvent::ClockResumed { .. } => "ClockResumed",
             CaseEvent::CaseConcluded { .. } => "CaseConcluded",
             CaseEvent::CaseWithdrawn { .. } => "CaseWithdrawn",
+            CaseEvent::PenaltyDecisionRecorded { .. } => "PenaltyDecisionRecorded",
         }
         .into()
     }
@@ -133,7 +157,8 @@ impl CaseEvent {
             | CaseEvent::ClockPaused { at, .. }
             | CaseEvent::ClockResumed { at, .. }
             | CaseEvent::CaseConcluded { at, .. }
-            | CaseEvent::CaseWithdrawn { at, .. } => *at,
+            | CaseEvent::CaseWithdrawn { at, .. }
+            | CaseEvent::PenaltyDecisionRecorded { at, .. } => *at,
         }
     }
 }

@@ -6,12 +6,14 @@ mod events;
 mod services;
 mod time;
 
-pub use aggregate::{Case, CaseStatus, Pause, StepRecord};
+pub use aggregate::{Case, CaseStatus, Pause, PenaltyDecision, StepRecord};
 pub use commands::{CaseCommand, Channel};
 pub use error::{AllowedOutcome, CaseError};
 pub use events::CaseEvent;
 pub use services::{CaseServices, Clock, LookupError, PowerLookup};
 pub use time::{CaseTimes, LimitStatus, PausedSpan, china_date, china_offset};
 
+#[cfg(test)]
+mod penalty_tests;
 #[cfg(test)]
 mod tests;

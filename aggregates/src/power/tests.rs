@@ -770,3 +770,36 @@ fn applying_events_tracks_versions_and_status() {
     p.apply(revoked());
     assert_eq!(p.status, PowerStatus::Revoked);
 }
+
+#[test]
+fn a_discretion_standard_may_not_nest_past_the_limit() {
+    // The standard is structured now (crate::discretion): a free-form deep value is no longer
+    // a standard at all, and a structured one nests only as deep as its schema.
+    let mut nested = serde_json::json!({"range": "1-5", "fine": "警告"});
+    for _ in 0..crate::power::version::MAX_DISCRETION_DEPTH {
+        nested = serde_json::json!([nested]);
+    }
+    assert!(
+        serde_json::from_value::<crate::discretion::DiscretionStandardSpec>(nested).is_err(),
+        "free-form data is not a discretion standard"
+    );
+    let spec: crate::discretion::DiscretionStandardSpec =
+        serde_json::from_value(serde_json::json!({
+            "article": "第一条",
+            "bases": [{"id": "goods_value", "name": "货值金额"}],
+            "regimes": [{
+                "id": "all", "name": "全部", "base": "goods_value",
+                "statutory": {"min": {"times_base": "1"}, "max": {"times_base": "3"}},
+                "bands": [
+                    {"id": "light", "name": "从轻", "kind": "lighter",
+                     "range": {"min": {"times_base": "1"}, "max": {"times_base": "2"}}},
+                    {"id": "mid", "name": "一般", "kind": "ordinary",
+                     "range": {"min": {"times_base": "2"}, "max": {"times_base": "3"}}}
+                ]
+            }]
+        }))
+        .unwrap();
+    let mut c = content();
+    c.discretion = Some(spec);
+    assert!(c.validate().is_ok());
+}

@@ -1,6 +1,7 @@
 //! What a published version of a power holds (办事指南 + 流程图 + 裁量基准).
 use serde::{Deserialize, Serialize};
 
+use crate::discretion::{DiscretionProblem, DiscretionStandard, DiscretionStandardSpec};
 use crate::flowchart::{Flowchart, FlowchartProblem, FlowchartSpec};
 
 /// Category of administrative power (职权类别). Chinese names are accepted as aliases on input.
@@ -164,19 +165,20 @@ pub struct PowerVersionContent {
     pub supervision_channel: String,
     /// 流程图.
     pub flowchart: FlowchartSpec,
-    /// 裁量基准, kept as data for now.
+    /// 裁量基准 (penalty powers): bands by circumstance within each statutory range, 减轻 and
+    /// 不予处罚 grounds. Checked by [`DiscretionStandard::parse`] when the version is validated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-    pub discretion: Option<serde_json::Value>,
+    pub discretion: Option<DiscretionStandardSpec>,
 }
 
 /// One thing wrong with a version: a field-level problem or a flowchart problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionProblem {
-    /// Stable machine code, e.g. `missing_legal_basis` or a flowchart problem code.
+    /// Stable machine code, e.g. `missing_legal_basis`, a flowchart or a discretion problem code.
     pub code: String,
-    /// The field concerned, e.g. `promised_limit_days` or `flowchart`.
+    /// The field concerned, e.g. `promised_limit_days`, `flowchart` or
+    /// `discretion.regimes[0].bands[2].range` (band problems name the band in the message).
     pub field: String,
     /// The flowchart step concerned, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -195,6 +197,17 @@ impl From<FlowchartProblem> for VersionProblem {
             code,
             field: "flowchart".into(),
             step: p.step,
+            message: p.message,
+        }
+    }
+}
+
+impl From<DiscretionProblem> for VersionProblem {
+    fn from(p: DiscretionProblem) -> Self {
+        VersionProblem {
+            code: p.code.as_str(),
+            field: format!("discretion.{}", p.field),
+            step: None,
             message: p.message,
         }
     }
@@ -235,6 +248,26 @@ fn text_problem(
             message: format!("{field} must not contain control characters"),
         });
     }
+}
+
+/// How deep a discretion standard may nest. Stored events and views wrap it in a few more
+/// levels, and JSON readers (serde_json) stop at 128: a deeper one would be accepted once and
+/// then could not be read back, stopping the catalogue's views.
+pub const MAX_DISCRETION_DEPTH: usize = 32;
+
+/// The nesting depth of arrays and objects in `value` (a scalar is 0), without recursion.
+fn json_depth(value: &serde_json::Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0usize)];
+    while let Some((value, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        match value {
+            serde_json::Value::Array(items) => stack.extend(items.iter().map(|v| (v, depth + 1))),
+            serde_json::Value::Object(map) => stack.extend(map.values().map(|v| (v, depth + 1))),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 impl PowerVersionContent {
@@ -348,6 +381,25 @@ impl PowerVersionContent {
             500,
             true,
         );
+        // A structured standard nests only as deep as its schema (about eight levels), far
+        // below the limit; the guard stays so that a deeper future schema cannot slip through.
+        if let Some(discretion) = &self.discretion
+            && serde_json::to_value(discretion).is_ok_and(|v| json_depth(&v) > MAX_DISCRETION_DEPTH)
+        {
+            problems.push(VersionProblem {
+                code: "discretion_too_deep".into(),
+                field: "discretion".into(),
+                step: None,
+                message: format!(
+                    "discretion may nest at most {MAX_DISCRETION_DEPTH} levels of arrays and objects"
+                ),
+            });
+        }
+        if let Some(spec) = &self.discretion
+            && let Err(found) = DiscretionStandard::parse(spec.clone())
+        {
+            problems.extend(found.into_iter().map(VersionProblem::from));
+        }
         match Flowchart::parse(self.flowchart.clone()) {
             Ok(flowchart) if problems.is_empty() => Ok(flowchart),
             Ok(_) => Err(problems),

@@ -1,0 +1,110 @@
+//! Conduct rules: separation of duties and exception transitions — who did what, and along which
+//! path.
+use aggregates::alert::{AlertRule, Severity};
+use aggregates::case::CaseEvent;
+
+use super::{AlertCandidate, AlertDetails, CaseHistory};
+
+/// **Separation of duties (岗位分离)**: the same person (`by`) completed two steps the flowchart
+/// says must be done by different people ([`Flowchart::must_separate`], either side's
+/// `separate_from`), e.g. reviewing (审查) and deciding (决定).
+///
+/// Why: separating the posts that examine and decide is the core of the Pudong model's 制度规范
+/// (DESIGN.md); the Case aggregate refuses such a step today, but cases imported from an older
+/// system, or recorded before the flowchart gained the rule, may still show it — and a rule that
+/// checks the record, not the command path, also catches a future bug in the command path. A
+/// breach, not a warning: red.
+///
+/// One alert per pair of steps, on the first time the pair was done by one person: threshold
+/// `"{a}-{b}"` with the two step ids in alphabetical order.
+///
+/// [`Flowchart::must_separate`]: aggregates::flowchart::Flowchart::must_separate
+pub fn separation_of_duties(history: &CaseHistory) -> Vec<AlertCandidate> {
+    let mut done: Vec<(&str, &str, &str, i64)> = Vec::new();
+    let mut out: Vec<AlertCandidate> = Vec::new();
+    for record in history.records {
+        let CaseEvent::StepCompleted {
+            from,
+            from_name,
+            by,
+            ..
+        } = &record.event
+        else {
+            continue;
+        };
+        for (step, step_name, earlier_by, seq) in &done {
+            if earlier_by != by || !history.flowchart.must_separate(step, from) {
+                continue;
+            }
+            let (a, b) = if *step <= from.as_str() {
+                (*step, from.as_str())
+            } else {
+                (from.as_str(), *step)
+            };
+            let threshold = format!("{a}-{b}");
+            if out.iter().any(|c| c.threshold == threshold) {
+                continue;
+            }
+            out.push(history.candidate(
+                AlertRule::SeparationOfDuties,
+                Severity::Red,
+                threshold,
+                AlertDetails::Separation {
+                    first_step: (*step).to_string(),
+                    first_step_name: (*step_name).to_string(),
+                    second_step: from.clone(),
+                    second_step_name: from_name.clone(),
+                    by: by.clone(),
+                },
+                vec![*seq, record.sequence],
+            ));
+        }
+        done.push((from, from_name, by, record.sequence));
+    }
+    out
+}
+
+/// **Exception transition (异常流转)**: a step was completed along a transition the flowchart
+/// marks `exception` (撤回, 终止, 退回 …).
+///
+/// Why: exception paths are legal but are where cases quietly disappear; the regulations FACTS.md
+/// summarises list withdrawn cases and a change of course (e.g. of the charge in a penalty case)
+/// as things supervision checks, and Chengdu shows red for "abnormal" handling. Taking the path is
+/// not itself a fault, so the alert is `info`: for an inspector to look at, not a card.
+///
+/// One alert per transition taken: threshold `"seq-{sequence}"` (the event's sequence number in
+/// the case).
+pub fn exception_transition(history: &CaseHistory) -> Vec<AlertCandidate> {
+    history
+        .records
+        .iter()
+        .filter_map(|record| match &record.event {
+            CaseEvent::StepCompleted {
+                from,
+                from_name,
+                outcome,
+                to,
+                to_name,
+                exception: true,
+                at,
+                by,
+                ..
+            } => Some(history.candidate(
+                AlertRule::ExceptionTransition,
+                Severity::Info,
+                format!("seq-{}", record.sequence),
+                AlertDetails::Transition {
+                    from: from.clone(),
+                    from_name: from_name.clone(),
+                    outcome: outcome.clone(),
+                    to: to.clone(),
+                    to_name: to_name.clone(),
+                    by: by.clone(),
+                    at: *at,
+                },
+                vec![record.sequence],
+            )),
+            _ => None,
+        })
+        .collect()
+}
