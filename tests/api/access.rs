@@ -75,6 +75,10 @@ fn admin_only(ok: u16) -> [u16; 8] {
 fn officer_only(ok: u16) -> [u16; 8] {
     [401, ok, 403, 403, 403, 401, 401, 401]
 }
+/// Inspectors only; `ok` for them.
+fn inspector_only(ok: u16) -> [u16; 8] {
+    [401, 403, 403, 403, ok, 401, 401, 401]
+}
 /// The department's officers and admins, and inspectors.
 const CASE_READ: [u16; 8] = [401, 200, 403, 200, 200, 401, 401, 401];
 
@@ -98,6 +102,28 @@ fn table() -> Vec<Row> {
         row("POST", "/api/v1/cases/{id}/steps", officer_only(200)),
         row("POST", "/api/v1/cases/{id}/clock", officer_only(200)),
         row("POST", "/api/v1/cases/{id}/withdraw", officer_only(200)),
+        // A licence case: the officer passes the access check and the domain refuses (422
+        // not_a_penalty_power); everyone else is stopped before.
+        row(
+            "POST",
+            "/api/v1/cases/{id}/penalty-decision",
+            officer_only(422),
+        ),
+        row(
+            "POST",
+            "/api/v1/cases/{id}/penalty-decision/check",
+            officer_only(422),
+        ),
+        // No alert exists under the id used: inspectors get 404, everyone else never gets that far.
+        row("GET", "/api/v1/alerts", inspector_only(200)),
+        row("GET", "/api/v1/alerts/{id}", inspector_only(404)),
+        row(
+            "POST",
+            "/api/v1/alerts/{id}/acknowledge",
+            inspector_only(404),
+        ),
+        row("POST", "/api/v1/alerts/{id}/resolve", inspector_only(404)),
+        row("POST", "/api/v1/alerts/{id}/dismiss", inspector_only(404)),
         // Another department's officer sees their own department's (empty) worklist.
         row(
             "GET",
@@ -373,6 +399,45 @@ impl Fixture {
                 )
             }
             ("GET", "/api/v1/worklist") => (Method::GET, "/api/v1/worklist".into(), None),
+            ("POST", "/api/v1/cases/{id}/penalty-decision")
+            | ("POST", "/api/v1/cases/{id}/penalty-decision/check") => {
+                let id = self.fresh_case().await;
+                fresh_case = Some(id.clone());
+                let suffix = row.path.trim_start_matches("/api/v1/cases/{id}");
+                (
+                    Method::POST,
+                    format!("/api/v1/cases/{id}{suffix}"),
+                    Some(json!({
+                        "expected_version": 1, "band": "ordinary", "base_amount_fen": 500000,
+                        "amount_fen": 7000000, "circumstances": [], "grounds": [],
+                        "justification": "无从轻从重情节"
+                    })),
+                )
+            }
+            ("GET", "/api/v1/alerts") => (Method::GET, "/api/v1/alerts".into(), None),
+            ("GET", "/api/v1/alerts/{id}") => (
+                Method::GET,
+                format!("/api/v1/alerts/{}:red_card:statutory", self.case_id),
+                None,
+            ),
+            ("POST", "/api/v1/alerts/{id}/acknowledge") => (
+                Method::POST,
+                format!(
+                    "/api/v1/alerts/{}:red_card:statutory/acknowledge",
+                    self.case_id
+                ),
+                Some(json!({"note": "签收"})),
+            ),
+            ("POST", "/api/v1/alerts/{id}/resolve") => (
+                Method::POST,
+                format!("/api/v1/alerts/{}:red_card:statutory/resolve", self.case_id),
+                Some(json!({"finding": "justified"})),
+            ),
+            ("POST", "/api/v1/alerts/{id}/dismiss") => (
+                Method::POST,
+                format!("/api/v1/alerts/{}:red_card:statutory/dismiss", self.case_id),
+                Some(json!({"reason": "误报"})),
+            ),
             ("GET", "/api/v1/public/cases/{tracking_no}") => (
                 Method::GET,
                 format!(

@@ -604,3 +604,42 @@ proptest! {
         prop_assert_eq!(c.refused, c.verdict.is_refused());
     }
 }
+
+// =============================================================================================
+// Versions stored before standards were structured
+// =============================================================================================
+
+/// A version as stored before standards were structured, with `discretion` as given.
+fn stored_version(discretion: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "legal_basis": [{"law": "中华人民共和国食品安全法", "article": "第一百二十二条第一款"}],
+        "statutory_limit_days": 57,
+        "disclosure": "proactive",
+        "supervision_channel": "12345",
+        "flowchart": {
+            "steps": [
+                {"id": "file_case", "name": "立案", "kind": "start", "role": "执法人员"},
+                {"id": "done", "name": "办结", "kind": "end", "result": "给予行政处罚"}
+            ],
+            "transitions": [{"from": "file_case", "outcome": "决定", "to": "done"}]
+        },
+        "discretion": discretion,
+    })
+}
+
+#[test]
+fn a_structured_standard_with_a_mistake_is_refused_with_the_reason() {
+    use crate::power::PowerVersionContent;
+    let mut standard = serde_json::to_value(spec()).unwrap();
+    standard["regimes"][0]["bands"][0]["colour"] = serde_json::json!("red");
+    let err = serde_json::from_value::<PowerVersionContent>(stored_version(standard))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("colour"), "{err}");
+    let content: PowerVersionContent =
+        serde_json::from_value(stored_version(serde_json::to_value(spec()).unwrap())).unwrap();
+    assert_eq!(content.discretion, Some(spec()));
+    let yaml = serde_norway::to_string(&content).unwrap();
+    let back: PowerVersionContent = serde_norway::from_str(&yaml).unwrap();
+    assert_eq!(back, content, "YAML round trip");
+}
