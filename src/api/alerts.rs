@@ -150,7 +150,7 @@ async fn list_alerts(
         .filter(|d| query.rule.is_none_or(|r| Some(r) == d.alert.rule))
         .filter(|d| query.severity.is_none_or(|s| Some(s) == d.alert.severity))
         .collect();
-    alerts.sort_by(|a, b| b.alert.raised_at.cmp(&a.alert.raised_at));
+    alerts.sort_by_key(|a| std::cmp::Reverse(a.alert.raised_at));
     let views: Vec<AlertView> = alerts
         .into_iter()
         .map(|d| view(&engine, d))
