@@ -10,7 +10,7 @@ use crate::helpers::{BACKENDS, TestApp, assert_problem};
 
 /// Waits until the alerting task has evaluated everything this server wrote (its checkpoint),
 /// then until the alert queue has the alerts it raised.
-async fn settle(app: &TestApp) {
+pub(crate) async fn settle(app: &TestApp) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let target = app.engine.last_written();

@@ -375,6 +375,26 @@ async fn a_decision_outside_its_band_is_recorded_and_a_later_one_replaces_it() {
         })
         .collect();
     assert_eq!(kinds, vec!["above_band", "no_penalty_with_grounds"]);
+
+    // Supervision takes up the deviation (and only it: 首违不罚 on a listed ground is fine).
+    crate::alerts::settle(&app).await;
+    let inspector = app.token(aggregates::Role::Inspector, None, "inspector-1");
+    let alerts: Vec<Value> = app
+        .get("/api/v1/alerts?rule=discretion_deviation", Some(&inspector))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ours: Vec<&Value> = alerts
+        .iter()
+        .filter(|a| a["alert"]["case_id"] == id.as_str())
+        .collect();
+    assert_eq!(ours.len(), 1, "{alerts:?}");
+    assert_eq!(ours[0]["alert"]["severity"], "yellow");
+    assert_eq!(
+        ours[0]["alert"]["details"]["check"]["verdict"],
+        "above_band"
+    );
 }
 
 #[tokio::test]

@@ -26,11 +26,14 @@ pub enum AlertRule {
     BackFilled,
     /// 即收即办: received and concluded within seconds.
     InstantConclusion,
+    /// 裁量偏离: a penalty decision outside its discretion band, 从重 without a listed
+    /// circumstance, below the statutory minimum or no penalty without listed grounds.
+    DiscretionDeviation,
 }
 
 impl AlertRule {
     /// Every rule, in declaration order.
-    pub const ALL: [AlertRule; 8] = [
+    pub const ALL: [AlertRule; 9] = [
         AlertRule::YellowCard,
         AlertRule::RedCard,
         AlertRule::StepOverdue,
@@ -39,6 +42,7 @@ impl AlertRule {
         AlertRule::LateAcceptance,
         AlertRule::BackFilled,
         AlertRule::InstantConclusion,
+        AlertRule::DiscretionDeviation,
     ];
 
     /// The stable snake_case name, identical to the serde form (used in alert ids).
@@ -52,6 +56,7 @@ impl AlertRule {
             AlertRule::LateAcceptance => "late_acceptance",
             AlertRule::BackFilled => "back_filled",
             AlertRule::InstantConclusion => "instant_conclusion",
+            AlertRule::DiscretionDeviation => "discretion_deviation",
         }
     }
 }

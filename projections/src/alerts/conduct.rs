@@ -108,3 +108,48 @@ pub fn exception_transition(history: &CaseHistory) -> Vec<AlertCandidate> {
         })
         .collect()
 }
+
+/// 裁量偏离: a penalty decision the discretion check marked as a deviation (outside its band,
+/// 从重 without a listed aggravating circumstance, below the statutory minimum without 减轻
+/// grounds, no penalty without 不予处罚 grounds). The domain records such decisions — the
+/// officer saw the check before confirming — and supervision takes them up. Departures from the
+/// statutory range itself are red; departures within it yellow.
+pub fn discretion_deviation(history: &CaseHistory) -> Vec<AlertCandidate> {
+    use aggregates::discretion::Verdict;
+    history
+        .records
+        .iter()
+        .filter_map(|record| match &record.event {
+            CaseEvent::PenaltyDecisionRecorded {
+                band,
+                base_amount_fen,
+                amount_fen,
+                check,
+                at,
+                by,
+                ..
+            } if check.deviation => {
+                let severity = match check.verdict {
+                    Verdict::BelowStatutoryMinimumWithoutGrounds
+                    | Verdict::NoPenaltyWithoutGrounds => Severity::Red,
+                    _ => Severity::Yellow,
+                };
+                Some(history.candidate(
+                    AlertRule::DiscretionDeviation,
+                    severity,
+                    format!("seq-{}", record.sequence),
+                    AlertDetails::Discretion {
+                        band: band.clone(),
+                        amount_fen: *amount_fen,
+                        base_amount_fen: *base_amount_fen,
+                        check: serde_json::to_value(check).unwrap_or_default(),
+                        by: by.clone(),
+                        at: *at,
+                    },
+                    vec![record.sequence],
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+}

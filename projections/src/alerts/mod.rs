@@ -158,6 +158,23 @@ impl LimitKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AlertDetails {
+    /// A penalty decision that departs from the discretion standard, with the check the
+    /// officer saw when recording it.
+    Discretion {
+        /// The band chosen.
+        band: Option<String>,
+        /// The fine, in fen.
+        amount_fen: u64,
+        /// The base amount, in fen.
+        base_amount_fen: Option<u64>,
+        /// The check stored on the decision.
+        #[serde(default)]
+        check: serde_json::Value,
+        /// Who recorded it.
+        by: String,
+        /// When.
+        at: DateTime<FixedOffset>,
+    },
     /// A case limit (yellow and red cards), as it stood on `as_of`.
     Limit {
         /// Which limit.
@@ -325,7 +342,7 @@ pub fn evaluate(
     let Some(history) = CaseHistory::new(case_events, flowchart, calendar, policy, now) else {
         return Vec::new();
     };
-    let rules: [fn(&CaseHistory) -> Vec<AlertCandidate>; 8] = [
+    let rules: [fn(&CaseHistory) -> Vec<AlertCandidate>; 9] = [
         yellow_card,
         red_card,
         step_overdue,
@@ -334,6 +351,7 @@ pub fn evaluate(
         exception_transition,
         back_filled,
         instant_conclusion,
+        conduct::discretion_deviation,
     ];
     let mut seen = HashSet::new();
     rules
