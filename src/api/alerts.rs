@@ -32,7 +32,8 @@ pub struct AlertQuery {
     pub severity: Option<Severity>,
     /// A department id.
     pub department: Option<String>,
-    /// Only alerts raised at least this many days ago.
+    /// Only alerts raised at least this many days ago (0 to 36500).
+    #[param(minimum = 0, maximum = 36500)]
     pub min_age_days: Option<u32>,
 }
 
@@ -137,6 +138,13 @@ async fn list_alerts(
     query: web::Query<AlertQuery>,
 ) -> Result<HttpResponse, ApiError> {
     require(&principal, Role::Inspector)?;
+    if query.min_age_days.is_some_and(|d| d > 36_500) {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "min_age_days must be between 0 and 36500",
+        ));
+    }
     engine.wait_for_view("alerts").await;
     let docs = engine
         .repo()

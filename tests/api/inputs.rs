@@ -855,3 +855,25 @@ async fn pages_and_lookups_answer_any_text_without_a_500() {
     assert_eq!(find("/track?no=%00&code=%00"), 404);
     assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_known_path_with_an_unknown_method_is_405_with_allow() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let r = app
+        .client
+        .delete(format!("{}/api/v1/powers", app.address))
+        .send()
+        .await
+        .unwrap();
+    let allow = r
+        .headers()
+        .get("allow")
+        .expect("an Allow header")
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+    assert_problem(r, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    let r = app.get("/api/v1/nowhere", None).await;
+    assert_problem(r, StatusCode::NOT_FOUND, "not_found").await;
+}
