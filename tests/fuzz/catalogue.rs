@@ -1013,7 +1013,8 @@ fn hostile_documents() {
         bomb.push_str(&format!("{name}: &{name} [{refs}]\n"));
     }
     bomb.push_str("powers: *i\n");
-    let deep_flow = format!("powers: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let deep = |n: usize| format!("powers: {}{}\n", "[".repeat(n), "]".repeat(n));
+    let deep_flow = deep(100_000);
     let deep_block = {
         let mut s = String::from("powers:\n");
         for i in 0..5_000 {
@@ -1036,6 +1037,9 @@ fn hostile_documents() {
     };
     let inputs = [
         bomb,
+        deep(10_000),
+        deep(20_000),
+        deep(40_000),
         deep_flow,
         deep_block,
         long,
@@ -1049,9 +1053,15 @@ fn hostile_documents() {
         format!("powers: [{}]\n", "{}, ".repeat(50_000)),
     ];
     for text in &inputs {
+        let started = std::time::Instant::now();
         if let Err(e) = check(&stats, text) {
             panic!("{e}");
         }
+        println!(
+            "fuzz/catalogue/hostile documents: {} checked in {:.2?}",
+            preview(text, 24),
+            started.elapsed()
+        );
     }
     stats.report();
 }
