@@ -65,18 +65,26 @@ impl TokenKeys {
             }
             let mut secret = [0u8; 32];
             rand::rng().fill_bytes(&mut secret);
+            // Write a private temporary file, then link it into place: the link either
+            // creates the key file complete or fails because another process won the race,
+            // so no reader ever sees a half-written key.
+            let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
             let mut options = fs::OpenOptions::new();
-            options.write(true).create_new(true);
+            options.write(true).create(true).truncate(true);
             #[cfg(unix)]
             {
                 use std::os::unix::fs::OpenOptionsExt;
                 options.mode(0o600);
             }
-            match options.open(path) {
-                Ok(mut file) => {
-                    file.write_all(hex::encode(secret).as_bytes())?;
-                    file.sync_all()?;
-                }
+            {
+                let mut file = options.open(&tmp)?;
+                file.write_all(hex::encode(secret).as_bytes())?;
+                file.sync_all()?;
+            }
+            let linked = fs::hard_link(&tmp, path);
+            let _ = fs::remove_file(&tmp);
+            match linked {
+                Ok(()) => {}
                 // Another process created it first: use theirs.
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(e) => return Err(e.into()),

@@ -1,5 +1,5 @@
 //! Catalogue files (职权目录 as YAML): import, export, and the demo catalogue.
-use aggregates::power::{Category, PowerCommand, PowerVersionContent};
+use aggregates::power::{Category, Power, PowerCommand, PowerError, PowerVersionContent};
 use aggregates::{Actor, Role};
 use serde::{Deserialize, Serialize};
 
@@ -64,8 +64,13 @@ pub enum ImportError {
     },
 }
 
+/// The longest power and department name, in characters (as `RegisterPower` checks them).
+const MAX_NAME_CHARS: usize = 100;
+
 /// Parses a catalogue file and checks every entry, reporting every problem at once.
 pub fn parse(text: &str) -> Result<CatalogueFile, ImportError> {
+    // Deep flow nesting would make the YAML scanner take quadratic time.
+    aggregates::yaml::check_flow_depth(text).map_err(ImportError::Malformed)?;
     let file: CatalogueFile =
         serde_norway::from_str(text).map_err(|e| ImportError::Malformed(e.to_string()))?;
     let mut problems = Vec::new();
@@ -82,6 +87,23 @@ pub fn parse(text: &str) -> Result<CatalogueFile, ImportError> {
                 "{}: invalid department id {:?}",
                 entry.code, entry.department
             ));
+        }
+        // The checks RegisterPower makes, so that an import never stops half-way on them.
+        for (field, value) in [
+            ("name", &entry.name),
+            ("department_name", &entry.department_name),
+        ] {
+            let value = value.trim();
+            if value.is_empty() {
+                problems.push(format!("{}: {field} must not be empty", entry.code));
+            } else if value.chars().count() > MAX_NAME_CHARS || value.chars().any(char::is_control)
+            {
+                problems.push(format!(
+                    "{}: {field} must be at most {MAX_NAME_CHARS} characters, without control \
+                     characters",
+                    entry.code
+                ));
+            }
         }
         if let Err(found) = entry.version.validate() {
             for p in found {
@@ -124,35 +146,28 @@ pub async fn import(
             code: entry.code.clone(),
             message: e,
         };
-        let registered = engine
-            .execute_power(
-                &entry.code,
-                PowerCommand::RegisterPower {
-                    actor: actor.clone(),
-                    code: entry.code.clone(),
-                    name: entry.name.clone(),
-                    category: entry.category,
-                    department: entry.department.clone(),
-                    department_name: entry.department_name.clone(),
-                },
-                meta(),
-            )
+        let registered =
+            execute_power(engine, &entry.code, &meta, || PowerCommand::RegisterPower {
+                actor: actor.clone(),
+                code: entry.code.clone(),
+                name: entry.name.clone(),
+                category: entry.category,
+                department: entry.department.clone(),
+                department_name: entry.department_name.clone(),
+            })
             .await
             .map_err(|e| fail(e.to_string()))?;
         if !registered.is_empty() {
             report.registered += 1;
         }
-        let published = engine
-            .execute_power(
-                &entry.code,
-                PowerCommand::PublishPowerVersion {
-                    actor,
-                    content: Box::new(entry.version.clone()),
-                },
-                meta(),
-            )
-            .await
-            .map_err(|e| fail(e.to_string()))?;
+        let published = execute_power(engine, &entry.code, &meta, || {
+            PowerCommand::PublishPowerVersion {
+                actor: actor.clone(),
+                content: Box::new(entry.version.clone()),
+            }
+        })
+        .await
+        .map_err(|e| fail(e.to_string()))?;
         if published.is_empty() {
             report.unchanged += 1;
         } else {
@@ -160,6 +175,25 @@ pub async fn import(
         }
     }
     Ok(report)
+}
+
+/// Runs a power command, again after a concurrent write to the same power: another process
+/// importing the same file at the same moment (several servers started together with
+/// `--demo`). The next run sees what the other wrote, and registering the same power or
+/// publishing the same content again is a no-op, so both imports succeed.
+async fn execute_power(
+    engine: &Engine,
+    code: &str,
+    meta: &dyn Fn() -> CommandMeta,
+    command: impl Fn() -> PowerCommand,
+) -> Result<Vec<cqrs_es::EventEnvelope<Power>>, cqrs_es::AggregateError<PowerError>> {
+    let mut conflicts = 0;
+    loop {
+        match engine.execute_power(code, command(), meta()).await {
+            Err(cqrs_es::AggregateError::AggregateConflict) if conflicts < 5 => conflicts += 1,
+            done => return done,
+        }
+    }
 }
 
 /// The current version of every power as a catalogue file.
@@ -240,6 +274,30 @@ mod tests {
         assert!(problems.iter().any(|p| p.contains("listed twice")));
         assert!(problems.iter().any(|p| p.contains("statutory_limit_days")));
         assert!(problems.iter().any(|p| p.contains("unreachable_step")));
+    }
+
+    #[test]
+    fn names_the_aggregate_would_refuse_are_refused_before_anything_is_written() {
+        let mut file = parse(DEMO_CATALOGUE).unwrap();
+        file.powers[1].name = " ".into();
+        file.powers[2].department_name = "浦".repeat(101);
+        file.powers[3].name = "a\u{7}b".into();
+        let text = serde_norway::to_string(&file).unwrap();
+        let Err(ImportError::Invalid(problems)) = parse(&text) else {
+            panic!("must be refused");
+        };
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].contains("name must not be empty"));
+        assert!(problems[1].contains("department_name must be at most 100 characters"));
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_the_yaml_scanner_runs() {
+        let text = format!("powers: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let started = std::time::Instant::now();
+        assert!(matches!(parse(&text), Err(ImportError::Malformed(m)) if m.contains("256")));
+        // The YAML scanner alone takes ~18 s on this in release.
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]

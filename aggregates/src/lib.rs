@@ -12,5 +12,6 @@ pub mod flowchart;
 pub mod hash;
 pub mod party;
 pub mod power;
+pub mod yaml;
 
 pub use actor::{Actor, Role};

@@ -14,8 +14,7 @@ use std::time::Duration;
 
 use projections::Projection;
 use sha2::{Digest, Sha256};
-use sqlx::Postgres;
-use sqlx::pool::PoolConnection;
+use sqlx::PgConnection;
 use tokio::sync::watch;
 
 pub use views::{ApplyError, Checkpoint};
@@ -42,16 +41,18 @@ fn lease_key(name: &str) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
-/// Takes the projection's lease, waiting until it is free.
+/// Takes the projection's lease, waiting until it is free. The connection holding it is taken
+/// out of the pool: dropping it closes the session and so releases the lease (a pooled
+/// connection would go back to the pool still holding it).
 pub(crate) async fn take_lease(
     pool: &sqlx::PgPool,
     name: &str,
-) -> Result<PoolConnection<Postgres>, sqlx::Error> {
+) -> Result<PgConnection, sqlx::Error> {
     loop {
-        let mut conn = pool.acquire().await?;
+        let mut conn = pool.acquire().await?.detach();
         let (got,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
             .bind(lease_key(name))
-            .fetch_one(&mut *conn)
+            .fetch_one(&mut conn)
             .await?;
         if got {
             return Ok(conn);
@@ -64,7 +65,7 @@ pub(crate) async fn take_lease(
 /// Where applies go: the SQLite pool, or the PostgreSQL connection holding the lease.
 enum Sink {
     Sqlite(sqlx::SqlitePool),
-    Postgres(PoolConnection<Postgres>),
+    Postgres(PgConnection),
 }
 
 impl Sink {
@@ -184,7 +185,7 @@ async fn run(
         });
         if let Sink::Postgres(conn) = &mut sink {
             // Keep the lease connection honest: a dead connection means a lost lease.
-            sqlx::query("SELECT 1").execute(&mut **conn).await?;
+            sqlx::query("SELECT 1").execute(&mut *conn).await?;
         }
         let _ = tokio::time::timeout(POLL, commits.changed()).await;
     }

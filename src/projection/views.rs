@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use projections::{EventRecord, Projection};
 use serde_json::Value;
-use sqlx::pool::PoolConnection;
 use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder, Row, Sqlite, SqlitePool};
 
@@ -164,7 +163,7 @@ pub(crate) async fn apply_batch_sqlite(
 /// Applies a batch on PostgreSQL over the connection that holds the projection's lease, so a
 /// lost lease (a dropped connection) also aborts the transaction.
 pub(crate) async fn apply_batch_pg(
-    conn: &mut PoolConnection<Postgres>,
+    conn: &mut sqlx::PgConnection,
     projection: &dyn Projection,
     target: &str,
     events: &[StoredEvent],

@@ -682,12 +682,48 @@ pub async fn wait_caught_up(repo: &EventRepo, within: Duration) -> Duration {
     }
 }
 
+/// Waits until nothing more is coming: every view has caught up with the log, and so has the
+/// alerting task (it writes alerts in answer to events, which the views then fold), with the
+/// head unchanged between two looks. Returns the head.
+pub async fn wait_quiet(repo: &EventRepo, within: Duration) -> yangguang::store::Cursor {
+    let started = Instant::now();
+    let mut last = None;
+    loop {
+        wait_caught_up(repo, within).await;
+        let head = repo.head().await.unwrap();
+        let alerting = repo
+            .checkpoint(yangguang::alerting::CHECKPOINT)
+            .await
+            .unwrap();
+        let alerting_done = match &alerting {
+            Some(cp) => repo.count_after(cp.cursor).await.unwrap() == 0,
+            None => false,
+        };
+        if alerting_done && last == Some(head) {
+            return head;
+        }
+        last = Some(head);
+        assert!(
+            started.elapsed() < within,
+            "the log did not settle within {within:?} (alerting checkpoint {:?}, head {head:?})",
+            alerting.map(|c| c.cursor)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// With the server caught up: snapshots every view, stops the server, rebuilds every view from
 /// the log and asserts the rebuilt views equal the live ones. Returns the documents compared.
 pub async fn check_views_equal_rebuild(server: &mut Server, repo: &EventRepo) -> usize {
-    wait_caught_up(repo, Duration::from_secs(30)).await;
+    // Views and the alerting task (whose alerts the views fold too) both caught up.
+    let head = wait_quiet(repo, Duration::from_secs(30)).await;
     let live = snapshot(repo).await;
     server.terminate().await;
+    assert_eq!(
+        repo.head().await.unwrap(),
+        head,
+        "something was written between the snapshot and the stop"
+    );
     for name in yangguang::projection::names() {
         yangguang::projection::rebuild(repo, name, |_, _| {})
             .await

@@ -1,5 +1,6 @@
 //! Two `yangguang serve` processes on one PostgreSQL database, under the 32-client command load
-//! split across both: both accept commands, every acknowledged command is in the log exactly
+//! split across both. They start together on a fresh database, so both import the demo
+//! catalogue at once. Both accept commands, every acknowledged command is in the log exactly
 //! once, each projection runs in exactly one process (its "projection lease taken" line is in
 //! one process's log), a read on either server with `Yangguang-Min-Position` sees a write made
 //! through the other, every view catches up and equals a full rebuild. Then failover: the two
@@ -314,16 +315,20 @@ async fn snapshot(repo: &EventRepo) -> BTreeMap<&'static str, Vec<Value>> {
 }
 
 /// With every process stopped: rebuilds every view from the log and compares it with `live`.
-async fn assert_rebuild_equals(
-    repo: &EventRepo,
-    live: &BTreeMap<&'static str, Vec<Value>>,
-) -> usize {
+/// The rebuilds run on a pool of their own, closed afterwards: `rebuild` holds each view's
+/// lease on a pooled connection, which keeps the advisory lock when it goes back to the pool,
+/// so servers started later could never take the lease while that pool lives.
+async fn assert_rebuild_equals(url: &str, live: &BTreeMap<&'static str, Vec<Value>>) -> usize {
+    let repo = EventRepo::connect_postgres(url, 2).await.unwrap();
     for name in yangguang::projection::names() {
-        yangguang::projection::rebuild(repo, name, |_, _| {})
+        yangguang::projection::rebuild(&repo, name, |_, _| {})
             .await
             .unwrap_or_else(|e| panic!("rebuild of {name} failed: {e:#}"));
     }
-    let rebuilt = snapshot(repo).await;
+    let rebuilt = snapshot(&repo).await;
+    if let EventRepo::Postgres(pool) = &repo {
+        pool.close().await;
+    }
     let mut docs = 0;
     for (name, live_docs) in live {
         let new_docs = &rebuilt[name];
@@ -343,6 +348,16 @@ async fn assert_rebuild_equals(
         docs += live_docs.len();
     }
     docs
+}
+
+/// After the processes stopped: nothing was written after `head`, so the snapshot taken at
+/// `head` is the views' final state.
+async fn assert_nothing_after(repo: &EventRepo, head: yangguang::store::Cursor) {
+    let after = repo.count_after(head).await.unwrap();
+    assert_eq!(
+        after, 0,
+        "{after} events were written between the snapshot of the views and the stop"
+    );
 }
 
 /// Which process logged each projection's lease.
@@ -379,10 +394,12 @@ async fn two_servers() {
     let logs = tempfile::tempdir().unwrap();
 
     // ---------------------------------------------------------------- both under load
-    // Both load the demo catalogue; b starts once a is up, so the imports do not race.
+    // The tokens first: minting one creates the shared key.
+    let officer = harness::officer_token(dir_a.path(), "two-servers-officer").await;
+    let approver = harness::officer_token(dir_a.path(), "two-servers-approver").await;
+    // Both start at once on the fresh database, so both import the demo catalogue at the same
+    // time (a write conflict on a power is retried; the second import finds it done).
     let mut a = Node::spawn("a", dir_a.path(), None, &url, logs.path().join("a1.log"));
-    let a_healthy = a.wait_healthy(Duration::from_secs(30)).await;
-    a.wait_leases(&projections, Duration::from_secs(10)).await;
     let mut b = Node::spawn(
         "b",
         dir_b.path(),
@@ -390,9 +407,8 @@ async fn two_servers() {
         &url,
         logs.path().join("b1.log"),
     );
+    let a_healthy = a.wait_healthy(Duration::from_secs(30)).await;
     let b_healthy = b.wait_healthy(Duration::from_secs(30)).await;
-    let officer = harness::officer_token(dir_a.path(), "two-servers-officer").await;
-    let approver = harness::officer_token(dir_a.path(), "two-servers-approver").await;
 
     // Read-your-writes across processes, both ways (b runs no projection: it reads a's
     // checkpoints; a applies b's commits on b's pg_notify).
@@ -441,15 +457,18 @@ async fn two_servers() {
             "projection {name}: lease taken by {by:?}, not by exactly one process"
         );
     }
+    let head = harness::wait_quiet(&repo, Duration::from_secs(20)).await;
     let live = snapshot(&repo).await;
     a.terminate().await;
     b.terminate().await;
-    let docs = assert_rebuild_equals(&repo, &live).await;
+    assert_nothing_after(&repo, head).await;
+    let docs = assert_rebuild_equals(&url, &live).await;
     let phase_one = started.elapsed();
 
     println!(
         "faults/two servers on one PostgreSQL: clients={CLIENTS} (16 per server) load={LOAD:.1?}; \
-         healthy in a {a_healthy:.2?}, b {b_healthy:.2?}"
+         started together, both importing the demo: healthy in a {a_healthy:.2?}, b \
+         {b_healthy:.2?}"
     );
     println!("  a: {tally_a}");
     println!("  b: {tally_b}");
@@ -534,9 +553,11 @@ async fn two_servers() {
     );
     let caught_up = harness::wait_caught_up(&repo, Duration::from_secs(20)).await;
     let worklist_cases = harness::check_worklist(&survivor.base, &officer, &records).await;
+    let head = harness::wait_quiet(&repo, Duration::from_secs(20)).await;
     let live = snapshot(&repo).await;
     survivor.terminate().await;
-    let docs = assert_rebuild_equals(&repo, &live).await;
+    assert_nothing_after(&repo, head).await;
+    let docs = assert_rebuild_equals(&url, &live).await;
     let survivor_leases = survivor.leases();
     if let EventRepo::Postgres(pool) = &repo {
         pool.close().await;

@@ -126,8 +126,9 @@ fn check_yaml(stats: &Stats, text: &str) -> Result<(), TestCaseError> {
 
 fn label() -> BoxedStrategy<String> {
     prop_oneof![
-        6 => prop::sample::select(vec!["受理", "审查", "决定", "补正", "准予许可", "窗口受理人员"])
+        12 => prop::sample::select(vec!["受理", "审查", "决定", "补正", "准予许可", "窗口受理人员"])
             .prop_map(str::to_owned),
+        1 => (prop::char::any(), 1usize..200).prop_map(|(c, n)| c.to_string().repeat(n)),
         1 => (prop::char::any(), 1usize..100_000).prop_map(|(c, n)| c.to_string().repeat(n)),
         1 => text(),
     ]
@@ -174,12 +175,37 @@ struct Big {
     must_pass: Vec<(Index, Index)>,
     long_label: Option<(Index, String)>,
     extra_starts: usize,
+    /// Keep it valid: distinct ids, one start, no cut, no random edges, must-pass rules only
+    /// along the chain, no long label.
+    valid: bool,
 }
 
 impl Big {
     fn spec(&self) -> FlowchartSpec {
+        if self.valid {
+            return Big {
+                ids: Ids::Distinct,
+                cut: None,
+                random_edges: Vec::new(),
+                long_label: None,
+                extra_starts: 0,
+                valid: false,
+                ..self.clone()
+            }
+            .spec_with_rules_along_the_chain();
+        }
+        self.build(false)
+    }
+
+    fn spec_with_rules_along_the_chain(&self) -> FlowchartSpec {
+        self.build(true)
+    }
+
+    fn build(&self, rules_along_the_chain: bool) -> FlowchartSpec {
         let n = self.n.max(1);
         let ends = self.ends.clamp(1, n);
+        // Steps that are not ends (at least the start).
+        let tasks = (n - ends).max(1);
         let mut steps: Vec<StepSpec> = (0..n)
             .map(|i| {
                 let kind = if i == 0 || (i <= self.extra_starts && i < n - ends) {
@@ -219,6 +245,17 @@ impl Big {
                 to: ids[i + 1].clone(),
                 exception: false,
             });
+            // The last task leads to every end.
+            if i + 1 == n - ends {
+                for e in n - ends + 1..n {
+                    transitions.push(TransitionSpec {
+                        from: ids[i].clone(),
+                        outcome: format!("结果{e}"),
+                        to: ids[e].clone(),
+                        exception: false,
+                    });
+                }
+            }
             // Every chain step may also finish at an end.
             if i % 50 == 49 {
                 transitions.push(TransitionSpec {
@@ -230,7 +267,7 @@ impl Big {
             }
         }
         for (k, (a, b)) in self.back_edges.iter().enumerate() {
-            let from = a.index(n);
+            let from = a.index(tasks);
             let to = b.index(from + 1);
             transitions.push(TransitionSpec {
                 from: ids[from].clone(),
@@ -241,7 +278,7 @@ impl Big {
         }
         for (k, (a, b)) in self.random_edges.iter().enumerate() {
             transitions.push(TransitionSpec {
-                from: ids[a.index(n)].clone(),
+                from: ids[a.index(tasks)].clone(),
                 outcome: format!("转{k}"),
                 to: ids[b.index(n)].clone(),
                 exception: k % 2 == 0,
@@ -250,9 +287,17 @@ impl Big {
         let must_pass = self
             .must_pass
             .iter()
-            .map(|(a, b)| MustPassSpec {
-                step: ids[a.index(n)].clone(),
-                before: ids[b.index(n)].clone(),
+            .filter_map(|(a, b)| {
+                let (a, b) = if rules_along_the_chain {
+                    let (a, b) = (a.index(tasks), b.index(tasks));
+                    (a.min(b), a.max(b))
+                } else {
+                    (a.index(n), b.index(n))
+                };
+                (!rules_along_the_chain || a < b).then(|| MustPassSpec {
+                    step: ids[a].clone(),
+                    before: ids[b].clone(),
+                })
             })
             .collect();
         if let Some((at, label)) = &self.long_label {
@@ -291,6 +336,7 @@ fn big() -> BoxedStrategy<Big> {
                 prop::collection::vec((any::<Index>(), any::<Index>()), 0..(n.min(2000) + 1)),
                 prop::option::weighted(0.2, (any::<Index>(), label())),
                 prop_oneof![8 => Just(0usize), 1 => 1usize..5],
+                any::<bool>(),
             )
         })
         .prop_map(
@@ -302,6 +348,7 @@ fn big() -> BoxedStrategy<Big> {
                 must_pass,
                 long_label,
                 extra_starts,
+                valid,
             )| Big {
                 n,
                 ids,
@@ -313,6 +360,7 @@ fn big() -> BoxedStrategy<Big> {
                 must_pass,
                 long_label,
                 extra_starts,
+                valid,
             },
         )
         .boxed()
@@ -323,7 +371,10 @@ fn big() -> BoxedStrategy<Big> {
 fn dense() -> BoxedStrategy<FlowchartSpec> {
     (
         2usize..120,
-        prop::collection::vec((any::<Index>(), any::<Index>()), 0..200),
+        prop_oneof![
+            Just(Vec::new()),
+            prop::collection::vec((any::<Index>(), any::<Index>()), 0..200),
+        ],
     )
         .prop_map(|(k, rules)| {
             let ids: Vec<String> = (0..k).map(|i| format!("d{i}")).collect();
@@ -372,9 +423,95 @@ fn dense() -> BoxedStrategy<FlowchartSpec> {
         .boxed()
 }
 
-/// Small specs with every field drawn at random (ids from a small pool so that references
-/// often resolve).
+/// Small specs: half of them valid in shape (a chain from a start to ends, extra transitions
+/// between steps, labels of any text), half with every field drawn at random.
 fn small() -> BoxedStrategy<FlowchartSpec> {
+    prop_oneof![chain_like(), random_small()].boxed()
+}
+
+/// A start, tasks and ends in a chain, extra transitions between non-end steps, any labels:
+/// valid unless a label is not.
+fn chain_like() -> BoxedStrategy<FlowchartSpec> {
+    (
+        1usize..7,
+        1usize..4,
+        prop::collection::vec(label(), 10),
+        prop::collection::vec(
+            (any::<Index>(), any::<Index>(), label(), any::<bool>()),
+            0..8,
+        ),
+        prop::collection::vec(
+            (any::<Index>(), any::<bool>(), prop::option::of(1u32..30)),
+            0..4,
+        ),
+    )
+        .prop_map(|(tasks, ends, labels, extra, marks)| {
+            let n = tasks + ends;
+            let ids: Vec<String> = (0..n).map(|i| format!("step_{i}")).collect();
+            let mut steps: Vec<StepSpec> = (0..n)
+                .map(|i| {
+                    let end = i >= tasks;
+                    StepSpec {
+                        id: ids[i].clone(),
+                        name: labels[i % labels.len()].clone(),
+                        kind: if i == 0 {
+                            StepKind::Start
+                        } else if end {
+                            StepKind::End
+                        } else {
+                            StepKind::Task
+                        },
+                        role: (!end).then(|| labels[(i + 3) % labels.len()].clone()),
+                        limit_days: None,
+                        pauses_clock: false,
+                        separate_from: Vec::new(),
+                        result: end.then(|| labels[(i + 5) % labels.len()].clone()),
+                    }
+                })
+                .collect();
+            let mut transitions = Vec::new();
+            for i in 0..tasks {
+                let next: Vec<usize> = if i + 1 < tasks {
+                    vec![i + 1]
+                } else {
+                    (tasks..n).collect()
+                };
+                for (k, to) in next.into_iter().enumerate() {
+                    transitions.push(TransitionSpec {
+                        from: ids[i].clone(),
+                        outcome: format!("下一步{k}"),
+                        to: ids[to].clone(),
+                        exception: false,
+                    });
+                }
+            }
+            for (a, b, outcome, exception) in extra {
+                transitions.push(TransitionSpec {
+                    from: ids[a.index(tasks)].clone(),
+                    outcome,
+                    to: ids[b.index(n)].clone(),
+                    exception,
+                });
+            }
+            for (at, pause, limit) in marks {
+                let i = at.index(tasks);
+                steps[i].pauses_clock = pause;
+                steps[i].limit_days = limit;
+                if i > 0 {
+                    steps[i].separate_from = vec![ids[i - 1].clone()];
+                }
+            }
+            FlowchartSpec {
+                steps,
+                transitions,
+                must_pass: Vec::new(),
+            }
+        })
+        .boxed()
+}
+
+/// Every field drawn at random (ids from a small pool so that references often resolve).
+fn random_small() -> BoxedStrategy<FlowchartSpec> {
     let ids = || {
         prop_oneof![
             6 => prop::sample::select(vec!["a", "b", "c", "d", "e", "start", "end"]).prop_map(str::to_owned),
@@ -550,6 +687,7 @@ fn extreme_specs() {
         must_pass: Vec::new(),
         long_label: None,
         extra_starts: 0,
+        valid: true,
     };
     let mut cycle = chain(n).spec();
     cycle.transitions.retain(|t| t.to != format!("s{}", n - 1));
@@ -564,7 +702,7 @@ fn extreme_specs() {
         s.id = "dup".into();
     }
     let mut rules = chain(n).spec();
-    rules.must_pass = (0..n)
+    rules.must_pass = (0..n / 20)
         .map(|i| MustPassSpec {
             step: format!("s{}", (i * 7919) % n),
             before: format!("s{}", n - 1 - (i % 100)),
@@ -576,14 +714,19 @@ fn extreme_specs() {
         ("a chain of 20 000 steps", chain(n).spec()),
         ("a cycle of 20 000 steps, no end reachable", cycle),
         ("20 000 steps, 19 998 of them with one id", duplicates),
-        ("20 000 must-pass rules on a chain of 20 000", rules),
+        // The check walks the dominator chain per rule: O(rules × depth), 20 000 rules on this
+        // chain take 2.5 s in release (a 3 MB spec; the API's 512 KiB bodies stay far below).
+        ("1 000 must-pass rules on a chain of 20 000", rules),
         ("a step name of 1 Mi characters", label),
     ] {
         let started = std::time::Instant::now();
         if let Err(e) = check_spec(&stats, &spec) {
             panic!("{name}: {e}");
         }
-        println!("fuzz/flowchart/extremes: {name}: checked in {:.2?}", started.elapsed());
+        println!(
+            "fuzz/flowchart/extremes: {name}: checked in {:.2?}",
+            started.elapsed()
+        );
     }
     stats.report();
 }

@@ -429,12 +429,15 @@ fn join(problems: &[FlowchartProblem]) -> String {
 /// # Errors
 /// A single `Malformed` problem, or the problems [`Flowchart::parse`] found.
 pub fn parse_yaml(text: &str) -> Result<Flowchart, Vec<FlowchartProblem>> {
-    let spec: FlowchartSpec = serde_norway::from_str(text).map_err(|e| {
+    let malformed = |e: String| {
         vec![FlowchartProblem {
             code: ProblemCode::Malformed,
             step: None,
             message: format!("the flowchart is not well-formed YAML of the expected shape: {e}"),
         }]
-    })?;
+    };
+    // Deep flow nesting would make the YAML scanner take quadratic time.
+    crate::yaml::check_flow_depth(text).map_err(malformed)?;
+    let spec: FlowchartSpec = serde_norway::from_str(text).map_err(|e| malformed(e.to_string()))?;
     Flowchart::parse(spec)
 }
