@@ -10,6 +10,8 @@
 -- each connection has one request in flight. A case that had not answered by then would get a
 -- 409 and count as non-2xx; the harness reports non-2xx answers and refuses a run with many.
 -- When a thread runs out of cases it sends requests that fail (counted as `exhausted`).
+-- wrk 4.1 calls request() of thread 0 once before the run to check the request, and never sends
+-- that one: thread 0 answers that call without moving on, or its first case would skip a step.
 local common = dofile(os.getenv("YG_WRK_DIR") .. "/common.lua")
 
 local plan = {
@@ -37,6 +39,7 @@ function init(args)
   approver = { ["Content-Type"] = "application/json",
                ["Authorization"] = "Bearer " .. os.getenv("YG_APPROVER") }
   exhausted = 0
+  verify_pending = tonumber(index) == 0
 end
 
 function request()
@@ -48,7 +51,11 @@ function request()
     return wrk.format("POST", "/api/v1/cases/bench-out-of-cases/steps", officer, "{}")
   end
   local id = ids[(k % n) + 1]
-  k = k + 1
+  if verify_pending then
+    verify_pending = false
+  else
+    k = k + 1
+  end
   local body = string.format('{"outcome":"%s","expected_version":%d}', step[1], step[2])
   return wrk.format("POST", "/api/v1/cases/" .. id .. "/steps", step[3] and approver or officer, body)
 end
