@@ -311,6 +311,23 @@ pub(crate) async fn case_view(engine: &Engine, case: &Case) -> Result<CaseView, 
     })
 }
 
+/// Runs a command on a case and answers with the case as it now stands and the position the
+/// command reached.
+async fn run_command(
+    engine: &Engine,
+    principal: &Principal,
+    request_id: &RequestId,
+    id: &str,
+    command: CaseCommand,
+) -> Result<HttpResponse, ApiError> {
+    engine
+        .execute_case(id, command, meta(principal, request_id))
+        .await?;
+    respond(engine, principal, id)
+        .await
+        .map(|r| super::positioned(engine, r))
+}
+
 /// Loads a case the caller may read.
 async fn readable_case(
     engine: &Engine,
@@ -498,22 +515,20 @@ async fn complete_step(
 ) -> Result<HttpResponse, ApiError> {
     require(&principal, Role::Officer)?;
     let body = body.into_inner();
-    engine
-        .execute_case(
-            &id,
-            CaseCommand::CompleteStep {
-                actor: principal.actor(),
-                expected_version: body.expected_version,
-                outcome: body.outcome,
-                note: body.note,
-                at: body.at,
-            },
-            meta(&principal, &request_id),
-        )
-        .await?;
-    respond(&engine, &principal, &id)
-        .await
-        .map(|r| super::positioned(&engine, r))
+    run_command(
+        &engine,
+        &principal,
+        &request_id,
+        &id,
+        CaseCommand::CompleteStep {
+            actor: principal.actor(),
+            expected_version: body.expected_version,
+            outcome: body.outcome,
+            note: body.note,
+            at: body.at,
+        },
+    )
+    .await
 }
 
 /// Pause or resume the case clock with a reason (暂停/恢复计时).
@@ -557,12 +572,7 @@ async fn clock(
             at: body.at,
         },
     };
-    engine
-        .execute_case(&id, command, meta(&principal, &request_id))
-        .await?;
-    respond(&engine, &principal, &id)
-        .await
-        .map(|r| super::positioned(&engine, r))
+    run_command(&engine, &principal, &request_id, &id, command).await
 }
 
 /// Withdraw or terminate a case (撤回/终止) with a reason.
@@ -591,21 +601,19 @@ async fn withdraw(
 ) -> Result<HttpResponse, ApiError> {
     require(&principal, Role::Officer)?;
     let body = body.into_inner();
-    engine
-        .execute_case(
-            &id,
-            CaseCommand::WithdrawCase {
-                actor: principal.actor(),
-                expected_version: body.expected_version,
-                reason: body.reason,
-                at: body.at,
-            },
-            meta(&principal, &request_id),
-        )
-        .await?;
-    respond(&engine, &principal, &id)
-        .await
-        .map(|r| super::positioned(&engine, r))
+    run_command(
+        &engine,
+        &principal,
+        &request_id,
+        &id,
+        CaseCommand::WithdrawCase {
+            actor: principal.actor(),
+            expected_version: body.expected_version,
+            reason: body.reason,
+            at: body.at,
+        },
+    )
+    .await
 }
 
 /// Record the penalty decision (行政处罚决定): band, base amount, fine, circumstances,
