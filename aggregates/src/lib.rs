@@ -3,11 +3,13 @@
 //! comes in through the `Services` of each aggregate.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod actor;
 pub mod alert;
 pub mod calendar;
 pub mod case;
 pub mod discretion;
+pub mod feedback;
 pub mod flowchart;
 pub mod hash;
 pub mod party;

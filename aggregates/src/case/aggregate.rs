@@ -3,7 +3,9 @@ use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
 
-use super::{AllowedOutcome, CaseCommand, CaseError, CaseEvent, CaseServices};
+use super::{
+    AllowedOutcome, CaseCommand, CaseError, CaseEvent, CaseServices, MitigationApproval,
+};
 use crate::discretion::{DiscretionCheck, DiscretionStandard, PenaltyDecisionInput};
 use crate::flowchart::Flowchart;
 use crate::party::Party;
@@ -84,6 +86,56 @@ pub struct PenaltyDecision {
     pub at: DateTime<FixedOffset>,
     /// Who recorded it (subject id).
     pub by: String,
+    /// The 减轻 approval, if one was given.
+    #[serde(default)]
+    pub approval: Option<MitigationApproval>,
+    /// Whether the decision was revoked (撤销) after conclusion.
+    #[serde(default)]
+    pub revoked: Option<Revocation>,
+}
+
+/// A revoked decision: why and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Revocation {
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub at: DateTime<FixedOffset>,
+}
+
+/// A fee charged on the case (收费记录).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FeeRecord {
+    /// The item.
+    pub item: String,
+    /// The amount, in fen.
+    pub amount_fen: u64,
+    /// The published standard for it, in fen; `None` when not listed.
+    pub standard_fen: Option<u64>,
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// Who (subject id).
+    pub by: String,
+}
+
+/// A published penalty decision (行政处罚决定公开).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Publication {
+    /// 决定书文号.
+    pub document_no: String,
+    /// 主要违法事实.
+    pub violation: String,
+    /// 处罚内容.
+    pub penalty: String,
+    /// 作出决定的机关.
+    pub authority: String,
+    /// When the decision was made.
+    pub decided_at: DateTime<FixedOffset>,
+    /// When published.
+    pub at: DateTime<FixedOffset>,
 }
 
 /// A case (办件). Its id is its tracking number.
@@ -136,6 +188,12 @@ pub struct Case {
     /// The penalty decision recorded last, if any (penalty powers).
     #[serde(default)]
     pub penalty: Option<PenaltyDecision>,
+    /// Fees charged.
+    #[serde(default)]
+    pub fees: Vec<FeeRecord>,
+    /// The decision's publication, once published (kept after a revocation, which withdraws it).
+    #[serde(default)]
+    pub publication: Option<Publication>,
 }
 
 /// A step may be dated at most this far ahead of the server clock (clock skew).
@@ -233,7 +291,65 @@ fn check_note(note: Option<String>) -> Result<Option<String>, CaseError> {
     }
 }
 
+/// A short public text (document number, penalty): trimmed, 1 to `max` characters, no control
+/// characters.
+fn check_text(field: &str, text: &str, max: usize) -> Result<String, CaseError> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > max {
+        return Err(CaseError::InvalidText {
+            field: field.into(),
+            message: format!("required, 1 to {max} characters"),
+        });
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(CaseError::InvalidText {
+            field: field.into(),
+            message: "must not contain control characters".into(),
+        });
+    }
+    Ok(text.to_string())
+}
+
 impl Case {
+    /// Checks of the acts on a concluded penalty decision (publishing, revoking): an officer of
+    /// the department, a concluded case with a decision not revoked, a time not in the future
+    /// nor before the conclusion.
+    fn check_decided_act(
+        &self,
+        actor: &Actor,
+        at: Option<DateTime<FixedOffset>>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<DateTime<FixedOffset>, CaseError> {
+        if self.status == CaseStatus::New {
+            return Err(CaseError::NotOpened);
+        }
+        self.check_officer(actor, &self.department)?;
+        let Some(decision) = &self.penalty else {
+            return Err(CaseError::NoConcludedDecision);
+        };
+        if self.status != CaseStatus::Concluded {
+            return Err(CaseError::NoConcludedDecision);
+        }
+        if decision.revoked.is_some() {
+            return Err(CaseError::DecisionRevoked);
+        }
+        let at = at.unwrap_or(now);
+        if at > now + FUTURE_SKEW {
+            return Err(CaseError::InvalidTime(
+                "the time given is in the future".into(),
+            ));
+        }
+        if let Some(last) = self.last_at
+            && at < last
+        {
+            return Err(CaseError::InvalidTime(format!(
+                "the time given is before the case's previous step ({})",
+                last.to_rfc3339()
+            )));
+        }
+        Ok(at)
+    }
+
     /// The paused clock, if it is paused now.
     pub fn open_pause(&self) -> Option<&Pause> {
         self.pauses.last().filter(|p| p.until.is_none())
@@ -636,10 +752,24 @@ impl Aggregate for Case {
                 circumstances,
                 grounds,
                 justification,
+                approval,
                 at,
             } => {
                 let at = self.check_act(&actor, Some(expected_version), at, now)?;
                 let justification = check_justification(&justification)?;
+                let approval = match approval {
+                    None => None,
+                    Some(a) => {
+                        let approved_by = check_text("approval.approved_by", &a.approved_by, 100)?;
+                        if approved_by == actor.id {
+                            return Err(CaseError::SelfApproval);
+                        }
+                        Some(MitigationApproval {
+                            approved_by,
+                            reference: check_text("approval.reference", &a.reference, 100)?,
+                        })
+                    }
+                };
                 let input = normalize_penalty_input(PenaltyDecisionInput {
                     band,
                     base_amount_fen,
@@ -663,6 +793,87 @@ impl Aggregate for Case {
                         grounds: input.grounds,
                         justification,
                         check,
+                        at,
+                        by: actor.id,
+                        approval,
+                    },
+                    self,
+                )
+                .await;
+            }
+            CaseCommand::ChargeFee {
+                actor,
+                expected_version,
+                item,
+                amount_fen,
+                at,
+            } => {
+                let at = self.check_act(&actor, expected_version, at, now)?;
+                let item = check_text("item", &item, 100)?;
+                if amount_fen == 0 {
+                    return Err(CaseError::ZeroFee);
+                }
+                let power = self.pinned_power(services).await?;
+                let standard_fen = power
+                    .content
+                    .fees
+                    .iter()
+                    .find(|f| f.name.trim() == item)
+                    .map(|f| f.amount_fen);
+                sink.write(
+                    CaseEvent::FeeCharged {
+                        item,
+                        amount_fen,
+                        standard_fen,
+                        at,
+                        by: actor.id,
+                    },
+                    self,
+                )
+                .await;
+            }
+            CaseCommand::PublishPenaltyDecision {
+                actor,
+                document_no,
+                violation,
+                penalty,
+                at,
+            } => {
+                let at = self.check_decided_act(&actor, at, now)?;
+                if let Some(p) = &self.publication {
+                    return Err(CaseError::AlreadyPublished {
+                        document_no: p.document_no.clone(),
+                    });
+                }
+                let document_no = check_text("document_no", &document_no, 100)?;
+                let violation = check_justification(&violation).map_err(|_| {
+                    CaseError::InvalidText {
+                        field: "violation".into(),
+                        message: "required, 1 to 2000 characters, no control characters".into(),
+                    }
+                })?;
+                let penalty = check_text("penalty", &penalty, 500)?;
+                let power = self.pinned_power(services).await?;
+                sink.write(
+                    CaseEvent::PenaltyDecisionPublished {
+                        document_no,
+                        violation,
+                        penalty,
+                        authority: power.department_name.clone(),
+                        decided_at: self.closed_at.unwrap_or(at),
+                        at,
+                        by: actor.id,
+                    },
+                    self,
+                )
+                .await;
+            }
+            CaseCommand::RevokePenaltyDecision { actor, reason, at } => {
+                let at = self.check_decided_act(&actor, at, now)?;
+                let reason = check_reason("reason", &reason)?;
+                sink.write(
+                    CaseEvent::PenaltyDecisionRevoked {
+                        reason,
                         at,
                         by: actor.id,
                     },
@@ -791,6 +1002,7 @@ impl Aggregate for Case {
                 check,
                 at,
                 by,
+                approval,
             } => {
                 self.penalty = Some(PenaltyDecision {
                     band,
@@ -802,7 +1014,45 @@ impl Aggregate for Case {
                     check,
                     at,
                     by,
+                    approval,
+                    revoked: None,
                 });
+            }
+            CaseEvent::FeeCharged {
+                item,
+                amount_fen,
+                standard_fen,
+                at,
+                by,
+            } => self.fees.push(FeeRecord {
+                item,
+                amount_fen,
+                standard_fen,
+                at,
+                by,
+            }),
+            CaseEvent::PenaltyDecisionPublished {
+                document_no,
+                violation,
+                penalty,
+                authority,
+                decided_at,
+                at,
+                ..
+            } => {
+                self.publication = Some(Publication {
+                    document_no,
+                    violation,
+                    penalty,
+                    authority,
+                    decided_at,
+                    at,
+                });
+            }
+            CaseEvent::PenaltyDecisionRevoked { reason, at, .. } => {
+                if let Some(decision) = self.penalty.as_mut() {
+                    decision.revoked = Some(Revocation { reason, at });
+                }
             }
         }
     }

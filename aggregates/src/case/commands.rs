@@ -23,6 +23,18 @@ pub enum Channel {
     Referral,
 }
 
+/// The approval of a 减轻 decision (减轻处罚须经负责人集体讨论或批准): who approved it and the
+/// approval's reference. The approver must be someone other than the officer recording it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MitigationApproval {
+    /// The approver's subject id.
+    pub approved_by: String,
+    /// The approval's reference (审批单号 or meeting minutes), 1 to 100 characters.
+    pub reference: String,
+}
+
 /// Commands on a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum CaseCommand {
@@ -103,7 +115,49 @@ pub enum CaseCommand {
         grounds: Vec<String>,
         /// The reasons (说明理由), 1 to 2000 characters.
         justification: String,
+        /// The approval of a 减轻 below the statutory minimum (减轻处罚审批), if obtained.
+        approval: Option<MitigationApproval>,
         /// When decided; now if absent.
+        at: Option<DateTime<FixedOffset>>,
+    },
+    /// 收费: charge a fee item of the pinned version's fee standard (收费标准). An item the
+    /// standard does not list, or an amount above it, is recorded with the standard beside it
+    /// and supervision flags it; a zero amount is refused (nothing is charged).
+    ChargeFee {
+        /// The officer.
+        actor: Actor,
+        /// The case version the officer saw, if they want the check.
+        expected_version: Option<u64>,
+        /// The fee item's name as published, 1 to 100 characters.
+        item: String,
+        /// The amount charged, in fen (1 yuan = 100 fen), more than 0.
+        amount_fen: u64,
+        /// When charged; now if absent.
+        at: Option<DateTime<FixedOffset>>,
+    },
+    /// 处罚决定公开: publish the concluded case's penalty decision (行政处罚法 art. 48) with its
+    /// document number, the violation and the penalty in words. Once per decision.
+    PublishPenaltyDecision {
+        /// The officer.
+        actor: Actor,
+        /// 决定书文号, e.g. 浦市监处〔2026〕12号: 1 to 100 characters.
+        document_no: String,
+        /// 主要违法事实: the violation, 1 to 2000 characters, no personal data of people other
+        /// than the party.
+        violation: String,
+        /// 处罚内容: the penalty in words, 1 to 500 characters.
+        penalty: String,
+        /// When published; now if absent.
+        at: Option<DateTime<FixedOffset>>,
+    },
+    /// 处罚决定撤销: the decision was revoked, changed or found unlawful (复议, 诉讼, 自行纠正);
+    /// a published decision is withdrawn from publication with the reason (art. 48 para. 2).
+    RevokePenaltyDecision {
+        /// The officer.
+        actor: Actor,
+        /// Why, 1 to 500 characters (shown publicly with the withdrawal).
+        reason: String,
+        /// When; now if absent.
         at: Option<DateTime<FixedOffset>>,
     },
     /// 撤回/终止: the case ends without a decision.

@@ -132,6 +132,24 @@ pub enum CaseError {
         /// The check, with its verdict.
         check: Box<DiscretionCheck>,
     },
+    /// A fee of nothing.
+    #[error("a fee must be more than 0 fen")]
+    ZeroFee,
+    /// Publishing or revoking needs a recorded penalty decision on a concluded case.
+    #[error("the case has no concluded penalty decision")]
+    NoConcludedDecision,
+    /// The decision is already published.
+    #[error("the penalty decision is already published as {document_no}")]
+    AlreadyPublished {
+        /// Its document number.
+        document_no: String,
+    },
+    /// The decision is already revoked.
+    #[error("the penalty decision was revoked")]
+    DecisionRevoked,
+    /// The 减轻 approver is the officer recording the decision.
+    #[error("a 减轻 decision must be approved by someone other than the officer recording it")]
+    SelfApproval,
     /// The power store could not be read.
     #[error("the catalogue is temporarily unavailable")]
     Unavailable,

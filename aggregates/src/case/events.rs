@@ -2,7 +2,7 @@ use chrono::{DateTime, FixedOffset};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
-use super::Channel;
+use super::{Channel, MitigationApproval};
 use crate::discretion::DiscretionCheck;
 use crate::party::Party;
 
@@ -117,6 +117,49 @@ pub enum CaseEvent {
         at: DateTime<FixedOffset>,
         /// Who recorded it (subject id).
         by: String,
+        /// The 减轻 approval given with it (absent in events recorded before approvals existed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        approval: Option<MitigationApproval>,
+    },
+    /// 已收费: a fee charged, with the published standard for the item as pinned.
+    FeeCharged {
+        /// The item's name.
+        item: String,
+        /// The amount charged, in fen.
+        amount_fen: u64,
+        /// The pinned version's amount for the item, in fen (0 = a free item); `None` when the
+        /// standard does not list it.
+        standard_fen: Option<u64>,
+        /// When charged.
+        at: DateTime<FixedOffset>,
+        /// Who charged it (subject id).
+        by: String,
+    },
+    /// 处罚决定已公开.
+    PenaltyDecisionPublished {
+        /// 决定书文号.
+        document_no: String,
+        /// 主要违法事实.
+        violation: String,
+        /// 处罚内容.
+        penalty: String,
+        /// 作出决定的机关: the implementing department's name.
+        authority: String,
+        /// When the decision was made (the case's conclusion).
+        decided_at: DateTime<FixedOffset>,
+        /// When published.
+        at: DateTime<FixedOffset>,
+        /// Who published it (subject id).
+        by: String,
+    },
+    /// 处罚决定已撤销 (and its publication withdrawn, 撤回公示).
+    PenaltyDecisionRevoked {
+        /// Why (public).
+        reason: String,
+        /// When.
+        at: DateTime<FixedOffset>,
+        /// Who (subject id).
+        by: String,
     },
     /// 已撤回/终止.
     CaseWithdrawn {
@@ -139,6 +182,9 @@ impl DomainEvent for CaseEvent {
             CaseEvent::CaseConcluded { .. } => "CaseConcluded",
             CaseEvent::CaseWithdrawn { .. } => "CaseWithdrawn",
             CaseEvent::PenaltyDecisionRecorded { .. } => "PenaltyDecisionRecorded",
+            CaseEvent::FeeCharged { .. } => "FeeCharged",
+            CaseEvent::PenaltyDecisionPublished { .. } => "PenaltyDecisionPublished",
+            CaseEvent::PenaltyDecisionRevoked { .. } => "PenaltyDecisionRevoked",
         }
         .into()
     }
@@ -158,7 +204,10 @@ impl CaseEvent {
             | CaseEvent::ClockResumed { at, .. }
             | CaseEvent::CaseConcluded { at, .. }
             | CaseEvent::CaseWithdrawn { at, .. }
-            | CaseEvent::PenaltyDecisionRecorded { at, .. } => *at,
+            | CaseEvent::PenaltyDecisionRecorded { at, .. }
+            | CaseEvent::FeeCharged { at, .. }
+            | CaseEvent::PenaltyDecisionPublished { at, .. }
+            | CaseEvent::PenaltyDecisionRevoked { at, .. } => *at,
         }
     }
 }

@@ -6,8 +6,10 @@ mod events;
 mod services;
 mod time;
 
-pub use aggregate::{Case, CaseStatus, Pause, PenaltyDecision, StepRecord};
-pub use commands::{CaseCommand, Channel};
+pub use aggregate::{
+    Case, CaseStatus, FeeRecord, Pause, PenaltyDecision, Publication, Revocation, StepRecord,
+};
+pub use commands::{CaseCommand, Channel, MitigationApproval};
 pub use error::{AllowedOutcome, CaseError};
 pub use events::CaseEvent;
 pub use services::{CaseServices, Clock, LookupError, PowerLookup};

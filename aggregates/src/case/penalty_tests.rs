@@ -31,6 +31,9 @@ legal_basis:
   - law: 中华人民共和国食品安全法
     article: 第一百二十二条第一款
 statutory_limit_days: 57
+fees:
+  - { name: 检验费, amount_fen: 20000, basis: 沪价费〔2020〕1号 }
+  - { name: 复制费, amount_fen: 0 }
 disclosure: proactive
 supervision_channel: 12345市民服务热线
 flowchart:
@@ -269,6 +272,7 @@ fn record(by: &str, version: u64, d: &PenaltyDecisionInput) -> CaseCommand {
         circumstances: d.circumstances.clone(),
         grounds: d.grounds.clone(),
         justification: "当事人未取得食品经营许可经营熟食，货值金额3000元，无从轻从重情节。".into(),
+        approval: None,
         at: Some(t(DECIDED)),
     }
 }
@@ -290,6 +294,7 @@ fn recorded(by: &str, d: &PenaltyDecisionInput) -> CaseEvent {
         check: check_of(d),
         at: t(DECIDED),
         by: by.into(),
+        approval: None,
     }
 }
 
@@ -723,4 +728,218 @@ fn the_event_reads_back_from_its_stored_form() {
     use cqrs_es::DomainEvent;
     assert_eq!(event.event_type(), "PenaltyDecisionRecorded");
     assert_eq!(event.event_version(), "1");
+}
+
+// =============================================================================================
+// 减轻 approval, fees, publication and revocation
+// =============================================================================================
+
+fn mitigated() -> PenaltyDecisionInput {
+    let mut d = input(None, SMALL, 3_000_000);
+    d.grounds = vec!["apl32-1".into()];
+    d
+}
+
+#[tokio::test]
+async fn a_mitigation_is_recorded_with_its_approval() {
+    let mut command = record(LI, 3, &mitigated());
+    if let CaseCommand::RecordPenaltyDecision { approval, .. } = &mut command {
+        *approval = Some(MitigationApproval {
+            approved_by: " chief-wang ".into(),
+            reference: "浦市监审〔2026〕7号".into(),
+        });
+    }
+    let events = case()
+        .given(at_decide(PENALTY))
+        .when_async(command)
+        .await
+        .inspect_result()
+        .unwrap();
+    match &events[..] {
+        [CaseEvent::PenaltyDecisionRecorded { approval: Some(a), check, .. }] => {
+            assert_eq!(a.approved_by, "chief-wang");
+            assert_eq!(check.verdict, Verdict::MitigatedWithGrounds);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_officer_cannot_approve_their_own_mitigation() {
+    let mut command = record(LI, 3, &mitigated());
+    if let CaseCommand::RecordPenaltyDecision { approval, .. } = &mut command {
+        *approval = Some(MitigationApproval {
+            approved_by: LI.into(),
+            reference: "x".into(),
+        });
+    }
+    case()
+        .given(at_decide(PENALTY))
+        .when_async(command)
+        .await
+        .then_expect_error(CaseError::SelfApproval);
+}
+
+#[test]
+fn an_event_without_approval_reads_back_from_the_older_form() {
+    let d = input(Some("lt10k-ordinary"), SMALL, 7_500_000);
+    let mut json = serde_json::to_value(recorded(LI, &d)).unwrap();
+    json["PenaltyDecisionRecorded"]
+        .as_object_mut()
+        .unwrap()
+        .remove("approval");
+    assert_eq!(
+        serde_json::from_value::<CaseEvent>(json).unwrap(),
+        recorded(LI, &d)
+    );
+}
+
+fn charge(item: &str, amount_fen: u64) -> CaseCommand {
+    CaseCommand::ChargeFee {
+        actor: officer(LI),
+        expected_version: None,
+        item: item.into(),
+        amount_fen,
+        at: Some(t(DECIDED)),
+    }
+}
+
+fn charged(item: &str, amount_fen: u64, standard_fen: Option<u64>) -> CaseEvent {
+    CaseEvent::FeeCharged {
+        item: item.into(),
+        amount_fen,
+        standard_fen,
+        at: t(DECIDED),
+        by: LI.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_fee_is_recorded_with_its_published_standard() {
+    for (item, amount, standard) in [
+        ("检验费", 20_000, Some(20_000)),
+        (" 检验费 ", 50_000, Some(20_000)),
+        ("复制费", 100, Some(0)),
+        ("加急费", 10_000, None),
+    ] {
+        case()
+            .given(at_decide(PENALTY))
+            .when_async(charge(item, amount))
+            .await
+            .then_expect_events(vec![charged(item.trim(), amount, standard)]);
+    }
+}
+
+#[tokio::test]
+async fn a_fee_of_nothing_or_without_a_name_is_refused() {
+    case()
+        .given(at_decide(PENALTY))
+        .when_async(charge("检验费", 0))
+        .await
+        .then_expect_error(CaseError::ZeroFee);
+    let result = case()
+        .given(at_decide(PENALTY))
+        .when_async(charge("  ", 100))
+        .await
+        .inspect_result();
+    assert!(matches!(result, Err(CaseError::InvalidText { .. })), "{result:?}");
+}
+
+const CONCLUDED_AT: &str = "2026-03-20T09:40:00+08:00";
+
+fn concluded_with_decision() -> Vec<CaseEvent> {
+    let mut events = at_decide(PENALTY);
+    events.push(recorded(LI, &input(Some("lt10k-ordinary"), SMALL, 7_500_000)));
+    events.push(step(
+        ("decide", "处罚决定"),
+        "给予行政处罚",
+        ("punished", "给予行政处罚"),
+        CONCLUDED_AT,
+        LI,
+    ));
+    events.push(CaseEvent::CaseConcluded {
+        end_step: "punished".into(),
+        result: "给予行政处罚".into(),
+        at: t(CONCLUDED_AT),
+    });
+    events
+}
+
+fn publish() -> CaseCommand {
+    CaseCommand::PublishPenaltyDecision {
+        actor: officer(LI),
+        document_no: "浦市监处〔2026〕12号".into(),
+        violation: "未取得食品经营许可从事食品经营活动".into(),
+        penalty: "没收违法所得，罚款人民币七万五千元".into(),
+        at: None,
+    }
+}
+
+fn published_event() -> CaseEvent {
+    CaseEvent::PenaltyDecisionPublished {
+        document_no: "浦市监处〔2026〕12号".into(),
+        violation: "未取得食品经营许可从事食品经营活动".into(),
+        penalty: "没收违法所得，罚款人民币七万五千元".into(),
+        authority: "上海市浦东新区市场监督管理局".into(),
+        decided_at: t(CONCLUDED_AT),
+        at: t(NOW),
+        by: LI.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_concluded_decision_is_published_once() {
+    case()
+        .given(concluded_with_decision())
+        .when_async(publish())
+        .await
+        .then_expect_events(vec![published_event()]);
+    let mut history = concluded_with_decision();
+    history.push(published_event());
+    case()
+        .given(history)
+        .when_async(publish())
+        .await
+        .then_expect_error(CaseError::AlreadyPublished {
+            document_no: "浦市监处〔2026〕12号".into(),
+        });
+}
+
+#[tokio::test]
+async fn an_open_case_has_no_decision_to_publish() {
+    case()
+        .given(at_decide(PENALTY))
+        .when_async(publish())
+        .await
+        .then_expect_error(CaseError::NoConcludedDecision);
+}
+
+#[tokio::test]
+async fn a_revoked_decision_is_withdrawn_and_cannot_be_published_again() {
+    let mut history = concluded_with_decision();
+    history.push(published_event());
+    let revoke = CaseCommand::RevokePenaltyDecision {
+        actor: officer(LI),
+        reason: "经行政复议撤销".into(),
+        at: None,
+    };
+    let revoked = CaseEvent::PenaltyDecisionRevoked {
+        reason: "经行政复议撤销".into(),
+        at: t(NOW),
+        by: LI.into(),
+    };
+    case()
+        .given(history.clone())
+        .when_async(revoke.clone())
+        .await
+        .then_expect_events(vec![revoked.clone()]);
+    history.push(revoked);
+    let state = state(history.clone());
+    assert!(state.penalty.as_ref().unwrap().revoked.is_some());
+    assert!(state.publication.is_some(), "the record of publication stays");
+    case()
+        .given(history)
+        .when_async(revoke)
+        .await
+        .then_expect_error(CaseError::DecisionRevoked);
 }

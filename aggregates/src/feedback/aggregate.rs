@@ -1,0 +1,135 @@
+use chrono::{DateTime, FixedOffset};
+use cqrs_es::Aggregate;
+use cqrs_es::event_sink::EventSink;
+use serde::{Deserialize, Serialize};
+
+use super::{FeedbackCommand, FeedbackError, FeedbackEvent};
+use crate::case::CaseStatus;
+
+/// Most complaints one case takes through this channel; beyond it the case is evidently under
+/// attention and further ones go to the supervision office directly.
+pub const MAX_COMPLAINTS: u32 = 20;
+
+/// 差评: 不满意 (2) and 非常不满意 (1) are bad ratings (five-level 好差评 scale).
+pub fn is_bad_rating(score: u8) -> bool {
+    score <= 2
+}
+
+/// The rating given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rating {
+    /// 1 to 5.
+    pub score: u8,
+    /// When.
+    pub at: DateTime<FixedOffset>,
+}
+
+/// The public feedback on one case.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Feedback {
+    /// Complaints received.
+    pub complaints: u32,
+    /// The rating, once given.
+    pub rating: Option<Rating>,
+}
+
+fn check_text(field: &str, text: &str, max: usize) -> Result<String, FeedbackError> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > max {
+        return Err(FeedbackError::InvalidText {
+            field: field.into(),
+            message: format!("required, 1 to {max} characters"),
+        });
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(FeedbackError::InvalidText {
+            field: field.into(),
+            message: "must not contain control characters".into(),
+        });
+    }
+    Ok(text.to_string())
+}
+
+impl Aggregate for Feedback {
+    const TYPE: &'static str = "Feedback";
+    type Command = FeedbackCommand;
+    type Event = FeedbackEvent;
+    type Error = FeedbackError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        _services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        match command {
+            FeedbackCommand::FileComplaint { case, text, at } => {
+                if case.status == CaseStatus::New {
+                    return Err(FeedbackError::NoSuchCase);
+                }
+                let text = check_text("text", &text, 2000)?;
+                if self.complaints >= MAX_COMPLAINTS {
+                    return Err(FeedbackError::TooManyComplaints {
+                        max: MAX_COMPLAINTS,
+                    });
+                }
+                sink.write(
+                    FeedbackEvent::ComplaintFiled {
+                        number: self.complaints + 1,
+                        text,
+                        department: case.department,
+                        power_code: case.power_code,
+                        at,
+                    },
+                    self,
+                )
+                .await;
+            }
+            FeedbackCommand::RateService {
+                case,
+                score,
+                comment,
+                at,
+            } => {
+                if case.status == CaseStatus::New {
+                    return Err(FeedbackError::NoSuchCase);
+                }
+                if !(1..=5).contains(&score) {
+                    return Err(FeedbackError::InvalidScore);
+                }
+                let comment = match comment {
+                    Some(c) if !c.trim().is_empty() => Some(check_text("comment", &c, 500)?),
+                    _ => None,
+                };
+                if case.status != CaseStatus::Concluded {
+                    return Err(FeedbackError::NotConcluded);
+                }
+                if self.rating.is_some() {
+                    return Err(FeedbackError::AlreadyRated);
+                }
+                sink.write(
+                    FeedbackEvent::ServiceRated {
+                        score,
+                        comment,
+                        department: case.department,
+                        power_code: case.power_code,
+                        at,
+                    },
+                    self,
+                )
+                .await;
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        match event {
+            FeedbackEvent::ComplaintFiled { number, .. } => self.complaints = number,
+            FeedbackEvent::ServiceRated { score, at, .. } => {
+                self.rating = Some(Rating { score, at });
+            }
+        }
+    }
+}
