@@ -18,6 +18,9 @@ pub const SYSTEM_ACTOR_ID: &str = "system";
 pub enum AlertSource {
     /// The supervision rules (电子监察系统自动预警).
     System,
+    /// A complaint or a bad rating from the public (群众投诉/差评), turned into an alert by the
+    /// system.
+    Public,
 }
 
 /// Commands on an alert.

@@ -26,14 +26,30 @@ pub enum AlertRule {
     BackFilled,
     /// 即收即办: received and concluded within seconds.
     InstantConclusion,
-    /// 裁量偏离: a penalty decision outside its discretion band, 从重 without a listed
-    /// circumstance, below the statutory minimum or no penalty without listed grounds.
+    /// 裁量偏离: a penalty decision outside its discretion band, a 从轻 band without its
+    /// circumstance, or no penalty without listed grounds.
     DiscretionDeviation,
+    /// 从重无据: a heavier (从重) band without any of its listed aggravating circumstances.
+    HeavierWithoutCircumstance,
+    /// 减轻无据: below the statutory minimum without a listed 减轻 ground, or on a ground but
+    /// without the required approval.
+    MitigationUnjustified,
+    /// 违规收费: a fee above the published standard, on a free item, or not in the standard.
+    FeeOffStandard,
+    /// 群众投诉: a complaint from the public about the case.
+    PublicComplaint,
+    /// 差评: a bad rating (不满意 / 非常不满意) of a concluded case.
+    BadRating,
+    /// 公开超时: a penalty decision not published within its limit (7 working days by default).
+    PublicationOverdue,
+    /// 裁量异常模式: an officer whose decisions sit at the bottom of the band far more often than
+    /// their peers' on the same power.
+    DiscretionPattern,
 }
 
 impl AlertRule {
     /// Every rule, in declaration order.
-    pub const ALL: [AlertRule; 9] = [
+    pub const ALL: [AlertRule; 16] = [
         AlertRule::YellowCard,
         AlertRule::RedCard,
         AlertRule::StepOverdue,
@@ -43,6 +59,13 @@ impl AlertRule {
         AlertRule::BackFilled,
         AlertRule::InstantConclusion,
         AlertRule::DiscretionDeviation,
+        AlertRule::HeavierWithoutCircumstance,
+        AlertRule::MitigationUnjustified,
+        AlertRule::FeeOffStandard,
+        AlertRule::PublicComplaint,
+        AlertRule::BadRating,
+        AlertRule::PublicationOverdue,
+        AlertRule::DiscretionPattern,
     ];
 
     /// The stable snake_case name, identical to the serde form (used in alert ids).
@@ -57,7 +80,41 @@ impl AlertRule {
             AlertRule::BackFilled => "back_filled",
             AlertRule::InstantConclusion => "instant_conclusion",
             AlertRule::DiscretionDeviation => "discretion_deviation",
+            AlertRule::HeavierWithoutCircumstance => "heavier_without_circumstance",
+            AlertRule::MitigationUnjustified => "mitigation_unjustified",
+            AlertRule::FeeOffStandard => "fee_off_standard",
+            AlertRule::PublicComplaint => "public_complaint",
+            AlertRule::BadRating => "bad_rating",
+            AlertRule::PublicationOverdue => "publication_overdue",
+            AlertRule::DiscretionPattern => "discretion_pattern",
         }
+    }
+
+    /// The rule's name in Chinese, for the inspector's pages.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            AlertRule::YellowCard => "黄牌预警",
+            AlertRule::RedCard => "红牌超时",
+            AlertRule::StepOverdue => "环节超时",
+            AlertRule::SeparationOfDuties => "岗位分离",
+            AlertRule::ExceptionTransition => "异常流转",
+            AlertRule::LateAcceptance => "受理超时",
+            AlertRule::BackFilled => "事后补录",
+            AlertRule::InstantConclusion => "即收即办",
+            AlertRule::DiscretionDeviation => "裁量偏离",
+            AlertRule::HeavierWithoutCircumstance => "从重无据",
+            AlertRule::MitigationUnjustified => "减轻无据",
+            AlertRule::FeeOffStandard => "违规收费",
+            AlertRule::PublicComplaint => "群众投诉",
+            AlertRule::BadRating => "差评",
+            AlertRule::PublicationOverdue => "公开超时",
+            AlertRule::DiscretionPattern => "裁量异常模式",
+        }
+    }
+
+    /// The rule named by its stable snake_case name.
+    pub fn parse(name: &str) -> Option<AlertRule> {
+        AlertRule::ALL.into_iter().find(|r| r.as_str() == name)
     }
 }
 

@@ -3,9 +3,7 @@ use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    AllowedOutcome, CaseCommand, CaseError, CaseEvent, CaseServices, MitigationApproval,
-};
+use super::{AllowedOutcome, CaseCommand, CaseError, CaseEvent, CaseServices, MitigationApproval};
 use crate::discretion::{DiscretionCheck, DiscretionStandard, PenaltyDecisionInput};
 use crate::flowchart::Flowchart;
 use crate::party::Party;
@@ -846,12 +844,11 @@ impl Aggregate for Case {
                     });
                 }
                 let document_no = check_text("document_no", &document_no, 100)?;
-                let violation = check_justification(&violation).map_err(|_| {
-                    CaseError::InvalidText {
+                let violation =
+                    check_justification(&violation).map_err(|_| CaseError::InvalidText {
                         field: "violation".into(),
                         message: "required, 1 to 2000 characters, no control characters".into(),
-                    }
-                })?;
+                    })?;
                 let penalty = check_text("penalty", &penalty, 500)?;
                 let power = self.pinned_power(services).await?;
                 sink.write(

@@ -756,7 +756,13 @@ async fn a_mitigation_is_recorded_with_its_approval() {
         .inspect_result()
         .unwrap();
     match &events[..] {
-        [CaseEvent::PenaltyDecisionRecorded { approval: Some(a), check, .. }] => {
+        [
+            CaseEvent::PenaltyDecisionRecorded {
+                approval: Some(a),
+                check,
+                ..
+            },
+        ] => {
             assert_eq!(a.approved_by, "chief-wang");
             assert_eq!(check.verdict, Verdict::MitigatedWithGrounds);
         }
@@ -842,14 +848,20 @@ async fn a_fee_of_nothing_or_without_a_name_is_refused() {
         .when_async(charge("  ", 100))
         .await
         .inspect_result();
-    assert!(matches!(result, Err(CaseError::InvalidText { .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(CaseError::InvalidText { .. })),
+        "{result:?}"
+    );
 }
 
 const CONCLUDED_AT: &str = "2026-03-20T09:40:00+08:00";
 
 fn concluded_with_decision() -> Vec<CaseEvent> {
     let mut events = at_decide(PENALTY);
-    events.push(recorded(LI, &input(Some("lt10k-ordinary"), SMALL, 7_500_000)));
+    events.push(recorded(
+        LI,
+        &input(Some("lt10k-ordinary"), SMALL, 7_500_000),
+    ));
     events.push(step(
         ("decide", "处罚决定"),
         "给予行政处罚",
@@ -936,7 +948,10 @@ async fn a_revoked_decision_is_withdrawn_and_cannot_be_published_again() {
     history.push(revoked);
     let state = state(history.clone());
     assert!(state.penalty.as_ref().unwrap().revoked.is_some());
-    assert!(state.publication.is_some(), "the record of publication stays");
+    assert!(
+        state.publication.is_some(),
+        "the record of publication stays"
+    );
     case()
         .given(history)
         .when_async(revoke)

@@ -109,13 +109,13 @@ pub fn exception_transition(history: &CaseHistory) -> Vec<AlertCandidate> {
         .collect()
 }
 
-/// 裁量偏离: a penalty decision the discretion check marked as a deviation (outside its band,
-/// 从重 without a listed aggravating circumstance, below the statutory minimum without 减轻
-/// grounds, no penalty without 不予处罚 grounds). The domain records such decisions — the
-/// officer saw the check before confirming — and supervision takes them up. Departures from the
-/// statutory range itself are red; departures within it yellow.
-pub fn discretion_deviation(history: &CaseHistory) -> Vec<AlertCandidate> {
-    use aggregates::discretion::Verdict;
+/// The penalty decisions of the case whose check has `pick` as its verdict's rule: the
+/// candidate per decision (threshold `seq-{n}`: every decision recorded is judged on its own,
+/// so a corrected decision does not hide the earlier one).
+fn decision_alerts(
+    history: &CaseHistory,
+    pick: impl Fn(&CaseEvent) -> Option<(AlertRule, Severity)>,
+) -> Vec<AlertCandidate> {
     history
         .records
         .iter()
@@ -128,14 +128,10 @@ pub fn discretion_deviation(history: &CaseHistory) -> Vec<AlertCandidate> {
                 at,
                 by,
                 ..
-            } if check.deviation => {
-                let severity = match check.verdict {
-                    Verdict::BelowStatutoryMinimumWithoutGrounds
-                    | Verdict::NoPenaltyWithoutGrounds => Severity::Red,
-                    _ => Severity::Yellow,
-                };
+            } => {
+                let (rule, severity) = pick(&record.event)?;
                 Some(history.candidate(
-                    AlertRule::DiscretionDeviation,
+                    rule,
                     severity,
                     format!("seq-{}", record.sequence),
                     AlertDetails::Discretion {
@@ -149,6 +145,99 @@ pub fn discretion_deviation(history: &CaseHistory) -> Vec<AlertCandidate> {
                     vec![record.sequence],
                 ))
             }
+            _ => None,
+        })
+        .collect()
+}
+
+/// **裁量偏离**: a penalty decision the discretion check marked as a deviation that the two more
+/// specific rules below do not cover: outside its band (above or below, within the statutory
+/// range), a 从轻 band without its listed circumstance, or no penalty without 不予处罚 grounds.
+/// The domain records such decisions — the officer saw the check before confirming — and
+/// supervision takes them up. No penalty without grounds is red (the law's own floor is not
+/// applied); departures within the statutory range are yellow.
+pub fn discretion_deviation(history: &CaseHistory) -> Vec<AlertCandidate> {
+    use aggregates::discretion::Verdict;
+    decision_alerts(history, |event| match event {
+        CaseEvent::PenaltyDecisionRecorded { check, .. } if check.deviation => {
+            match check.verdict {
+                Verdict::HeavierWithoutCircumstance
+                | Verdict::BelowStatutoryMinimumWithoutGrounds => None,
+                Verdict::NoPenaltyWithoutGrounds => {
+                    Some((AlertRule::DiscretionDeviation, Severity::Red))
+                }
+                _ => Some((AlertRule::DiscretionDeviation, Severity::Yellow)),
+            }
+        }
+        _ => None,
+    })
+}
+
+/// **从重无据**: a heavier (从重) band chosen without any of the aggravating circumstances the
+/// standard lists for it. Why: a standard allows 从重 "only with a listed aggravating
+/// circumstance" (FACTS.md, Discretion standards); heavier without one burdens the party beyond
+/// what the standard permits, so it is red.
+pub fn heavier_without_circumstance(history: &CaseHistory) -> Vec<AlertCandidate> {
+    use aggregates::discretion::Verdict;
+    decision_alerts(history, |event| match event {
+        CaseEvent::PenaltyDecisionRecorded { check, .. }
+            if check.verdict == Verdict::HeavierWithoutCircumstance =>
+        {
+            Some((AlertRule::HeavierWithoutCircumstance, Severity::Red))
+        }
+        _ => None,
+    })
+}
+
+/// **减轻无据**: a fine below the statutory minimum without a listed 减轻 ground (行政处罚法 2021
+/// art. 32), or on a listed ground but without the approval the standard requires (none given).
+/// Both are red: the statutory floor is set aside.
+pub fn mitigation_unjustified(history: &CaseHistory) -> Vec<AlertCandidate> {
+    use aggregates::discretion::Verdict;
+    decision_alerts(history, |event| match event {
+        CaseEvent::PenaltyDecisionRecorded {
+            check, approval, ..
+        } => match check.verdict {
+            Verdict::BelowStatutoryMinimumWithoutGrounds => {
+                Some((AlertRule::MitigationUnjustified, Severity::Red))
+            }
+            Verdict::MitigatedWithGrounds if check.approval_required && approval.is_none() => {
+                Some((AlertRule::MitigationUnjustified, Severity::Red))
+            }
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// **违规收费**: a fee charged above the pinned version's published amount for the item, on an
+/// item the standard lists as free (amount 0), or on an item the standard does not list. Why:
+/// off-standard fees are among the e-supervision rules observed (FACTS.md); all three are red.
+/// Threshold `seq-{n}` per fee charged.
+pub fn fee_off_standard(history: &CaseHistory) -> Vec<AlertCandidate> {
+    history
+        .records
+        .iter()
+        .filter_map(|record| match &record.event {
+            CaseEvent::FeeCharged {
+                item,
+                amount_fen,
+                standard_fen,
+                at,
+                by,
+            } if standard_fen.is_none_or(|s| *amount_fen > s) => Some(history.candidate(
+                AlertRule::FeeOffStandard,
+                Severity::Red,
+                format!("seq-{}", record.sequence),
+                AlertDetails::Fee {
+                    item: item.clone(),
+                    amount_fen: *amount_fen,
+                    standard_fen: *standard_fen,
+                    by: by.clone(),
+                    at: *at,
+                },
+                vec![record.sequence],
+            )),
             _ => None,
         })
         .collect()

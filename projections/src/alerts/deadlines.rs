@@ -263,3 +263,69 @@ pub fn late_acceptance(history: &CaseHistory) -> Vec<AlertCandidate> {
     }
     out
 }
+
+/// **Publication overdue (公开超时)**: a penalty decision (a fine) not published within the
+/// policy's limit — 7 working days after the decision by default (FACTS.md: 2018 national
+/// guidance on 行政执法公示 and the 双公示 rule) — counted like every other limit: the day of the
+/// decision is not counted. Fires once the limit has passed without publication, and also for a
+/// publication that came late; a decision revoked before the due date has nothing left to
+/// publish. Threshold `"publication-{limit}d"`.
+pub fn publication_overdue(history: &CaseHistory) -> Vec<AlertCandidate> {
+    let limit_days = history.policy.publication_limit_days;
+    if limit_days == 0 {
+        return Vec::new();
+    }
+    let mut decision = None;
+    let mut concluded = None;
+    let mut published = None;
+    let mut revoked = None;
+    for record in history.records {
+        match &record.event {
+            CaseEvent::PenaltyDecisionRecorded { amount_fen, .. } if concluded.is_none() => {
+                decision = Some((record.sequence, *amount_fen));
+            }
+            CaseEvent::CaseConcluded { at, .. } => concluded = Some((record.sequence, *at)),
+            CaseEvent::PenaltyDecisionPublished { at, .. } => {
+                published = published.or(Some((record.sequence, *at)));
+            }
+            CaseEvent::PenaltyDecisionRevoked { at, .. } => revoked = revoked.or(Some(*at)),
+            _ => {}
+        }
+    }
+    let (Some((decision_seq, amount_fen)), Some((concluded_seq, decided_at))) =
+        (decision, concluded)
+    else {
+        return Vec::new();
+    };
+    if amount_fen == 0 {
+        return Vec::new();
+    }
+    let Ok(calc) = history
+        .calendar
+        .add_working_days(china_date(decided_at), limit_days, &[])
+    else {
+        return Vec::new();
+    };
+    let due = calc.due;
+    let late = match published {
+        Some((_, at)) => china_date(at) > due,
+        None => china_date(history.now) > due,
+    };
+    if !late || revoked.is_some_and(|at| china_date(at) <= due) {
+        return Vec::new();
+    }
+    let mut evidence = vec![decision_seq, concluded_seq];
+    evidence.extend(published.map(|(seq, _)| seq));
+    vec![history.candidate(
+        AlertRule::PublicationOverdue,
+        Severity::Yellow,
+        format!("publication-{limit_days}d"),
+        AlertDetails::Publication {
+            decided_at,
+            limit_days,
+            due,
+            published_at: published.map(|(_, at)| at),
+        },
+        evidence,
+    )]
+}

@@ -20,6 +20,8 @@
 //! instant conclusion). Each rule is also callable on its own with a [`CaseHistory`].
 pub mod conduct;
 pub mod deadlines;
+pub mod feedback;
+pub mod patterns;
 pub mod records;
 
 #[cfg(test)]
@@ -37,8 +39,13 @@ use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
-pub use conduct::{exception_transition, separation_of_duties};
-pub use deadlines::{late_acceptance, red_card, step_overdue, yellow_card};
+pub use conduct::{
+    discretion_deviation, exception_transition, fee_off_standard, heavier_without_circumstance,
+    mitigation_unjustified, separation_of_duties,
+};
+pub use deadlines::{late_acceptance, publication_overdue, red_card, step_overdue, yellow_card};
+pub use feedback::{FeedbackEventRecord, feedback_alerts};
+pub use patterns::{DecisionSample, PatternFinding, discretion_pattern};
 pub use records::{back_filled, instant_conclusion};
 
 /// One stored case event as the rules need it: the event, when the server recorded it (from the
@@ -113,6 +120,18 @@ pub struct AlertPolicy {
     /// The acceptance limit in working days, for flowcharts whose start step has no `limit_days`
     /// of its own (the step's own limit always wins). Default none: only the step's limit.
     pub acceptance_limit_days: Option<u32>,
+    /// Working days after a penalty decision within which it must be published (default 7,
+    /// FACTS.md "Publication"; 0 turns the rule off).
+    pub publication_limit_days: u32,
+    /// The statistical discretion pattern: an officer needs at least this many decisions on a
+    /// power before their pattern is judged (default 10), and so do their peers together.
+    pub pattern_min_decisions: u32,
+    /// A fine "sits at the bottom of its band" when it is within this percentage of the band's
+    /// width above the band's minimum (default 10).
+    pub pattern_bottom_percent: u32,
+    /// How unlikely the officer's count of bottom decisions must be if they decided like their
+    /// peers, in per mille (one-sided binomial tail; default 10 = p < 0.01).
+    pub pattern_max_p_permille: u32,
 }
 
 impl Default for AlertPolicy {
@@ -122,6 +141,10 @@ impl Default for AlertPolicy {
             backfill_tolerance_days: 3,
             min_handling_seconds: 60,
             acceptance_limit_days: None,
+            publication_limit_days: 7,
+            pattern_min_decisions: 10,
+            pattern_bottom_percent: 10,
+            pattern_max_p_permille: 10,
         }
     }
 }
@@ -262,6 +285,46 @@ pub enum AlertDetails {
         /// The policy's tolerance.
         tolerance_days: u32,
     },
+    /// A fee off the published standard.
+    Fee {
+        /// The item.
+        item: String,
+        /// Charged, in fen.
+        amount_fen: u64,
+        /// The standard, in fen (`None`: not listed).
+        standard_fen: Option<u64>,
+        /// Who charged it.
+        by: String,
+        /// When.
+        at: DateTime<FixedOffset>,
+    },
+    /// A penalty decision published late or not at all.
+    Publication {
+        /// When decided.
+        decided_at: DateTime<FixedOffset>,
+        /// The limit, in working days.
+        limit_days: u32,
+        /// The last day to publish.
+        due: NaiveDate,
+        /// When it was published, if it was.
+        published_at: Option<DateTime<FixedOffset>>,
+    },
+    /// A complaint from the public (its text is in the case file, not in the alert).
+    Complaint {
+        /// The complaint's number within the case.
+        number: u32,
+        /// When received.
+        at: DateTime<FixedOffset>,
+    },
+    /// A bad rating.
+    Rating {
+        /// 1 or 2.
+        score: u8,
+        /// When given.
+        at: DateTime<FixedOffset>,
+    },
+    /// An officer's decisions at the bottom of the band far more often than peers'.
+    Pattern(PatternFinding),
     /// Receipt and conclusion too close together.
     Instant {
         /// Received at, as stated.
@@ -326,7 +389,7 @@ impl AlertCandidate {
 
 /// Every rule over one case: the candidates in rule order (yellow card, red card, step overdue,
 /// late acceptance, separation of duties, exception transition, back-filled, instant
-/// conclusion), each rule's in the order of the case's history, at most one per rule and
+/// conclusion, discretion deviation, 从重 and 减轻 without grounds, fees, publication), each rule's in the order of the case's history, at most one per rule and
 /// threshold. Empty when the events do not begin with `CaseOpened`.
 ///
 /// `case_events` are the case's events in sequence order; `flowchart` is the case's pinned
@@ -342,7 +405,7 @@ pub fn evaluate(
     let Some(history) = CaseHistory::new(case_events, flowchart, calendar, policy, now) else {
         return Vec::new();
     };
-    let rules: [fn(&CaseHistory) -> Vec<AlertCandidate>; 9] = [
+    let rules: [fn(&CaseHistory) -> Vec<AlertCandidate>; 13] = [
         yellow_card,
         red_card,
         step_overdue,
@@ -351,7 +414,11 @@ pub fn evaluate(
         exception_transition,
         back_filled,
         instant_conclusion,
-        conduct::discretion_deviation,
+        discretion_deviation,
+        heavier_without_circumstance,
+        mitigation_unjustified,
+        fee_off_standard,
+        publication_overdue,
     ];
     let mut seen = HashSet::new();
     rules

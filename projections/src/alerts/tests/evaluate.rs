@@ -186,6 +186,10 @@ fn the_policy_defaults_and_reads_from_configuration() {
             backfill_tolerance_days: 3,
             min_handling_seconds: 60,
             acceptance_limit_days: None,
+            publication_limit_days: 7,
+            pattern_min_decisions: 10,
+            pattern_bottom_percent: 10,
+            pattern_max_p_permille: 10,
         }
     );
     let reminder: AlertPolicy = serde_json::from_value(json!({

@@ -21,6 +21,7 @@ use super::*;
 mod conduct;
 mod deadlines;
 mod evaluate;
+mod penalties;
 mod records;
 
 const CASE: &str = "YG20260313ABCD2345";
