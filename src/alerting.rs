@@ -13,10 +13,14 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aggregates::alert::{AlertError, SYSTEM_ACTOR_ID};
+use aggregates::alert::{Alert, AlertError, AlertRule, AlertSource, SYSTEM_ACTOR_ID};
+use aggregates::feedback::Feedback;
 use aggregates::case::{Case, CaseStatus, china_offset};
 use cqrs_es::{Aggregate, AggregateError};
-use projections::alerts::{AlertPolicy, CaseEventRecord, evaluate};
+use projections::alerts::{
+    AlertCandidate, AlertPolicy, CaseEventRecord, DecisionSample, FeedbackEventRecord,
+    discretion_pattern, evaluate, feedback_alerts,
+};
 use projections::cases::CaseDoc;
 
 use crate::engine::{CommandMeta, Engine};
@@ -61,13 +65,18 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
         loop {
             let events = engine.repo().read_after(cursor, BATCH).await?;
             let Some(last) = events.last() else { break };
-            let touched: BTreeSet<String> = events
-                .iter()
-                .filter(|e| e.aggregate_type == Case::TYPE)
-                .map(|e| e.aggregate_id.clone())
-                .collect();
-            for case_id in touched {
+            let touched = |kind: &str| -> BTreeSet<String> {
+                events
+                    .iter()
+                    .filter(|e| e.aggregate_type == kind)
+                    .map(|e| e.aggregate_id.clone())
+                    .collect()
+            };
+            for case_id in touched(Case::TYPE) {
                 raise_for_case(engine, policy, &case_id).await?;
+            }
+            for case_id in touched(Feedback::TYPE) {
+                raise_for_feedback(engine, &case_id).await?;
             }
             cursor = last.cursor();
             engine.repo().save_checkpoint(CHECKPOINT, 1, cursor).await?;
@@ -80,17 +89,178 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
     }
 }
 
-/// The deadline watcher's pass: every open or paused case, evaluated now.
+/// Whether time passing can still raise an alert on `case`: it is running, or it concluded
+/// with a fine that is not yet published (nor revoked).
+fn time_can_tell(case: &Case) -> bool {
+    match case.status {
+        CaseStatus::Open | CaseStatus::Paused => true,
+        CaseStatus::Concluded => {
+            case.publication.is_none()
+                && case
+                    .penalty
+                    .as_ref()
+                    .is_some_and(|p| p.amount_fen > 0 && p.revoked.is_none())
+        }
+        _ => false,
+    }
+}
+
+/// The deadline watcher's pass: every case time can still raise an alert on, evaluated now;
+/// then the statistical discretion pattern over every final decision.
 async fn sweep(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
+    let mut samples = Vec::new();
     for doc in engine.repo().view_docs("cases", None).await? {
         let Ok(doc) = serde_json::from_value::<CaseDoc>(doc) else {
             continue;
         };
-        if matches!(doc.case.status, CaseStatus::Open | CaseStatus::Paused) {
+        if time_can_tell(&doc.case) {
             raise_for_case(engine, policy, &doc.case.tracking_no).await?;
         }
+        if let Some(sample) = decision_sample(&doc.case) {
+            samples.push(sample);
+        }
+    }
+    raise_patterns(engine, policy, samples).await
+}
+
+/// A concluded case's final decision inside its band, as a sample of where its officer fines.
+fn decision_sample(case: &Case) -> Option<(chrono::DateTime<chrono::FixedOffset>, DecisionSample)> {
+    use aggregates::discretion::Verdict;
+    if case.status != CaseStatus::Concluded {
+        return None;
+    }
+    let decision = case.penalty.as_ref()?;
+    let range = decision.check.band_range.as_ref()?;
+    if decision.check.verdict != Verdict::InBand || range.max_fen <= range.min_fen {
+        return None;
+    }
+    let offset = decision.amount_fen.clamp(range.min_fen, range.max_fen) - range.min_fen;
+    let position = u128::from(offset) * 1000 / u128::from(range.max_fen - range.min_fen);
+    Some((
+        case.closed_at?,
+        DecisionSample {
+            case_id: case.tracking_no.clone(),
+            department: case.department.clone(),
+            power_code: case.power_code.clone(),
+            officer: decision.by.clone(),
+            band_position_permille: u32::try_from(position).unwrap_or(1000),
+            // Filled in from the stored events when an alert is raised.
+            sequence: 1,
+        },
+    ))
+}
+
+/// Raises the pattern alerts, once per officer and power: an officer already flagged on a power
+/// (whichever case the alert names) is not flagged again.
+async fn raise_patterns(
+    engine: &Engine,
+    policy: &AlertPolicy,
+    mut samples: Vec<(chrono::DateTime<chrono::FixedOffset>, DecisionSample)>,
+) -> anyhow::Result<()> {
+    samples.sort_by(|a, b| (a.0, &a.1.case_id).cmp(&(b.0, &b.1.case_id)));
+    let samples: Vec<DecisionSample> = samples.into_iter().map(|(_, s)| s).collect();
+    let candidates = discretion_pattern(&samples, policy);
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let existing: BTreeSet<String> = engine
+        .repo()
+        .aggregate_ids(Alert::TYPE)
+        .await?
+        .into_iter()
+        .filter_map(|id| {
+            let mut parts = id.splitn(3, ':');
+            let (_, rule, threshold) = (parts.next()?, parts.next()?, parts.next()?);
+            (rule == AlertRule::DiscretionPattern.as_str()).then(|| threshold.to_string())
+        })
+        .collect();
+    for mut candidate in candidates {
+        // The alert's details name the power; the id names the officer: together once.
+        if existing.contains(&candidate.threshold) && pattern_exists(engine, &candidate).await? {
+            continue;
+        }
+        // The evidence is the case's final decision event.
+        if let Some(e) = candidate.evidence.first_mut()
+            && let Some((_, stored)) = engine.load_case(&e.aggregate_id).await?
+        {
+            e.sequence = stored
+                .iter()
+                .rev()
+                .find(|s| s.event_type == "PenaltyDecisionRecorded")
+                .map_or(1, |s| s.sequence);
+        }
+        raise(engine, candidate).await?;
     }
     Ok(())
+}
+
+/// Whether an alert of the pattern rule for the candidate's officer and power exists.
+async fn pattern_exists(engine: &Engine, candidate: &AlertCandidate) -> anyhow::Result<bool> {
+    let suffix = format!(
+        ":{}:{}",
+        AlertRule::DiscretionPattern.as_str(),
+        candidate.threshold
+    );
+    for id in engine.repo().aggregate_ids(Alert::TYPE).await? {
+        if !id.ends_with(&suffix) {
+            continue;
+        }
+        for event in engine.repo().aggregate_events(Alert::TYPE, &id).await? {
+            if event.payload["AlertRaised"]["power_code"] == candidate.power_code.as_str() {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Evaluates one case's public feedback and raises what it finds; returns how many were new.
+pub async fn raise_for_feedback(engine: &Engine, case_id: &str) -> anyhow::Result<usize> {
+    let records: Vec<FeedbackEventRecord> = engine
+        .repo()
+        .aggregate_events(Feedback::TYPE, case_id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            Ok(FeedbackEventRecord {
+                event: serde_json::from_value(e.payload)?,
+                sequence: e.sequence,
+            })
+        })
+        .collect::<Result<_, serde_json::Error>>()?;
+    let mut raised = 0;
+    for candidate in feedback_alerts(case_id, &records) {
+        raised += raise(engine, candidate).await?;
+    }
+    Ok(raised)
+}
+
+/// Raises one candidate; 1 if it was new.
+async fn raise(engine: &Engine, candidate: AlertCandidate) -> anyhow::Result<usize> {
+    let now = engine.now();
+    let id = candidate.alert_id();
+    let meta = CommandMeta {
+        actor: SYSTEM_ACTOR_ID.into(),
+        role: "system".into(),
+        department: None,
+        request_id: format!("alerting-{}", uuid::Uuid::now_v7()),
+    };
+    let mut command = candidate.into_command(now);
+    if let aggregates::alert::AlertCommand::RaiseAlert { source, rule, .. } = &mut command
+        && matches!(rule, AlertRule::PublicComplaint | AlertRule::BadRating)
+    {
+        *source = AlertSource::Public;
+    }
+    match engine.execute_alert(&id, command, meta).await {
+        Ok(events) => Ok(usize::from(!events.is_empty())),
+        // Another process raised it at the same moment: it exists once, as it should.
+        Err(AggregateError::AggregateConflict) => Ok(0),
+        Err(AggregateError::UserError(e @ AlertError::KeyMismatch { .. })) => {
+            tracing::error!(alert = %id, error = %e, "alert id collision");
+            Ok(0)
+        }
+        Err(e) => Err(anyhow::anyhow!("raising {id}: {e}")),
+    }
 }
 
 /// Evaluates one case's rules now and raises what they find; returns how many were new.
@@ -122,25 +292,7 @@ pub async fn raise_for_case(
     let now = engine.now();
     let mut raised = 0;
     for candidate in evaluate(&records, &power.flowchart, engine.calendar(), policy, now) {
-        let id = candidate.alert_id();
-        let meta = CommandMeta {
-            actor: SYSTEM_ACTOR_ID.into(),
-            role: "system".into(),
-            department: None,
-            request_id: format!("alerting-{}", uuid::Uuid::now_v7()),
-        };
-        match engine
-            .execute_alert(&id, candidate.into_command(now), meta)
-            .await
-        {
-            Ok(events) => raised += usize::from(!events.is_empty()),
-            // Another process raised it at the same moment: it exists once, as it should.
-            Err(AggregateError::AggregateConflict) => {}
-            Err(AggregateError::UserError(e @ AlertError::KeyMismatch { .. })) => {
-                tracing::error!(alert = %id, error = %e, "alert id collision");
-            }
-            Err(e) => return Err(anyhow::anyhow!("raising {id}: {e}")),
-        }
+        raised += raise(engine, candidate).await?;
     }
     Ok(raised)
 }

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use aggregates::access::DataAccess;
 use aggregates::alert::Alert;
+use aggregates::feedback::Feedback;
 use aggregates::calendar::WorkingCalendar;
 use aggregates::case::{Case, CaseServices, Clock, LookupError, PowerLookup};
 use aggregates::power::{Power, PowerEvent, PowerStatus, PublishedPower};
@@ -60,6 +62,8 @@ pub struct Engine {
     powers: PersistedEventStore<EventRepo, Power>,
     cases: PersistedEventStore<EventRepo, Case>,
     alerts: PersistedEventStore<EventRepo, Alert>,
+    feedback: PersistedEventStore<EventRepo, Feedback>,
+    access: PersistedEventStore<EventRepo, DataAccess>,
     case_services: CaseServices,
     catalogue: Arc<Catalogue>,
     calendar: Arc<WorkingCalendar>,
@@ -95,6 +99,8 @@ impl Engine {
             powers: PersistedEventStore::new_event_store(repo.clone()),
             cases: PersistedEventStore::new_event_store(repo.clone()),
             alerts: PersistedEventStore::new_event_store(repo.clone()),
+            feedback: PersistedEventStore::new_event_store(repo.clone()),
+            access: PersistedEventStore::new_event_store(repo.clone()),
             case_services: CaseServices {
                 powers: catalogue.clone(),
                 clock: clock.clone(),
@@ -292,6 +298,44 @@ impl Engine {
             self.committed(Alert::TYPE, id, last.sequence).await;
         }
         Ok(events)
+    }
+
+    /// Runs a feedback command (complaints and ratings from the public) on case `id`'s feedback.
+    pub async fn execute_feedback(
+        &self,
+        id: &str,
+        command: <Feedback as Aggregate>::Command,
+        meta: CommandMeta,
+    ) -> Result<Vec<EventEnvelope<Feedback>>, AggregateError<<Feedback as Aggregate>::Error>> {
+        let recorded = self.now().to_rfc3339();
+        let events = execute(&self.feedback, id, command, &(), meta.into_map(recorded)).await?;
+        if let Some(last) = events.last() {
+            self.committed(Feedback::TYPE, id, last.sequence).await;
+        }
+        Ok(events)
+    }
+
+    /// Records that `actor` read the personal data of case `case_id` (a stream of its own).
+    pub async fn record_personal_data_read(
+        &self,
+        actor: aggregates::Actor,
+        case_id: &str,
+        purpose: &str,
+        meta: CommandMeta,
+    ) -> Result<(), AggregateError<aggregates::access::DataAccessError>> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let command = aggregates::access::DataAccessCommand::RecordRead {
+            actor,
+            case_id: case_id.into(),
+            purpose: purpose.into(),
+            at: self.now(),
+        };
+        let recorded = self.now().to_rfc3339();
+        let events = execute(&self.access, &id, command, &(), meta.into_map(recorded)).await?;
+        if let Some(last) = events.last() {
+            self.committed(DataAccess::TYPE, &id, last.sequence).await;
+        }
+        Ok(())
     }
 
     /// Runs a case command.

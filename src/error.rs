@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use aggregates::case::CaseError;
+use aggregates::feedback::FeedbackError;
 use aggregates::power::PowerError;
 use cqrs_es::AggregateError;
 use serde::Serialize;
@@ -94,6 +95,12 @@ impl ApiError {
     /// 404 `not_found`.
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    /// The one public answer for an unknown tracking number and for a wrong query code, so that
+    /// numbers cannot be probed.
+    pub fn case_not_found() -> Self {
+        Self::not_found("no case matches this tracking number and query code")
     }
 
     /// 401 `unauthorized`.
@@ -275,6 +282,13 @@ impl From<CaseError> for ApiError {
             CaseError::PenaltyDecisionRefused { check } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, check.verdict.code())
             }
+            CaseError::ZeroFee => (StatusCode::UNPROCESSABLE_ENTITY, "zero_fee"),
+            CaseError::NoConcludedDecision => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "no_concluded_decision")
+            }
+            CaseError::AlreadyPublished { .. } => (StatusCode::CONFLICT, "already_published"),
+            CaseError::DecisionRevoked => (StatusCode::UNPROCESSABLE_ENTITY, "decision_revoked"),
+            CaseError::SelfApproval => (StatusCode::UNPROCESSABLE_ENTITY, "self_approval"),
             CaseError::Unavailable => {
                 return ApiError::unavailable(anyhow::anyhow!("power lookup failed"));
             }
@@ -296,6 +310,33 @@ impl From<CaseError> for ApiError {
             _ => {}
         }
         api
+    }
+}
+
+impl From<AggregateError<FeedbackError>> for ApiError {
+    fn from(err: AggregateError<FeedbackError>) -> Self {
+        match err {
+            AggregateError::UserError(e) => e.into(),
+            other => aggregate_failure(other),
+        }
+    }
+}
+
+impl From<FeedbackError> for ApiError {
+    fn from(err: FeedbackError) -> Self {
+        let detail = err.to_string();
+        let (status, code) = match &err {
+            // The same answer as an unknown tracking number or a wrong code: nothing to probe.
+            FeedbackError::NoSuchCase => return ApiError::case_not_found(),
+            FeedbackError::InvalidText { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_text"),
+            FeedbackError::InvalidScore => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_score"),
+            FeedbackError::NotConcluded => (StatusCode::UNPROCESSABLE_ENTITY, "case_not_concluded"),
+            FeedbackError::AlreadyRated => (StatusCode::CONFLICT, "already_rated"),
+            FeedbackError::TooManyComplaints { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "too_many_complaints")
+            }
+        };
+        ApiError::new(status, code, detail)
     }
 }
 

@@ -1,7 +1,8 @@
 use actix_web::{HttpResponse, get, post, web};
 use aggregates::Role;
 use aggregates::case::{
-    AllowedOutcome, Case, CaseCommand, CaseError, CaseStatus, CaseTimes, Channel, PenaltyDecision,
+    AllowedOutcome, Case, CaseCommand, CaseError, CaseStatus, CaseTimes, Channel, FeeRecord,
+    MitigationApproval, PenaltyDecision, Publication,
 };
 use aggregates::discretion::{DiscretionCheck, PenaltyDecisionInput};
 use aggregates::party::Party;
@@ -28,6 +29,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(withdraw)
         .service(record_penalty_decision)
         .service(check_penalty_decision)
+        .service(charge_fee)
+        .service(publish_decision)
+        .service(revoke_decision)
         .service(worklist);
 }
 
@@ -142,6 +146,9 @@ pub struct PenaltyDecisionRequest {
     /// The reasons (说明理由), 1-2000 characters; required to record, optional to check.
     #[serde(default)]
     pub justification: String,
+    /// The approval of a 减轻 below the statutory minimum (by someone other than the caller).
+    #[serde(default)]
+    pub approval: Option<MitigationApproval>,
     /// When decided, if not now (ignored by the check).
     #[serde(default)]
     pub at: Option<DateTime<FixedOffset>>,
@@ -157,6 +164,53 @@ impl PenaltyDecisionRequest {
             grounds: self.grounds.clone(),
         }
     }
+}
+
+/// A fee charged (收费).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeeRequest {
+    /// The fee item's name as published in the power's fee standard (1-100 characters).
+    #[schema(example = "检验费")]
+    pub item: String,
+    /// The amount, in fen (more than 0).
+    #[schema(example = 20000)]
+    pub amount_fen: u64,
+    /// The case version the officer saw, if they want the check.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+    /// When charged, if not now.
+    #[serde(default)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// Publish a concluded penalty decision (行政处罚决定公开).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishDecisionRequest {
+    /// 决定书文号 (1-100 characters).
+    #[schema(example = "浦市监处〔2026〕12号")]
+    pub document_no: String,
+    /// 主要违法事实 (1-2000 characters). Name no natural person other than the party.
+    pub violation: String,
+    /// 处罚内容 in words (1-500 characters).
+    #[schema(example = "没收违法所得，罚款人民币七万五千元")]
+    pub penalty: String,
+    /// When published, if not now.
+    #[serde(default)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// Revoke a concluded penalty decision; a published one is withdrawn from publication.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeDecisionRequest {
+    /// Why (1-500 characters); shown publicly with the withdrawal.
+    #[schema(example = "经行政复议决定撤销")]
+    pub reason: String,
+    /// When, if not now.
+    #[serde(default)]
+    pub at: Option<DateTime<FixedOffset>>,
 }
 
 /// The answer to recording a penalty decision: the case and the check stored with it.
@@ -229,6 +283,10 @@ pub struct CaseView {
     pub limits_error: Option<String>,
     /// The penalty decision recorded last, with its discretion check (penalty powers).
     pub penalty: Option<PenaltyDecision>,
+    /// Fees charged, each with the published standard for its item.
+    pub fees: Vec<FeeRecord>,
+    /// The decision's publication, once published.
+    pub publication: Option<Publication>,
     /// The moment these figures are for.
     pub as_of: DateTime<FixedOffset>,
 }
@@ -307,6 +365,8 @@ pub(crate) async fn case_view(engine: &Engine, case: &Case) -> Result<CaseView, 
         limits,
         limits_error,
         penalty: case.penalty.clone(),
+        fees: case.fees.clone(),
+        publication: case.publication.clone(),
         as_of: now,
     })
 }
@@ -661,6 +721,7 @@ async fn record_penalty_decision(
                 circumstances: body.circumstances,
                 grounds: body.grounds,
                 justification: body.justification,
+                approval: body.approval,
                 at: body.at,
             },
             meta(&principal, &request_id),
@@ -723,6 +784,120 @@ async fn check_penalty_decision(
         })?;
     let check = case.check_penalty(&principal.actor(), &power, body.input())?;
     Ok(HttpResponse::Ok().json(check))
+}
+
+/// Charge a fee (收费) on an open case. An item the power's fee standard does not list, a free
+/// item or an amount above the standard is recorded with the standard beside it, and
+/// supervision raises a `fee_off_standard` alert; nothing of the kind is refused, because the
+/// record of what was charged must be complete.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    request_body = FeeRequest,
+    responses(
+        (status = 200, description = "Recorded; the case as it now stands", body = CaseView),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: zero amount, no item name, case closed, bad time", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cases/{id}/fees")]
+async fn charge_fee(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Json<FeeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require(&principal, Role::Officer)?;
+    let body = body.into_inner();
+    let command = CaseCommand::ChargeFee {
+        actor: principal.actor(),
+        expected_version: body.expected_version,
+        item: body.item,
+        amount_fen: body.amount_fen,
+        at: body.at,
+    };
+    run_command(&engine, &principal, &request_id, &id, command).await
+}
+
+/// Publish the concluded case's penalty decision (行政处罚决定公开, 行政处罚法 art. 48): the
+/// document number, the violation and the penalty in words; the party (a natural person
+/// masked), the authority and the date come from the case. Once per decision. It then appears
+/// on `GET /public/decisions`. Supervision flags a decision not published within 7 working days.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    request_body = PublishDecisionRequest,
+    responses(
+        (status = 200, description = "Published; the case as it now stands", body = CaseView),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already published, or a concurrent write", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: no concluded penalty decision, revoked, bad texts or time", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cases/{id}/publication")]
+async fn publish_decision(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Json<PublishDecisionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require(&principal, Role::Officer)?;
+    let body = body.into_inner();
+    let command = CaseCommand::PublishPenaltyDecision {
+        actor: principal.actor(),
+        document_no: body.document_no,
+        violation: body.violation,
+        penalty: body.penalty,
+        at: body.at,
+    };
+    run_command(&engine, &principal, &request_id, &id, command).await
+}
+
+/// Revoke the concluded case's penalty decision (撤销: by 复议, 诉讼 or the authority itself).
+/// A published decision is withdrawn from the public list; its page then says so, with the
+/// reason (行政处罚法 art. 48 para. 2).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    request_body = RevokeDecisionRequest,
+    responses(
+        (status = 200, description = "Revoked; the case as it now stands", body = CaseView),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A concurrent write", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: no concluded penalty decision, already revoked, no reason", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cases/{id}/revocation")]
+async fn revoke_decision(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Json<RevokeDecisionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require(&principal, Role::Officer)?;
+    let body = body.into_inner();
+    let command = CaseCommand::RevokePenaltyDecision {
+        actor: principal.actor(),
+        reason: body.reason,
+        at: body.at,
+    };
+    run_command(&engine, &principal, &request_id, &id, command).await
 }
 
 /// The worklist of the caller's department (办件清单): open and paused cases by default,

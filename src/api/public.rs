@@ -20,8 +20,7 @@ pub struct CodeQuery {
 }
 
 fn not_found() -> ApiError {
-    // One answer for an unknown number and a wrong code: numbers cannot be probed.
-    ApiError::not_found("no case matches this tracking number and query code")
+    ApiError::case_not_found()
 }
 
 /// Public status of a case (动态公开): steps with dates, current step, working days used and
