@@ -40,6 +40,10 @@ pub struct Settings {
     pub public_lookup_per_minute: u32,
     /// Public case lookups a client address may make at once.
     pub public_lookup_burst: u32,
+    /// Complaints and ratings from the public per minute and client address, after the burst.
+    pub public_write_per_minute: u32,
+    /// Complaints and ratings a client address may send at once.
+    pub public_write_burst: u32,
 }
 
 impl Default for Settings {
@@ -57,6 +61,8 @@ impl Default for Settings {
             alert_policy: projections::alerts::AlertPolicy::default(),
             public_lookup_per_minute: 60,
             public_lookup_burst: 20,
+            public_write_per_minute: 2,
+            public_write_burst: 5,
         }
     }
 }

@@ -6,6 +6,7 @@ use aggregates::case::Case;
 use aggregates::power::{Category, Disclosure, PowerStatus, PowerVersionContent, PublishedPower};
 use chrono::NaiveDate;
 use projections::cases::CaseDoc;
+use projections::decisions::{DecisionsProjection, PublishedDecision};
 use projections::catalogue::{CatalogueDoc, VersionDoc};
 use projections::public_case::PublicCaseView;
 use serde::{Deserialize, Serialize};
@@ -267,6 +268,23 @@ impl Engine {
         tracking_no: &str,
         code: &str,
     ) -> Result<Option<PublicCaseView>, LoadError> {
+        let Some(doc) = self.verified_case(tracking_no, code).await? else {
+            return Ok(None);
+        };
+        let times = self.case_times(&doc.case).await?;
+        Ok(doc.public.map(|mut v| {
+            v.with_times(times.as_ref());
+            v
+        }))
+    }
+
+    /// The case document of `tracking_no` if `code` is its query code; `None` alike for an
+    /// unknown number and a wrong code, with the same work spent on both.
+    pub async fn verified_case(
+        &self,
+        tracking_no: &str,
+        code: &str,
+    ) -> Result<Option<CaseDoc>, LoadError> {
         if tracking_no.len() > 64 || code.len() > 64 {
             return Ok(None);
         }
@@ -280,11 +298,42 @@ impl Engine {
         if !query_code::verify(code, &doc.case.query_code_salt, &doc.case.query_code_hash) {
             return Ok(None);
         }
-        let times = self.case_times(&doc.case).await?;
-        Ok(doc.public.map(|mut v| {
-            v.with_times(times.as_ref());
-            v
-        }))
+        Ok(Some(doc))
+    }
+
+    /// Published penalty decisions (of one department, or all), newest first; withdrawn ones
+    /// only when `withdrawn` is set.
+    pub async fn published_decisions(
+        &self,
+        department: Option<&str>,
+        withdrawn: bool,
+    ) -> Result<Vec<PublishedDecision>, LoadError> {
+        self.wait_for_view("decisions").await;
+        let mut out: Vec<PublishedDecision> = self
+            .repo()
+            .view_docs("decisions", department)
+            .await?
+            .into_iter()
+            .filter_map(DecisionsProjection::published)
+            .filter(|d| withdrawn || d.withdrawn.is_none())
+            .collect();
+        out.sort_by(|a, b| {
+            (b.decided_on, b.published_at, &b.id).cmp(&(a.decided_on, a.published_at, &a.id))
+        });
+        Ok(out)
+    }
+
+    /// One published decision by its public id (withdrawn ones too: their page says so).
+    pub async fn published_decision(&self, id: &str) -> Result<Option<PublishedDecision>, LoadError> {
+        if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        self.wait_for_view("decisions").await;
+        Ok(self
+            .repo()
+            .view_doc("decisions", id)
+            .await?
+            .and_then(DecisionsProjection::published))
     }
 
     /// The case's limits now, if its power version and the calendar allow computing them.

@@ -25,6 +25,10 @@ pub struct Limits {
     pub public_lookup_per_minute: u32,
     /// Public case lookups a client may make at once.
     pub public_lookup_burst: u32,
+    /// Complaints and ratings per minute and client address, after the burst.
+    pub public_write_per_minute: u32,
+    /// Complaints and ratings a client may send at once.
+    pub public_write_burst: u32,
 }
 
 impl Default for Limits {
@@ -38,6 +42,8 @@ impl From<&Settings> for Limits {
         Limits {
             public_lookup_per_minute: settings.public_lookup_per_minute,
             public_lookup_burst: settings.public_lookup_burst,
+            public_write_per_minute: settings.public_write_per_minute,
+            public_write_burst: settings.public_write_burst,
         }
     }
 }
@@ -61,10 +67,19 @@ impl std::fmt::Debug for PublicLookupLimiter {
 impl PublicLookupLimiter {
     /// A limiter for `limits`; both numbers must be at least 1.
     pub fn new(limits: Limits) -> anyhow::Result<Self> {
-        let per_minute = NonZeroU32::new(limits.public_lookup_per_minute)
-            .ok_or_else(|| anyhow::anyhow!("public_lookup_per_minute must be at least 1"))?;
-        let burst = NonZeroU32::new(limits.public_lookup_burst)
-            .ok_or_else(|| anyhow::anyhow!("public_lookup_burst must be at least 1"))?;
+        Self::with_quota(
+            limits.public_lookup_per_minute,
+            limits.public_lookup_burst,
+            "public_lookup",
+        )
+    }
+
+    /// A limiter of `per_minute` after a burst of `burst`; `name` names the settings.
+    fn with_quota(per_minute: u32, burst: u32, name: &str) -> anyhow::Result<Self> {
+        let per_minute = NonZeroU32::new(per_minute)
+            .ok_or_else(|| anyhow::anyhow!("{name}_per_minute must be at least 1"))?;
+        let burst = NonZeroU32::new(burst)
+            .ok_or_else(|| anyhow::anyhow!("{name}_burst must be at least 1"))?;
         Ok(PublicLookupLimiter {
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
             clock: DefaultClock::default(),
@@ -82,6 +97,36 @@ impl PublicLookupLimiter {
             .check_key(&client_key(client))
             .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
+}
+
+/// The limiter of the public's writes (complaints, ratings): a budget of its own, much smaller
+/// than lookups', since each one lands in an inspector's queue.
+#[derive(Debug)]
+pub struct PublicWriteLimiter(PublicLookupLimiter);
+
+impl PublicWriteLimiter {
+    /// A limiter for `limits`' write settings; both must be at least 1.
+    pub fn new(limits: Limits) -> anyhow::Result<Self> {
+        Ok(PublicWriteLimiter(PublicLookupLimiter::with_quota(
+            limits.public_write_per_minute,
+            limits.public_write_burst,
+            "public_write",
+        )?))
+    }
+}
+
+/// Counts a complaint or rating by the request's client, like [`check_public_lookup`].
+pub fn check_public_write(req: &HttpRequest) -> Result<(), u64> {
+    let Some(limiter) = req.app_data::<web::Data<PublicWriteLimiter>>() else {
+        return Ok(());
+    };
+    let Some(peer) = req.peer_addr() else {
+        return Ok(());
+    };
+    limiter
+        .0
+        .check(peer.ip())
+        .map_err(|wait| wait.as_secs_f64().ceil().max(1.0) as u64)
 }
 
 /// IPv4 addresses as they are (also when mapped into IPv6); IPv6 addresses by their /64.
@@ -118,6 +163,7 @@ mod tests {
         let limiter = PublicLookupLimiter::new(Limits {
             public_lookup_per_minute: 1,
             public_lookup_burst: 3,
+            ..Limits::default()
         })
         .unwrap();
         let a: IpAddr = "192.0.2.1".parse().unwrap();

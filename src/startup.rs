@@ -91,6 +91,7 @@ pub fn run_shared(
     limits: Limits,
 ) -> anyhow::Result<Server> {
     let lookups = web::Data::new(PublicLookupLimiter::new(limits)?);
+    let writes = web::Data::new(crate::rate_limit::PublicWriteLimiter::new(limits)?);
     engine.start_projections();
     engine.adopt(crate::alerting::spawn(engine.clone().into_inner()));
     let keys = web::Data::new(keys);
@@ -110,6 +111,7 @@ pub fn run_shared(
             .app_data(engine.clone())
             .app_data(keys.clone())
             .app_data(lookups.clone())
+            .app_data(writes.clone())
             .app_data(api::json_config())
             .app_data(api::query_config())
             .app_data(api::path_config())

@@ -9,7 +9,10 @@ pub mod alert_queue;
 pub mod alerts;
 pub mod cases;
 pub mod catalogue;
+pub mod data_reads;
+pub mod decisions;
 pub mod public_case;
+pub mod scorecard;
 
 use serde_json::Value;
 
@@ -48,5 +51,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(catalogue::CatalogueProjection),
         Box::new(cases::CasesProjection),
         Box::new(alert_queue::AlertQueueProjection),
+        Box::new(decisions::DecisionsProjection),
+        Box::new(data_reads::DataReadsProjection),
     ]
 }
