@@ -409,3 +409,136 @@ impl Engine {
         self.calendar().add_working_days(start, days, &[])
     }
 }
+
+/// Everything an inspector's case file shows (卷宗): the case, its events, the public's
+/// feedback, its alerts, the steps it went through and who read its personal data before.
+pub struct CaseFile {
+    /// The case's state.
+    pub case: Case,
+    /// Its stored events, in order.
+    pub events: Vec<crate::store::StoredEvent>,
+    /// Its feedback events (complaints with their text, the rating).
+    pub feedback: Vec<crate::store::StoredEvent>,
+    /// Alerts on the case.
+    pub alerts: Vec<projections::alert_queue::AlertDoc>,
+    /// Step ids the case has been at, in order (the start step first).
+    pub path: Vec<String>,
+    /// Earlier reads of its personal data (this one is recorded separately).
+    pub reads: Vec<projections::data_reads::DataRead>,
+}
+
+impl Engine {
+    /// The case file of `id`, if the case exists.
+    pub async fn case_file(&self, id: &str) -> Result<Option<CaseFile>, LoadError> {
+        use aggregates::case::CaseEvent;
+        let Some((case, events)) = self.load_case(id).await? else {
+            return Ok(None);
+        };
+        let feedback = self
+            .repo()
+            .aggregate_events(<aggregates::feedback::Feedback as cqrs_es::Aggregate>::TYPE, id)
+            .await?;
+        self.wait_for_view("alerts").await;
+        let alerts = self
+            .repo()
+            .view_docs("alerts", Some(&case.department))
+            .await?
+            .into_iter()
+            .filter_map(|d| serde_json::from_value::<projections::alert_queue::AlertDoc>(d).ok())
+            .filter(|d| d.alert.case_id == id)
+            .collect();
+        let mut path = Vec::new();
+        for e in &events {
+            match serde_json::from_value::<CaseEvent>(e.payload.clone()) {
+                Ok(CaseEvent::CaseOpened { start_step, .. }) => path.push(start_step),
+                Ok(CaseEvent::StepCompleted { to, .. }) => path.push(to),
+                _ => {}
+            }
+        }
+        self.wait_for_view("data_reads").await;
+        let reads = match self.repo().view_doc("data_reads", id).await? {
+            Some(doc) => serde_json::from_value::<projections::data_reads::DataReadsDoc>(doc)?.reads,
+            None => Vec::new(),
+        };
+        Ok(Some(CaseFile {
+            case,
+            events,
+            feedback,
+            alerts,
+            path,
+            reads,
+        }))
+    }
+
+    /// The scorecards of every department for `from..=to` (dates in China).
+    pub async fn scorecards(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<projections::scorecard::ScorecardRow>, LoadError> {
+        use aggregates::case::{CaseStatus, china_date};
+        use aggregates::discretion::Verdict;
+        use projections::scorecard::{AlertFacts, CaseFacts, scorecards};
+        self.wait_for_view("cases").await;
+        self.wait_for_view("alerts").await;
+        let mut cases = Vec::new();
+        for doc in self.repo().view_docs("cases", None).await? {
+            let CaseDoc { case, .. } = serde_json::from_value(doc)?;
+            let Some(received_at) = case.received_at else {
+                continue;
+            };
+            let concluded = (case.status == CaseStatus::Concluded)
+                .then_some(case.closed_at)
+                .flatten();
+            let mut on_time = None;
+            let mut used_days = None;
+            if let Some(closed_at) = concluded
+                && let Some(power) = self
+                    .catalogue()
+                    .version_of(&case.power_code, case.power_version)
+                    .await?
+                && let Ok(times) = case.times(&power.flowchart, self.calendar(), closed_at)
+            {
+                on_time = Some(!times.statutory.overdue);
+                used_days = Some(times.statutory.used_days);
+            }
+            let (position, deviation) = match &case.penalty {
+                Some(p) if concluded.is_some() => {
+                    let position = p.check.band_range.as_ref().and_then(|r| {
+                        (p.check.verdict == Verdict::InBand && r.max_fen > r.min_fen).then(|| {
+                            let offset = p.amount_fen.clamp(r.min_fen, r.max_fen) - r.min_fen;
+                            (u128::from(offset) * 1000 / u128::from(r.max_fen - r.min_fen)) as u32
+                        })
+                    });
+                    (position, p.check.deviation)
+                }
+                _ => (None, false),
+            };
+            cases.push(CaseFacts {
+                case_id: case.tracking_no.clone(),
+                department: case.department.clone(),
+                received_on: china_date(received_at),
+                concluded_on: concluded.map(china_date),
+                on_time,
+                used_days,
+                band_position_permille: position,
+                discretion_deviation: deviation,
+            });
+        }
+        let alerts: Vec<AlertFacts> = self
+            .repo()
+            .view_docs("alerts", None)
+            .await?
+            .into_iter()
+            .filter_map(|d| serde_json::from_value::<projections::alert_queue::AlertDoc>(d).ok())
+            .filter_map(|d| {
+                Some(AlertFacts {
+                    case_id: d.alert.case_id.clone(),
+                    rule: d.alert.rule?,
+                    finding: d.alert.resolution.as_ref().map(|r| r.finding),
+                })
+            })
+            .collect();
+        Ok(scorecards(&cases, &alerts, from, to))
+    }
+}

@@ -94,7 +94,7 @@ pub struct DismissRequest {
     pub reason: String,
 }
 
-fn view(engine: &Engine, doc: AlertDoc) -> AlertView {
+pub(crate) fn alert_view(engine: &Engine, doc: AlertDoc) -> AlertView {
     let age_days = doc
         .alert
         .raised_at
@@ -161,7 +161,7 @@ async fn list_alerts(
     alerts.sort_by_key(|a| std::cmp::Reverse(a.alert.raised_at));
     let views: Vec<AlertView> = alerts
         .into_iter()
-        .map(|d| view(&engine, d))
+        .map(|d| alert_view(&engine, d))
         .filter(|v| {
             query
                 .min_age_days
@@ -187,29 +187,36 @@ async fn list_alerts(
 async fn get_alert(
     engine: web::Data<Engine>,
     principal: Principal,
+    request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     require(&principal, Role::Inspector)?;
     let doc = load(&engine, &id).await?;
-    let case_events = match engine.load_case(&doc.alert.case_id).await? {
-        Some((_, events)) => events
-            .into_iter()
-            .map(|e| {
-                serde_json::json!({
-                    "sequence": e.sequence,
-                    "position": e.position,
-                    "event_type": e.event_type,
-                    "payload": e.payload,
-                    "metadata": e.metadata,
-                    "recorded_at": e.recorded_at,
-                })
+    // The case's events carry the party's data: the read is recorded like a case file's.
+    let file = super::inspector::open_case_file(
+        &engine,
+        &principal,
+        &request_id,
+        &doc.alert.case_id,
+        "inspector_alert_detail",
+    )
+    .await?;
+    let case_events = file
+        .events
+        .into_iter()
+        .map(|e| {
+            serde_json::json!({
+                "sequence": e.sequence,
+                "position": e.position,
+                "event_type": e.event_type,
+                "payload": e.payload,
+                "metadata": e.metadata,
+                "recorded_at": e.recorded_at,
             })
-            .collect(),
-        None => Vec::new(),
-    };
-    tracing::info!(alert = %id, inspector = %principal.claims.sub, "inspector read a case's history");
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(AlertDetail {
-        alert: view(&engine, doc),
+        alert: alert_view(&engine, doc),
         case_events,
     }))
 }
@@ -228,7 +235,7 @@ async fn act(
     let doc = load(engine, id).await?;
     Ok(positioned(
         engine,
-        HttpResponse::Ok().json(view(engine, doc)),
+        HttpResponse::Ok().json(alert_view(engine, doc)),
     ))
 }
 

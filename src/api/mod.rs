@@ -4,6 +4,7 @@ mod calendar;
 mod cases;
 mod health;
 pub mod idempotency;
+mod inspector;
 mod powers;
 mod public;
 
@@ -64,7 +65,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(cases::configure)
             .configure(public::configure)
             .configure(calendar::configure)
-            .configure(alerts::configure),
+            .configure(alerts::configure)
+            .configure(inspector::configure),
     )
     .configure(health::configure);
 }

@@ -114,6 +114,24 @@ fn table() -> Vec<Row> {
             "/api/v1/cases/{id}/penalty-decision/check",
             officer_only(422),
         ),
+        // A fee on an item the licence does not list is recorded (and flagged), not refused.
+        row("POST", "/api/v1/cases/{id}/fees", officer_only(200)),
+        // The licence case has no concluded penalty decision: 422 once past the access check.
+        row("POST", "/api/v1/cases/{id}/publication", officer_only(422)),
+        row("POST", "/api/v1/cases/{id}/revocation", officer_only(422)),
+        // The public's writes need the query code, not a token: everyone alike.
+        row(
+            "POST",
+            "/api/v1/public/cases/{tracking_no}/complaints",
+            [201; 8],
+        ),
+        // The case is open: not yet rateable, for everyone alike.
+        row("POST", "/api/v1/public/cases/{tracking_no}/rating", [422; 8]),
+        row("GET", "/api/v1/public/decisions", PUBLIC),
+        row("GET", "/api/v1/public/decisions/{id}", [404; 8]),
+        row("GET", "/api/v1/inspector/cases/{id}", inspector_only(200)),
+        row("GET", "/api/v1/inspector/scorecards", inspector_only(200)),
+        row("GET", "/api/v1/inspector/scorecards.csv", inspector_only(200)),
         // No alert exists under the id used: inspectors get 404, everyone else never gets that far.
         row("GET", "/api/v1/alerts", inspector_only(200)),
         row("GET", "/api/v1/alerts/{id}", inspector_only(404)),
@@ -444,6 +462,41 @@ impl Fixture {
                     "/api/v1/public/cases/{}?code={}",
                     self.case_id, self.query_code
                 ),
+                None,
+            ),
+            ("POST", "/api/v1/cases/{id}/fees") => (
+                Method::POST,
+                format!("/api/v1/cases/{}/fees", self.case_id),
+                Some(json!({"item": "检验费", "amount_fen": 100})),
+            ),
+            ("POST", "/api/v1/cases/{id}/publication") => (
+                Method::POST,
+                format!("/api/v1/cases/{}/publication", self.case_id),
+                Some(json!({"document_no": "测〔2026〕1号", "violation": "测试", "penalty": "罚款"})),
+            ),
+            ("POST", "/api/v1/cases/{id}/revocation") => (
+                Method::POST,
+                format!("/api/v1/cases/{}/revocation", self.case_id),
+                Some(json!({"reason": "测试"})),
+            ),
+            ("POST", "/api/v1/public/cases/{tracking_no}/complaints") => (
+                Method::POST,
+                format!("/api/v1/public/cases/{}/complaints", self.case_id),
+                Some(json!({"code": self.query_code, "text": "访问测试"})),
+            ),
+            ("POST", "/api/v1/public/cases/{tracking_no}/rating") => (
+                Method::POST,
+                format!("/api/v1/public/cases/{}/rating", self.case_id),
+                Some(json!({"code": self.query_code, "score": 5})),
+            ),
+            ("GET", "/api/v1/public/decisions/{id}") => (
+                Method::GET,
+                "/api/v1/public/decisions/0123456789abcdef".into(),
+                None,
+            ),
+            ("GET", "/api/v1/inspector/cases/{id}") => (
+                Method::GET,
+                format!("/api/v1/inspector/cases/{}", self.case_id),
                 None,
             ),
             ("GET", "/api/v1/calendar/deadline") => (
