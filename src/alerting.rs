@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aggregates::alert::{Alert, AlertError, AlertRule, AlertSource, SYSTEM_ACTOR_ID};
-use aggregates::feedback::Feedback;
 use aggregates::case::{Case, CaseStatus, china_offset};
+use aggregates::feedback::Feedback;
 use cqrs_es::{Aggregate, AggregateError};
 use projections::alerts::{
     AlertCandidate, AlertPolicy, CaseEventRecord, DecisionSample, FeedbackEventRecord,

@@ -8,9 +8,9 @@ use std::sync::{Arc, RwLock};
 
 use aggregates::access::DataAccess;
 use aggregates::alert::Alert;
-use aggregates::feedback::Feedback;
 use aggregates::calendar::WorkingCalendar;
 use aggregates::case::{Case, CaseServices, Clock, LookupError, PowerLookup};
+use aggregates::feedback::Feedback;
 use aggregates::power::{Power, PowerEvent, PowerStatus, PublishedPower};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::persist::PersistedEventStore;

@@ -6,8 +6,8 @@ use aggregates::case::Case;
 use aggregates::power::{Category, Disclosure, PowerStatus, PowerVersionContent, PublishedPower};
 use chrono::NaiveDate;
 use projections::cases::CaseDoc;
-use projections::decisions::{DecisionsProjection, PublishedDecision};
 use projections::catalogue::{CatalogueDoc, VersionDoc};
+use projections::decisions::{DecisionsProjection, PublishedDecision};
 use projections::public_case::PublicCaseView;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -324,7 +324,10 @@ impl Engine {
     }
 
     /// One published decision by its public id (withdrawn ones too: their page says so).
-    pub async fn published_decision(&self, id: &str) -> Result<Option<PublishedDecision>, LoadError> {
+    pub async fn published_decision(
+        &self,
+        id: &str,
+    ) -> Result<Option<PublishedDecision>, LoadError> {
         if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
@@ -436,7 +439,10 @@ impl Engine {
         };
         let feedback = self
             .repo()
-            .aggregate_events(<aggregates::feedback::Feedback as cqrs_es::Aggregate>::TYPE, id)
+            .aggregate_events(
+                <aggregates::feedback::Feedback as cqrs_es::Aggregate>::TYPE,
+                id,
+            )
             .await?;
         self.wait_for_view("alerts").await;
         let alerts = self
@@ -457,7 +463,9 @@ impl Engine {
         }
         self.wait_for_view("data_reads").await;
         let reads = match self.repo().view_doc("data_reads", id).await? {
-            Some(doc) => serde_json::from_value::<projections::data_reads::DataReadsDoc>(doc)?.reads,
+            Some(doc) => {
+                serde_json::from_value::<projections::data_reads::DataReadsDoc>(doc)?.reads
+            }
             None => Vec::new(),
         };
         Ok(Some(CaseFile {
@@ -493,14 +501,10 @@ impl Engine {
             let mut on_time = None;
             let mut used_days = None;
             if let Some(closed_at) = concluded
-                && let Some(power) = self
-                    .catalogue()
-                    .version_of(&case.power_code, case.power_version)
-                    .await?
-                && let Ok(times) = case.times(&power.flowchart, self.calendar(), closed_at)
+                && let Ok(used) = case.used_working_days(self.calendar(), china_date(closed_at))
             {
-                on_time = Some(!times.statutory.overdue);
-                used_days = Some(times.statutory.used_days);
+                on_time = Some(used <= case.statutory_limit_days);
+                used_days = Some(used);
             }
             let (position, deviation) = match &case.penalty {
                 Some(p) if concluded.is_some() => {

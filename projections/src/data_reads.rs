@@ -69,6 +69,9 @@ impl Projection for DataReadsProjection {
             purpose,
             at,
         });
-        Ok((String::new(), serde_json::to_value(&doc).map_err(|e| e.to_string())?))
+        Ok((
+            String::new(),
+            serde_json::to_value(&doc).map_err(|e| e.to_string())?,
+        ))
     }
 }

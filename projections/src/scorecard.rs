@@ -232,7 +232,11 @@ mod tests {
         assert_eq!((amr.cases, amr.concluded, amr.on_time), (3, 3, 2));
         assert_eq!(amr.on_time_rate, Some(66.7));
         assert_eq!(amr.average_working_days, Some(16.7));
-        assert_eq!((amr.alerts, amr.violations), (1, 1), "c4 came in before the period");
+        assert_eq!(
+            (amr.alerts, amr.violations),
+            (1, 1),
+            "c4 came in before the period"
+        );
         assert_eq!(amr.alerts_per_100_cases, Some(33.3));
         assert_eq!(amr.average_band_position, Some(25.0));
         let tax = &rows[1];
@@ -240,7 +244,10 @@ mod tests {
         assert_eq!(tax.on_time_rate, None);
         let csv = to_csv(&rows, d("2026-03-01"), d("2026-04-30"));
         assert!(csv.starts_with('\u{feff}'));
-        assert!(csv.contains("amr,2026-03-01,2026-04-30,3,3,2,66.7,16.7,1,33.3,1,1,25.0,0\r\n"), "{csv}");
+        assert!(
+            csv.contains("amr,2026-03-01,2026-04-30,3,3,2,66.7,16.7,1,33.3,1,1,25.0,0\r\n"),
+            "{csv}"
+        );
         assert_eq!(csv.lines().count(), 3);
     }
 }

@@ -310,11 +310,7 @@ async fn decisions(
         .await?;
     let total = all.len();
     let skip = usize::try_from(u64::from(page - 1) * u64::from(per_page)).unwrap_or(usize::MAX);
-    let items = all
-        .into_iter()
-        .skip(skip)
-        .take(per_page as usize)
-        .collect();
+    let items = all.into_iter().skip(skip).take(per_page as usize).collect();
     Ok(HttpResponse::Ok().json(DecisionPage {
         items,
         total,

@@ -126,12 +126,20 @@ fn table() -> Vec<Row> {
             [201; 8],
         ),
         // The case is open: not yet rateable, for everyone alike.
-        row("POST", "/api/v1/public/cases/{tracking_no}/rating", [422; 8]),
+        row(
+            "POST",
+            "/api/v1/public/cases/{tracking_no}/rating",
+            [422; 8],
+        ),
         row("GET", "/api/v1/public/decisions", PUBLIC),
         row("GET", "/api/v1/public/decisions/{id}", [404; 8]),
         row("GET", "/api/v1/inspector/cases/{id}", inspector_only(200)),
         row("GET", "/api/v1/inspector/scorecards", inspector_only(200)),
-        row("GET", "/api/v1/inspector/scorecards.csv", inspector_only(200)),
+        row(
+            "GET",
+            "/api/v1/inspector/scorecards.csv",
+            inspector_only(200),
+        ),
         // No alert exists under the id used: inspectors get 404, everyone else never gets that far.
         row("GET", "/api/v1/alerts", inspector_only(200)),
         row("GET", "/api/v1/alerts/{id}", inspector_only(404)),
@@ -472,7 +480,9 @@ impl Fixture {
             ("POST", "/api/v1/cases/{id}/publication") => (
                 Method::POST,
                 format!("/api/v1/cases/{}/publication", self.case_id),
-                Some(json!({"document_no": "测〔2026〕1号", "violation": "测试", "penalty": "罚款"})),
+                Some(
+                    json!({"document_no": "测〔2026〕1号", "violation": "测试", "penalty": "罚款"}),
+                ),
             ),
             ("POST", "/api/v1/cases/{id}/revocation") => (
                 Method::POST,

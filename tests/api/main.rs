@@ -12,3 +12,4 @@ mod logs;
 mod penalty;
 mod projections;
 mod store_conformance;
+mod supervision;

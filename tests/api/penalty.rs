@@ -15,7 +15,7 @@ const LARGE_GOODS: u64 = 2_000_000;
 
 /// Registers and publishes the demo's penalty power (PD-SCJG-CF-001, with its discretion
 /// standard) under a fresh code in this test's department; returns the code.
-async fn penalty_power(app: &TestApp) -> String {
+pub(crate) async fn penalty_power(app: &TestApp) -> String {
     let file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE).unwrap();
     let entry = file
         .powers
@@ -62,7 +62,11 @@ async fn penalty_power(app: &TestApp) -> String {
 }
 
 /// Opens a penalty case as `investigator` and walks it to 处罚决定; returns (id, version).
-async fn case_at_decision(app: &TestApp, power: &str, investigator: &str) -> (String, u64) {
+pub(crate) async fn case_at_decision(
+    app: &TestApp,
+    power: &str,
+    investigator: &str,
+) -> (String, u64) {
     let opened = app.open_case(power, investigator).await;
     let id = opened["id"].as_str().unwrap().to_string();
     let mut version = opened["case"]["version"].as_u64().unwrap();
@@ -87,7 +91,7 @@ async fn case_at_decision(app: &TestApp, power: &str, investigator: &str) -> (St
     (id, version)
 }
 
-fn decision(version: u64, band: Option<&str>, base: Option<u64>, amount: u64) -> Value {
+pub(crate) fn decision(version: u64, band: Option<&str>, base: Option<u64>, amount: u64) -> Value {
     json!({
         "expected_version": version,
         "band": band,

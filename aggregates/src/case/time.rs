@@ -83,6 +83,24 @@ impl Case {
             .collect()
     }
 
+    /// Working days of the case's clock used from receipt until it closed (or until `today`
+    /// while it runs), pauses excluded. Needs the calendar only up to that day, so it answers
+    /// where the due date cannot be computed yet (a year not yet in the calendar).
+    pub fn used_working_days(
+        &self,
+        calendar: &WorkingCalendar,
+        today: NaiveDate,
+    ) -> Result<u32, CalendarError> {
+        let end = self.closed_at.map(china_date).unwrap_or(today);
+        let start = self.received_at.map(china_date).unwrap_or(today);
+        let paused: Vec<DateSpan> = self
+            .paused_dates(end, None)
+            .into_iter()
+            .filter(|s| s.until > start)
+            .collect();
+        calendar.working_days_between(start, end, &paused)
+    }
+
     fn limit(
         &self,
         calendar: &WorkingCalendar,
