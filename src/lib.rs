@@ -5,6 +5,7 @@ pub mod alerting;
 pub mod api;
 pub mod auth;
 pub mod catalogue_file;
+pub mod charts;
 pub mod config;
 pub mod engine;
 pub mod error;

@@ -195,7 +195,8 @@ mod tests {
         assert!(
             PublicLookupLimiter::new(Limits {
                 public_lookup_per_minute: 0,
-                public_lookup_burst: 1
+                public_lookup_burst: 1,
+                ..Limits::default()
             })
             .is_err()
         );
