@@ -8,6 +8,8 @@ mod inspector;
 mod powers;
 mod public;
 
+pub use public::PUBLIC_WRITE_LIMIT;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use aggregates::Role;

@@ -6,6 +6,8 @@
 //! that does not answer a 503 page.
 mod calculator;
 mod catalogue;
+mod decisions;
+mod feedback;
 mod officer;
 mod track;
 
@@ -46,6 +48,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(catalogue::home))
         .route("/powers/{code}", web::get().to(catalogue::power))
         .route("/track", web::get().to(track::track))
+        .route("/track/complaint", web::post().to(feedback::complaint))
+        .route("/track/rating", web::post().to(feedback::rating))
+        .route("/decisions", web::get().to(decisions::list))
+        .route("/decisions/{id}", web::get().to(decisions::detail))
         .route("/calculator", web::get().to(calculator::calculator))
         .route("/officer", web::get().to(officer::officer_root))
         .route("/officer/", web::get().to(officer::officer_root))
@@ -318,6 +324,7 @@ pub(crate) enum Section {
     Catalogue,
     Track,
     Calculator,
+    Decisions,
     Officer,
 }
 
@@ -349,6 +356,11 @@ pub(crate) fn layout(page: Page<'_>) -> Markup {
             Section::Calculator,
             "/calculator",
             ctx.t("期限计算", "Deadline calculator"),
+        ),
+        (
+            Section::Decisions,
+            "/decisions",
+            ctx.t("处罚决定公开", "Penalty decisions"),
         ),
         (
             Section::Officer,

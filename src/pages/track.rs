@@ -165,7 +165,7 @@ pub(crate) async fn track(req: HttpRequest, engine: web::Data<Engine>) -> HttpRe
         return too_many_lookups(&ctx, wait);
     }
     match engine.public_case(no, code).await {
-        Ok(Some(view)) => status_page(&ctx, &view),
+        Ok(Some(view)) => status_page(&ctx, &view, code),
         Ok(None) => not_found(&ctx),
         Err(e) => super::unavailable(&ctx, Section::Track, e),
     }
@@ -229,7 +229,7 @@ fn limit_block(ctx: &Ctx, id: &str, label: &str, limit: &LimitStatus, paused: bo
     }
 }
 
-fn status_page(ctx: &Ctx, v: &PublicCaseView) -> HttpResponse {
+fn status_page(ctx: &Ctx, v: &PublicCaseView, code: &str) -> HttpResponse {
     let paused = v.status == CaseStatus::Paused;
     let closed = matches!(v.status, CaseStatus::Concluded | CaseStatus::Withdrawn);
     // The nearer limit (promised if any) carries the id the tests and scripts look for.
@@ -339,6 +339,7 @@ fn status_page(ctx: &Ctx, v: &PublicCaseView) -> HttpResponse {
                 p class="hint" { (ctx.t("暂停计时期间不计入办理时限。", "Paused days do not count towards the limits.")) }
             }
         }
+        (super::feedback::forms(ctx, &v.tracking_no, code, v.status))
         p class="hint" {
             (ctx.t(
                 "本页只显示办理进度，不显示申请人的个人信息。",

@@ -43,6 +43,19 @@ async fn no_public_response_shows_personal_data() {
             .await;
         assert_eq!(r.status(), StatusCode::OK);
 
+        // A penalty case of the same person, concluded and its decision published, and a
+        // complaint quoting the phone: the decision's public forms and the status page must
+        // still show none of it.
+        let decision_id = published_decision_of_the_person(&app, &officer).await;
+        let r = app
+            .post(
+                &format!("/api/v1/public/cases/{id}/complaints"),
+                None,
+                &json!({"code": code, "text": format!("{NAME}投诉，电话{PHONE}")}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+
         // Every public (unsecured) GET operation of the spec, with this case and power filled in.
         let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
         let mut urls = Vec::new();
@@ -53,6 +66,7 @@ async fn no_public_response_shows_personal_data() {
             }
             let url = path
                 .replace("{tracking_no}", &id)
+                .replace("{id}", &decision_id)
                 .replace("{code}", &power)
                 .replace("{n}", "1");
             let url = match path.as_str() {
@@ -71,6 +85,9 @@ async fn no_public_response_shows_personal_data() {
             format!("/track?no={id}&code={code}"),
             format!("/track?no={id}&code={code}&lang=en"),
             "/calculator?start=2026-03-06&days=5".to_string(),
+            "/decisions".to_string(),
+            format!("/decisions/{decision_id}"),
+            format!("/decisions/{decision_id}?lang=en"),
         ]);
         for url in &urls {
             let r = app.get(url, None).await;
@@ -96,5 +113,76 @@ async fn no_public_response_shows_personal_data() {
             .unwrap();
         assert!(status.contains("材料审查"));
         assert!(status.contains("司****"), "the applicant appears masked");
+        let decision = app
+            .get(&format!("/decisions/{decision_id}"), None)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            decision.contains("司****") && decision.contains("罚款"),
+            "{decision}"
+        );
     }
+}
+
+/// Opens a penalty case of the seeded person, walks it to its end with a fine, publishes the
+/// decision; returns the decision's public id.
+async fn published_decision_of_the_person(app: &TestApp, officer: &str) -> String {
+    let power = crate::penalty::penalty_power(app).await;
+    let decider = app.officer("officer-secret-id-2");
+    let opened: Value = app
+        .post(
+            "/api/v1/cases",
+            Some(officer),
+            &json!({
+                "power_code": power,
+                "party": {"kind": "person", "name": NAME, "id_number": ID_NUMBER,
+                          "phone": PHONE, "address": ADDRESS},
+                "channel": "inspection",
+                "received_at": chrono::Utc::now().to_rfc3339(),
+            }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = opened["id"].as_str().unwrap().to_string();
+    let mut v = opened["case"]["version"].as_u64().unwrap();
+    async fn step(app: &TestApp, id: &str, who: &str, outcome: &str, v: u64) -> u64 {
+        let r = app.step(id, who, outcome, v).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let case: Value = r.json().await.unwrap();
+        case["version"].as_u64().unwrap()
+    }
+    for outcome in [
+        "立案，指派执法人员",
+        "调查终结，拟予处罚",
+        "陈述申辩已复核或放弃（一般案件）",
+    ] {
+        v = step(app, &id, officer, outcome, v).await;
+    }
+    let mut body = crate::penalty::decision(v, Some("lt10k-ordinary"), Some(300_000), 7_500_000);
+    body["justification"] = json!(format!("当事人{NAME}（电话{PHONE}）无证经营"));
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{id}/penalty-decision"),
+            Some(&decider),
+            &body,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    v = step(app, &id, &decider, "给予行政处罚", v + 1).await;
+    step(app, &id, officer, "已送达", v).await;
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{id}/publication"),
+            Some(officer),
+            &json!({"document_no": "浦市监处〔2026〕99号",
+                    "violation": "未取得食品经营许可从事食品经营活动",
+                    "penalty": "罚款人民币七万五千元"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    projections::decisions::decision_id(&id)
 }
