@@ -25,6 +25,12 @@ pub struct Limits {
     pub public_lookup_per_minute: u32,
     /// Public case lookups a client may make at once.
     pub public_lookup_burst: u32,
+    /// Console sign-in attempts per minute and client address, after the burst.
+    pub sign_in_per_minute: u32,
+    /// Console sign-in attempts a client may make at once.
+    pub sign_in_burst: u32,
+    /// Sessions and the lockout after failed sign-ins.
+    pub accounts: crate::accounts::AccountPolicy,
 }
 
 impl Default for Limits {
@@ -38,6 +44,14 @@ impl From<&Settings> for Limits {
         Limits {
             public_lookup_per_minute: settings.public_lookup_per_minute,
             public_lookup_burst: settings.public_lookup_burst,
+            sign_in_per_minute: settings.sign_in_per_minute,
+            sign_in_burst: settings.sign_in_burst,
+            accounts: crate::accounts::AccountPolicy {
+                session_seconds: i64::from(settings.session_hours.max(1)) * 3600,
+                idle_seconds: i64::from(settings.session_idle_minutes.max(1)) * 60,
+                lockout_failures: i64::from(settings.sign_in_lockout_failures.max(1)),
+                lockout_seconds: i64::from(settings.sign_in_lockout_minutes.max(1)) * 60,
+            },
         }
     }
 }
@@ -61,10 +75,19 @@ impl std::fmt::Debug for PublicLookupLimiter {
 impl PublicLookupLimiter {
     /// A limiter for `limits`; both numbers must be at least 1.
     pub fn new(limits: Limits) -> anyhow::Result<Self> {
-        let per_minute = NonZeroU32::new(limits.public_lookup_per_minute)
-            .ok_or_else(|| anyhow::anyhow!("public_lookup_per_minute must be at least 1"))?;
-        let burst = NonZeroU32::new(limits.public_lookup_burst)
-            .ok_or_else(|| anyhow::anyhow!("public_lookup_burst must be at least 1"))?;
+        Self::with_rate(
+            limits.public_lookup_per_minute,
+            limits.public_lookup_burst,
+            "public_lookup",
+        )
+    }
+
+    /// A limiter of `per_minute` after a burst of `burst` per client (both at least 1).
+    pub fn with_rate(per_minute: u32, burst: u32, name: &str) -> anyhow::Result<Self> {
+        let per_minute = NonZeroU32::new(per_minute)
+            .ok_or_else(|| anyhow::anyhow!("{name}_per_minute must be at least 1"))?;
+        let burst = NonZeroU32::new(burst)
+            .ok_or_else(|| anyhow::anyhow!("{name}_burst must be at least 1"))?;
         Ok(PublicLookupLimiter {
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
             clock: DefaultClock::default(),
@@ -82,6 +105,23 @@ impl PublicLookupLimiter {
             .check_key(&client_key(client))
             .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
+}
+
+/// The console's sign-in limiter (the same GCRA per client address, its own budget).
+pub struct SignInLimiter(pub PublicLookupLimiter);
+
+/// Counts a sign-in attempt by the request's client, like [`check_public_lookup`].
+pub fn check_sign_in(req: &HttpRequest) -> Result<(), u64> {
+    let Some(limiter) = req.app_data::<web::Data<SignInLimiter>>() else {
+        return Ok(());
+    };
+    let Some(peer) = req.peer_addr() else {
+        return Ok(());
+    };
+    limiter
+        .0
+        .check(peer.ip())
+        .map_err(|wait| wait.as_secs_f64().ceil().max(1.0) as u64)
 }
 
 /// IPv4 addresses as they are (also when mapped into IPv6); IPv6 addresses by their /64.
@@ -118,6 +158,7 @@ mod tests {
         let limiter = PublicLookupLimiter::new(Limits {
             public_lookup_per_minute: 1,
             public_lookup_burst: 3,
+            ..Limits::default()
         })
         .unwrap();
         let a: IpAddr = "192.0.2.1".parse().unwrap();
@@ -149,7 +190,8 @@ mod tests {
         assert!(
             PublicLookupLimiter::new(Limits {
                 public_lookup_per_minute: 0,
-                public_lookup_burst: 1
+                public_lookup_burst: 1,
+                ..Limits::default()
             })
             .is_err()
         );
