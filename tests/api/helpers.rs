@@ -121,6 +121,8 @@ impl TestApp {
             // Every test talks from 127.0.0.1: only the rate-limit test sets a real limit.
             public_lookup_per_minute: 1_000_000,
             public_lookup_burst: 1_000_000,
+            sign_in_per_minute: 1_000_000,
+            sign_in_burst: 1_000_000,
             ..Settings::default()
         };
         let _ = backend;

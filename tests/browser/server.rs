@@ -53,6 +53,8 @@ impl TestServer {
         let limits = yangguang::rate_limit::Limits {
             public_lookup_per_minute: 1_000_000,
             public_lookup_burst: 1_000_000,
+            sign_in_per_minute: 1_000_000,
+            sign_in_burst: 1_000_000,
             ..Default::default()
         };
         let server = startup::run(listener, engine, keys.clone(), limits).unwrap();
