@@ -8,8 +8,8 @@
 use std::sync::LazyLock;
 
 use aggregates::Role;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -52,9 +52,9 @@ pub const MAX_PASSWORD_CHARS: usize = 256;
 /// cannot be two people.
 pub fn is_valid_account_id(id: &str) -> bool {
     (2..=40).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+        && id.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
         && id
             .bytes()
             .next()
@@ -258,9 +258,9 @@ pub async fn sign_in_with_password(
     } else {
         None
     };
-    let usable = identity.as_ref().filter(|i| {
-        i.locked_until.is_none_or(|until| until <= now) && i.secret_hash.is_some()
-    });
+    let usable = identity
+        .as_ref()
+        .filter(|i| i.locked_until.is_none_or(|until| until <= now) && i.secret_hash.is_some());
     let Some(identity) = usable else {
         // Unknown, locked or without a password: the same work as a real check, the same
         // answer, and a locked identity's lock is not extended.

@@ -350,7 +350,8 @@ impl Engine {
                 }),
                 yellow_card: times.as_ref().is_some_and(|t| {
                     let yellow = self.alert_policy().yellow;
-                    let reached = |l: &aggregates::case::LimitStatus| !l.overdue && yellow.reached(l);
+                    let reached =
+                        |l: &aggregates::case::LimitStatus| !l.overdue && yellow.reached(l);
                     matches!(case.status, CaseStatus::Open | CaseStatus::Paused)
                         && (reached(&t.statutory) || t.promised.as_ref().is_some_and(reached))
                 }),

@@ -109,7 +109,11 @@ pub fn flowchart_svg(flowchart: &Flowchart, style: &FlowchartStyle) -> String {
 /// the steps as declared, transitions whose ends exist, and the steps in `flagged` (those
 /// with problems) with a thick dark red border, class `yg-problem` and `（有问题）` in their
 /// hover text. Unreachable steps, dead ends and cycles are drawn as they are.
-pub fn flowchart_spec_svg(spec: &FlowchartSpec, style: &FlowchartStyle, flagged: &[String]) -> String {
+pub fn flowchart_spec_svg(
+    spec: &FlowchartSpec,
+    style: &FlowchartStyle,
+    flagged: &[String],
+) -> String {
     draw_spec(spec, style, flagged)
 }
 

@@ -42,8 +42,18 @@ pub async fn engine(settings: &Settings) -> anyhow::Result<Engine> {
 
 /// The demo's console accounts: (name, role, department, display name).
 pub const DEMO_ACCOUNTS: [(&str, Role, Option<&str>, &str); 3] = [
-    ("demo-officer", Role::Officer, Some("pudong-amr"), "演示承办人员"),
-    ("demo-admin", Role::Admin, Some("pudong-amr"), "演示目录管理员"),
+    (
+        "demo-officer",
+        Role::Officer,
+        Some("pudong-amr"),
+        "演示承办人员",
+    ),
+    (
+        "demo-admin",
+        Role::Admin,
+        Some("pudong-amr"),
+        "演示目录管理员",
+    ),
     ("demo-inspector", Role::Inspector, None, "演示纪检监察人员"),
 ];
 
@@ -52,7 +62,9 @@ pub const DEMO_ACCOUNTS: [(&str, Role, Option<&str>, &str); 3] = [
 /// running somewhere has no password anyone else knows.
 async fn demo_accounts(repo: &crate::store::EventRepo) -> anyhow::Result<()> {
     let now = chrono::Utc::now().timestamp();
-    eprintln!("demo console accounts (new passwords on every start with --demo; sign in at /sign-in):");
+    eprintln!(
+        "demo console accounts (new passwords on every start with --demo; sign in at /sign-in):"
+    );
     for (id, role, department, name) in DEMO_ACCOUNTS {
         let password = crate::query_code::QueryCode::generate().code
             + &crate::query_code::QueryCode::generate().code;

@@ -142,7 +142,12 @@ pub(crate) async fn catalogue(
             p id="no-powers" { (ctx.t("本部门还没有登记职权事项。", "Your department has no powers yet.")) }
         }
     };
-    page(&ctx, StatusCode::OK, ctx.t("职权目录管理", "Catalogue"), body)
+    page(
+        &ctx,
+        StatusCode::OK,
+        ctx.t("职权目录管理", "Catalogue"),
+        body,
+    )
 }
 
 fn upload_form(ctx: &Ctx, signed: &SignedIn, yaml: &str) -> Markup {
@@ -206,7 +211,12 @@ pub(crate) async fn upload_form_page(
         h1 { (ctx.t("上传新版本", "Upload a new version")) }
         (upload_form(&ctx, &signed, &yaml))
     };
-    page(&ctx, StatusCode::OK, ctx.t("上传新版本", "Upload a version"), body)
+    page(
+        &ctx,
+        StatusCode::OK,
+        ctx.t("上传新版本", "Upload a version"),
+        body,
+    )
 }
 
 /// What an uploaded YAML gave: the entry if it parsed, and every problem.
@@ -274,7 +284,10 @@ fn check_yaml(lang: Lang, yaml: &str, department: &str) -> Checked {
             },
         ));
     }
-    for (field, value) in [("name", &entry.name), ("department_name", &entry.department_name)] {
+    for (field, value) in [
+        ("name", &entry.name),
+        ("department_name", &entry.department_name),
+    ] {
         let v = value.trim();
         if v.is_empty() || v.chars().count() > 100 || v.chars().any(char::is_control) {
             general.push(problem(
@@ -304,12 +317,25 @@ fn check_yaml(lang: Lang, yaml: &str, department: &str) -> Checked {
     }
 }
 
-fn preview(ctx: &Ctx, signed: &SignedIn, yaml: &str, checked: &Checked, current: Option<u32>) -> Markup {
+fn preview(
+    ctx: &Ctx,
+    signed: &SignedIn,
+    yaml: &str,
+    checked: &Checked,
+    current: Option<u32>,
+) -> Markup {
     let flagged: Vec<String> = checked.by_step.iter().map(|(s, _)| s.clone()).collect();
     let step_ids: Vec<&str> = checked
         .entry
         .as_ref()
-        .map(|e| e.version.flowchart.steps.iter().map(|s| s.id.as_str()).collect())
+        .map(|e| {
+            e.version
+                .flowchart
+                .steps
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect()
+        })
         .unwrap_or_default();
     // Problems naming a step the flowchart does not declare are listed with the others.
     let orphans: Vec<&(String, VersionProblem)> = checked
@@ -417,7 +443,10 @@ fn preview(ctx: &Ctx, signed: &SignedIn, yaml: &str, checked: &Checked, current:
     }
 }
 
-async fn current_version(engine: &Engine, code: &str) -> Result<Option<u32>, crate::engine::LoadError> {
+async fn current_version(
+    engine: &Engine,
+    code: &str,
+) -> Result<Option<u32>, crate::engine::LoadError> {
     Ok(engine
         .catalogue()
         .load(code)
@@ -474,8 +503,13 @@ fn power_error_words(lang: Lang, e: &PowerError) -> String {
             "This code is registered with another name, category or department.",
         ),
         PowerError::Revoked => t("该事项已取消，不能更改。", "The power is revoked."),
-        PowerError::AlreadyInStatus { .. } => t("事项已处于该状态。", "The power is already in that status."),
-        PowerError::ReasonRequired => t("请填写原因（1 至 500 个字符）。", "A reason is required (1 to 500 characters)."),
+        PowerError::AlreadyInStatus { .. } => {
+            t("事项已处于该状态。", "The power is already in that status.")
+        }
+        PowerError::ReasonRequired => t(
+            "请填写原因（1 至 500 个字符）。",
+            "A reason is required (1 to 500 characters).",
+        ),
         other => other.to_string(),
     }
 }
@@ -541,7 +575,10 @@ pub(crate) async fn publish(
                 StatusCode::SERVICE_UNAVAILABLE,
                 Section::Officer,
                 ctx.t("服务暂时不可用", "Temporarily unavailable"),
-                ctx.t("暂时无法保存，请稍后再试。", "It could not be saved; please try again."),
+                ctx.t(
+                    "暂时无法保存，请稍后再试。",
+                    "It could not be saved; please try again.",
+                ),
             );
         }
     }
@@ -566,7 +603,10 @@ pub(crate) async fn publish(
                 StatusCode::SERVICE_UNAVAILABLE,
                 Section::Officer,
                 ctx.t("服务暂时不可用", "Temporarily unavailable"),
-                ctx.t("暂时无法保存，请稍后再试。", "It could not be saved; please try again."),
+                ctx.t(
+                    "暂时无法保存，请稍后再试。",
+                    "It could not be saved; please try again.",
+                ),
             );
         }
     };
@@ -651,7 +691,10 @@ pub(crate) async fn change_status(
                 StatusCode::SERVICE_UNAVAILABLE,
                 Section::Officer,
                 ctx.t("服务暂时不可用", "Temporarily unavailable"),
-                ctx.t("暂时无法保存，请稍后再试。", "It could not be saved; please try again."),
+                ctx.t(
+                    "暂时无法保存，请稍后再试。",
+                    "It could not be saved; please try again.",
+                ),
             )
         }
     }

@@ -55,15 +55,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/officer/cases/new", web::get().to(officer::new_case_form))
         .route("/officer/cases", web::post().to(officer::open_case))
         .route("/officer/cases/{id}", web::get().to(officer::case_page))
-        .route("/officer/cases/{id}/step", web::post().to(officer::complete_step))
+        .route(
+            "/officer/cases/{id}/step",
+            web::post().to(officer::complete_step),
+        )
         .route("/officer/cases/{id}/clock", web::post().to(officer::clock))
-        .route("/officer/cases/{id}/withdraw", web::post().to(officer::withdraw))
-        .route("/officer/cases/{id}/penalty", web::post().to(officer::penalty))
+        .route(
+            "/officer/cases/{id}/withdraw",
+            web::post().to(officer::withdraw),
+        )
+        .route(
+            "/officer/cases/{id}/penalty",
+            web::post().to(officer::penalty),
+        )
         .route("/admin", web::get().to(admin::catalogue))
         .route("/admin/upload", web::get().to(admin::upload_form_page))
         .route("/admin/upload", web::post().to(admin::upload))
         .route("/admin/publish", web::post().to(admin::publish))
-        .route("/admin/powers/{code}/status", web::post().to(admin::change_status))
+        .route(
+            "/admin/powers/{code}/status",
+            web::post().to(admin::change_status),
+        )
         .route("/sign-in", web::get().to(session::sign_in_form))
         .route("/sign-in", web::post().to(session::sign_in))
         .route("/sign-out", web::post().to(session::sign_out))
@@ -400,11 +412,7 @@ pub(crate) fn layout(page: Page<'_>) -> Markup {
             "/calculator",
             ctx.t("期限计算", "Deadline calculator"),
         ),
-        (
-            Section::Officer,
-            "/console",
-            ctx.t("工作人员", "Staff"),
-        ),
+        (Section::Officer, "/console", ctx.t("工作人员", "Staff")),
     ];
     let other = ctx.lang.other();
     html! {

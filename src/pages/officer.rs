@@ -39,12 +39,32 @@ const STATUSES: [CaseStatus; 4] = [
 ];
 
 const CHANNELS: [(Channel, &str, &str, &str); 6] = [
-    (Channel::Window, "window", "窗口受理", "At the service window"),
+    (
+        Channel::Window,
+        "window",
+        "窗口受理",
+        "At the service window",
+    ),
     (Channel::Online, "online", "网上申请", "Online application"),
     (Channel::Mail, "mail", "邮寄", "By post"),
-    (Channel::Inspection, "inspection", "监督检查中发现", "Found in an inspection"),
-    (Channel::Complaint, "complaint", "投诉举报", "Complaint or report"),
-    (Channel::Referral, "referral", "移送", "Referred by another body"),
+    (
+        Channel::Inspection,
+        "inspection",
+        "监督检查中发现",
+        "Found in an inspection",
+    ),
+    (
+        Channel::Complaint,
+        "complaint",
+        "投诉举报",
+        "Complaint or report",
+    ),
+    (
+        Channel::Referral,
+        "referral",
+        "移送",
+        "Referred by another body",
+    ),
 ];
 
 fn redirect(location: &str) -> HttpResponse {
@@ -568,13 +588,13 @@ fn case_error_words(lang: Lang, e: &CaseError) -> String {
             "That power is suspended or revoked: no new cases.",
         ),
         CaseError::InvalidParty { .. } => t("当事人信息有误。", "The party's details are wrong."),
-        CaseError::AlreadyOpened | CaseError::NotOpened => {
-            t("办件状态有误，请刷新。", "The case is not as expected; reload it.")
-        }
-        CaseError::StaleVersion { .. } => t(
-            "办件已被他人更新。",
-            "Someone else has updated the case.",
+        CaseError::AlreadyOpened | CaseError::NotOpened => t(
+            "办件状态有误，请刷新。",
+            "The case is not as expected; reload it.",
         ),
+        CaseError::StaleVersion { .. } => {
+            t("办件已被他人更新。", "Someone else has updated the case.")
+        }
         CaseError::OutcomeNotAllowed { outcome, .. } => match lang {
             Lang::Zh => format!("当前环节不能选择“{outcome}”。"),
             Lang::En => format!("“{outcome}” is not an outcome of the current step."),
@@ -606,10 +626,9 @@ fn case_error_words(lang: Lang, e: &CaseError) -> String {
             (Lang::En, "justification") => "The reasons are required, 1 to 2000 characters.".into(),
             (Lang::En, _) => "A reason is required: 1 to 500 characters.".into(),
         },
-        CaseError::NotAPenaltyPower { .. } => t(
-            "该事项不是行政处罚事项。",
-            "This is not a penalty power.",
-        ),
+        CaseError::NotAPenaltyPower { .. } => {
+            t("该事项不是行政处罚事项。", "This is not a penalty power.")
+        }
         CaseError::NoDiscretionStandard { .. } => t(
             "该事项版本没有裁量基准。",
             "This version has no discretion standard.",
@@ -837,7 +856,10 @@ async fn load_readable(
             StatusCode::NOT_FOUND,
             Section::Officer,
             ctx.t("未找到办件", "No such case"),
-            ctx.t("没有这个办件编号的办件。", "There is no case with this number."),
+            ctx.t(
+                "没有这个办件编号的办件。",
+                "There is no case with this number.",
+            ),
         ));
     };
     if !signed.principal.can_read_department(&case.department) {
@@ -863,7 +885,15 @@ pub(crate) async fn case_page(
     id: web::Path<String>,
 ) -> HttpResponse {
     let ctx = Ctx::new(&req, engine.now());
-    render_case(&ctx, &engine, &signed, &id, Typed::default(), Notice::default()).await
+    render_case(
+        &ctx,
+        &engine,
+        &signed,
+        &id,
+        Typed::default(),
+        Notice::default(),
+    )
+    .await
 }
 
 fn event_line(ctx: &Ctx, event: &StoredEvent) -> Markup {
@@ -983,9 +1013,14 @@ async fn render_case(
         Ok(p) => p,
         Err(e) => return super::unavailable(ctx, Section::Officer, e),
     };
-    let times = power
+    let computed = power
         .as_ref()
-        .and_then(|p| case.times(&p.flowchart, engine.calendar(), engine.now()).ok());
+        .map(|p| case.times(&p.flowchart, engine.calendar(), engine.now()));
+    let limits_error = match &computed {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
+    let times = computed.and_then(Result::ok);
     let allowed = power
         .as_ref()
         .map(|p| case.allowed(&p.flowchart))
@@ -1012,7 +1047,10 @@ async fn render_case(
     });
     let is_officer = signed.principal.claims.role == Role::Officer;
     let open = matches!(case.status, CaseStatus::Open | CaseStatus::Paused);
-    let base = format!("/officer/cases/{}", super::encode_component(&case.tracking_no));
+    let base = format!(
+        "/officer/cases/{}",
+        super::encode_component(&case.tracking_no)
+    );
     let version = case.version.to_string();
     let manual_pause = case.open_pause().filter(|p| p.step.is_none());
     let held_by_step = case.open_pause().is_some_and(|p| p.step.is_some());
@@ -1079,6 +1117,12 @@ async fn render_case(
                 (limit_block(ctx, engine, "limit-statutory", ctx.t("法定时限", "Statutory limit"), &t.statutory))
                 @if let Some(s) = &t.step { (limit_block(ctx, engine, "limit-step", ctx.t("本环节时限", "This step's limit"), s)) }
                 @if case.status == CaseStatus::Paused { p class="paused-note" id="paused-note" { (ctx.t("计时暂停中", "The clock is paused")) } }
+            }
+        }
+        @if let Some(e) = &limits_error {
+            p class="warning" id="limits-error" {
+                (ctx.t("时限暂时无法计算（缺少该年度的工作日历）：", "The limits cannot be computed now (no working-day calendar for the year): "))
+                (e)
             }
         }
         @if let Some(svg) = &svg {
@@ -1229,12 +1273,7 @@ async fn render_case(
             @for e in &events { (event_line(ctx, e)) }
         }
     };
-    page(
-        ctx,
-        notice.status.unwrap_or(StatusCode::OK),
-        title,
-        body,
-    )
+    page(ctx, notice.status.unwrap_or(StatusCode::OK), title, body)
 }
 
 /// Money typed in yuan (`75000`, `75,000.50`) as fen.
@@ -1268,17 +1307,30 @@ fn parse_yuan(text: &str) -> Option<u64> {
     whole.checked_mul(100)?.checked_add(cents)
 }
 
-/// The shared path of every case form: token, role, version, command, answer.
-async fn run_case_form(
+/// One POST of a case form, as extracted.
+struct CaseForm {
     req: HttpRequest,
     engine: web::Data<Engine>,
     signed: SignedIn,
     request_id: RequestId,
     id: String,
     body: web::Bytes,
+}
+
+/// The shared path of every case form: token, role, version, command, answer.
+async fn run_case_form(
+    form: CaseForm,
     form_name: &'static str,
     build: impl FnOnce(&Ctx, &Params, Actor, u64) -> Result<(CaseCommand, &'static str), String>,
 ) -> HttpResponse {
+    let CaseForm {
+        req,
+        engine,
+        signed,
+        request_id,
+        id,
+        body,
+    } = form;
     let mut ctx = Ctx::new(&req, engine.now());
     let params = match signed.verify_post(&mut ctx, &body) {
         Ok(p) => p,
@@ -1296,7 +1348,10 @@ async fn run_case_form(
             StatusCode::BAD_REQUEST,
             Section::Officer,
             ctx.t("请求有误", "Bad request"),
-            ctx.t("表单缺少办件版本号，请刷新页面。", "The form lacks the case version; reload the page."),
+            ctx.t(
+                "表单缺少办件版本号，请刷新页面。",
+                "The form lacks the case version; reload the page.",
+            ),
         );
     };
     let typed = |params: Params| Typed {
@@ -1386,10 +1441,9 @@ async fn run_case_form(
                 },
             )
             .await;
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from_static("5"),
-            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
             response
         }
     }
@@ -1405,18 +1459,23 @@ pub(crate) async fn complete_step(
     body: web::Bytes,
 ) -> HttpResponse {
     run_case_form(
-        req,
-        engine,
-        signed,
-        request_id,
-        id.into_inner(),
-        body,
+        CaseForm {
+            req,
+            engine,
+            signed,
+            request_id,
+            id: id.into_inner(),
+            body,
+        },
         "step",
         |ctx, params, actor, expected| {
             let outcome = params.get("outcome").unwrap_or("").to_string();
             if outcome.is_empty() {
                 return Err(ctx
-                    .t("请点击一个办理结果按钮。", "Click one of the outcome buttons.")
+                    .t(
+                        "请点击一个办理结果按钮。",
+                        "Click one of the outcome buttons.",
+                    )
                     .into());
             }
             let note = params.get("note").map(str::to_owned);
@@ -1445,12 +1504,14 @@ pub(crate) async fn clock(
     body: web::Bytes,
 ) -> HttpResponse {
     run_case_form(
-        req,
-        engine,
-        signed,
-        request_id,
-        id.into_inner(),
-        body,
+        CaseForm {
+            req,
+            engine,
+            signed,
+            request_id,
+            id: id.into_inner(),
+            body,
+        },
         "clock",
         |ctx, params, actor, expected| {
             let reason = params.get("reason").unwrap_or("").to_string();
@@ -1493,12 +1554,14 @@ pub(crate) async fn withdraw(
     body: web::Bytes,
 ) -> HttpResponse {
     run_case_form(
-        req,
-        engine,
-        signed,
-        request_id,
-        id.into_inner(),
-        body,
+        CaseForm {
+            req,
+            engine,
+            signed,
+            request_id,
+            id: id.into_inner(),
+            body,
+        },
         "withdraw",
         |ctx, params, actor, expected| {
             let reason = params.get("reason").unwrap_or("").to_string();
@@ -1542,8 +1605,16 @@ fn penalty_input(ctx: &Ctx, params: &Params) -> Result<PenaltyDecisionInput, Str
         band: params.get("band").map(str::to_owned),
         base_amount_fen: base,
         amount_fen: amount,
-        circumstances: params.all("circumstances").into_iter().map(str::to_owned).collect(),
-        grounds: params.all("grounds").into_iter().map(str::to_owned).collect(),
+        circumstances: params
+            .all("circumstances")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        grounds: params
+            .all("grounds")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
     })
 }
 
@@ -1565,12 +1636,14 @@ pub(crate) async fn penalty(
     let is_record = peek.as_ref().and_then(|p| p.get("intent")) == Some("record");
     if is_record {
         return run_case_form(
-            req,
-            engine,
-            signed,
-            request_id,
-            id,
-            body,
+            CaseForm {
+                req,
+                engine,
+                signed,
+                request_id,
+                id,
+                body,
+            },
             "penalty",
             |ctx, params, actor, expected| {
                 let input = penalty_input(ctx, params)?;
@@ -1657,7 +1730,10 @@ pub(crate) async fn penalty(
                 StatusCode::SERVICE_UNAVAILABLE,
                 Section::Officer,
                 ctx.t("服务暂时不可用", "Temporarily unavailable"),
-                ctx.t("办件所依据的事项版本无法读取。", "The case's power version cannot be read."),
+                ctx.t(
+                    "办件所依据的事项版本无法读取。",
+                    "The case's power version cannot be read.",
+                ),
             );
         }
         Err(e) => return super::unavailable(&ctx, Section::Officer, e),

@@ -80,6 +80,8 @@ impl SignedIn {
         sent.len() == self.csrf.len() && bool::from(sent.as_bytes().ct_eq(self.csrf.as_bytes()))
     }
 
+    // The error is the page to answer with, built at most once per request.
+    #[allow(clippy::result_large_err)]
     /// Reads a POSTed form and checks its synchronizer token: the form, or the page to answer
     /// with (400 unreadable, 403 without the right token; nothing is done either way).
     pub(crate) fn verify_post(&self, ctx: &mut Ctx, body: &[u8]) -> Result<Params, HttpResponse> {
@@ -112,6 +114,7 @@ impl SignedIn {
         Ok(form)
     }
 
+    #[allow(clippy::result_large_err)]
     /// Requires one of `roles`: `Err` is the 403 page to answer with.
     pub(crate) fn require(&self, ctx: &Ctx, roles: &[Role]) -> Result<(), HttpResponse> {
         if roles.contains(&self.principal.claims.role) {
@@ -229,15 +232,16 @@ impl FromRequest for SignedIn {
                 ))
             };
             let Some(value) = cookie(&req, SESSION_COOKIE) else {
-                return Err(refuse(sign_in_page(&req, &ctx, StatusCode::UNAUTHORIZED, None)));
+                return Err(refuse(sign_in_page(
+                    &req,
+                    &ctx,
+                    StatusCode::UNAUTHORIZED,
+                    None,
+                )));
             };
-            let found = accounts::current_session(
-                engine.repo(),
-                &policy(&req),
-                &value,
-                now_secs(&engine),
-            )
-            .await;
+            let found =
+                accounts::current_session(engine.repo(), &policy(&req), &value, now_secs(&engine))
+                    .await;
             let session = match found {
                 Ok(Some(s)) => s,
                 Ok(None) => {
@@ -257,16 +261,11 @@ impl FromRequest for SignedIn {
                     return Err(refuse(page));
                 }
                 Err(e) => {
-                    return Err(refuse(super::unavailable(
-                        &ctx,
-                        Section::Officer,
-                        e.into(),
-                    )));
+                    return Err(refuse(super::unavailable(&ctx, Section::Officer, e.into())));
                 }
             };
-            let principal = accounts::principal_of(&session).ok_or_else(|| {
-                refuse(sign_in_page(&req, &ctx, StatusCode::UNAUTHORIZED, None))
-            })?;
+            let principal = accounts::principal_of(&session)
+                .ok_or_else(|| refuse(sign_in_page(&req, &ctx, StatusCode::UNAUTHORIZED, None)))?;
             Ok(SignedIn {
                 principal,
                 csrf: session.csrf_token.clone(),
@@ -422,7 +421,11 @@ pub(crate) async fn sign_in(
     };
     ctx.adopt_form_lang(&form);
     let username = form.get("username").unwrap_or("");
-    let shown_name: String = username.chars().take(40).filter(|c| !c.is_control()).collect();
+    let shown_name: String = username
+        .chars()
+        .take(40)
+        .filter(|c| !c.is_control())
+        .collect();
     let next = form.get("next");
     if let Err(wait) = crate::rate_limit::check_sign_in(&req) {
         let mut page = sign_in_response(
@@ -445,7 +448,10 @@ pub(crate) async fn sign_in(
     use subtle::ConstantTimeEq;
     let sent = form.get("signin_token").unwrap_or("");
     let kept = cookie(&req, SIGN_IN_COOKIE).unwrap_or_default();
-    if sent.is_empty() || sent.len() != kept.len() || !bool::from(sent.as_bytes().ct_eq(kept.as_bytes())) {
+    if sent.is_empty()
+        || sent.len() != kept.len()
+        || !bool::from(sent.as_bytes().ct_eq(kept.as_bytes()))
+    {
         return sign_in_response(
             &req,
             &ctx,
@@ -473,7 +479,13 @@ pub(crate) async fn sign_in(
             let policy = policy(&req);
             response.headers_mut().append(
                 header::SET_COOKIE,
-                set_cookie(&req, SESSION_COOKIE, &signed.cookie, "/", policy.session_seconds),
+                set_cookie(
+                    &req,
+                    SESSION_COOKIE,
+                    &signed.cookie,
+                    "/",
+                    policy.session_seconds,
+                ),
             );
             response.headers_mut().append(
                 header::SET_COOKIE,
@@ -546,7 +558,14 @@ mod tests {
     fn only_console_paths_are_followed_after_sign_in() {
         assert_eq!(next_path(Some("/officer/cases/YG1")), "/officer/cases/YG1");
         assert_eq!(next_path(Some("/admin?lang=en")), "/admin?lang=en");
-        for bad in ["https://evil.example/", "//evil.example", "/officer//x", "/", "/track", "/admin\\x"] {
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/officer//x",
+            "/",
+            "/track",
+            "/admin\\x",
+        ] {
             assert_eq!(next_path(Some(bad)), "/console", "{bad}");
         }
         assert_eq!(next_path(None), "/console");

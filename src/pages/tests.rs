@@ -714,7 +714,11 @@ async fn the_worklist_needs_a_signed_in_officer_and_lists_the_case() {
     .await;
     assert_eq!(case.status, StatusCode::OK);
     assert_page(&case);
-    assert!(case.has("class=\"yg-step yg-current\" data-step=\"review\""), "{}", case.body);
+    assert!(
+        case.has("class=\"yg-step yg-current\" data-step=\"review\""),
+        "{}",
+        case.body
+    );
     let csrf = hidden_value(&case.body, "csrf");
 
     let out = send(

@@ -178,10 +178,18 @@ impl EventRepo {
             "SELECT {ACCOUNT_COLUMNS}, i.locked_until FROM accounts a LEFT JOIN identities i \
              ON i.account_id = a.id AND i.provider = '{LOCAL_PROVIDER}' ORDER BY a.id"
         );
-        let rows: Vec<(String, String, String, Option<String>, i64, Option<i64>, Option<i64>)> =
-            on_store!(self, pool, sql = &text => {
-                sqlx::query_as(&sql).fetch_all(pool).await?
-            });
+        type Row = (
+            String,
+            String,
+            String,
+            Option<String>,
+            i64,
+            Option<i64>,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = on_store!(self, pool, sql = &text => {
+            sqlx::query_as(&sql).fetch_all(pool).await?
+        });
         Ok(rows
             .into_iter()
             .map(|t| ((t.0, t.1, t.2, t.3, t.4, t.5).into(), t.6))

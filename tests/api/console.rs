@@ -7,7 +7,9 @@ use serde_json::Value;
 use crate::helpers::{BACKENDS, Console, TestApp, hidden, post_sign_in, set_cookie, sign_in};
 
 fn body_error(html: &str) -> String {
-    let start = html.find("id=\"error\">").map(|i| i + "id=\"error\">".len());
+    let start = html
+        .find("id=\"error\">")
+        .map(|i| i + "id=\"error\">".len());
     match start {
         Some(s) => html[s..html[s..].find('<').map_or(html.len(), |e| s + e)].to_string(),
         None => String::new(),
@@ -37,10 +39,13 @@ async fn open_case_by_form(app: &TestApp, console: &Console, power: &str) -> Str
                 ("name", "上海某某餐饮管理有限公司"),
                 ("id_number", "91350100M000100Y43"),
                 ("channel", "window"),
-                ("received_at", &chrono::Utc::now()
-                    .with_timezone(&aggregates::case::china_offset())
-                    .format("%Y-%m-%dT%H:%M")
-                    .to_string()),
+                (
+                    "received_at",
+                    &chrono::Utc::now()
+                        .with_timezone(&aggregates::case::china_offset())
+                        .format("%Y-%m-%dT%H:%M")
+                        .to_string(),
+                ),
             ],
         )
         .await;
@@ -91,7 +96,11 @@ async fn a_signed_in_officer_acts_as_their_account_exactly_as_with_a_token() {
             .form(
                 &format!("/officer/cases/{id}/step"),
                 Some(&console),
-                &[("expected_version", "1"), ("outcome", "受理"), ("note", "材料齐全")],
+                &[
+                    ("expected_version", "1"),
+                    ("outcome", "受理"),
+                    ("note", "材料齐全"),
+                ],
             )
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{backend:?}");
@@ -102,7 +111,10 @@ async fn a_signed_in_officer_acts_as_their_account_exactly_as_with_a_token() {
             assert_eq!(e["metadata"]["role"], "officer");
             assert_eq!(e["metadata"]["department"], app.department.as_str());
         }
-        assert_eq!(events[0]["payload"]["CaseOpened"]["opened_by"], name.as_str());
+        assert_eq!(
+            events[0]["payload"]["CaseOpened"]["opened_by"],
+            name.as_str()
+        );
         assert_eq!(events[1]["payload"]["StepCompleted"]["by"], name.as_str());
         assert_eq!(events[1]["payload"]["StepCompleted"]["note"], "材料齐全");
 
@@ -122,7 +134,11 @@ async fn a_signed_in_officer_acts_as_their_account_exactly_as_with_a_token() {
             .post(format!("{}/sign-in", app.address))
             .header("x-forwarded-proto", "https")
             .header("cookie", format!("yg_signin={token}"))
-            .form(&[("signin_token", token.as_str()), ("username", &name), ("password", &password)])
+            .form(&[
+                ("signin_token", token.as_str()),
+                ("username", &name),
+                ("password", &password),
+            ])
             .send()
             .await
             .unwrap();
@@ -156,7 +172,11 @@ async fn every_post_needs_the_sessions_csrf_token_and_changes_nothing_without_it
                 ),
                 (
                     format!("/officer/cases/{id}/clock"),
-                    vec![("expected_version", "1"), ("action", "pause"), ("reason", "鉴定")],
+                    vec![
+                        ("expected_version", "1"),
+                        ("action", "pause"),
+                        ("reason", "鉴定"),
+                    ],
                 ),
                 (
                     format!("/officer/cases/{id}/withdraw"),
@@ -167,7 +187,11 @@ async fn every_post_needs_the_sessions_csrf_token_and_changes_nothing_without_it
                 let mut fields = fields.clone();
                 fields.push(("csrf", csrf));
                 let r = app.form(&path, Some(&console), &fields).await;
-                assert_eq!(r.status(), StatusCode::FORBIDDEN, "{backend:?} {path} csrf={csrf:?}");
+                assert_eq!(
+                    r.status(),
+                    StatusCode::FORBIDDEN,
+                    "{backend:?} {path} csrf={csrf:?}"
+                );
             }
         }
         assert_eq!(events(&app, &id).await.len(), 1, "nothing was written");
@@ -180,7 +204,11 @@ async fn every_post_needs_the_sessions_csrf_token_and_changes_nothing_without_it
         let client = reqwest::Client::new();
         let r = client
             .post(format!("{}/sign-in", app.address))
-            .form(&[("signin_token", "abc"), ("username", name.as_str()), ("password", password.as_str())])
+            .form(&[
+                ("signin_token", "abc"),
+                ("username", name.as_str()),
+                ("password", password.as_str()),
+            ])
             .send()
             .await
             .unwrap();
@@ -229,7 +257,10 @@ async fn five_wrong_passwords_lock_the_account_with_the_same_answer_as_an_unknow
             .unwrap();
         let until = identity.locked_until.expect("locked");
         let expected = chrono::Utc::now().timestamp() + 15 * 60;
-        assert!((expected - 5..=expected + 1).contains(&until), "{until} vs {expected}");
+        assert!(
+            (expected - 5..=expected + 1).contains(&until),
+            "{until} vs {expected}"
+        );
         assert_eq!(identity.failed_count, 0);
 
         // `users unlock` lifts it.
@@ -264,7 +295,11 @@ async fn sign_out_idle_time_expiry_and_disabling_end_sessions() {
             "the cookie is cleared"
         );
         let after = app.page("/officer/worklist", Some(&console)).await;
-        assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "{backend:?}: revoked");
+        assert_eq!(
+            after.status(),
+            StatusCode::UNAUTHORIZED,
+            "{backend:?}: revoked"
+        );
         assert!(after.text().await.unwrap().contains("id=\"sign-in\""));
 
         // Idle for longer than the idle timeout (30 minutes).
@@ -272,7 +307,9 @@ async fn sign_out_idle_time_expiry_and_disabling_end_sessions() {
         let hash = yangguang::accounts::session_hash(&idle.session_id);
         sql(
             &app,
-            &format!("UPDATE sessions SET last_seen_at = last_seen_at - 1801 WHERE id_hash = '{hash}'"),
+            &format!(
+                "UPDATE sessions SET last_seen_at = last_seen_at - 1801 WHERE id_hash = '{hash}'"
+            ),
         )
         .await;
         assert_eq!(
@@ -359,7 +396,10 @@ async fn each_role_sees_its_own_console_pages_only() {
             ("/officer/worklist".into(), [401, 200, 200, 200, 403]),
             ("/officer/cases/new".into(), [401, 200, 200, 403, 403]),
             (format!("/officer/cases/{id}"), [401, 200, 403, 200, 200]),
-            ("/officer/cases/YG20260101ZZZZZZZZ".into(), [401, 404, 404, 404, 404]),
+            (
+                "/officer/cases/YG20260101ZZZZZZZZ".into(),
+                [401, 404, 404, 404, 404],
+            ),
             ("/admin".into(), [401, 403, 403, 200, 403]),
             ("/admin/upload".into(), [401, 403, 403, 200, 403]),
             ("/console".into(), [401, 303, 303, 303, 303]),
@@ -376,7 +416,9 @@ async fn each_role_sees_its_own_console_pages_only() {
         }
         assert!(failures.is_empty(), "{backend:?}:\n{}", failures.join("\n"));
         // An admin or inspector reading the case sees no action forms.
-        let r = app.page(&format!("/officer/cases/{id}"), Some(&consoles[2])).await;
+        let r = app
+            .page(&format!("/officer/cases/{id}"), Some(&consoles[2]))
+            .await;
         assert!(!r.text().await.unwrap().contains("id=\"step-form\""));
     }
 }
@@ -394,7 +436,11 @@ async fn sign_in_attempts_are_limited_per_address() {
     for _ in 0..5 {
         let r = post_sign_in(&app.address, "nobody-at-all", "not-the-password").await;
         if r.status() == StatusCode::TOO_MANY_REQUESTS {
-            let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            let retry: u64 = r.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
             assert!((1..=60).contains(&retry));
         }
         statuses.push(r.status().as_u16());
@@ -414,11 +460,27 @@ async fn a_conflicting_edit_shows_what_changed_and_keeps_what_was_typed() {
         let id = open_case_by_form(&app, &first, &power).await;
         let path = format!("/officer/cases/{id}/step");
         let r = app
-            .form(&path, Some(&first), &[("expected_version", "1"), ("outcome", "受理"), ("note", "甲的备注")])
+            .form(
+                &path,
+                Some(&first),
+                &[
+                    ("expected_version", "1"),
+                    ("outcome", "受理"),
+                    ("note", "甲的备注"),
+                ],
+            )
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let r = app
-            .form(&path, Some(&second), &[("expected_version", "1"), ("outcome", "不予受理"), ("note", "乙写的很长的备注")])
+            .form(
+                &path,
+                Some(&second),
+                &[
+                    ("expected_version", "1"),
+                    ("outcome", "不予受理"),
+                    ("note", "乙写的很长的备注"),
+                ],
+            )
             .await;
         assert_eq!(r.status(), StatusCode::CONFLICT, "{backend:?}");
         let html = r.text().await.unwrap();
@@ -427,9 +489,16 @@ async fn a_conflicting_edit_shows_what_changed_and_keeps_what_was_typed() {
         let new_events = &new_events[..new_events.find("</ol>").unwrap()];
         assert!(new_events.contains("甲的备注"), "{new_events}");
         assert!(new_events.contains(&a), "who did it: {new_events}");
-        assert!(html.contains(">乙写的很长的备注</textarea>"), "the note is kept");
+        assert!(
+            html.contains(">乙写的很长的备注</textarea>"),
+            "the note is kept"
+        );
         assert_eq!(hidden(&html, "expected_version").as_deref(), Some("2"));
-        assert_eq!(events(&app, &id).await.len(), 2, "the second write was not stored");
+        assert_eq!(
+            events(&app, &id).await.len(),
+            2,
+            "the second write was not stored"
+        );
     }
 }
 
@@ -437,9 +506,17 @@ async fn a_conflicting_edit_shows_what_changed_and_keeps_what_was_typed() {
 async fn a_penalty_outside_its_band_is_flagged_before_it_is_recorded() {
     for backend in BACKENDS {
         let app = TestApp::spawn(backend).await;
-        let file = yangguang::catalogue_file::parse(yangguang::catalogue_file::DEMO_CATALOGUE).unwrap();
-        let entry = file.powers.iter().find(|p| p.category == aggregates::power::Category::Penalty).unwrap();
-        let code = format!("PEN-{}", &uuid::Uuid::new_v4().simple().to_string()[..8].to_uppercase());
+        let file =
+            yangguang::catalogue_file::parse(yangguang::catalogue_file::DEMO_CATALOGUE).unwrap();
+        let entry = file
+            .powers
+            .iter()
+            .find(|p| p.category == aggregates::power::Category::Penalty)
+            .unwrap();
+        let code = format!(
+            "PEN-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8].to_uppercase()
+        );
         let admin = app.admin();
         let r = app
             .post(
@@ -451,7 +528,11 @@ async fn a_penalty_outside_its_band_is_flagged_before_it_is_recorded() {
             .await;
         assert_eq!(r.status(), StatusCode::CREATED);
         let r = app
-            .post(&format!("/api/v1/powers/{code}/versions"), Some(&admin), &serde_json::to_value(&entry.version).unwrap())
+            .post(
+                &format!("/api/v1/powers/{code}/versions"),
+                Some(&admin),
+                &serde_json::to_value(&entry.version).unwrap(),
+            )
             .await;
         assert_eq!(r.status(), StatusCode::CREATED);
         let (name, password) = app.account(Role::Officer, Some(&app.department)).await;
@@ -471,7 +552,10 @@ async fn a_penalty_outside_its_band_is_flagged_before_it_is_recorded() {
         assert_eq!(r.status(), StatusCode::OK, "{backend:?}");
         let html = r.text().await.unwrap();
         assert!(html.contains("id=\"penalty-check\""));
-        assert!(html.contains("65000元 – 85000元"), "the band's range: {html}");
+        assert!(
+            html.contains("65000元 – 85000元"),
+            "the band's range: {html}"
+        );
         assert!(html.contains("50000元 – 100000元"), "the statutory range");
         assert!(html.contains("class=\"check warning\""));
         assert!(html.contains("id=\"penalty-record-submit\""));
@@ -496,29 +580,52 @@ async fn an_administrator_sees_every_problem_of_an_upload_then_publishes_and_sus
         let app = TestApp::spawn(backend).await;
         let (name, password) = app.account(Role::Admin, Some(&app.department)).await;
         let console = sign_in(&app.address, &name, &password).await;
-        let file = yangguang::catalogue_file::parse(yangguang::catalogue_file::DEMO_CATALOGUE).unwrap();
-        let mut entry = file.powers.iter().find(|p| p.name == "食品经营许可").unwrap().clone();
-        entry.code = format!("UP-{}", &uuid::Uuid::new_v4().simple().to_string()[..8].to_uppercase());
+        let file =
+            yangguang::catalogue_file::parse(yangguang::catalogue_file::DEMO_CATALOGUE).unwrap();
+        let mut entry = file
+            .powers
+            .iter()
+            .find(|p| p.name == "食品经营许可")
+            .unwrap()
+            .clone();
+        entry.code = format!(
+            "UP-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8].to_uppercase()
+        );
         entry.department = app.department.clone();
         let good = serde_norway::to_string(&entry).unwrap();
         // Break it: a step nobody reaches, a transition to nowhere, no legal basis.
         let mut bad = entry.clone();
         bad.version.legal_basis.clear();
-        bad.version.flowchart.transitions.retain(|t| t.to != "site_check");
-        bad.version.flowchart.transitions.push(aggregates::flowchart::TransitionSpec {
-            from: "review".into(),
-            outcome: "转交".into(),
-            to: "nowhere".into(),
-            exception: false,
-        });
+        bad.version
+            .flowchart
+            .transitions
+            .retain(|t| t.to != "site_check");
+        bad.version
+            .flowchart
+            .transitions
+            .push(aggregates::flowchart::TransitionSpec {
+                from: "review".into(),
+                outcome: "转交".into(),
+                to: "nowhere".into(),
+                exception: false,
+            });
         let bad = serde_norway::to_string(&bad).unwrap();
-        let r = app.form("/admin/upload", Some(&console), &[("yaml", &bad)]).await;
+        let r = app
+            .form("/admin/upload", Some(&console), &[("yaml", &bad)])
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
         let html = r.text().await.unwrap();
         assert!(html.contains("id=\"problems-summary\""));
         assert!(html.contains("<svg"), "the preview is drawn");
-        assert!(html.contains("yg-problem"), "steps with problems are marked");
-        assert!(!html.contains("id=\"publish\""), "no publishing an invalid version");
+        assert!(
+            html.contains("yg-problem"),
+            "steps with problems are marked"
+        );
+        assert!(
+            !html.contains("id=\"publish\""),
+            "no publishing an invalid version"
+        );
         let row = html
             .split("<tr ")
             .find(|r| r.starts_with("data-step=\"site_check\""))
@@ -526,19 +633,32 @@ async fn an_administrator_sees_every_problem_of_an_upload_then_publishes_and_sus
         assert!(row.contains("unreachable_step"), "{row}");
         assert!(html.contains("legal_basis"));
 
-        let r = app.form("/admin/upload", Some(&console), &[("yaml", "powers: [")]).await;
+        let r = app
+            .form("/admin/upload", Some(&console), &[("yaml", "powers: [")])
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains("data-code=\"malformed\""));
 
-        let r = app.form("/admin/upload", Some(&console), &[("yaml", &good)]).await;
+        let r = app
+            .form("/admin/upload", Some(&console), &[("yaml", &good)])
+            .await;
         assert_eq!(r.status(), StatusCode::OK);
         let html = r.text().await.unwrap();
         assert!(html.contains("id=\"publish\""));
-        let r = app.form("/admin/publish", Some(&console), &[("yaml", &good)]).await;
+        let r = app
+            .form("/admin/publish", Some(&console), &[("yaml", &good)])
+            .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        let r = app.get(&format!("/api/v1/powers/{}", entry.code), None).await;
+        let r = app
+            .get(&format!("/api/v1/powers/{}", entry.code), None)
+            .await;
         assert_eq!(r.status(), StatusCode::OK);
-        let events = app.engine.repo().aggregate_events("Power", &entry.code).await.unwrap();
+        let events = app
+            .engine
+            .repo()
+            .aggregate_events("Power", &entry.code)
+            .await
+            .unwrap();
         assert!(events.iter().all(|e| e.metadata["actor"] == name.as_str()));
 
         let r = app
@@ -549,14 +669,23 @@ async fn an_administrator_sees_every_problem_of_an_upload_then_publishes_and_sus
             )
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        let power: Value = app.get(&format!("/api/v1/powers/{}", entry.code), None).await.json().await.unwrap();
+        let power: Value = app
+            .get(&format!("/api/v1/powers/{}", entry.code), None)
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(power["status"], "suspended");
         // Another department's power is refused.
         let other = format!("{}-x", app.department);
         let mut foreign = entry.clone();
         foreign.department = other;
         let r = app
-            .form("/admin/upload", Some(&console), &[("yaml", &serde_norway::to_string(&foreign).unwrap())])
+            .form(
+                "/admin/upload",
+                Some(&console),
+                &[("yaml", &serde_norway::to_string(&foreign).unwrap())],
+            )
             .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains("wrong_department"));
@@ -579,20 +708,72 @@ async fn the_users_command_adds_lists_disables_and_never_takes_a_password_as_an_
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     };
     let out = run(
-        &["users", "add", "wang.li", "--role", "officer", "--department", "pudong-amr", "--display-name", "王丽"],
+        &[
+            "users",
+            "add",
+            "wang.li",
+            "--role",
+            "officer",
+            "--department",
+            "pudong-amr",
+            "--display-name",
+            "王丽",
+        ],
         "a long passphrase 1\n",
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let again = run(&["users", "add", "wang.li", "--role", "officer", "--department", "pudong-amr"], "another passphrase\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = run(
+        &[
+            "users",
+            "add",
+            "wang.li",
+            "--role",
+            "officer",
+            "--department",
+            "pudong-amr",
+        ],
+        "another passphrase\n",
+    );
     assert!(!again.status.success(), "names are never reused");
-    let short = run(&["users", "add", "li.si", "--role", "officer", "--department", "pudong-amr"], "short\n");
+    let short = run(
+        &[
+            "users",
+            "add",
+            "li.si",
+            "--role",
+            "officer",
+            "--department",
+            "pudong-amr",
+        ],
+        "short\n",
+    );
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10"));
-    let inspector = run(&["users", "add", "zhao", "--role", "inspector", "--department", "pudong-amr"], "a long passphrase 2\n");
+    let inspector = run(
+        &[
+            "users",
+            "add",
+            "zhao",
+            "--role",
+            "inspector",
+            "--department",
+            "pudong-amr",
+        ],
+        "a long passphrase 2\n",
+    );
     assert!(!inspector.status.success(), "inspectors have no department");
     let help = run(&["users", "add", "--help"], "");
     assert!(!String::from_utf8_lossy(&help.stdout).contains("--password"));
@@ -600,7 +781,14 @@ async fn the_users_command_adds_lists_disables_and_never_takes_a_password_as_an_
     let list = run(&["users", "list"], "");
     let text = String::from_utf8_lossy(&list.stdout).to_string();
     let line = text.lines().find(|l| l.starts_with("wang.li")).unwrap();
-    assert!(line.contains("officer") && line.contains("pudong-amr") && line.contains("王丽"), "{line}");
-    assert_ne!(line.split_whitespace().nth(3), Some("-"), "disabled shows when: {line}");
+    assert!(
+        line.contains("officer") && line.contains("pudong-amr") && line.contains("王丽"),
+        "{line}"
+    );
+    assert_ne!(
+        line.split_whitespace().nth(3),
+        Some("-"),
+        "disabled shows when: {line}"
+    );
     assert!(!run(&["users", "disable", "nobody"], "").status.success());
 }

@@ -397,7 +397,10 @@ pub async fn post_sign_in(address: &str, username: &str, password: &str) -> Resp
         .unwrap();
     let token = set_cookie(&form, "yg_signin").expect("the form sets yg_signin");
     let html = form.text().await.unwrap();
-    assert_eq!(hidden(&html, "signin_token").as_deref(), Some(token.as_str()));
+    assert_eq!(
+        hidden(&html, "signin_token").as_deref(),
+        Some(token.as_str())
+    );
     client
         .post(format!("{address}/sign-in"))
         .header("cookie", format!("yg_signin={token}"))

@@ -858,13 +858,18 @@ async fn pages_and_lookups_answer_any_text_without_a_500() {
             ),
             (
                 format!("/officer/cases/{id}/penalty"),
-                format!("csrf={csrf}&expected_version=1&intent=check&band={t}&amount={t}&base_amount={t}"),
+                format!(
+                    "csrf={csrf}&expected_version=1&intent=check&band={t}&amount={t}&base_amount={t}"
+                ),
             ),
             (
                 format!("/officer/cases/{t}/withdraw"),
                 format!("csrf={csrf}&expected_version=1&reason={t}"),
             ),
-            ("/sign-in".to_string(), format!("username={t}&password={t}&next={t}")),
+            (
+                "/sign-in".to_string(),
+                format!("username={t}&password={t}&next={t}"),
+            ),
         ] {
             let r = app
                 .client

@@ -63,7 +63,15 @@ fn issue(data_dir: &Path, role: &str, department: Option<&str>, subject: &str) -
 fn add_user(data_dir: &Path, name: &str, password: &str) {
     use std::io::Write;
     let mut child = command(data_dir)
-        .args(["users", "add", name, "--role", "officer", "--department", DEPARTMENT])
+        .args([
+            "users",
+            "add",
+            name,
+            "--role",
+            "officer",
+            "--department",
+            DEPARTMENT,
+        ])
         .arg("--data-dir")
         .arg(data_dir)
         .stdin(Stdio::piped())
@@ -78,7 +86,11 @@ fn add_user(data_dir: &Path, name: &str, password: &str) {
         .write_all(format!("{password}\n").as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The server as a child process, its stderr captured line by line.
@@ -431,7 +443,11 @@ async fn session(address: &str, data_dir: &Path) -> Vec<(String, String)> {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "a bad check digit");
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a bad check digit"
+    );
     let forged_session = format!("yg_session={}", "ab".repeat(32));
     let r = http
         .get(url("/officer/worklist"))

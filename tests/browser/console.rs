@@ -17,10 +17,12 @@ async fn sign_in_as(ctx: &Ctx, name: &str) {
     ctx.type_into("#username", name).await;
     let username = ctx.find("#username").await;
     username.send_keys(&Key::Tab.to_string()).await.unwrap();
-    let focused = ctx
-        .js("return document.activeElement.id;", vec![])
-        .await;
-    assert_eq!(focused, json!("password"), "Tab goes from the name to the password");
+    let focused = ctx.js("return document.activeElement.id;", vec![]).await;
+    assert_eq!(
+        focused,
+        json!("password"),
+        "Tab goes from the name to the password"
+    );
     ctx.js("window.__ygOldPage = true;", vec![]).await;
     let password = ctx.find("#password").await;
     password
@@ -65,7 +67,8 @@ async fn open_case(ctx: &Ctx, power: &str, id_number: &str) -> String {
     )
     .await;
     ctx.find("#kind-organisation").await.click().await.unwrap();
-    ctx.type_into("#party-name", "上海某某餐饮管理有限公司").await;
+    ctx.type_into("#party-name", "上海某某餐饮管理有限公司")
+        .await;
     ctx.type_into("#party-id", id_number).await;
     ctx.click_and_wait("#open-case-submit").await;
     ctx.text("#tracking-no").await.trim().to_string()
@@ -92,7 +95,10 @@ pub async fn console_sign_in(ctx: Ctx) {
     assert!(ctx.current_url().await.ends_with("/officer/worklist"));
     ctx.find("table#worklist").await;
     let rows = ctx.text("table#worklist").await;
-    assert!(rows.contains(&ctx.tracking_no), "the seeded case is listed: {rows}");
+    assert!(
+        rows.contains(&ctx.tracking_no),
+        "the seeded case is listed: {rows}"
+    );
 }
 
 /// 2. Opening a case: a wrong check digit is shown at its field, then the case opens with
@@ -116,9 +122,16 @@ pub async fn console_open_a_case(ctx: Ctx) {
             vec![],
         )
         .await;
-    assert_eq!(invalid, json!(["true", "party-id-error", "110105194912310021"]));
     assert_eq!(
-        ctx.js("return document.querySelector('#party-name').value;", vec![]).await,
+        invalid,
+        json!(["true", "party-id-error", "110105194912310021"])
+    );
+    assert_eq!(
+        ctx.js(
+            "return document.querySelector('#party-name').value;",
+            vec![]
+        )
+        .await,
         json!("李四"),
         "what was typed stays"
     );
@@ -177,10 +190,23 @@ pub async fn console_walk_a_case_to_its_end(ctx: Ctx) {
     click_outcome(&ctx, "准予许可", "准予许可，制发许可证").await;
     assert_eq!(ctx.text("#status").await.trim(), "已办结");
     assert_eq!(ctx.text("#result").await.trim(), "准予许可");
-    assert!(ctx.find_all("#step-form").await.is_empty(), "no buttons once concluded");
+    assert!(
+        ctx.find_all("#step-form").await.is_empty(),
+        "no buttons once concluded"
+    );
     let timeline = ctx.text("ol#timeline").await;
-    for expected in ["补正材料", "受理", "书面审查符合条件", OFFICER_A, OFFICER_B, "办结"] {
-        assert!(timeline.contains(expected), "the timeline lacks {expected}: {timeline}");
+    for expected in [
+        "补正材料",
+        "受理",
+        "书面审查符合条件",
+        OFFICER_A,
+        OFFICER_B,
+        "办结",
+    ] {
+        assert!(
+            timeline.contains(expected),
+            "the timeline lacks {expected}: {timeline}"
+        );
     }
 }
 
@@ -215,17 +241,25 @@ pub async fn console_penalty_outside_its_band(ctx: Ctx) {
     .await;
     ctx.type_into("#penalty-base", "3000").await;
     ctx.type_into("#penalty-amount", "95000").await;
-    ctx.type_into("#penalty-justification", "未取得许可经营，货值三千元").await;
+    ctx.type_into("#penalty-justification", "未取得许可经营，货值三千元")
+        .await;
     assert!(
         ctx.find_all("#penalty-record-submit").await.is_empty(),
         "no recording before a check"
     );
     ctx.click_and_wait("#penalty-check-submit").await;
     let check = ctx.text("#penalty-check").await;
-    assert!(check.contains("65000元 – 85000元"), "the band's range: {check}");
+    assert!(
+        check.contains("65000元 – 85000元"),
+        "the band's range: {check}"
+    );
     assert!(check.contains("警告"), "the warning: {check}");
     assert_eq!(
-        ctx.js("return document.querySelector('#penalty-amount').value;", vec![]).await,
+        ctx.js(
+            "return document.querySelector('#penalty-amount').value;",
+            vec![]
+        )
+        .await,
         json!("95000")
     );
     ctx.click_and_wait("#penalty-record-submit").await;
@@ -261,12 +295,19 @@ pub async fn console_conflicting_edit(ctx: Ctx) {
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("yg_signin=").map(|r| r.split(';').next().unwrap().to_string()))
+        .find_map(|v| {
+            v.strip_prefix("yg_signin=")
+                .map(|r| r.split(';').next().unwrap().to_string())
+        })
         .unwrap();
     let signed = http
         .post(ctx.url("/sign-in"))
         .header("cookie", format!("yg_signin={token}"))
-        .form(&[("signin_token", token.as_str()), ("username", OFFICER_B), ("password", PASSWORD)])
+        .form(&[
+            ("signin_token", token.as_str()),
+            ("username", OFFICER_B),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -275,7 +316,10 @@ pub async fn console_conflicting_edit(ctx: Ctx) {
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("yg_session=").map(|r| r.split(';').next().unwrap().to_string()))
+        .find_map(|v| {
+            v.strip_prefix("yg_session=")
+                .map(|r| r.split(';').next().unwrap().to_string())
+        })
         .expect("officer B signed in");
     let cookie = format!("yg_session={session}");
     let page = http
@@ -311,10 +355,14 @@ pub async fn console_conflicting_edit(ctx: Ctx) {
     ctx.click_element_and_wait(&accept.unwrap(), "受理 on a stale page")
         .await;
     let conflict = ctx.text("#conflict").await;
-    assert!(conflict.contains("乙：请补交租赁合同"), "what changed: {conflict}");
+    assert!(
+        conflict.contains("乙：请补交租赁合同"),
+        "what changed: {conflict}"
+    );
     assert!(conflict.contains(OFFICER_B), "who changed it: {conflict}");
     assert_eq!(
-        ctx.js("return document.querySelector('#step-note').value;", vec![]).await,
+        ctx.js("return document.querySelector('#step-note').value;", vec![])
+            .await,
         json!("我写了很长的受理意见"),
         "the note typed is kept"
     );
@@ -327,7 +375,12 @@ pub async fn console_invalid_upload(ctx: Ctx) {
     sign_in_as(&ctx, ADMIN).await;
     ctx.click_and_wait("#upload-link").await;
     let file = yangguang::catalogue_file::parse(yangguang::catalogue_file::DEMO_CATALOGUE).unwrap();
-    let mut entry = file.powers.iter().find(|p| p.code == POWER).unwrap().clone();
+    let mut entry = file
+        .powers
+        .iter()
+        .find(|p| p.code == POWER)
+        .unwrap()
+        .clone();
     entry.code = "PD-SCJG-XK-901".into();
     entry.name = "食品经营许可（试点版）".into();
     // 现场核查 can no longer be reached, and 材料审查 gets a second 需现场核查.
@@ -336,12 +389,16 @@ pub async fn console_invalid_upload(ctx: Ctx) {
         .flowchart
         .transitions
         .retain(|t| t.to != "site_check");
-    entry.version.flowchart.transitions.push(aggregates::flowchart::TransitionSpec {
-        from: "review".into(),
-        outcome: "书面审查符合条件".into(),
-        to: "granted".into(),
-        exception: false,
-    });
+    entry
+        .version
+        .flowchart
+        .transitions
+        .push(aggregates::flowchart::TransitionSpec {
+            from: "review".into(),
+            outcome: "书面审查符合条件".into(),
+            to: "granted".into(),
+            exception: false,
+        });
     let yaml = serde_norway::to_string(&entry).unwrap();
     // As pasted into the text box.
     ctx.js(
@@ -364,9 +421,14 @@ pub async fn console_invalid_upload(ctx: Ctx) {
     let marked: Vec<String> = serde_json::from_value(marked).unwrap();
     assert!(marked.contains(&"site_check".to_string()), "{marked:?}");
     assert!(marked.contains(&"review".to_string()), "{marked:?}");
-    assert!(ctx.find_all("#publish").await.is_empty(), "no publish button");
+    assert!(
+        ctx.find_all("#publish").await.is_empty(),
+        "no publish button"
+    );
     // The text box still holds the upload, to fix it there.
-    let kept = ctx.js("return document.querySelector('#yaml').value;", vec![]).await;
+    let kept = ctx
+        .js("return document.querySelector('#yaml').value;", vec![])
+        .await;
     assert!(kept.as_str().unwrap().contains("PD-SCJG-XK-901"));
 }
 
@@ -376,13 +438,18 @@ pub async fn console_lockout(ctx: Ctx) {
     ctx.goto("/").await;
     ctx.client.delete_all_cookies().await.unwrap();
     let mut messages = Vec::new();
-    for password in ["wrong 1", "wrong 2", "wrong 3", "wrong 4", "wrong 5", PASSWORD] {
+    for password in [
+        "wrong 1", "wrong 2", "wrong 3", "wrong 4", "wrong 5", PASSWORD,
+    ] {
         ctx.goto("/sign-in").await;
         ctx.type_into("#username", LOCKED).await;
         ctx.type_into("#password", password).await;
         ctx.click_and_wait("#sign-in-submit").await;
         messages.push(ctx.text("#error").await);
-        assert!(ctx.find_all("#signed-in").await.is_empty(), "signed in with {password}");
+        assert!(
+            ctx.find_all("#signed-in").await.is_empty(),
+            "signed in with {password}"
+        );
     }
     assert!(
         messages.iter().all(|m| m == &messages[0]),
@@ -395,7 +462,8 @@ pub async fn console_lockout(ctx: Ctx) {
     ctx.click_and_wait("#sign-in-submit").await;
     assert_eq!(ctx.text("#error").await, messages[0]);
     assert_eq!(
-        ctx.js("return document.querySelector('#username').value;", vec![]).await,
+        ctx.js("return document.querySelector('#username').value;", vec![])
+            .await,
         json!("no-such-person")
     );
 }
