@@ -250,8 +250,8 @@ async fn users(config: Option<&PathBuf>, command: UsersCommand) -> anyhow::Resul
         UsersCommand::List { store } => {
             let repo = startup::open_store(&store_of(&store)?).await?;
             println!(
-                "{:<24} {:<10} {:<24} {:<16} {:<16} {}",
-                "name", "role", "department", "disabled", "locked until", "display name"
+                "{:<24} {:<10} {:<24} {:<16} {:<16} display name",
+                "name", "role", "department", "disabled", "locked until"
             );
             let now = epoch_now();
             for (a, locked) in repo.accounts().await? {
