@@ -44,6 +44,18 @@ pub struct Settings {
     pub public_write_per_minute: u32,
     /// Complaints and ratings a client address may send at once.
     pub public_write_burst: u32,
+    /// Console sign-ins: a session ends this many hours after sign-in.
+    pub session_hours: u32,
+    /// Console sign-ins: a session ends after this many minutes without a request.
+    pub session_idle_minutes: u32,
+    /// This many failed sign-ins in a row lock the account's password...
+    pub sign_in_lockout_failures: u32,
+    /// ...for this many minutes.
+    pub sign_in_lockout_minutes: u32,
+    /// Sign-in attempts per minute and client address, after the burst.
+    pub sign_in_per_minute: u32,
+    /// Sign-in attempts a client address may make at once.
+    pub sign_in_burst: u32,
 }
 
 impl Default for Settings {
@@ -63,6 +75,12 @@ impl Default for Settings {
             public_lookup_burst: 20,
             public_write_per_minute: 2,
             public_write_burst: 5,
+            session_hours: 12,
+            session_idle_minutes: 30,
+            sign_in_lockout_failures: 5,
+            sign_in_lockout_minutes: 15,
+            sign_in_per_minute: 10,
+            sign_in_burst: 10,
         }
     }
 }

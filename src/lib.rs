@@ -1,6 +1,7 @@
 //! The Yangguang server and CLI: event stores, the command engine, the HTTP API.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod alerting;
 pub mod api;
 pub mod auth;

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use yangguang::auth::TokenKeys;
 use yangguang::config::{Overrides, Settings};
 use yangguang::startup::Application;
-use yangguang::{api, catalogue_file, projection, startup, telemetry};
+use yangguang::{accounts, api, catalogue_file, projection, startup, telemetry};
 
 /// Yangguang 阳光: an execution system for publishing administrative powers.
 #[derive(Parser)]
@@ -52,6 +52,13 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Console accounts for people (官员/管理员/纪检人员): add, list, disable, enable, unlock,
+    /// set a new password. Passwords are read from the terminal (no echo) or standard input,
+    /// never from the command line.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Catalogue files.
     Catalogue {
         #[command(subcommand)]
@@ -90,6 +97,16 @@ enum RoleArg {
     Inspector,
 }
 
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Officer => Role::Officer,
+            RoleArg::Inspector => Role::Inspector,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum TokenCommand {
     /// Mint a token signed with the deployment's key; prints the token alone.
@@ -109,6 +126,180 @@ enum TokenCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create an account with a password (asked twice on a terminal; else the first line of
+    /// standard input).
+    Add {
+        /// Login name, also the actor id in events: 2-40 of a-z 0-9 . _ -, never reused.
+        name: String,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Department id (admins and officers; none for inspectors).
+        #[arg(long)]
+        department: Option<String>,
+        /// Name shown on pages (default: the login name).
+        #[arg(long)]
+        display_name: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Every account with its role, department and state.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Disable an account (it is never deleted) and end its sessions.
+    Disable {
+        /// Login name.
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        /// Login name.
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Lift a lockout after failed sign-ins.
+    Unlock {
+        /// Login name.
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Set a new password (read like `add`); ends the account's sessions.
+    Password {
+        /// Login name.
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Reads a new password: twice without echo on a terminal, else one line of standard input.
+fn read_new_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (密码): ")?;
+        let second = rpassword::prompt_password("Again (再次输入): ")?;
+        anyhow::ensure!(first == second, "the two passwords differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\n', '\r']).to_string())
+    }
+}
+
+fn epoch_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn when(epoch: Option<i64>) -> String {
+    epoch
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map(|t| {
+            t.with_timezone(&aggregates::case::china_offset())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "-".into())
+}
+
+async fn users(config: Option<&PathBuf>, command: UsersCommand) -> anyhow::Result<()> {
+    let store_of = |store: &StoreArgs| settings(config, store, None, false);
+    match command {
+        UsersCommand::Add {
+            name,
+            role,
+            department,
+            display_name,
+            store,
+        } => {
+            let repo = startup::open_store(&store_of(&store)?).await?;
+            let password = read_new_password()?;
+            let account = accounts::create_account(
+                &repo,
+                accounts::NewAccount {
+                    id: name,
+                    display_name,
+                    role: role.into(),
+                    department,
+                },
+                &password,
+                epoch_now(),
+            )
+            .await?;
+            eprintln!(
+                "created {} ({}{})",
+                account.id,
+                account.role,
+                account
+                    .department
+                    .as_deref()
+                    .map(|d| format!(", {d}"))
+                    .unwrap_or_default()
+            );
+        }
+        UsersCommand::List { store } => {
+            let repo = startup::open_store(&store_of(&store)?).await?;
+            println!(
+                "{:<24} {:<10} {:<24} {:<16} {:<16} display name",
+                "name", "role", "department", "disabled", "locked until"
+            );
+            let now = epoch_now();
+            for (a, locked) in repo.accounts().await? {
+                println!(
+                    "{:<24} {:<10} {:<24} {:<16} {:<16} {}",
+                    a.id,
+                    a.role,
+                    a.department.as_deref().unwrap_or("-"),
+                    when(a.disabled_at),
+                    when(locked.filter(|l| *l > now)),
+                    a.display_name
+                );
+            }
+        }
+        UsersCommand::Disable { name, store } => {
+            let repo = startup::open_store(&store_of(&store)?).await?;
+            let now = epoch_now();
+            anyhow::ensure!(
+                repo.set_account_disabled(&name, Some(now), now).await?,
+                "no account named {name}"
+            );
+            eprintln!("disabled {name}; its sessions are ended (the account is kept)");
+        }
+        UsersCommand::Enable { name, store } => {
+            let repo = startup::open_store(&store_of(&store)?).await?;
+            anyhow::ensure!(
+                repo.set_account_disabled(&name, None, epoch_now()).await?,
+                "no account named {name}"
+            );
+            eprintln!("enabled {name}");
+        }
+        UsersCommand::Unlock { name, store } => {
+            let repo = startup::open_store(&store_of(&store)?).await?;
+            anyhow::ensure!(
+                repo.clear_sign_in_failures(yangguang::store::accounts::LOCAL_PROVIDER, &name)
+                    .await?,
+                "no account named {name}"
+            );
+            eprintln!("unlocked {name}");
+        }
+        UsersCommand::Password { name, store } => {
+            let repo = startup::open_store(&store_of(&store)?).await?;
+            let password = read_new_password()?;
+            accounts::set_password(&repo, &name, &password, epoch_now()).await?;
+            eprintln!("password of {name} changed; its sessions are ended");
+        }
+    }
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -206,6 +397,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let token = keys.issue(&subject, role, department, chrono::Duration::days(ttl_days))?;
             println!("{token}");
         }
+        Command::Users { command } => users(cli.config.as_ref(), command).await?,
         Command::Catalogue { command } => match command {
             CatalogueCommand::Import { file, store } => {
                 let settings = settings(cli.config.as_ref(), &store, None, false)?;

@@ -174,8 +174,12 @@ pub struct WorklistItem {
     pub promised_due: Option<NaiveDate>,
     /// Working days left of the nearest limit (promised if set, else statutory).
     pub remaining_days: Option<i64>,
-    /// Whether any limit is passed.
+    /// Whether any limit is passed (红牌).
     pub overdue: bool,
+    /// Whether a running limit has reached the jurisdiction's yellow-card threshold
+    /// (`[alert_policy.yellow]`, by default 80 % of its working days used) without being
+    /// passed (黄牌).
+    pub yellow_card: bool,
     /// Case version.
     pub version: u64,
 }
@@ -395,6 +399,13 @@ impl Engine {
                 remaining_days: nearest.map(|l| l.remaining_days),
                 overdue: times.as_ref().is_some_and(|t| {
                     t.statutory.overdue || t.promised.as_ref().is_some_and(|p| p.overdue)
+                }),
+                yellow_card: times.as_ref().is_some_and(|t| {
+                    let yellow = self.alert_policy().yellow;
+                    let reached =
+                        |l: &aggregates::case::LimitStatus| !l.overdue && yellow.reached(l);
+                    matches!(case.status, CaseStatus::Open | CaseStatus::Paused)
+                        && (reached(&t.statutory) || t.promised.as_ref().is_some_and(reached))
                 }),
                 version: case.version,
             });

@@ -29,6 +29,12 @@ pub struct Limits {
     pub public_write_per_minute: u32,
     /// Complaints and ratings a client may send at once.
     pub public_write_burst: u32,
+    /// Console sign-in attempts per minute and client address, after the burst.
+    pub sign_in_per_minute: u32,
+    /// Console sign-in attempts a client may make at once.
+    pub sign_in_burst: u32,
+    /// Sessions and the lockout after failed sign-ins.
+    pub accounts: crate::accounts::AccountPolicy,
 }
 
 impl Default for Limits {
@@ -44,6 +50,14 @@ impl From<&Settings> for Limits {
             public_lookup_burst: settings.public_lookup_burst,
             public_write_per_minute: settings.public_write_per_minute,
             public_write_burst: settings.public_write_burst,
+            sign_in_per_minute: settings.sign_in_per_minute,
+            sign_in_burst: settings.sign_in_burst,
+            accounts: crate::accounts::AccountPolicy {
+                session_seconds: i64::from(settings.session_hours.max(1)) * 3600,
+                idle_seconds: i64::from(settings.session_idle_minutes.max(1)) * 60,
+                lockout_failures: i64::from(settings.sign_in_lockout_failures.max(1)),
+                lockout_seconds: i64::from(settings.sign_in_lockout_minutes.max(1)) * 60,
+            },
         }
     }
 }
@@ -67,15 +81,15 @@ impl std::fmt::Debug for PublicLookupLimiter {
 impl PublicLookupLimiter {
     /// A limiter for `limits`; both numbers must be at least 1.
     pub fn new(limits: Limits) -> anyhow::Result<Self> {
-        Self::with_quota(
+        Self::with_rate(
             limits.public_lookup_per_minute,
             limits.public_lookup_burst,
             "public_lookup",
         )
     }
 
-    /// A limiter of `per_minute` after a burst of `burst`; `name` names the settings.
-    fn with_quota(per_minute: u32, burst: u32, name: &str) -> anyhow::Result<Self> {
+    /// A limiter of `per_minute` after a burst of `burst` per client (both at least 1).
+    pub fn with_rate(per_minute: u32, burst: u32, name: &str) -> anyhow::Result<Self> {
         let per_minute = NonZeroU32::new(per_minute)
             .ok_or_else(|| anyhow::anyhow!("{name}_per_minute must be at least 1"))?;
         let burst = NonZeroU32::new(burst)
@@ -107,7 +121,7 @@ pub struct PublicWriteLimiter(PublicLookupLimiter);
 impl PublicWriteLimiter {
     /// A limiter for `limits`' write settings; both must be at least 1.
     pub fn new(limits: Limits) -> anyhow::Result<Self> {
-        Ok(PublicWriteLimiter(PublicLookupLimiter::with_quota(
+        Ok(PublicWriteLimiter(PublicLookupLimiter::with_rate(
             limits.public_write_per_minute,
             limits.public_write_burst,
             "public_write",
@@ -118,6 +132,23 @@ impl PublicWriteLimiter {
 /// Counts a complaint or rating by the request's client, like [`check_public_lookup`].
 pub fn check_public_write(req: &HttpRequest) -> Result<(), u64> {
     let Some(limiter) = req.app_data::<web::Data<PublicWriteLimiter>>() else {
+        return Ok(());
+    };
+    let Some(peer) = req.peer_addr() else {
+        return Ok(());
+    };
+    limiter
+        .0
+        .check(peer.ip())
+        .map_err(|wait| wait.as_secs_f64().ceil().max(1.0) as u64)
+}
+
+/// The console's sign-in limiter (the same GCRA per client address, its own budget).
+pub struct SignInLimiter(pub PublicLookupLimiter);
+
+/// Counts a sign-in attempt by the request's client, like [`check_public_lookup`].
+pub fn check_sign_in(req: &HttpRequest) -> Result<(), u64> {
+    let Some(limiter) = req.app_data::<web::Data<SignInLimiter>>() else {
         return Ok(());
     };
     let Some(peer) = req.peer_addr() else {

@@ -40,7 +40,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use aggregates::flowchart::{Flowchart, StepKind, StepSpec, TransitionSpec};
+use aggregates::flowchart::{Flowchart, FlowchartSpec, StepKind, StepSpec, TransitionSpec};
 use layout::adt::dag::NodeHandle;
 use layout::core::base::Orientation;
 use layout::core::color::Color;
@@ -102,7 +102,29 @@ const TAG_SPAN: u32 = 0xFFFE;
 /// `role="img"`, a `<title>` with `style.title`, the CJK font stack [`FONT_FAMILY`],
 /// and no external references; all user text is escaped.
 pub fn flowchart_svg(flowchart: &Flowchart, style: &FlowchartStyle) -> String {
-    let looks = step_looks(flowchart, style);
+    draw_spec(flowchart.spec(), style, &[])
+}
+
+/// Draws a flowchart that may not be valid (the administrator's preview before publishing):
+/// the steps as declared, transitions whose ends exist, and the steps in `flagged` (those
+/// with problems) with a thick dark red border, class `yg-problem` and `（有问题）` in their
+/// hover text. Unreachable steps, dead ends and cycles are drawn as they are.
+pub fn flowchart_spec_svg(
+    spec: &FlowchartSpec,
+    style: &FlowchartStyle,
+    flagged: &[String],
+) -> String {
+    draw_spec(spec, style, flagged)
+}
+
+fn draw_spec(flowchart: &FlowchartSpec, style: &FlowchartStyle, flagged: &[String]) -> String {
+    let mut looks = step_looks(flowchart, style);
+    for look in &mut looks {
+        if flagged.contains(&look.id) {
+            look.problem = true;
+            look.tooltip.push_str("（有问题）");
+        }
+    }
     let edges = edge_looks(flowchart);
     // layout-rs 0.1.3 has internal assertions that fail on a small share of graphs
     // (about 1 in 100 random flowcharts); try again without its crossing optimisation,
@@ -137,6 +159,8 @@ struct StepLook {
     pause: bool,
     current: bool,
     visited: bool,
+    /// Has a validation problem (preview of an invalid flowchart).
+    problem: bool,
     size: Point,
 }
 
@@ -150,9 +174,10 @@ struct EdgeLook {
     exception: bool,
 }
 
-fn step_looks(flowchart: &Flowchart, style: &FlowchartStyle) -> Vec<StepLook> {
+fn step_looks(flowchart: &FlowchartSpec, style: &FlowchartStyle) -> Vec<StepLook> {
     flowchart
-        .steps()
+        .steps
+        .iter()
         .map(|step| step_look(step, style))
         .collect()
 }
@@ -214,19 +239,20 @@ fn step_look(step: &StepSpec, style: &FlowchartStyle) -> StepLook {
         pause: step.pauses_clock,
         current,
         visited,
+        problem: false,
         size: Point::new(width.round(), height.round()),
     }
 }
 
-fn edge_looks(flowchart: &Flowchart) -> Vec<EdgeLook> {
+fn edge_looks(flowchart: &FlowchartSpec) -> Vec<EdgeLook> {
     let index: HashMap<&str, usize> = flowchart
-        .steps()
+        .steps
+        .iter()
         .enumerate()
         .map(|(i, s)| (s.id.as_str(), i))
         .collect();
-    let names: Vec<String> = flowchart.steps().map(|s| clean(&s.name)).collect();
+    let names: Vec<String> = flowchart.steps.iter().map(|s| clean(&s.name)).collect();
     flowchart
-        .spec()
         .transitions
         .iter()
         .filter_map(|t: &TransitionSpec| {
@@ -524,7 +550,7 @@ fn read_tag(text: &str) -> (&str, Option<Tag>) {
 }
 
 /// Draws the steps in a column with their transitions as text: used only if layout-rs fails.
-fn fallback_column(flowchart: &Flowchart, canvas: &mut Canvas) {
+fn fallback_column(flowchart: &FlowchartSpec, canvas: &mut Canvas) {
     let x = 20.0;
     let mut y = 20.0;
     let steps = canvas.steps;
@@ -532,9 +558,11 @@ fn fallback_column(flowchart: &Flowchart, canvas: &mut Canvas) {
         canvas.step_rect(i, Point::new(x, y), look.size);
         canvas.step_label(i, Point::new(x + look.size.x / 2.0, y + look.size.y / 2.0));
         let mut ty = y + EDGE_FONT as f64;
-        for t in flowchart.outgoing(&look.id) {
+        for t in flowchart.transitions.iter().filter(|t| t.from == look.id) {
             let target = flowchart
-                .step(&t.to)
+                .steps
+                .iter()
+                .find(|s| s.id == t.to)
                 .map(|s| clean(&s.name))
                 .unwrap_or_default();
             let line = format!("{} → {}", clean(&t.outcome), target);
@@ -732,6 +760,7 @@ impl<'a> Canvas<'a> {
             (step.pause, " yg-pause"),
             (step.current, " yg-current"),
             (step.visited && !step.current, " yg-visited"),
+            (step.problem, " yg-problem"),
         ] {
             if on {
                 class.push_str(name);
@@ -744,7 +773,14 @@ impl<'a> Canvas<'a> {
         } else {
             FILL
         };
-        let width = if step.start { 3.0 } else { 1.5 };
+        let width = if step.problem {
+            4.0
+        } else if step.start {
+            3.0
+        } else {
+            1.5
+        };
+        let stroke = if step.problem { EXCEPTION } else { BORDER };
         let rx = if step.end { size.y / 2.0 } else { 6.0 };
         let dash = if step.pause {
             format!(" stroke-dasharray=\"{DASH}\"")
@@ -760,7 +796,7 @@ impl<'a> Canvas<'a> {
         );
         let _ = writeln!(
             s,
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{}\" fill=\"{fill}\" stroke=\"{BORDER}\" stroke-width=\"{width}\"{dash}/>",
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"{}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash}/>",
             num(xy.x),
             num(xy.y),
             num(size.x),
@@ -1414,8 +1450,8 @@ transitions:
     #[test]
     fn demo_layouts_have_no_overlapping_boxes_or_labels() {
         for (name, flow) in demo() {
-            let looks = step_looks(&flow, &plain(""));
-            let edges = edge_looks(&flow);
+            let looks = step_looks(flow.spec(), &plain(""));
+            let edges = edge_looks(flow.spec());
             let graph = lay_out(&looks, &edges, true);
             let visible: Vec<NodeHandle> = graph
                 .iter_nodes()
@@ -1445,10 +1481,10 @@ transitions:
     fn fallback_column_is_a_valid_document_too() {
         let flow = licence();
         let style = plain("fallback");
-        let looks = step_looks(&flow, &style);
-        let edges = edge_looks(&flow);
+        let looks = step_looks(flow.spec(), &style);
+        let edges = edge_looks(flow.spec());
         let mut canvas = Canvas::new(&looks, &edges);
-        fallback_column(&flow, &mut canvas);
+        fallback_column(flow.spec(), &mut canvas);
         let svg = canvas.finish("fallback", true);
         let doc = roxmltree::Document::parse(&svg).expect("well-formed");
         let text: String = label_texts(&doc).concat();

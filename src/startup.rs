@@ -9,6 +9,9 @@ use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use aggregates::Role;
+
+use crate::accounts;
 use crate::api;
 use crate::auth::TokenKeys;
 use crate::catalogue_file;
@@ -37,6 +40,60 @@ pub async fn engine(settings: &Settings) -> anyhow::Result<Engine> {
     )
 }
 
+/// The demo's console accounts: (name, role, department, display name).
+pub const DEMO_ACCOUNTS: [(&str, Role, Option<&str>, &str); 3] = [
+    (
+        "demo-officer",
+        Role::Officer,
+        Some("pudong-amr"),
+        "演示承办人员",
+    ),
+    (
+        "demo-admin",
+        Role::Admin,
+        Some("pudong-amr"),
+        "演示目录管理员",
+    ),
+    ("demo-inspector", Role::Inspector, None, "演示纪检监察人员"),
+];
+
+/// With `--demo` only: creates the demo accounts, or gives them new passwords, and prints
+/// the passwords on standard error. Every start with `--demo` changes them, so a demo left
+/// running somewhere has no password anyone else knows.
+async fn demo_accounts(repo: &crate::store::EventRepo) -> anyhow::Result<()> {
+    let now = chrono::Utc::now().timestamp();
+    eprintln!(
+        "demo console accounts (new passwords on every start with --demo; sign in at /sign-in):"
+    );
+    for (id, role, department, name) in DEMO_ACCOUNTS {
+        let password = crate::query_code::QueryCode::generate().code
+            + &crate::query_code::QueryCode::generate().code;
+        if repo.account(id).await?.is_some() {
+            accounts::set_password(repo, id, &password, now).await?;
+            repo.set_account_disabled(id, None, now).await?;
+        } else {
+            accounts::create_account(
+                repo,
+                accounts::NewAccount {
+                    id: id.into(),
+                    display_name: Some(name.into()),
+                    role,
+                    department: department.map(str::to_owned),
+                },
+                &password,
+                now,
+            )
+            .await?;
+        }
+        eprintln!(
+            "  {id:<16} {password}  ({}{})",
+            role.as_str(),
+            department.map(|d| format!(", {d}")).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
 /// A server bound to its port, not yet running.
 pub struct Application {
     port: u16,
@@ -54,6 +111,7 @@ impl Application {
             let file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE)?;
             let report = catalogue_file::import(&engine, &file, "demo-loader").await?;
             tracing::info!(?report, "demo catalogue loaded");
+            demo_accounts(engine.repo()).await?;
         }
         let keys = TokenKeys::load_or_create(&settings.token_key_path())?;
         let listener = TcpListener::bind(&settings.bind)?;
@@ -92,6 +150,10 @@ pub fn run_shared(
 ) -> anyhow::Result<Server> {
     let lookups = web::Data::new(PublicLookupLimiter::new(limits)?);
     let writes = web::Data::new(crate::rate_limit::PublicWriteLimiter::new(limits)?);
+    let sign_ins = web::Data::new(crate::rate_limit::SignInLimiter(
+        PublicLookupLimiter::with_rate(limits.sign_in_per_minute, limits.sign_in_burst, "sign_in")?,
+    ));
+    let account_policy = web::Data::new(limits.accounts);
     engine.start_projections();
     engine.adopt(crate::alerting::spawn(engine.clone().into_inner()));
     let keys = web::Data::new(keys);
@@ -112,6 +174,9 @@ pub fn run_shared(
             .app_data(keys.clone())
             .app_data(lookups.clone())
             .app_data(writes.clone())
+            .app_data(sign_ins.clone())
+            .app_data(account_policy.clone())
+            .app_data(web::PayloadConfig::new(api::JSON_LIMIT))
             .app_data(api::json_config())
             .app_data(api::query_config())
             .app_data(api::path_config())

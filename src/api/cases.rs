@@ -438,7 +438,48 @@ async fn open_case(
     body: web::Json<OpenCaseRequest>,
 ) -> Result<HttpResponse, ApiError> {
     require(&principal, Role::Officer)?;
-    let body = body.into_inner();
+    let Some((tracking_no, query_code)) = open_new_case(
+        &engine,
+        principal.actor(),
+        meta(&principal, &request_id),
+        body.into_inner(),
+    )
+    .await?
+    else {
+        return Err(ApiError::unavailable(anyhow::anyhow!(
+            "could not allocate a tracking number"
+        )));
+    };
+    let (case, _) = engine
+        .load_case(&tracking_no)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("opened case not found")))?;
+    let view = case_view(&engine, &case).await?;
+    Ok(super::positioned(
+        &engine,
+        HttpResponse::Created()
+            .insert_header((
+                actix_web::http::header::LOCATION,
+                format!("/api/v1/cases/{tracking_no}"),
+            ))
+            .json(OpenedCase {
+                id: tracking_no.clone(),
+                tracking_no,
+                query_code,
+                case: view,
+            }),
+    ))
+}
+
+/// Opens a case under a fresh random tracking number (the API and the officers' pages both
+/// come here): the tracking number and the query code, shown to the applicant once. `None`
+/// when no free number was found in three tries (vanishing odds).
+pub(crate) async fn open_new_case(
+    engine: &Engine,
+    actor: aggregates::Actor,
+    meta: crate::engine::CommandMeta,
+    body: OpenCaseRequest,
+) -> Result<Option<(String, String)>, cqrs_es::AggregateError<CaseError>> {
     let today = aggregates::case::china_date(engine.now());
     // A fresh random tracking number collides with vanishing odds; retry a few times anyway.
     for _ in 0..3 {
@@ -448,7 +489,7 @@ async fn open_case(
             .execute_case(
                 &tracking_no,
                 CaseCommand::OpenCase {
-                    actor: principal.actor(),
+                    actor: actor.clone(),
                     tracking_no: tracking_no.clone(),
                     power_code: body.power_code.clone(),
                     party: body.party.clone(),
@@ -457,39 +498,17 @@ async fn open_case(
                     query_code_salt: code.salt_hex.clone(),
                     query_code_hash: code.hash_hex.clone(),
                 },
-                meta(&principal, &request_id),
+                meta.clone(),
             )
             .await;
         match result {
-            Ok(_) => {
-                let (case, _) = engine
-                    .load_case(&tracking_no)
-                    .await?
-                    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("opened case not found")))?;
-                let view = case_view(&engine, &case).await?;
-                return Ok(super::positioned(
-                    &engine,
-                    HttpResponse::Created()
-                        .insert_header((
-                            actix_web::http::header::LOCATION,
-                            format!("/api/v1/cases/{tracking_no}"),
-                        ))
-                        .json(OpenedCase {
-                            id: tracking_no.clone(),
-                            tracking_no,
-                            query_code: code.code,
-                            case: view,
-                        }),
-                ));
-            }
+            Ok(_) => return Ok(Some((tracking_no, code.code))),
             Err(cqrs_es::AggregateError::UserError(CaseError::AlreadyOpened))
             | Err(cqrs_es::AggregateError::AggregateConflict) => continue,
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
-    Err(ApiError::unavailable(anyhow::anyhow!(
-        "could not allocate a tracking number"
-    )))
+    Ok(None)
 }
 
 /// A case with its current step, the outcomes allowed now and its time limits.

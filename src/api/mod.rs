@@ -1,7 +1,7 @@
 //! The HTTP API under `/api/v1`, described by utoipa from the same `configure` the server runs.
 pub mod alerts;
 mod calendar;
-mod cases;
+pub(crate) mod cases;
 mod health;
 pub mod idempotency;
 mod inspector;

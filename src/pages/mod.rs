@@ -4,11 +4,13 @@
 //! scripts. Every page states the time of its data in China Standard Time. Pages never answer
 //! 500 to bad input: malformed parameters give a 400 page, unknown things a 404 page, a store
 //! that does not answer a 503 page.
+mod admin;
 mod calculator;
 mod catalogue;
 mod decisions;
 mod feedback;
 mod officer;
+pub mod session;
 mod track;
 
 #[cfg(test)]
@@ -56,9 +58,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/officer", web::get().to(officer::officer_root))
         .route("/officer/", web::get().to(officer::officer_root))
         .route("/officer/worklist", web::get().to(officer::worklist))
-        .route("/officer/sign-in", web::get().to(officer::sign_in_form))
-        .route("/officer/sign-in", web::post().to(officer::sign_in))
-        .route("/officer/sign-out", web::post().to(officer::sign_out));
+        .route("/officer/cases/new", web::get().to(officer::new_case_form))
+        .route("/officer/cases", web::post().to(officer::open_case))
+        .route("/officer/cases/{id}", web::get().to(officer::case_page))
+        .route(
+            "/officer/cases/{id}/step",
+            web::post().to(officer::complete_step),
+        )
+        .route("/officer/cases/{id}/clock", web::post().to(officer::clock))
+        .route(
+            "/officer/cases/{id}/withdraw",
+            web::post().to(officer::withdraw),
+        )
+        .route(
+            "/officer/cases/{id}/penalty",
+            web::post().to(officer::penalty),
+        )
+        .route("/admin", web::get().to(admin::catalogue))
+        .route("/admin/upload", web::get().to(admin::upload_form_page))
+        .route("/admin/upload", web::post().to(admin::upload))
+        .route("/admin/publish", web::post().to(admin::publish))
+        .route(
+            "/admin/powers/{code}/status",
+            web::post().to(admin::change_status),
+        )
+        .route("/sign-in", web::get().to(session::sign_in_form))
+        .route("/sign-in", web::post().to(session::sign_in))
+        .route("/sign-out", web::post().to(session::sign_out))
+        .route("/console", web::get().to(session::console));
 }
 
 async fn site_css() -> HttpResponse {
@@ -144,7 +171,8 @@ pub(crate) struct Params {
 }
 
 impl Params {
-    fn parse(text: &str) -> Result<Params, ()> {
+    /// Parses a query string or a form body (`application/x-www-form-urlencoded`).
+    pub(crate) fn parse(text: &str) -> Result<Params, ()> {
         web::Query::<Vec<(String, String)>>::from_query(text)
             .map(|q| Params {
                 pairs: q.into_inner(),
@@ -159,6 +187,25 @@ impl Params {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim())
             .filter(|v| !v.is_empty())
+    }
+
+    /// Every value of `name` (checkboxes), trimmed, empty ones left out.
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// The first value of `name` as sent (not trimmed), `""` when absent.
+    pub(crate) fn raw(&self, name: &str) -> &str {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
 
     /// The first value of `name` when it is usable text: at most [`MAX_PARAM_CHARS`]
@@ -236,6 +283,21 @@ impl Ctx {
             params,
             bad_query,
             path: req.path().to_string(),
+        }
+    }
+
+    /// Takes the language a POSTed form asks for (its hidden `lang` input).
+    pub(crate) fn adopt_form_lang(&mut self, form: &Params) {
+        match form.get("lang") {
+            Some("en") => {
+                self.lang = Lang::En;
+                self.explicit = true;
+            }
+            Some("zh") => {
+                self.lang = Lang::Zh;
+                self.explicit = true;
+            }
+            _ => {}
         }
     }
 
@@ -362,11 +424,7 @@ pub(crate) fn layout(page: Page<'_>) -> Markup {
             "/decisions",
             ctx.t("处罚决定公开", "Penalty decisions"),
         ),
-        (
-            Section::Officer,
-            "/officer/worklist",
-            ctx.t("承办人员", "Officers"),
-        ),
+        (Section::Officer, "/console", ctx.t("工作人员", "Staff")),
     ];
     let other = ctx.lang.other();
     html! {

@@ -587,94 +587,80 @@ async fn the_deadline_api_answers_json_and_problems() {
     assert!(spec["paths"]["/api/v1/calendar/deadline"]["get"].is_object());
 }
 
-fn cookie_of(r: &Resp) -> String {
-    let set = r.header(header::SET_COOKIE);
-    set.split(';').next().unwrap().to_string()
+/// The value of cookie `name` set by a response.
+fn cookie_value(r: &Resp, name: &str) -> Option<String> {
+    r.headers
+        .get_all(header::SET_COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            let (n, rest) = v.split(';').next()?.split_once('=')?;
+            (n == name).then(|| rest.to_string())
+        })
+}
+
+fn hidden_value(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker).expect("the hidden input") + marker.len();
+    body[start..start + body[start..].find('"').unwrap()].to_string()
 }
 
 #[actix_web::test]
-async fn the_worklist_needs_an_officer_token_and_lists_the_case() {
+async fn the_worklist_needs_a_signed_in_officer_and_lists_the_case() {
     let f = fixture().await;
     let app = app!(f);
-    let refused = get!(&app, "/officer/worklist");
+    let refused = get!(&app, "/officer/worklist?status=open");
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert_page(&refused);
-    assert!(refused.has("<form id=\"sign-in\" method=\"post\" action=\"/officer/sign-in\""));
-    assert!(refused.has("id=\"token\" name=\"token\" type=\"password\""));
+    assert!(refused.has("<form id=\"sign-in\" method=\"post\" action=\"/sign-in\""));
+    assert!(refused.has("id=\"password\" name=\"password\" type=\"password\""));
+    assert!(refused.has("name=\"next\" value=\"/officer/worklist?status=open\""));
     assert!(!refused.has("id=\"worklist\""));
 
     let bad = send(
         &app,
         test::TestRequest::get()
             .uri("/officer/worklist")
-            .insert_header((header::COOKIE, "yg_token=not.a.token"))
+            .insert_header((header::COOKIE, format!("yg_session={}", "0".repeat(64))))
             .to_request(),
     )
     .await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
-    assert!(bad.has("令牌无效或已过期"));
+    assert!(bad.has("登录已过期或已退出"));
 
-    let inspector = f
-        .keys
-        .issue("insp", Role::Inspector, None, chrono::Duration::hours(1))
-        .unwrap();
-    let r = send(
-        &app,
-        test::TestRequest::post()
-            .uri("/officer/sign-in")
-            .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
-            .set_payload(format!("token={inspector}"))
-            .to_request(),
+    let now = f.engine.now().timestamp();
+    crate::accounts::create_account(
+        f.engine.repo(),
+        crate::accounts::NewAccount {
+            id: "officer-7".into(),
+            display_name: Some("王丽".into()),
+            role: Role::Officer,
+            department: Some(DEPARTMENT.into()),
+        },
+        "a long passphrase",
+        now,
     )
-    .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert!(r.header(header::SET_COOKIE).is_empty());
-
-    let expired = f
-        .keys
-        .issue(
-            "o",
-            Role::Officer,
-            Some(DEPARTMENT.into()),
-            chrono::Duration::hours(-2),
-        )
-        .unwrap();
-    let r = send(
-        &app,
-        test::TestRequest::post()
-            .uri("/officer/sign-in")
-            .set_payload(format!("token={expired}"))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-
-    let token = f
-        .keys
-        .issue(
-            "officer-7",
-            Role::Officer,
-            Some(DEPARTMENT.into()),
-            chrono::Duration::hours(1),
-        )
-        .unwrap();
+    .await
+    .unwrap();
+    let form = get!(&app, "/sign-in?lang=en");
+    assert_eq!(form.status, StatusCode::OK);
+    let token = cookie_value(&form, "yg_signin").expect("the double-submit cookie");
+    assert_eq!(hidden_value(&form.body, "signin_token"), token);
     let signed = send(
         &app,
         test::TestRequest::post()
-            .uri("/officer/sign-in")
+            .uri("/sign-in")
             .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
-            .set_payload(format!("token={token}&lang=en"))
+            .insert_header((header::COOKIE, format!("yg_signin={token}")))
+            .set_payload(format!(
+                "signin_token={token}&username=officer-7&password=a+long+passphrase&lang=en&next=%2Fofficer%2Fworklist"
+            ))
             .to_request(),
     )
     .await;
-    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
     assert_eq!(signed.header(header::LOCATION), "/officer/worklist?lang=en");
-    let set = signed.header(header::SET_COOKIE);
-    for part in ["yg_token=", "HttpOnly", "SameSite=Strict", "Path=/officer"] {
-        assert!(set.contains(part), "{set}");
-    }
-    assert!(!set.contains("Secure"), "plain http: no Secure flag");
-    let cookie = cookie_of(&signed);
+    let session = cookie_value(&signed, "yg_session").expect("a session");
+    let cookie = format!("yg_session={session}");
 
     let list = send(
         &app,
@@ -692,6 +678,7 @@ async fn the_worklist_needs_an_officer_token_and_lists_the_case() {
     assert!(list.has(PARTY_NAME), "officers see the party");
     assert!(list.has("材料审查"));
     assert!(list.has("办理中"));
+    assert!(list.has("王丽"));
     assert!(list.has("<select id=\"filter-power\" name=\"power\""));
     assert!(list.has("<select id=\"filter-status\" name=\"status\""));
 
@@ -717,27 +704,44 @@ async fn the_worklist_needs_an_officer_token_and_lists_the_case() {
     assert_eq!(bad_filter.status, StatusCode::BAD_REQUEST);
     assert!(!bad_filter.has("<script>"));
 
-    let https = send(
+    let case = send(
         &app,
-        test::TestRequest::post()
-            .uri("/officer/sign-in")
-            .insert_header(("x-forwarded-proto", "https"))
-            .set_payload(format!("token={token}"))
+        test::TestRequest::get()
+            .uri(&format!("/officer/cases/{}", f.tracking_no))
+            .insert_header((header::COOKIE, cookie.clone()))
             .to_request(),
     )
     .await;
-    assert!(https.header(header::SET_COOKIE).contains("; Secure"));
+    assert_eq!(case.status, StatusCode::OK);
+    assert_page(&case);
+    assert!(
+        case.has("class=\"yg-step yg-current\" data-step=\"review\""),
+        "{}",
+        case.body
+    );
+    let csrf = hidden_value(&case.body, "csrf");
 
     let out = send(
         &app,
         test::TestRequest::post()
-            .uri("/officer/sign-out")
-            .insert_header((header::COOKIE, cookie))
+            .uri("/sign-out")
+            .insert_header((header::COOKIE, cookie.clone()))
+            .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+            .set_payload(format!("csrf={csrf}"))
             .to_request(),
     )
     .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     assert!(out.header(header::SET_COOKIE).contains("Max-Age=0"));
+    let after = send(
+        &app,
+        test::TestRequest::get()
+            .uri("/officer/worklist")
+            .insert_header((header::COOKIE, cookie))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
 }
 
 #[actix_web::test]

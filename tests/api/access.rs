@@ -8,8 +8,9 @@
 //!
 //! Public endpoints ignore the Authorization header altogether: an expired, foreign or tampered
 //! token on a public read still gets the public answer (200). A public read needs no identity,
-//! and a stale token left in a client must not break it. The officers' pages carry the token in
-//! their cookie (`yg_token`) or the sign-in form instead of the header.
+//! and a stale token left in a client must not break it. The console pages take no token at
+//! all: they need a signed-in session (`yg_session`), so every caller here gets the sign-in
+//! page (401); how each role's session is answered is `tests/api/console.rs`.
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -79,6 +80,8 @@ fn officer_only(ok: u16) -> [u16; 8] {
 fn inspector_only(ok: u16) -> [u16; 8] {
     [401, 403, 403, 403, ok, 401, 401, 401]
 }
+/// Console pages: a bearer token signs nobody in, so everyone gets the sign-in page.
+const NO_SESSION: [u16; 8] = [401; 8];
 /// The department's officers and admins, and inspectors.
 const CASE_READ: [u16; 8] = [401, 200, 403, 200, 200, 401, 401, 401];
 
@@ -167,20 +170,24 @@ fn table() -> Vec<Row> {
         row("GET", "/track", PUBLIC),
         row("GET", "/calculator", PUBLIC),
         row("GET", "/officer", [303; 8]),
-        row("GET", "/officer/sign-in", PUBLIC),
-        // The worklist page refuses what is not a department's officer or admin with the
-        // sign-in form (401), the inspector included.
-        row(
-            "GET",
-            "/officer/worklist",
-            [401, 200, 200, 200, 401, 401, 401, 401],
-        ),
-        row(
-            "POST",
-            "/officer/sign-in",
-            [401, 303, 303, 303, 401, 401, 401, 401],
-        ),
-        row("POST", "/officer/sign-out", [303; 8]),
+        row("GET", "/sign-in", PUBLIC),
+        // Without the sign-in form's double-submit token (cookie + field): 400, whoever.
+        row("POST", "/sign-in", [400; 8]),
+        row("POST", "/sign-out", NO_SESSION),
+        row("GET", "/console", NO_SESSION),
+        row("GET", "/officer/worklist", NO_SESSION),
+        row("GET", "/officer/cases/new", NO_SESSION),
+        row("POST", "/officer/cases", NO_SESSION),
+        row("GET", "/officer/cases/{id}", NO_SESSION),
+        row("POST", "/officer/cases/{id}/step", NO_SESSION),
+        row("POST", "/officer/cases/{id}/clock", NO_SESSION),
+        row("POST", "/officer/cases/{id}/withdraw", NO_SESSION),
+        row("POST", "/officer/cases/{id}/penalty", NO_SESSION),
+        row("GET", "/admin", NO_SESSION),
+        row("GET", "/admin/upload", NO_SESSION),
+        row("POST", "/admin/upload", NO_SESSION),
+        row("POST", "/admin/publish", NO_SESSION),
+        row("POST", "/admin/powers/{code}/status", NO_SESSION),
     ]
 }
 
@@ -520,27 +527,26 @@ impl Fixture {
                 format!("/track?no={}&code={}", self.case_id, self.query_code),
                 None,
             ),
-            ("GET", "/officer/worklist") => {
-                // The worklist page reads its token from the cookie only.
-                let mut req = self.request(Method::GET, "/officer/worklist");
+            ("GET", "/officer/cases/{id}") => (
+                Method::GET,
+                format!("/officer/cases/{}", self.case_id),
+                None,
+            ),
+            ("GET", path) if !path.contains('{') => (Method::GET, path.to_string(), None),
+            ("POST", path) if !path.starts_with("/api/") => {
+                // A page form: the bearer token goes along, and is ignored.
+                let path = path
+                    .replace("{id}", &self.case_id)
+                    .replace("{code}", &self.power);
+                let mut req = self
+                    .request(Method::POST, &path)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .body("expected_version=1&outcome=%E5%8F%97%E7%90%86&reason=x");
                 if let Some(t) = token {
-                    req = req.header("Cookie", format!("yg_token={t}"));
+                    req = req.bearer_auth(t);
                 }
                 return (req.send().await.unwrap(), None);
             }
-            ("POST", "/officer/sign-in") => {
-                let form = match token {
-                    Some(t) => format!("token={t}"),
-                    None => String::new(),
-                };
-                let req = self
-                    .request(Method::POST, "/officer/sign-in")
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .body(form);
-                return (req.send().await.unwrap(), None);
-            }
-            ("GET", path) if !path.contains('{') => (Method::GET, path.to_string(), None),
-            ("POST", "/officer/sign-out") => (Method::POST, "/officer/sign-out".into(), None),
             (method, path) => panic!("no request built for {method} {path}: add one to send()"),
         };
         let mut req = self.request(method, &path);

@@ -123,6 +123,8 @@ impl TestApp {
             public_lookup_burst: 1_000_000,
             public_write_per_minute: 1_000_000,
             public_write_burst: 1_000_000,
+            sign_in_per_minute: 1_000_000,
+            sign_in_burst: 1_000_000,
             ..Settings::default()
         };
         let _ = backend;
@@ -347,5 +349,170 @@ impl TestApp {
         let url = fresh_pg_url().await;
         let data_dir = Arc::new(tempfile::tempdir().unwrap());
         Self::spawn_with_url(data_dir, unique("dept"), Some(url)).await
+    }
+}
+
+/// A browser's view of a console session: its cookie and the synchronizer token of its forms.
+#[derive(Debug, Clone)]
+pub struct Console {
+    /// `yg_session=...`, ready for a `Cookie` header.
+    pub cookie: String,
+    /// The session's CSRF token, read from a page.
+    pub csrf: String,
+    /// The bare session id (a secret).
+    pub session_id: String,
+}
+
+/// The value of `name` among a response's `Set-Cookie` headers.
+pub fn set_cookie(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            let first = v.split(';').next()?;
+            let (n, value) = first.split_once('=')?;
+            (n.trim() == name).then(|| value.trim().to_string())
+        })
+}
+
+/// The `value` of the hidden input `name` in a page.
+pub fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+/// Submits the sign-in form as a browser does (its double-submit token included); returns
+/// the response (303 on success).
+pub async fn post_sign_in(address: &str, username: &str, password: &str) -> Response {
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = client
+        .get(format!("{address}/sign-in"))
+        .send()
+        .await
+        .unwrap();
+    let token = set_cookie(&form, "yg_signin").expect("the form sets yg_signin");
+    let html = form.text().await.unwrap();
+    assert_eq!(
+        hidden(&html, "signin_token").as_deref(),
+        Some(token.as_str())
+    );
+    client
+        .post(format!("{address}/sign-in"))
+        .header("cookie", format!("yg_signin={token}"))
+        .form(&[
+            ("signin_token", token.as_str()),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs in and reads the session's CSRF token from the console home.
+pub async fn sign_in(address: &str, username: &str, password: &str) -> Console {
+    let r = post_sign_in(address, username, password).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {username}");
+    let session_id = set_cookie(&r, "yg_session").expect("a session cookie");
+    let cookie = format!("yg_session={session_id}");
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client
+        .get(format!("{address}/officer/worklist"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let page = if page.contains("name=\"csrf\"") {
+        page
+    } else {
+        client
+            .get(format!("{address}/admin"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let csrf = hidden(&page, "csrf").expect("a console page with a form");
+    Console {
+        cookie,
+        csrf,
+        session_id,
+    }
+}
+
+impl TestApp {
+    /// Creates a console account with a fresh name; returns (name, password).
+    pub async fn account(&self, role: Role, department: Option<&str>) -> (String, String) {
+        let name = format!(
+            "{}-{}",
+            role.as_str(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
+        yangguang::accounts::create_account(
+            self.engine.repo(),
+            yangguang::accounts::NewAccount {
+                id: name.clone(),
+                display_name: Some(format!("测试 {name}")),
+                role,
+                department: department.map(str::to_owned),
+            },
+            &password,
+            chrono::Utc::now().timestamp(),
+        )
+        .await
+        .unwrap();
+        (name, password)
+    }
+
+    /// A GET of a page with a console session, no redirects followed.
+    pub async fn page(&self, path: &str, console: Option<&Console>) -> Response {
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut req = client.get(format!("{}{path}", self.address));
+        if let Some(c) = console {
+            req = req.header("cookie", &c.cookie);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// A form POST with a console session (its CSRF token added unless `fields` has one).
+    pub async fn form(
+        &self,
+        path: &str,
+        console: Option<&Console>,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        let mut req = client.post(format!("{}{path}", self.address));
+        if let Some(c) = console {
+            req = req.header("cookie", &c.cookie);
+            if !fields.iter().any(|(k, _)| *k == "csrf") {
+                all.push(("csrf", c.csrf.as_str()));
+            }
+        }
+        req.form(&all).send().await.unwrap()
     }
 }

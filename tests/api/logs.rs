@@ -59,6 +59,40 @@ fn issue(data_dir: &Path, role: &str, department: Option<&str>, subject: &str) -
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
+/// `yangguang users add NAME --role officer --department DEPARTMENT`, the password on stdin.
+fn add_user(data_dir: &Path, name: &str, password: &str) {
+    use std::io::Write;
+    let mut child = command(data_dir)
+        .args([
+            "users",
+            "add",
+            name,
+            "--role",
+            "officer",
+            "--department",
+            DEPARTMENT,
+        ])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The server as a child process, its stderr captured line by line.
 struct Server {
     child: Child,
@@ -360,25 +394,23 @@ async fn session(address: &str, data_dir: &Path) -> Vec<(String, String)> {
         let _ = http.get(url(&path)).send().await.unwrap();
     }
 
-    // The officers' pages: sign in with a token, the worklist by cookie, a foreign token.
-    let r = http
-        .post(url("/officer/sign-in"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("token={bob}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The console: an account made with `users add` (password on stdin), a wrong password, a
+    // sign-in, the worklist and a step by form, a forged session.
+    let password = "log-secret-passphrase-4711";
+    add_user(data_dir, "log-carol", password);
+    let r = crate::helpers::post_sign_in(address, "log-carol", "log-wrong-passphrase-0815").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let console = crate::helpers::sign_in(address, "log-carol", password).await;
     let r = http
         .get(url(&format!("/officer/worklist?power={NAME}")))
-        .header("cookie", format!("yg_token={bob}"))
+        .header("cookie", &console.cookie)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let r = http
         .get(url("/officer/worklist?status=concluded"))
-        .header("cookie", format!("yg_token={bob}"))
+        .header("cookie", &console.cookie)
         .send()
         .await
         .unwrap();
@@ -388,8 +420,38 @@ async fn session(address: &str, data_dir: &Path) -> Vec<(String, String)> {
         "officers see the name"
     );
     let r = http
+        .get(url(&format!("/officer/cases/{id}")))
+        .header("cookie", &console.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = http
+        .post(url("/officer/cases"))
+        .header("cookie", &console.cookie)
+        .form(&[
+            ("csrf", console.csrf.as_str()),
+            ("power", "LOG-XK-001"),
+            ("kind", "person"),
+            ("name", NAME),
+            ("id_number", "110105194912310021"),
+            ("phone", PHONE),
+            ("address", ADDRESS),
+            ("channel", "window"),
+            ("received_at", "2026-03-06T09:00"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a bad check digit"
+    );
+    let forged_session = format!("yg_session={}", "ab".repeat(32));
+    let r = http
         .get(url("/officer/worklist"))
-        .header("cookie", format!("yg_token={forged}"))
+        .header("cookie", &forged_session)
         .send()
         .await
         .unwrap();
@@ -410,6 +472,9 @@ async fn session(address: &str, data_dir: &Path) -> Vec<(String, String)> {
         ("second officer token".into(), bob),
         ("inspector token".into(), inspector),
         ("forged token".into(), forged),
+        ("account password".into(), password.into()),
+        ("session id".into(), console.session_id.clone()),
+        ("CSRF token".into(), console.csrf.clone()),
         ("token key".into(), key.trim().to_string()),
     ]
 }

@@ -1,8 +1,9 @@
 //! Browser tests: the real server in-process, a headless Chromium through chromedriver, and
-//! the public pages used as a person would. One session runs the scenarios in order; a failing
+//! the public pages and the staff console used as a person would. One session runs the scenarios in order; a failing
 //! scenario leaves `tests/artifacts/<scenario>.png` and `.html` and the others still run.
 //! `BROWSER_SCENARIO=track` runs only the scenarios whose name contains `track`;
 //! `BROWSER_ARTIFACTS=all` keeps the screenshot and source of passing scenarios too.
+mod console;
 mod harness;
 mod scenarios;
 mod server;
@@ -19,6 +20,12 @@ type Scenario = fn(Ctx) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 macro_rules! scenarios {
     ($($name:ident),* $(,)?) => {
         [$((stringify!($name), (|ctx| Box::pin(scenarios::$name(ctx))) as Scenario)),*]
+    };
+}
+
+macro_rules! console_scenarios {
+    ($($name:ident),* $(,)?) => {
+        [$((stringify!($name), (|ctx| Box::pin(console::$name(ctx))) as Scenario)),*]
     };
 }
 
@@ -46,7 +53,7 @@ async fn public_pages_in_chromium() {
     let only = std::env::var("BROWSER_SCENARIO").ok();
     let keep_all = std::env::var("BROWSER_ARTIFACTS").is_ok_and(|v| v == "all");
     let mut failures = Vec::new();
-    for (name, scenario) in scenarios![
+    let public = scenarios![
         harness_self_check,
         search_the_catalogue,
         open_a_power,
@@ -54,7 +61,18 @@ async fn public_pages_in_chromium() {
         wrong_code,
         calculator,
         english,
-    ] {
+    ];
+    let console = console_scenarios![
+        console_sign_in,
+        console_open_a_case,
+        console_walk_a_case_to_its_end,
+        console_pause_and_resume,
+        console_penalty_outside_its_band,
+        console_conflicting_edit,
+        console_invalid_upload,
+        console_lockout,
+    ];
+    for (name, scenario) in public.into_iter().chain(console) {
         if only.as_deref().is_some_and(|o| !name.contains(o)) {
             continue;
         }

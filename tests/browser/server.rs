@@ -16,6 +16,17 @@ use yangguang::startup;
 pub const POWER: &str = "PD-SCJG-XK-001";
 pub const DEPARTMENT: &str = "pudong-amr";
 
+/// Console accounts made for the scenarios: (name, role, department), all with
+/// [`PASSWORD`]. Two officers (a step and its approval must be done by different people), an
+/// administrator, and one account the lockout scenario locks.
+pub const OFFICER_A: &str = "browser-officer-a";
+pub const OFFICER_B: &str = "browser-officer-b";
+pub const ADMIN: &str = "browser-admin";
+pub const LOCKED: &str = "browser-locked";
+pub const PASSWORD: &str = "browser test passphrase";
+/// The demo's penalty power (with a discretion standard), in the same department.
+pub const PENALTY_POWER: &str = "PD-SCJG-CF-001";
+
 /// The party of the seeded case: none of this may ever reach a public page.
 pub const PARTY_NAME: &str = "欧阳测试";
 pub const PARTY_ID_NUMBER: &str = "11010519491231002X";
@@ -46,6 +57,26 @@ impl TestServer {
         catalogue_file::import(&engine, &file, "browser-test-loader")
             .await
             .unwrap();
+        for (name, role) in [
+            (OFFICER_A, Role::Officer),
+            (OFFICER_B, Role::Officer),
+            (ADMIN, Role::Admin),
+            (LOCKED, Role::Officer),
+        ] {
+            yangguang::accounts::create_account(
+                engine.repo(),
+                yangguang::accounts::NewAccount {
+                    id: name.into(),
+                    display_name: None,
+                    role,
+                    department: Some(DEPARTMENT.into()),
+                },
+                PASSWORD,
+                chrono::Utc::now().timestamp(),
+            )
+            .await
+            .unwrap();
+        }
         let keys = TokenKeys::load_or_create(&settings.token_key_path()).unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -55,6 +86,9 @@ impl TestServer {
             public_lookup_burst: 1_000_000,
             public_write_per_minute: 1_000_000,
             public_write_burst: 1_000_000,
+            sign_in_per_minute: 1_000_000,
+            sign_in_burst: 1_000_000,
+            ..Default::default()
         };
         let server = startup::run(listener, engine, keys.clone(), limits).unwrap();
         let handle = server.handle();
