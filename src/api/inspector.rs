@@ -220,7 +220,7 @@ async fn scorecards_csv(
     Ok(csv_response(&rows, from, to))
 }
 
-pub(crate) fn csv_response(rows: &[ScorecardRow], from: NaiveDate, to: NaiveDate) -> HttpResponse {
+pub fn csv_response(rows: &[ScorecardRow], from: NaiveDate, to: NaiveDate) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

@@ -8,6 +8,7 @@ mod inspector;
 mod powers;
 mod public;
 
+pub use inspector::csv_response as scorecards_csv_response;
 pub use public::PUBLIC_WRITE_LIMIT;
 
 use actix_web::http::StatusCode;

@@ -9,6 +9,7 @@ mod calculator;
 mod catalogue;
 mod decisions;
 mod feedback;
+mod inspector;
 mod officer;
 pub mod session;
 mod track;
@@ -85,7 +86,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sign-in", web::get().to(session::sign_in_form))
         .route("/sign-in", web::post().to(session::sign_in))
         .route("/sign-out", web::post().to(session::sign_out))
-        .route("/console", web::get().to(session::console));
+        .route("/console", web::get().to(session::console))
+        .route("/inspector", web::get().to(inspector::desk))
+        .route("/inspector/cases/{id}", web::get().to(inspector::case_file))
+        .route(
+            "/inspector/alerts/{id}/{verb}",
+            web::post().to(inspector::act),
+        )
+        .route(
+            "/inspector/scorecards",
+            web::get().to(inspector::scorecards),
+        )
+        .route(
+            "/inspector/scorecards.csv",
+            web::get().to(inspector::scorecards_csv),
+        );
 }
 
 async fn site_css() -> HttpResponse {

@@ -642,10 +642,9 @@ fn case_error_words(lang: Lang, e: &CaseError) -> String {
             "办件尚未办结或没有处罚决定。",
             "The case has no concluded penalty decision.",
         ),
-        CaseError::AlreadyPublished { .. } => t(
-            "该处罚决定已经公开。",
-            "The decision is published already.",
-        ),
+        CaseError::AlreadyPublished { .. } => {
+            t("该处罚决定已经公开。", "The decision is published already.")
+        }
         CaseError::DecisionRevoked => t("该处罚决定已撤销。", "The decision was revoked."),
         CaseError::SelfApproval => t(
             "减轻处罚须由本人以外的负责人批准。",
@@ -1694,11 +1693,16 @@ pub(crate) async fn penalty(
                         circumstances: input.circumstances,
                         grounds: input.grounds,
                         justification: params.raw("justification").trim().to_string(),
-                        approval: match (params.get("approved_by"), params.get("approval_reference")) {
-                            (Some(by), Some(reference)) => Some(aggregates::case::MitigationApproval {
-                                approved_by: by.to_string(),
-                                reference: reference.to_string(),
-                            }),
+                        approval: match (
+                            params.get("approved_by"),
+                            params.get("approval_reference"),
+                        ) {
+                            (Some(by), Some(reference)) => {
+                                Some(aggregates::case::MitigationApproval {
+                                    approved_by: by.to_string(),
+                                    reference: reference.to_string(),
+                                })
+                            }
                             _ => None,
                         },
                         at: None,
