@@ -57,7 +57,9 @@ fn draw<'a>(
         .margin(12)
         .x_label_area_size(30)
         .y_label_area_size(150)
-        .build_cartesian_2d(0.0..top, (0..n - 1).into_segmented())?;
+        // Integer ranges are inclusive here: `0..n - 1` is n segments. A single row gets a spare
+        // empty segment, as a one-value range draws nothing.
+        .build_cartesian_2d(0.0..top, (0..(n - 1).max(1)).into_segmented())?;
     let labels: Vec<String> = points.iter().map(|p| p.0.clone()).collect();
     chart
         .configure_mesh()
@@ -151,6 +153,18 @@ mod tests {
         let rows = [row("pudong-amr", Some(75.0)), row("pudong-tax", Some(50.0))];
         let svg = bar_chart("按时办结率（%）", &rows, |r| r.on_time_rate, Some(100.0));
         std::fs::write(std::env::var("YG_CHART_SAMPLE").unwrap(), svg).unwrap();
+    }
+
+    #[test]
+    fn a_single_department_gets_its_bar() {
+        let svg = bar_chart(
+            "t",
+            &[row("pudong-amr", Some(75.0))],
+            |r| r.on_time_rate,
+            Some(100.0),
+        );
+        // Background, plot frame and the bar, which is drawn in the bar colour.
+        assert!(svg.contains("#1F5F99") || svg.contains("#1f5f99"), "{svg}");
     }
 
     #[test]

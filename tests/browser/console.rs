@@ -9,7 +9,7 @@ use crate::server::{ADMIN, LOCKED, OFFICER_A, OFFICER_B, PASSWORD, PENALTY_POWER
 
 /// Forgets the browser's cookies, then signs in through the form with the keyboard: the name,
 /// Tab, the password, Enter.
-async fn sign_in_as(ctx: &Ctx, name: &str) {
+pub(crate) async fn sign_in_as(ctx: &Ctx, name: &str) {
     ctx.goto("/").await;
     ctx.client.delete_all_cookies().await.unwrap();
     ctx.goto("/console").await;
@@ -57,7 +57,7 @@ async fn wait_for_new_page(ctx: &Ctx) {
 }
 
 /// Opens a case of `power` through the form; returns its tracking number.
-async fn open_case(ctx: &Ctx, power: &str, id_number: &str) -> String {
+pub(crate) async fn open_case(ctx: &Ctx, power: &str, id_number: &str) -> String {
     ctx.goto("/officer/worklist").await;
     ctx.click_and_wait("#new-case").await;
     ctx.find("form#open-case").await;
@@ -75,7 +75,7 @@ async fn open_case(ctx: &Ctx, power: &str, id_number: &str) -> String {
 }
 
 /// Clicks the outcome button `outcome` of the current step, with a note.
-async fn click_outcome(ctx: &Ctx, outcome: &str, note: &str) {
+pub(crate) async fn click_outcome(ctx: &Ctx, outcome: &str, note: &str) {
     ctx.type_into("#step-note", note).await;
     let mut target = None;
     for button in ctx.find_all("#step-form button[name=outcome]").await {

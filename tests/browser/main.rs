@@ -4,6 +4,7 @@
 //! `BROWSER_SCENARIO=track` runs only the scenarios whose name contains `track`;
 //! `BROWSER_ARTIFACTS=all` keeps the screenshot and source of passing scenarios too.
 mod console;
+mod desk;
 mod harness;
 mod scenarios;
 mod server;
@@ -72,7 +73,11 @@ async fn public_pages_in_chromium() {
         console_invalid_upload,
         console_lockout,
     ];
-    for (name, scenario) in public.into_iter().chain(console) {
+    let desk = [(
+        "inspector_desk",
+        (|ctx| Box::pin(desk::inspector_desk(ctx))) as Scenario,
+    )];
+    for (name, scenario) in public.into_iter().chain(console).chain(desk) {
         if only.as_deref().is_some_and(|o| !name.contains(o)) {
             continue;
         }

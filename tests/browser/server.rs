@@ -23,6 +23,8 @@ pub const OFFICER_A: &str = "browser-officer-a";
 pub const OFFICER_B: &str = "browser-officer-b";
 pub const ADMIN: &str = "browser-admin";
 pub const LOCKED: &str = "browser-locked";
+/// A discipline inspector (no department).
+pub const INSPECTOR: &str = "browser-inspector";
 pub const PASSWORD: &str = "browser test passphrase";
 /// The demo's penalty power (with a discretion standard), in the same department.
 pub const PENALTY_POWER: &str = "PD-SCJG-CF-001";
@@ -77,6 +79,19 @@ impl TestServer {
             .await
             .unwrap();
         }
+        yangguang::accounts::create_account(
+            engine.repo(),
+            yangguang::accounts::NewAccount {
+                id: INSPECTOR.into(),
+                display_name: None,
+                role: Role::Inspector,
+                department: None,
+            },
+            PASSWORD,
+            chrono::Utc::now().timestamp(),
+        )
+        .await
+        .unwrap();
         let keys = TokenKeys::load_or_create(&settings.token_key_path()).unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();

@@ -1,0 +1,166 @@
+//! The inspector's desk in Chromium: an officer records a fine above its band; the inspector
+//! finds the alert by filtering the queue, opens the case file (the read is recorded, the
+//! flowchart shows the path taken), acknowledges and resolves the alert as a violation, and
+//! reads the scorecard with its charts and CSV.
+use serde_json::json;
+
+use crate::console::{click_outcome, open_case, sign_in_as};
+use crate::harness::{Ctx, WAIT};
+use crate::server::{DEPARTMENT, INSPECTOR, OFFICER_A, PENALTY_POWER};
+
+/// Records a 95,000-yuan fine in the 65,000-85,000 band through the officer's form.
+async fn fine_above_the_band(ctx: &Ctx) -> String {
+    sign_in_as(ctx, OFFICER_A).await;
+    let no = open_case(ctx, PENALTY_POWER, "91350100M000100Y43").await;
+    ctx.goto(&format!("/officer/cases/{no}")).await;
+    click_outcome(ctx, "立案，指派执法人员", "立案").await;
+    click_outcome(ctx, "调查终结，拟予处罚", "调查终结").await;
+    ctx.js(
+        "document.querySelector('#penalty-band').value = 'lt10k-ordinary';",
+        vec![],
+    )
+    .await;
+    ctx.type_into("#penalty-base", "3000").await;
+    ctx.type_into("#penalty-amount", "95000").await;
+    ctx.type_into("#penalty-justification", "未取得许可经营，货值三千元")
+        .await;
+    ctx.click_and_wait("#penalty-check-submit").await;
+    ctx.click_and_wait("#penalty-record-submit").await;
+    assert!(ctx.text("#penalty-recorded").await.contains("95000"));
+    no
+}
+
+pub async fn inspector_desk(ctx: Ctx) {
+    let no = fine_above_the_band(&ctx).await;
+    sign_in_as(&ctx, INSPECTOR).await;
+    assert!(
+        ctx.current_url().await.contains("/inspector"),
+        "an inspector lands on the desk: {}",
+        ctx.current_url().await
+    );
+
+    // The queue, filtered with the form: the alert appears once the rules have run.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        ctx.goto("/inspector").await;
+        ctx.js(
+            "document.querySelector('#f-rule').value = 'discretion_deviation';\
+             document.querySelector('#f-department').value = arguments[0];",
+            vec![json!(DEPARTMENT)],
+        )
+        .await;
+        ctx.click_and_wait("#filter-submit").await;
+        if ctx.source().await.contains(&no) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the alert did not reach the desk"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    let url = ctx.current_url().await;
+    assert!(url.contains("rule=discretion_deviation"), "{url}");
+    let table = ctx.text("table#alerts").await;
+    assert!(
+        table.contains("裁量偏离") && table.contains("黄牌"),
+        "{table}"
+    );
+
+    // The case file: the read recorded, the path highlighted, the alert's card.
+    let link = ctx.find(&format!("table#alerts a[href*='{no}']")).await;
+    ctx.click_element_and_wait(&link, "the case link").await;
+    ctx.find("#read-recorded").await;
+    let visited = ctx
+        .js(
+            "return document.querySelectorAll('#flowchart svg .yg-visited').length;",
+            vec![],
+        )
+        .await;
+    assert!(
+        visited.as_u64().unwrap_or(0) >= 2,
+        "the path taken: {visited}"
+    );
+    assert!(
+        ctx.text("#path")
+            .await
+            .contains("file_case → investigate → notify")
+    );
+    assert!(
+        ctx.text("#party")
+            .await
+            .contains("上海某某餐饮管理有限公司")
+    );
+
+    // Acknowledge, then resolve as a violation.
+    let card = format!("article.alert-card[id*='{no}:discretion_deviation']");
+    ctx.type_into(&format!("{card} input[name=note]"), "调阅卷宗")
+        .await;
+    ctx.click_and_wait(&format!("{card} .ack-submit")).await;
+    assert!(ctx.text("#done").await.contains("已签收"));
+    assert!(
+        ctx.text(&format!("{card} .alert-status"))
+            .await
+            .contains("调查中")
+    );
+    ctx.find(&format!("{card} input[value=violation]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    ctx.type_into(
+        &format!("{card} input[name=accountability]"),
+        "约谈承办人，责令重新作出决定",
+    )
+    .await;
+    ctx.click_and_wait(&format!("{card} .resolve-submit")).await;
+    assert!(ctx.text("#done").await.contains("已办结"));
+    let resolved = ctx.text(&format!("{card}")).await;
+    assert!(
+        resolved.contains("违规") && resolved.contains("约谈承办人"),
+        "{resolved}"
+    );
+    // The second opening lists the first.
+    let reads = ctx.text("#reads").await;
+    assert!(reads.contains(INSPECTOR), "{reads}");
+
+    // The scorecard: the department's row, two charts, and the CSV.
+    ctx.goto("/inspector/scorecards").await;
+    let row = ctx
+        .text(&format!(
+            "table#scorecards tr[data-department='{DEPARTMENT}']"
+        ))
+        .await;
+    assert!(!row.is_empty());
+    let alerts: u64 = ctx
+        .text(&format!(
+            "table#scorecards tr[data-department='{DEPARTMENT}'] td.alerts"
+        ))
+        .await
+        .trim()
+        .parse()
+        .unwrap();
+    let violations: u64 = ctx
+        .text(&format!(
+            "table#scorecards tr[data-department='{DEPARTMENT}'] td.violations"
+        ))
+        .await
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(alerts >= 1 && violations >= 1, "{row}");
+    ctx.find("#chart-on-time svg").await;
+    ctx.find("#chart-alerts svg").await;
+    let csv = ctx
+        .js(
+            "const x = new XMLHttpRequest();\
+             x.open('GET', document.querySelector('#csv').href, false);\
+             x.send();\
+             return [x.status, x.getResponseHeader('content-type'), x.responseText];",
+            vec![],
+        )
+        .await;
+    assert_eq!(csv[0], json!(200), "{csv}");
+    assert!(csv[1].as_str().unwrap().starts_with("text/csv"));
+    assert!(csv[2].as_str().unwrap().contains(&format!("{DEPARTMENT},")));
+}
