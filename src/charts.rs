@@ -139,11 +139,7 @@ mod tests {
             "a department without the figure has no bar"
         );
         assert!(svg.contains("75.0") && svg.contains("50.0"));
-        assert_eq!(
-            svg.matches("<rect").count() >= 3,
-            true,
-            "background and two bars"
-        );
+        assert!(svg.matches("<rect").count() >= 3, "background and two bars");
         assert!(!svg.contains("http://") || svg.contains("http://www.w3.org/2000/svg"));
     }
 

@@ -115,7 +115,7 @@ pub async fn inspector_desk(ctx: Ctx) {
     .await;
     ctx.click_and_wait(&format!("{card} .resolve-submit")).await;
     assert!(ctx.text("#done").await.contains("已办结"));
-    let resolved = ctx.text(&format!("{card}")).await;
+    let resolved = ctx.text(&card).await;
     assert!(
         resolved.contains("违规") && resolved.contains("约谈承办人"),
         "{resolved}"

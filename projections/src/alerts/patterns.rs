@@ -226,7 +226,7 @@ mod tests {
         assert_eq!(binomial_tail(3, 4, 0.3), 0.0);
         // Large n does not underflow to nonsense.
         let p = binomial_tail(2000, 1000, 0.1);
-        assert!(p >= 0.0 && p < 1e-100);
+        assert!((0.0..1e-100).contains(&p));
     }
 
     #[test]
@@ -256,8 +256,10 @@ mod tests {
     fn too_few_decisions_are_not_judged() {
         let samples = population(9, 9);
         assert!(discretion_pattern(&samples, &AlertPolicy::default()).is_empty());
-        let mut policy = AlertPolicy::default();
-        policy.pattern_min_decisions = 5;
+        let policy = AlertPolicy {
+            pattern_min_decisions: 5,
+            ..AlertPolicy::default()
+        };
         assert_eq!(discretion_pattern(&samples, &policy).len(), 1);
     }
 

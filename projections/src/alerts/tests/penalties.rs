@@ -247,8 +247,10 @@ fn no_fine_and_revoked_decisions_need_no_publication() {
         none.rule(publication_overdue, &at("05-01", "08:00:00"))
             .is_empty()
     );
-    let mut off = AlertPolicy::default();
-    off.publication_limit_days = 0;
+    let off = AlertPolicy {
+        publication_limit_days: 0,
+        ..AlertPolicy::default()
+    };
     assert!(
         concluded_penalty()
             .rule_with(publication_overdue, &off, &at("05-01", "08:00:00"))
