@@ -323,7 +323,8 @@ impl Engine {
         purpose: &str,
         meta: CommandMeta,
     ) -> Result<(), AggregateError<aggregates::access::DataAccessError>> {
-        let id = uuid::Uuid::new_v4().to_string();
+        // `{case}:{uuid}`: the read's own stream, named so that views find its case by id.
+        let id = format!("{case_id}:{}", uuid::Uuid::new_v4());
         let command = aggregates::access::DataAccessCommand::RecordRead {
             actor,
             case_id: case_id.into(),

@@ -437,7 +437,7 @@ pub struct CaseFile {
     pub alerts: Vec<projections::alert_queue::AlertDoc>,
     /// Step ids the case has been at, in order (the start step first).
     pub path: Vec<String>,
-    /// Earlier reads of its personal data (this one is recorded separately).
+    /// Recorded reads of its personal data (a read recorded before loading is included).
     pub reads: Vec<projections::data_reads::DataRead>,
 }
 

@@ -43,12 +43,15 @@ impl Projection for DataReadsProjection {
     }
 
     fn key(&self, event: &EventRecord) -> Option<String> {
+        // A read's stream id is `{case id}:{uuid}` (see `Engine::record_personal_data_read`):
+        // keys come from ids, never from payloads, which the runner does not load to find them.
         if event.aggregate_type != DataAccess::TYPE {
             return None;
         }
-        event.payload["PersonalDataRead"]["case_id"]
-            .as_str()
-            .map(str::to_string)
+        event
+            .aggregate_id
+            .split_once(':')
+            .map(|(case_id, _)| case_id.to_string())
     }
 
     fn apply(&self, doc: Option<Value>, event: &EventRecord) -> Result<(String, Value), String> {
@@ -73,5 +76,43 @@ impl Projection for DataReadsProjection {
             String::new(),
             serde_json::to_value(&doc).map_err(|e| e.to_string())?,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cqrs_es::DomainEvent;
+
+    fn read(n: u8) -> EventRecord {
+        let event = DataAccessEvent::PersonalDataRead {
+            reader: format!("inspector-{n}"),
+            role: Role::Inspector,
+            department: None,
+            case_id: "YG1".into(),
+            purpose: "inspector_case_file".into(),
+            at: DateTime::parse_from_rfc3339("2026-03-16T10:00:00+08:00").unwrap(),
+        };
+        EventRecord {
+            aggregate_type: "DataAccess".into(),
+            aggregate_id: format!("YG1:{n}"),
+            sequence: 1,
+            event_type: event.event_type(),
+            payload: serde_json::to_value(&event).unwrap(),
+            recorded_at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn reads_of_a_case_are_listed_in_order_and_keyed_without_the_payload() {
+        let p = DataReadsProjection;
+        let mut blind = read(1);
+        blind.payload = Value::Null;
+        assert_eq!(p.key(&blind).as_deref(), Some("YG1"));
+        let (_, doc) = p.apply(None, &read(1)).unwrap();
+        let (_, doc) = p.apply(Some(doc), &read(2)).unwrap();
+        let doc: DataReadsDoc = serde_json::from_value(doc).unwrap();
+        let readers: Vec<&str> = doc.reads.iter().map(|r| r.reader.as_str()).collect();
+        assert_eq!(readers, ["inspector-1", "inspector-2"]);
     }
 }

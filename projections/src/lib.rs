@@ -39,7 +39,9 @@ pub trait Projection: Send + Sync {
     fn name(&self) -> &'static str;
     /// Bumped when the document shape or the fold changes: the runner then rebuilds.
     fn version(&self) -> i32;
-    /// The document `event` changes, if any.
+    /// The document `event` changes, if any. Decided from the aggregate type and id, sequence
+    /// and event type only: the runner finds the documents a batch touches without loading
+    /// payloads (it passes `Value::Null`).
     fn key(&self, event: &EventRecord) -> Option<String>;
     /// The document after `event`, and the part it is listed under.
     fn apply(&self, doc: Option<Value>, event: &EventRecord) -> Result<(String, Value), String>;

@@ -527,9 +527,30 @@ pub(crate) async fn open_new_case(
 async fn get_case(
     engine: web::Data<Engine>,
     principal: Principal,
+    request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    respond(&engine, &principal, &id).await
+    let (case, _) = readable_case(&engine, &principal, &id).await?;
+    record_inspector_read(&engine, &principal, &request_id, &id, "api_case").await?;
+    Ok(HttpResponse::Ok().json(case_view(&engine, &case).await?))
+}
+
+/// An inspector reading a case's personal data leaves a `PersonalDataRead` event, as on the
+/// desk; the department's own officers and administrators work on their cases and do not.
+async fn record_inspector_read(
+    engine: &Engine,
+    principal: &Principal,
+    request_id: &RequestId,
+    id: &str,
+    purpose: &str,
+) -> Result<(), ApiError> {
+    if principal.claims.role != Role::Inspector {
+        return Ok(());
+    }
+    engine
+        .record_personal_data_read(principal.actor(), id, purpose, meta(principal, request_id))
+        .await
+        .map_err(|e| ApiError::unavailable(anyhow::anyhow!("recording the read: {e}")))
 }
 
 /// Every event of a case, in order, with who did what.
@@ -548,9 +569,11 @@ async fn get_case(
 async fn case_events(
     engine: web::Data<Engine>,
     principal: Principal,
+    request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, events) = readable_case(&engine, &principal, &id).await?;
+    record_inspector_read(&engine, &principal, &request_id, &id, "api_case_events").await?;
     let views: Vec<CaseEventView> = events
         .into_iter()
         .map(|e| CaseEventView {

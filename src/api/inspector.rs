@@ -39,7 +39,7 @@ pub struct CaseFileView {
     pub alerts: Vec<AlertView>,
     /// Step ids the case has been at, in order: the path taken through its flowchart.
     pub path: Vec<String>,
-    /// Earlier recorded reads of this case's personal data (this one is recorded too).
+    /// Every recorded read of this case's personal data, this one included.
     pub reads: Vec<DataRead>,
 }
 

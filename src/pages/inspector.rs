@@ -436,7 +436,7 @@ pub(crate) async fn case_file(
             }
         }
         section aria-labelledby="h-reads" {
-            h2 id="h-reads" { (ctx.t("此前的查阅记录", "Earlier reads of this file")) }
+            h2 id="h-reads" { (ctx.t("查阅记录（含本次）", "Reads of this file, this one included")) }
             @if file.reads.is_empty() { p class="muted" { (ctx.t("无。", "None.")) } }
             ul id="reads" {
                 @for r in &file.reads {

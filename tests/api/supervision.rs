@@ -120,6 +120,35 @@ async fn a_decision_outside_its_band_goes_through_the_desk_and_into_the_scorecar
         assert!(!reads.is_empty(), "{again}");
         assert_eq!(reads[0]["reader"], "inspector-zhao");
         assert_eq!(reads[0]["purpose"], "inspector_case_file");
+        assert_eq!(
+            reads.len(),
+            2,
+            "both openings, this one included; officers' own reads are not recorded: {reads:?}"
+        );
+        // The general case API records an inspector's read too.
+        ok(app
+            .get(&format!("/api/v1/cases/{id}"), Some(&inspector))
+            .await)
+        .await;
+        let third = ok(app
+            .get(&format!("/api/v1/inspector/cases/{id}"), Some(&inspector))
+            .await)
+        .await;
+        let purposes: Vec<&str> = third["reads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["purpose"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            purposes,
+            [
+                "inspector_case_file",
+                "inspector_case_file",
+                "api_case",
+                "inspector_case_file"
+            ]
+        );
 
         // Acknowledge, then resolve as a violation with its accountability action.
         let path = |action: &str| format!("/api/v1/alerts/{alert_id}/{action}");
