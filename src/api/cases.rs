@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(withdraw)
         .service(record_penalty_decision)
         .service(check_penalty_decision)
+        .service(charge_fee)
         .service(worklist);
 }
 
@@ -229,6 +230,8 @@ pub struct CaseView {
     pub limits_error: Option<String>,
     /// The penalty decision recorded last, with its discretion check (penalty powers).
     pub penalty: Option<PenaltyDecision>,
+    /// Fees charged, oldest first, each with the amount the pinned version publishes for it.
+    pub fees: Vec<aggregates::case::FeeRecord>,
     /// The moment these figures are for.
     pub as_of: DateTime<FixedOffset>,
 }
@@ -307,6 +310,7 @@ pub(crate) async fn case_view(engine: &Engine, case: &Case) -> Result<CaseView, 
         limits,
         limits_error,
         penalty: case.penalty.clone(),
+        fees: case.fees.clone(),
         as_of: now,
     })
 }
@@ -629,6 +633,72 @@ async fn withdraw(
             actor: principal.actor(),
             expected_version: body.expected_version,
             reason: body.reason,
+            at: body.at,
+        },
+    )
+    .await
+}
+
+/// A fee charged to the party (收费).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeeRequest {
+    /// The fee item's name, as the power's version publishes it (收费项目).
+    #[schema(example = "工本费")]
+    pub item: String,
+    /// The amount charged, in fen (1 yuan = 100 fen), at least 1.
+    #[schema(example = 1000)]
+    pub amount_fen: u64,
+    /// The case version the officer saw.
+    pub expected_version: u64,
+    /// A note (receipt number...), at most 500 characters.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// When charged, if not now.
+    #[serde(default)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// Record a fee charged to the party (收费). Kept with the amount the pinned version
+/// publishes for that item (`standard_fen`, none when it does not list the item): a fee above
+/// the schedule, on a free item or off the list is recorded as charged for supervision to
+/// see, not refused.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    request_body = FeeRequest,
+    responses(
+        (status = 200, description = "Recorded; the case as it now stands", body = CaseView),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: no item, amount 0 or too large, case closed, bad time", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cases/{id}/fees")]
+async fn charge_fee(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Json<FeeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require(&principal, Role::Officer)?;
+    let body = body.into_inner();
+    run_command(
+        &engine,
+        &principal,
+        &request_id,
+        &id,
+        CaseCommand::ChargeFee {
+            actor: principal.actor(),
+            expected_version: body.expected_version,
+            item: body.item,
+            amount_fen: body.amount_fen,
+            note: body.note,
             at: body.at,
         },
     )

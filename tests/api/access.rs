@@ -105,6 +105,7 @@ fn table() -> Vec<Row> {
         row("POST", "/api/v1/cases/{id}/steps", officer_only(200)),
         row("POST", "/api/v1/cases/{id}/clock", officer_only(200)),
         row("POST", "/api/v1/cases/{id}/withdraw", officer_only(200)),
+        row("POST", "/api/v1/cases/{id}/fees", officer_only(200)),
         // A licence case: the officer passes the access check and the domain refuses (422
         // not_a_penalty_power); everyone else is stopped before.
         row(
@@ -157,6 +158,7 @@ fn table() -> Vec<Row> {
         row("POST", "/officer/cases/{id}/clock", NO_SESSION),
         row("POST", "/officer/cases/{id}/withdraw", NO_SESSION),
         row("POST", "/officer/cases/{id}/penalty", NO_SESSION),
+        row("POST", "/officer/cases/{id}/fee", NO_SESSION),
         row("GET", "/admin", NO_SESSION),
         row("GET", "/admin/upload", NO_SESSION),
         row("POST", "/admin/upload", NO_SESSION),
@@ -403,6 +405,15 @@ impl Fixture {
                     Method::POST,
                     format!("/api/v1/cases/{id}/withdraw"),
                     Some(json!({"reason": "申请人书面撤回申请", "expected_version": 1})),
+                )
+            }
+            ("POST", "/api/v1/cases/{id}/fees") => {
+                let id = self.fresh_case().await;
+                fresh_case = Some(id.clone());
+                (
+                    Method::POST,
+                    format!("/api/v1/cases/{id}/fees"),
+                    Some(json!({"item": "工本费", "amount_fen": 1000, "expected_version": 1})),
                 )
             }
             ("GET", "/api/v1/worklist") => (Method::GET, "/api/v1/worklist".into(), None),

@@ -86,6 +86,28 @@ pub struct PenaltyDecision {
     pub by: String,
 }
 
+/// A fee charged on a case (收费记录).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FeeRecord {
+    /// The fee item's name.
+    pub item: String,
+    /// The amount charged, in fen.
+    pub amount_fen: u64,
+    /// What the pinned version publishes for the item, in fen (`None`: not listed).
+    pub standard_fen: Option<u64>,
+    /// When charged.
+    pub at: DateTime<FixedOffset>,
+    /// Who recorded it (subject id).
+    pub by: String,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// Largest fee one record may hold, in fen (10 million yuan): beyond any fee schedule, small
+/// enough that sums cannot overflow.
+const MAX_FEE_FEN: u64 = 1_000_000_000;
+
 /// A case (办件). Its id is its tracking number.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Case {
@@ -136,6 +158,9 @@ pub struct Case {
     /// The penalty decision recorded last, if any (penalty powers).
     #[serde(default)]
     pub penalty: Option<PenaltyDecision>,
+    /// Fees charged, oldest first.
+    #[serde(default)]
+    pub fees: Vec<FeeRecord>,
 }
 
 /// A step may be dated at most this far ahead of the server clock (clock skew).
@@ -670,6 +695,52 @@ impl Aggregate for Case {
                 )
                 .await;
             }
+            CaseCommand::ChargeFee {
+                actor,
+                expected_version,
+                item,
+                amount_fen,
+                note,
+                at,
+            } => {
+                let at = self.check_act(&actor, Some(expected_version), at, now)?;
+                let item = item.trim().to_string();
+                if item.is_empty()
+                    || item.chars().count() > 100
+                    || item.chars().any(char::is_control)
+                {
+                    return Err(CaseError::InvalidText {
+                        field: "item".into(),
+                        message: "required, 1 to 100 characters, no control characters".into(),
+                    });
+                }
+                if amount_fen == 0 || amount_fen > MAX_FEE_FEN {
+                    return Err(CaseError::InvalidText {
+                        field: "amount_fen".into(),
+                        message: format!("from 1 to {MAX_FEE_FEN} fen"),
+                    });
+                }
+                let note = check_note(note)?;
+                let power = self.pinned_power(services).await?;
+                let standard_fen = power
+                    .content
+                    .fees
+                    .iter()
+                    .find(|f| f.name.trim() == item)
+                    .map(|f| f.amount_fen);
+                sink.write(
+                    CaseEvent::FeeCharged {
+                        item,
+                        amount_fen,
+                        standard_fen,
+                        at,
+                        by: actor.id,
+                        note,
+                    },
+                    self,
+                )
+                .await;
+            }
             CaseCommand::WithdrawCase {
                 actor,
                 expected_version,
@@ -802,6 +873,23 @@ impl Aggregate for Case {
                     check,
                     at,
                     by,
+                });
+            }
+            CaseEvent::FeeCharged {
+                item,
+                amount_fen,
+                standard_fen,
+                at,
+                by,
+                note,
+            } => {
+                self.fees.push(FeeRecord {
+                    item,
+                    amount_fen,
+                    standard_fen,
+                    at,
+                    by,
+                    note,
                 });
             }
         }

@@ -118,6 +118,22 @@ pub enum CaseEvent {
         /// Who recorded it (subject id).
         by: String,
     },
+    /// 已收费: a fee charged to the party.
+    FeeCharged {
+        /// The fee item's name.
+        item: String,
+        /// The amount charged, in fen.
+        amount_fen: u64,
+        /// What the pinned version publishes for this item, in fen; `None` when it does not
+        /// list the item.
+        standard_fen: Option<u64>,
+        /// When charged.
+        at: DateTime<FixedOffset>,
+        /// Who recorded it (subject id).
+        by: String,
+        /// Note.
+        note: Option<String>,
+    },
     /// 已撤回/终止.
     CaseWithdrawn {
         /// Why.
@@ -139,6 +155,7 @@ impl DomainEvent for CaseEvent {
             CaseEvent::CaseConcluded { .. } => "CaseConcluded",
             CaseEvent::CaseWithdrawn { .. } => "CaseWithdrawn",
             CaseEvent::PenaltyDecisionRecorded { .. } => "PenaltyDecisionRecorded",
+            CaseEvent::FeeCharged { .. } => "FeeCharged",
         }
         .into()
     }
@@ -158,7 +175,8 @@ impl CaseEvent {
             | CaseEvent::ClockResumed { at, .. }
             | CaseEvent::CaseConcluded { at, .. }
             | CaseEvent::CaseWithdrawn { at, .. }
-            | CaseEvent::PenaltyDecisionRecorded { at, .. } => *at,
+            | CaseEvent::PenaltyDecisionRecorded { at, .. }
+            | CaseEvent::FeeCharged { at, .. } => *at,
         }
     }
 }

@@ -6,7 +6,7 @@ mod events;
 mod services;
 mod time;
 
-pub use aggregate::{Case, CaseStatus, Pause, PenaltyDecision, StepRecord};
+pub use aggregate::{Case, CaseStatus, FeeRecord, Pause, PenaltyDecision, StepRecord};
 pub use commands::{CaseCommand, Channel};
 pub use error::{AllowedOutcome, CaseError};
 pub use events::CaseEvent;
