@@ -311,6 +311,9 @@ pub(crate) fn sign_in_page(
 ) -> HttpResponse {
     let next = if req.path() == "/sign-in" {
         ctx.params.get("next").map(str::to_owned)
+    } else if req.method() != actix_web::http::Method::GET {
+        // A form posted after the session ended: nothing to come back to but the console.
+        None
     } else {
         Some(match req.query_string() {
             "" => req.path().to_string(),

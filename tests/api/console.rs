@@ -411,7 +411,30 @@ async fn sign_out_idle_time_expiry_and_disabling_end_sessions() {
             .set_account_disabled(&name, None, now)
             .await
             .unwrap();
-        sign_in(&app.address, &name, &password).await;
+        let again = sign_in(&app.address, &name, &password).await;
+        // A new password (`users password`) ends the sessions too, and the old one stops.
+        yangguang::accounts::set_password(app.engine.repo(), &name, "a brand new passphrase", now)
+            .await
+            .unwrap();
+        assert_eq!(
+            app.page("/officer/worklist", Some(&again)).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            post_sign_in(&app.address, &name, &password).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        sign_in(&app.address, &name, "a brand new passphrase").await;
+        // A form posted after the session ended offers the sign-in form, coming back to the
+        // console (not to the POST-only address).
+        let r = app
+            .form("/officer/cases", Some(&again), &[("power", "X")])
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            hidden(&r.text().await.unwrap(), "next").as_deref(),
+            Some("/console")
+        );
     }
 }
 
