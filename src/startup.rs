@@ -57,39 +57,49 @@ pub const DEMO_ACCOUNTS: [(&str, Role, Option<&str>, &str); 3] = [
     ("demo-inspector", Role::Inspector, None, "演示纪检监察人员"),
 ];
 
-/// With `--demo` only: creates the demo accounts, or gives them new passwords, and prints
-/// the passwords on standard error. Every start with `--demo` changes them, so a demo left
-/// running somewhere has no password anyone else knows.
+/// With `--demo` only: creates the demo accounts that do not exist yet, with random
+/// passwords printed once on standard error. Existing ones are left alone (a restart, or
+/// another server started with `--demo` at the same moment): `yangguang users password NAME`
+/// sets a new password.
 async fn demo_accounts(repo: &crate::store::EventRepo) -> anyhow::Result<()> {
     let now = chrono::Utc::now().timestamp();
-    eprintln!(
-        "demo console accounts (new passwords on every start with --demo; sign in at /sign-in):"
-    );
+    eprintln!("demo console accounts (sign in at /sign-in):");
     for (id, role, department, name) in DEMO_ACCOUNTS {
-        let password = crate::query_code::QueryCode::generate().code
-            + &crate::query_code::QueryCode::generate().code;
-        if repo.account(id).await?.is_some() {
-            accounts::set_password(repo, id, &password, now).await?;
-            repo.set_account_disabled(id, None, now).await?;
-        } else {
-            accounts::create_account(
-                repo,
-                accounts::NewAccount {
-                    id: id.into(),
-                    display_name: Some(name.into()),
-                    role,
-                    department: department.map(str::to_owned),
-                },
-                &password,
-                now,
-            )
-            .await?;
-        }
-        eprintln!(
-            "  {id:<16} {password}  ({}{})",
+        let what = format!(
+            "({}{})",
             role.as_str(),
             department.map(|d| format!(", {d}")).unwrap_or_default()
         );
+        if repo.account(id).await?.is_some() {
+            eprintln!(
+                "  {id:<16} exists already {what}; `yangguang users password {id}` sets a new password"
+            );
+            continue;
+        }
+        let password = crate::query_code::QueryCode::generate().code
+            + &crate::query_code::QueryCode::generate().code;
+        let created = accounts::create_account(
+            repo,
+            accounts::NewAccount {
+                id: id.into(),
+                display_name: Some(name.into()),
+                role,
+                department: department.map(str::to_owned),
+            },
+            &password,
+            now,
+        )
+        .await;
+        match created {
+            Ok(_) => eprintln!("  {id:<16} {password}  {what}"),
+            // Another process created it first.
+            Err(_) if repo.account(id).await?.is_some() => {
+                eprintln!(
+                    "  {id:<16} exists already {what}; `yangguang users password {id}` sets a new password"
+                );
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
 }

@@ -166,24 +166,6 @@ impl PenaltyDecisionRequest {
     }
 }
 
-/// A fee charged (收费).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FeeRequest {
-    /// The fee item's name as published in the power's fee standard (1-100 characters).
-    #[schema(example = "检验费")]
-    pub item: String,
-    /// The amount, in fen (more than 0).
-    #[schema(example = 20000)]
-    pub amount_fen: u64,
-    /// The case version the officer saw, if they want the check.
-    #[serde(default)]
-    pub expected_version: Option<u64>,
-    /// When charged, if not now.
-    #[serde(default)]
-    pub at: Option<DateTime<FixedOffset>>,
-}
-
 /// Publish a concluded penalty decision (行政处罚决定公开).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -283,7 +265,7 @@ pub struct CaseView {
     pub limits_error: Option<String>,
     /// The penalty decision recorded last, with its discretion check (penalty powers).
     pub penalty: Option<PenaltyDecision>,
-    /// Fees charged, each with the published standard for its item.
+    /// Fees charged, oldest first, each with the amount the pinned version publishes for it.
     pub fees: Vec<FeeRecord>,
     /// The decision's publication, once published.
     pub publication: Option<Publication>,
@@ -718,6 +700,72 @@ async fn withdraw(
     .await
 }
 
+/// A fee charged to the party (收费).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeeRequest {
+    /// The fee item's name, as the power's version publishes it (收费项目).
+    #[schema(example = "工本费")]
+    pub item: String,
+    /// The amount charged, in fen (1 yuan = 100 fen), at least 1.
+    #[schema(example = 1000)]
+    pub amount_fen: u64,
+    /// The case version the officer saw.
+    pub expected_version: u64,
+    /// A note (receipt number...), at most 500 characters.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// When charged, if not now.
+    #[serde(default)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// Record a fee charged to the party (收费). Kept with the amount the pinned version
+/// publishes for that item (`standard_fen`, none when it does not list the item): a fee above
+/// the schedule, on a free item or off the list is recorded as charged for supervision to
+/// see, not refused.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    request_body = FeeRequest,
+    responses(
+        (status = 200, description = "Recorded; the case as it now stands", body = CaseView),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: no item, amount 0 or too large, case closed, bad time", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cases/{id}/fees")]
+async fn charge_fee(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Json<FeeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require(&principal, Role::Officer)?;
+    let body = body.into_inner();
+    run_command(
+        &engine,
+        &principal,
+        &request_id,
+        &id,
+        CaseCommand::ChargeFee {
+            actor: principal.actor(),
+            expected_version: body.expected_version,
+            item: body.item,
+            amount_fen: body.amount_fen,
+            note: body.note,
+            at: body.at,
+        },
+    )
+    .await
+}
+
 /// Record the penalty decision (行政处罚决定): band, base amount, fine, circumstances,
 /// grounds and reasons, checked against the discretion standard (裁量基准) of the case's pinned
 /// version. Officers of the case's department; penalty powers with a standard; while the case
@@ -826,45 +874,6 @@ async fn check_penalty_decision(
         })?;
     let check = case.check_penalty(&principal.actor(), &power, body.input())?;
     Ok(HttpResponse::Ok().json(check))
-}
-
-/// Charge a fee (收费) on an open case. An item the power's fee standard does not list, a free
-/// item or an amount above the standard is recorded with the standard beside it, and
-/// supervision raises a `fee_off_standard` alert; nothing of the kind is refused, because the
-/// record of what was charged must be complete.
-#[utoipa::path(
-    tag = "cases",
-    security(("bearer" = [])),
-    params(("id" = String, Path, description = "Case id (tracking number)")),
-    request_body = FeeRequest,
-    responses(
-        (status = 200, description = "Recorded; the case as it now stands", body = CaseView),
-        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Refused: zero amount, no item name, case closed, bad time", body = Problem, content_type = "application/problem+json")
-    )
-)]
-#[post("/cases/{id}/fees")]
-async fn charge_fee(
-    engine: web::Data<Engine>,
-    principal: Principal,
-    request_id: RequestId,
-    id: web::Path<String>,
-    body: web::Json<FeeRequest>,
-) -> Result<HttpResponse, ApiError> {
-    require(&principal, Role::Officer)?;
-    let body = body.into_inner();
-    let command = CaseCommand::ChargeFee {
-        actor: principal.actor(),
-        expected_version: body.expected_version,
-        item: body.item,
-        amount_fen: body.amount_fen,
-        at: body.at,
-    };
-    run_command(&engine, &principal, &request_id, &id, command).await
 }
 
 /// Publish the concluded case's penalty decision (行政处罚决定公开, 行政处罚法 art. 48): the

@@ -75,6 +75,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/officer/cases/{id}/penalty",
             web::post().to(officer::penalty),
         )
+        .route("/officer/cases/{id}/fee", web::post().to(officer::fee))
         .route("/admin", web::get().to(admin::catalogue))
         .route("/admin/upload", web::get().to(admin::upload_form_page))
         .route("/admin/upload", web::post().to(admin::upload))

@@ -621,6 +621,10 @@ fn case_error_words(lang: Lang, e: &CaseError) -> String {
         CaseError::InvalidText { field, .. } => match (lang, field.as_str()) {
             (Lang::Zh, "note") => "备注最多 500 个字符，不能含控制字符。".into(),
             (Lang::Zh, "justification") => "说明理由必填，1 至 2000 个字符。".into(),
+            (Lang::Zh, "item") => "收费项目必填，最多 100 个字符。".into(),
+            (Lang::Zh, "amount_fen") => "收费金额应在 0.01 元至 1000 万元之间。".into(),
+            (Lang::En, "item") => "The fee item is required, at most 100 characters.".into(),
+            (Lang::En, "amount_fen") => "The amount must be 0.01 to 10,000,000 yuan.".into(),
             (Lang::Zh, _) => "原因必填，1 至 500 个字符，不能含控制字符。".into(),
             (Lang::En, "note") => "The note is at most 500 characters.".into(),
             (Lang::En, "justification") => "The reasons are required, 1 to 2000 characters.".into(),
@@ -950,11 +954,12 @@ fn event_line(ctx: &Ctx, event: &StoredEvent) -> Markup {
                     strong { (ctx.t("记录处罚决定", "Penalty decision recorded")) } "：" (format_yuan(*amount_fen)) " · " (check.label)
                     @if check.deviation { " " strong class="flag due-soon" { (ctx.t("偏离裁量基准", "departs from the standard")) } }
                 }
-                Some(CaseEvent::FeeCharged { item, amount_fen, standard_fen, .. }) => {
+                Some(CaseEvent::FeeCharged { item, amount_fen, standard_fen, note, .. }) => {
                     strong { (ctx.t("收费", "Fee charged")) } "：" (item) " " (format_yuan(*amount_fen))
                     @if standard_fen.is_none_or(|s| *amount_fen > s) {
-                        " " strong class="flag overdue" { (ctx.t("不符合收费标准", "off the published standard")) }
+                        " " strong class="flag due-soon" { (ctx.t("不符合公布的收费标准", "not as published")) }
                     }
+                    @if let Some(n) = note { br; span class="note" { (ctx.t("备注：", "Note: ")) (n) } }
                 }
                 Some(CaseEvent::PenaltyDecisionPublished { document_no, .. }) => {
                     strong { (ctx.t("处罚决定已公开", "Decision published")) } "：" (document_no)
@@ -1116,6 +1121,7 @@ async fn render_case(
                     "resume" => (ctx.t("已恢复计时。", "The clock runs again.")),
                     "withdraw" => (ctx.t("办件已撤回/终止。", "The case is withdrawn.")),
                     "penalty" => (ctx.t("已记录处罚决定。", "The penalty decision is recorded.")),
+                    "fee" => (ctx.t("已记录收费。", "The fee is recorded.")),
                     _ => (ctx.t("已保存。", "Saved.")),
                 }
             }
@@ -1135,6 +1141,10 @@ async fn render_case(
             div { dt { (ctx.t("受理时间", "Received")) } dd { @if let Some(at) = case.received_at { (cst(at)) } } }
             div { dt { (ctx.t("事项版本", "Power version")) } dd { (case.power_code) " v" (case.power_version) } }
             div { dt { (ctx.t("版本号", "Case version")) } dd id="case-version" { (case.version) } }
+            div { dt { (ctx.t("已收费", "Fees charged")) } dd id="fees-charged" {
+                @if case.fees.is_empty() { (ctx.t("无", "none")) }
+                @for f in &case.fees { (f.item) " " (format_yuan(f.amount_fen)) br; }
+            } }
         }
         @if let Some(t) = &times {
             section id="limits" aria-label=(ctx.t("办理时限", "Time limits")) {
@@ -1284,9 +1294,30 @@ async fn render_case(
                 @if let Some(p) = &power {
                     h2 { (ctx.t("收费", "Fees")) }
                     @if p.content.fees.is_empty() || p.content.fees.iter().all(|f| f.amount_fen == 0) {
-                        p id="fees" { (ctx.t("本事项不收费。", "This power charges no fee.")) }
+                        p id="fee-standard" { (ctx.t("按公布的收费标准，本事项不收费。", "By its published schedule this power charges no fee.")) }
                     } @else {
-                        ul id="fees" { @for f in &p.content.fees { li { (f.name) "：" (format_yuan(f.amount_fen)) } } }
+                        ul id="fee-standard" { @for f in &p.content.fees { li { (f.name) "：" (format_yuan(f.amount_fen)) } } }
+                    }
+                    form id="fee-form" method="post" action=(ctx.link(&format!("{base}/fee"))) class="console-form" {
+                        (signed.csrf_input())
+                        (ctx.lang_input())
+                        input type="hidden" name="expected_version" value=(version);
+                        div class="field" {
+                            label for="fee-item" { (ctx.t("收费项目", "Fee item")) " *" }
+                            input id="fee-item" name="item" type="text" required maxlength="100" list="fee-items"
+                                value=(typed.value("fee", "item"));
+                            datalist id="fee-items" { @for f in &p.content.fees { option value=(f.name) {} } }
+                        }
+                        div class="field" {
+                            label for="fee-amount" { (ctx.t("金额（元）", "Amount (yuan)")) " *" }
+                            input id="fee-amount" name="amount" type="text" inputmode="decimal" required maxlength="20"
+                                value=(typed.value("fee", "amount"));
+                        }
+                        div class="field" {
+                            label for="fee-note" { (ctx.t("备注（如票据号）", "Note (receipt number…)")) }
+                            input id="fee-note" name="note" type="text" maxlength="500" value=(typed.value("fee", "note"));
+                        }
+                        div class="actions" { button id="fee-submit" type="submit" class="secondary" { (ctx.t("记录收费", "Record the fee")) } }
                     }
                 }
                 details id="withdraw" {
@@ -1612,6 +1643,55 @@ pub(crate) async fn withdraw(
                     at: None,
                 },
                 "withdraw",
+            ))
+        },
+    )
+    .await
+}
+
+/// `POST /officer/cases/{id}/fee`: a fee charged, by item and amount in yuan.
+pub(crate) async fn fee(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    signed: SignedIn,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    run_case_form(
+        CaseForm {
+            req,
+            engine,
+            signed,
+            request_id,
+            id: id.into_inner(),
+            body,
+        },
+        "fee",
+        |ctx, params, actor, expected| {
+            let item = params.get("item").unwrap_or("").to_string();
+            if item.is_empty() {
+                return Err(ctx.t("请填写收费项目。", "Enter the fee item.").into());
+            }
+            let amount = parse_yuan(params.raw("amount"))
+                .filter(|a| *a > 0)
+                .ok_or_else(|| {
+                    ctx.t(
+                        "请按元填写收费金额，如 10 或 10.50。",
+                        "Enter the amount in yuan, e.g. 10 or 10.50.",
+                    )
+                    .to_string()
+                })?;
+            Ok((
+                CaseCommand::ChargeFee {
+                    actor,
+                    expected_version: expected,
+                    item,
+                    amount_fen: amount,
+                    note: params.get("note").map(str::to_owned),
+                    at: None,
+                },
+                "fee",
             ))
         },
     )

@@ -39,15 +39,28 @@ pub const CSRF_FIELD: &str = "csrf";
 
 /// A person signed in to the console, with the [`Principal`] their account gives.
 ///
-/// Use it as an extractor in any console page handler:
+/// Use it as an extractor in any console page handler (the inspector's desk, say):
 ///
 /// ```ignore
-/// async fn desk(req: HttpRequest, signed: SignedIn, engine: web::Data<Engine>) -> HttpResponse {
+/// use crate::pages::session::SignedIn;
+///
+/// async fn desk(req: HttpRequest, engine: web::Data<Engine>, signed: SignedIn) -> HttpResponse {
 ///     let ctx = Ctx::new(&req, engine.now());
-///     if let Err(page) = signed.require(&ctx, &[Role::Inspector]) { return page; }
-///     // signed.principal is what a bearer token would give: same checks, same actor.
-///     // Forms: put `(signed.csrf_input())` in every <form method="post">, and start each
-///     // POST handler with `signed.check_csrf(&ctx, &form)?`-style checking (see `verify_post`).
+///     if let Err(page) = signed.require(&ctx, &[Role::Inspector]) {
+///         return page; // 403 page
+///     }
+///     // `signed.principal` is what a bearer token gives: `can_read_department`, `actor()`.
+///     // Put `(signed.bar(&ctx))` at the top and `(signed.csrf_input())` in every POST form.
+/// }
+///
+/// async fn act(req: HttpRequest, engine: web::Data<Engine>, signed: SignedIn,
+///              request_id: RequestId, body: web::Bytes) -> HttpResponse {
+///     let mut ctx = Ctx::new(&req, engine.now());
+///     let form = match signed.verify_post(&mut ctx, &body) {
+///         Ok(form) => form,     // the CSRF token matched; `form.get("field")`
+///         Err(page) => return page, // 400 / 403 page, nothing done
+///     };
+///     // engine.execute_…(id, command, signed.meta(&request_id)): the account is the actor.
 /// }
 /// ```
 ///
@@ -311,6 +324,9 @@ pub(crate) fn sign_in_page(
 ) -> HttpResponse {
     let next = if req.path() == "/sign-in" {
         ctx.params.get("next").map(str::to_owned)
+    } else if req.method() != actix_web::http::Method::GET {
+        // A form posted after the session ended: nothing to come back to but the console.
+        None
     } else {
         Some(match req.query_string() {
             "" => req.path().to_string(),

@@ -105,6 +105,7 @@ fn table() -> Vec<Row> {
         row("POST", "/api/v1/cases/{id}/steps", officer_only(200)),
         row("POST", "/api/v1/cases/{id}/clock", officer_only(200)),
         row("POST", "/api/v1/cases/{id}/withdraw", officer_only(200)),
+        row("POST", "/api/v1/cases/{id}/fees", officer_only(200)),
         // A licence case: the officer passes the access check and the domain refuses (422
         // not_a_penalty_power); everyone else is stopped before.
         row(
@@ -117,8 +118,6 @@ fn table() -> Vec<Row> {
             "/api/v1/cases/{id}/penalty-decision/check",
             officer_only(422),
         ),
-        // A fee on an item the licence does not list is recorded (and flagged), not refused.
-        row("POST", "/api/v1/cases/{id}/fees", officer_only(200)),
         // The licence case has no concluded penalty decision: 422 once past the access check.
         row("POST", "/api/v1/cases/{id}/publication", officer_only(422)),
         row("POST", "/api/v1/cases/{id}/revocation", officer_only(422)),
@@ -183,6 +182,7 @@ fn table() -> Vec<Row> {
         row("POST", "/officer/cases/{id}/clock", NO_SESSION),
         row("POST", "/officer/cases/{id}/withdraw", NO_SESSION),
         row("POST", "/officer/cases/{id}/penalty", NO_SESSION),
+        row("POST", "/officer/cases/{id}/fee", NO_SESSION),
         row("GET", "/admin", NO_SESSION),
         row("GET", "/admin/upload", NO_SESSION),
         row("POST", "/admin/upload", NO_SESSION),
@@ -431,6 +431,15 @@ impl Fixture {
                     Some(json!({"reason": "申请人书面撤回申请", "expected_version": 1})),
                 )
             }
+            ("POST", "/api/v1/cases/{id}/fees") => {
+                let id = self.fresh_case().await;
+                fresh_case = Some(id.clone());
+                (
+                    Method::POST,
+                    format!("/api/v1/cases/{id}/fees"),
+                    Some(json!({"item": "工本费", "amount_fen": 1000, "expected_version": 1})),
+                )
+            }
             ("GET", "/api/v1/worklist") => (Method::GET, "/api/v1/worklist".into(), None),
             ("POST", "/api/v1/cases/{id}/penalty-decision")
             | ("POST", "/api/v1/cases/{id}/penalty-decision/check") => {
@@ -478,11 +487,6 @@ impl Fixture {
                     self.case_id, self.query_code
                 ),
                 None,
-            ),
-            ("POST", "/api/v1/cases/{id}/fees") => (
-                Method::POST,
-                format!("/api/v1/cases/{}/fees", self.case_id),
-                Some(json!({"item": "检验费", "amount_fen": 100})),
             ),
             ("POST", "/api/v1/cases/{id}/publication") => (
                 Method::POST,

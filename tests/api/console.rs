@@ -118,6 +118,55 @@ async fn a_signed_in_officer_acts_as_their_account_exactly_as_with_a_token() {
         assert_eq!(events[1]["payload"]["StepCompleted"]["by"], name.as_str());
         assert_eq!(events[1]["payload"]["StepCompleted"]["note"], "材料齐全");
 
+        // A fee by form: the licence is free, so the record keeps that the schedule says 0.
+        let r = app
+            .form(
+                &format!("/officer/cases/{id}/fee"),
+                Some(&console),
+                &[
+                    ("expected_version", "2"),
+                    ("item", "不收费"),
+                    ("amount", "12.50"),
+                    ("note", "票据 7"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{backend:?}");
+        let events = self::events(&app, &id).await;
+        let fee = &events[2]["payload"]["FeeCharged"];
+        assert_eq!(fee["amount_fen"], 1250);
+        assert_eq!(fee["standard_fen"], 0);
+        assert_eq!(fee["by"], name.as_str());
+        let r = app
+            .form(
+                &format!("/officer/cases/{id}/fee"),
+                Some(&console),
+                &[
+                    ("expected_version", "3"),
+                    ("item", "工本费"),
+                    ("amount", "0"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text().await.unwrap().contains("value=\"工本费\""),
+            "the item is kept"
+        );
+        // And over the API, with a token: the same command, the fee on the case.
+        let officer = app.officer("api-officer");
+        let r = app
+            .post(
+                &format!("/api/v1/cases/{id}/fees"),
+                Some(&officer),
+                &serde_json::json!({"item": "加急费", "amount_fen": 5000, "expected_version": 3}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let case: Value = r.json().await.unwrap();
+        assert_eq!(case["fees"].as_array().unwrap().len(), 2);
+        assert_eq!(case["fees"][1]["standard_fen"], Value::Null);
+
         // Behind a TLS proxy the cookie is Secure.
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -362,7 +411,30 @@ async fn sign_out_idle_time_expiry_and_disabling_end_sessions() {
             .set_account_disabled(&name, None, now)
             .await
             .unwrap();
-        sign_in(&app.address, &name, &password).await;
+        let again = sign_in(&app.address, &name, &password).await;
+        // A new password (`users password`) ends the sessions too, and the old one stops.
+        yangguang::accounts::set_password(app.engine.repo(), &name, "a brand new passphrase", now)
+            .await
+            .unwrap();
+        assert_eq!(
+            app.page("/officer/worklist", Some(&again)).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            post_sign_in(&app.address, &name, &password).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        sign_in(&app.address, &name, "a brand new passphrase").await;
+        // A form posted after the session ended offers the sign-in form, coming back to the
+        // console (not to the POST-only address).
+        let r = app
+            .form("/officer/cases", Some(&again), &[("power", "X")])
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            hidden(&r.text().await.unwrap(), "next").as_deref(),
+            Some("/console")
+        );
     }
 }
 

@@ -448,7 +448,7 @@ async fn fees_off_the_standard_and_unapproved_mitigation_are_flagged() {
         .post(
             &format!("/api/v1/cases/{fee_case}/fees"),
             Some(&zhang),
-            &json!({"item": "不收费", "amount_fen": 5000}),
+            &json!({"item": "不收费", "amount_fen": 5000, "expected_version": 1}),
         )
         .await)
     .await;
@@ -457,7 +457,7 @@ async fn fees_off_the_standard_and_unapproved_mitigation_are_flagged() {
         .post(
             &format!("/api/v1/cases/{fee_case}/fees"),
             Some(&zhang),
-            &json!({"item": "工本费", "amount_fen": 0}),
+            &json!({"item": "工本费", "amount_fen": 0, "expected_version": 2}),
         )
         .await;
     assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "zero_fee").await;

@@ -210,7 +210,7 @@ pub async fn console_walk_a_case_to_its_end(ctx: Ctx) {
     }
 }
 
-/// 4. Pausing the clock with a reason, then resuming it.
+/// 4. Pausing the clock with a reason, then resuming it; and a fee charged.
 pub async fn console_pause_and_resume(ctx: Ctx) {
     sign_in_as(&ctx, OFFICER_A).await;
     let no = open_case(&ctx, POWER, "91350100M000100Y43").await;
@@ -226,6 +226,14 @@ pub async fn console_pause_and_resume(ctx: Ctx) {
     let timeline = ctx.text("ol#timeline").await;
     assert!(timeline.contains("等待检验检测结论"), "{timeline}");
     assert!(timeline.contains("检验检测结论已送达"), "{timeline}");
+    // A fee the licence's schedule does not have is recorded, and flagged.
+    assert!(ctx.text("#fee-standard").await.contains("不收费"));
+    ctx.type_into("#fee-item", "工本费").await;
+    ctx.type_into("#fee-amount", "20").await;
+    ctx.click_and_wait("#fee-submit").await;
+    assert!(ctx.text("#fees-charged").await.contains("工本费 20元"));
+    let timeline = ctx.text("ol#timeline").await;
+    assert!(timeline.contains("不符合公布的收费标准"), "{timeline}");
 }
 
 /// 5. A fine above its band: the check shows the band's range and a warning before the

@@ -102,22 +102,6 @@ pub struct Revocation {
     pub at: DateTime<FixedOffset>,
 }
 
-/// A fee charged on the case (收费记录).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct FeeRecord {
-    /// The item.
-    pub item: String,
-    /// The amount, in fen.
-    pub amount_fen: u64,
-    /// The published standard for it, in fen; `None` when not listed.
-    pub standard_fen: Option<u64>,
-    /// When.
-    pub at: DateTime<FixedOffset>,
-    /// Who (subject id).
-    pub by: String,
-}
-
 /// A published penalty decision (行政处罚决定公开).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -135,6 +119,28 @@ pub struct Publication {
     /// When published.
     pub at: DateTime<FixedOffset>,
 }
+
+/// A fee charged on a case (收费记录).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FeeRecord {
+    /// The fee item's name.
+    pub item: String,
+    /// The amount charged, in fen.
+    pub amount_fen: u64,
+    /// What the pinned version publishes for the item, in fen (`None`: not listed).
+    pub standard_fen: Option<u64>,
+    /// When charged.
+    pub at: DateTime<FixedOffset>,
+    /// Who recorded it (subject id).
+    pub by: String,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// Largest fee one record may hold, in fen (10 million yuan): beyond any fee schedule, small
+/// enough that sums cannot overflow.
+const MAX_FEE_FEN: u64 = 1_000_000_000;
 
 /// A case (办件). Its id is its tracking number.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -186,7 +192,7 @@ pub struct Case {
     /// The penalty decision recorded last, if any (penalty powers).
     #[serde(default)]
     pub penalty: Option<PenaltyDecision>,
-    /// Fees charged.
+    /// Fees charged, oldest first.
     #[serde(default)]
     pub fees: Vec<FeeRecord>,
     /// The decision's publication, once published (kept after a revocation, which withdraws it).
@@ -799,37 +805,6 @@ impl Aggregate for Case {
                 )
                 .await;
             }
-            CaseCommand::ChargeFee {
-                actor,
-                expected_version,
-                item,
-                amount_fen,
-                at,
-            } => {
-                let at = self.check_act(&actor, expected_version, at, now)?;
-                let item = check_text("item", &item, 100)?;
-                if amount_fen == 0 {
-                    return Err(CaseError::ZeroFee);
-                }
-                let power = self.pinned_power(services).await?;
-                let standard_fen = power
-                    .content
-                    .fees
-                    .iter()
-                    .find(|f| f.name.trim() == item)
-                    .map(|f| f.amount_fen);
-                sink.write(
-                    CaseEvent::FeeCharged {
-                        item,
-                        amount_fen,
-                        standard_fen,
-                        at,
-                        by: actor.id,
-                    },
-                    self,
-                )
-                .await;
-            }
             CaseCommand::PublishPenaltyDecision {
                 actor,
                 document_no,
@@ -873,6 +848,55 @@ impl Aggregate for Case {
                         reason,
                         at,
                         by: actor.id,
+                    },
+                    self,
+                )
+                .await;
+            }
+            CaseCommand::ChargeFee {
+                actor,
+                expected_version,
+                item,
+                amount_fen,
+                note,
+                at,
+            } => {
+                let at = self.check_act(&actor, Some(expected_version), at, now)?;
+                let item = item.trim().to_string();
+                if item.is_empty()
+                    || item.chars().count() > 100
+                    || item.chars().any(char::is_control)
+                {
+                    return Err(CaseError::InvalidText {
+                        field: "item".into(),
+                        message: "required, 1 to 100 characters, no control characters".into(),
+                    });
+                }
+                if amount_fen == 0 {
+                    return Err(CaseError::ZeroFee);
+                }
+                if amount_fen > MAX_FEE_FEN {
+                    return Err(CaseError::InvalidText {
+                        field: "amount_fen".into(),
+                        message: format!("from 1 to {MAX_FEE_FEN} fen"),
+                    });
+                }
+                let note = check_note(note)?;
+                let power = self.pinned_power(services).await?;
+                let standard_fen = power
+                    .content
+                    .fees
+                    .iter()
+                    .find(|f| f.name.trim() == item)
+                    .map(|f| f.amount_fen);
+                sink.write(
+                    CaseEvent::FeeCharged {
+                        item,
+                        amount_fen,
+                        standard_fen,
+                        at,
+                        by: actor.id,
+                        note,
                     },
                     self,
                 )
@@ -1021,13 +1045,17 @@ impl Aggregate for Case {
                 standard_fen,
                 at,
                 by,
-            } => self.fees.push(FeeRecord {
-                item,
-                amount_fen,
-                standard_fen,
-                at,
-                by,
-            }),
+                note,
+            } => {
+                self.fees.push(FeeRecord {
+                    item,
+                    amount_fen,
+                    standard_fen,
+                    at,
+                    by,
+                    note,
+                });
+            }
             CaseEvent::PenaltyDecisionPublished {
                 document_no,
                 violation,

@@ -120,18 +120,21 @@ pub enum CaseCommand {
         /// When decided; now if absent.
         at: Option<DateTime<FixedOffset>>,
     },
-    /// 收费: charge a fee item of the pinned version's fee standard (收费标准). An item the
-    /// standard does not list, or an amount above it, is recorded with the standard beside it
-    /// and supervision flags it; a zero amount is refused (nothing is charged).
+    /// 收费: a fee charged to the party, by item and amount. Recorded with the amount the
+    /// pinned version publishes for that item, if it lists the item; a fee above the
+    /// published amount, on a free item or on an unlisted one is recorded as charged (what
+    /// happened is a fact for supervision to judge), never silently corrected.
     ChargeFee {
         /// The officer.
         actor: Actor,
-        /// The case version the officer saw, if they want the check.
-        expected_version: Option<u64>,
-        /// The fee item's name as published, 1 to 100 characters.
+        /// The case version the officer saw; another version is a conflict.
+        expected_version: u64,
+        /// The fee item's name, as published (收费项目).
         item: String,
-        /// The amount charged, in fen (1 yuan = 100 fen), more than 0.
+        /// The amount charged, in fen (at least 1).
         amount_fen: u64,
+        /// A note (receipt number...).
+        note: Option<String>,
         /// When charged; now if absent.
         at: Option<DateTime<FixedOffset>>,
     },

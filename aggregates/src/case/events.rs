@@ -121,20 +121,6 @@ pub enum CaseEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         approval: Option<MitigationApproval>,
     },
-    /// 已收费: a fee charged, with the published standard for the item as pinned.
-    FeeCharged {
-        /// The item's name.
-        item: String,
-        /// The amount charged, in fen.
-        amount_fen: u64,
-        /// The pinned version's amount for the item, in fen (0 = a free item); `None` when the
-        /// standard does not list it.
-        standard_fen: Option<u64>,
-        /// When charged.
-        at: DateTime<FixedOffset>,
-        /// Who charged it (subject id).
-        by: String,
-    },
     /// 处罚决定已公开.
     PenaltyDecisionPublished {
         /// 决定书文号.
@@ -160,6 +146,22 @@ pub enum CaseEvent {
         at: DateTime<FixedOffset>,
         /// Who (subject id).
         by: String,
+    },
+    /// 已收费: a fee charged to the party.
+    FeeCharged {
+        /// The fee item's name.
+        item: String,
+        /// The amount charged, in fen.
+        amount_fen: u64,
+        /// What the pinned version publishes for this item, in fen; `None` when it does not
+        /// list the item.
+        standard_fen: Option<u64>,
+        /// When charged.
+        at: DateTime<FixedOffset>,
+        /// Who recorded it (subject id).
+        by: String,
+        /// Note.
+        note: Option<String>,
     },
     /// 已撤回/终止.
     CaseWithdrawn {

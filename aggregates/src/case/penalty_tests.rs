@@ -803,9 +803,10 @@ fn an_event_without_approval_reads_back_from_the_older_form() {
 fn charge(item: &str, amount_fen: u64) -> CaseCommand {
     CaseCommand::ChargeFee {
         actor: officer(LI),
-        expected_version: None,
+        expected_version: 3,
         item: item.into(),
         amount_fen,
+        note: None,
         at: Some(t(DECIDED)),
     }
 }
@@ -817,6 +818,7 @@ fn charged(item: &str, amount_fen: u64, standard_fen: Option<u64>) -> CaseEvent 
         standard_fen,
         at: t(DECIDED),
         by: LI.into(),
+        note: None,
     }
 }
 

@@ -36,6 +36,8 @@ legal_basis:
     article: 第四十二条第一款
 statutory_limit_days: 20
 promised_limit_days: 10
+fees:
+  - { name: 工本费, amount_fen: 1000 }
 disclosure: proactive
 supervision_channel: 12345市民服务热线
 flowchart:
@@ -1566,4 +1568,121 @@ fn a_case_withdrawn_while_paused_has_a_closed_pause() {
     assert_eq!(times.statutory.used_days, 2, "3/16 and 3/19");
     assert_eq!(times.statutory.due, Some(d("2026-04-15")));
     assert!(times.paused.iter().all(|p| p.until.is_some()));
+}
+
+// Fees charged (收费): recorded with the published amount of the item, never corrected.
+
+fn fee_cmd(by: &str, version: u64, item: &str, amount_fen: u64) -> CaseCommand {
+    CaseCommand::ChargeFee {
+        actor: officer(by),
+        expected_version: version,
+        item: item.into(),
+        amount_fen,
+        note: Some("票据 0001".into()),
+        at: Some(t("2026-03-16T10:00:00+08:00")),
+    }
+}
+
+fn charged(item: &str, amount_fen: u64, standard_fen: Option<u64>) -> CaseEvent {
+    CaseEvent::FeeCharged {
+        item: item.into(),
+        amount_fen,
+        standard_fen,
+        at: t("2026-03-16T10:00:00+08:00"),
+        by: ZHANG.into(),
+        note: Some("票据 0001".into()),
+    }
+}
+
+#[tokio::test]
+async fn a_fee_is_recorded_with_the_published_amount_of_its_item() {
+    case_at("2026-03-16T12:00:00+08:00")
+        .given(vec![opened("2026-03-13T09:00:00+08:00")])
+        .when_async(fee_cmd(ZHANG, 1, " 工本费 ", 1000))
+        .await
+        .then_expect_events(vec![charged("工本费", 1000, Some(1000))]);
+}
+
+#[tokio::test]
+async fn a_fee_above_the_schedule_or_off_it_is_recorded_as_charged() {
+    case_at("2026-03-16T12:00:00+08:00")
+        .given(vec![opened("2026-03-13T09:00:00+08:00")])
+        .when_async(fee_cmd(ZHANG, 1, "工本费", 5000))
+        .await
+        .then_expect_events(vec![charged("工本费", 5000, Some(1000))]);
+    case_at("2026-03-16T12:00:00+08:00")
+        .given(vec![opened("2026-03-13T09:00:00+08:00")])
+        .when_async(fee_cmd(ZHANG, 1, "加急费", 2000))
+        .await
+        .then_expect_events(vec![charged("加急费", 2000, None)]);
+}
+
+#[tokio::test]
+async fn a_fee_needs_an_item_and_an_amount() {
+    for (item, amount) in [
+        ("", 1000),
+        ("工本费", 0),
+        ("工\u{7}本费", 1000),
+        ("工本费", 2_000_000_000),
+    ] {
+        let error = case_at("2026-03-16T12:00:00+08:00")
+            .given(vec![opened("2026-03-13T09:00:00+08:00")])
+            .when_async(fee_cmd(ZHANG, 1, item, amount))
+            .await
+            .inspect_result()
+            .unwrap_err();
+        assert!(
+            matches!(error, CaseError::InvalidText { .. } | CaseError::ZeroFee),
+            "{item:?} {amount}: {error:?}"
+        );
+        assert_eq!(matches!(error, CaseError::ZeroFee), amount == 0);
+    }
+}
+
+#[tokio::test]
+async fn a_fee_is_refused_on_a_stale_version_a_closed_case_or_by_another_department() {
+    case_at("2026-03-16T12:00:00+08:00")
+        .given(vec![opened("2026-03-13T09:00:00+08:00")])
+        .when_async(fee_cmd(ZHANG, 7, "工本费", 1000))
+        .await
+        .then_expect_error(CaseError::StaleVersion {
+            expected: 7,
+            actual: 1,
+        });
+    let mut outsider = fee_cmd(ZHANG, 1, "工本费", 1000);
+    if let CaseCommand::ChargeFee { actor, .. } = &mut outsider {
+        actor.department = Some("other-dept".into());
+    }
+    case_at("2026-03-16T12:00:00+08:00")
+        .given(vec![opened("2026-03-13T09:00:00+08:00")])
+        .when_async(outsider)
+        .await
+        .then_expect_error(CaseError::WrongDepartment {
+            department: DEPT.into(),
+        });
+    let withdrawn = CaseEvent::CaseWithdrawn {
+        reason: "申请人撤回".into(),
+        at: t("2026-03-14T10:00:00+08:00"),
+        by: ZHANG.into(),
+    };
+    case_at("2026-03-16T12:00:00+08:00")
+        .given(vec![opened("2026-03-13T09:00:00+08:00"), withdrawn])
+        .when_async(fee_cmd(ZHANG, 2, "工本费", 1000))
+        .await
+        .then_expect_error(CaseError::CaseClosed {
+            status: "withdrawn".into(),
+        });
+}
+
+#[test]
+fn fees_charged_are_kept_on_the_case_in_order() {
+    let case = rebuild(&[
+        opened("2026-03-13T09:00:00+08:00"),
+        charged("工本费", 1000, Some(1000)),
+        charged("加急费", 2000, None),
+    ]);
+    assert_eq!(case.version, 3);
+    let items: Vec<&str> = case.fees.iter().map(|f| f.item.as_str()).collect();
+    assert_eq!(items, ["工本费", "加急费"]);
+    assert_eq!(case.fees[1].standard_fen, None);
 }

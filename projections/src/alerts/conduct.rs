@@ -225,6 +225,7 @@ pub fn fee_off_standard(history: &CaseHistory) -> Vec<AlertCandidate> {
                 standard_fen,
                 at,
                 by,
+                ..
             } if standard_fen.is_none_or(|s| *amount_fen > s) => Some(history.candidate(
                 AlertRule::FeeOffStandard,
                 Severity::Red,

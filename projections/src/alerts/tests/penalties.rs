@@ -125,6 +125,7 @@ fn fee(item: &str, amount_fen: u64, standard_fen: Option<u64>) -> Timeline {
         standard_fen,
         at: t(&at("03-17", "10:00:00")),
         by: LI.into(),
+        note: None,
     });
     timeline
 }
