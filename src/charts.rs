@@ -144,14 +144,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "writes a sample to $YG_CHART_SAMPLE for eyeballing"]
-    fn sample() {
-        let rows = [row("pudong-amr", Some(75.0)), row("pudong-tax", Some(50.0))];
-        let svg = bar_chart("按时办结率（%）", &rows, |r| r.on_time_rate, Some(100.0));
-        std::fs::write(std::env::var("YG_CHART_SAMPLE").unwrap(), svg).unwrap();
-    }
-
-    #[test]
     fn a_single_department_gets_its_bar() {
         let svg = bar_chart(
             "t",
