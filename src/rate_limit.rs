@@ -131,16 +131,11 @@ impl PublicWriteLimiter {
 
 /// Counts a complaint or rating by the request's client, like [`check_public_lookup`].
 pub fn check_public_write(req: &HttpRequest) -> Result<(), u64> {
-    let Some(limiter) = req.app_data::<web::Data<PublicWriteLimiter>>() else {
-        return Ok(());
-    };
-    let Some(peer) = req.peer_addr() else {
-        return Ok(());
-    };
-    limiter
-        .0
-        .check(peer.ip())
-        .map_err(|wait| wait.as_secs_f64().ceil().max(1.0) as u64)
+    check_peer(
+        req.app_data::<web::Data<PublicWriteLimiter>>()
+            .map(|l| &l.0),
+        req,
+    )
 }
 
 /// The console's sign-in limiter (the same GCRA per client address, its own budget).
@@ -148,14 +143,19 @@ pub struct SignInLimiter(pub PublicLookupLimiter);
 
 /// Counts a sign-in attempt by the request's client, like [`check_public_lookup`].
 pub fn check_sign_in(req: &HttpRequest) -> Result<(), u64> {
-    let Some(limiter) = req.app_data::<web::Data<SignInLimiter>>() else {
-        return Ok(());
-    };
-    let Some(peer) = req.peer_addr() else {
+    check_peer(
+        req.app_data::<web::Data<SignInLimiter>>().map(|l| &l.0),
+        req,
+    )
+}
+
+/// Counts one request by the request's peer against `limiter`: `Err` holds the seconds to
+/// wait (at least 1). Allowed without a limiter or a peer address.
+fn check_peer(limiter: Option<&PublicLookupLimiter>, req: &HttpRequest) -> Result<(), u64> {
+    let (Some(limiter), Some(peer)) = (limiter, req.peer_addr()) else {
         return Ok(());
     };
     limiter
-        .0
         .check(peer.ip())
         .map_err(|wait| wait.as_secs_f64().ceil().max(1.0) as u64)
 }
@@ -174,15 +174,11 @@ fn client_key(ip: IpAddr) -> IpAddr {
 /// Counts a public lookup by the request's client. `Err` holds the seconds to wait (at least
 /// 1), for `Retry-After`. Allowed when the server has no limiter or no peer address.
 pub fn check_public_lookup(req: &HttpRequest) -> Result<(), u64> {
-    let Some(limiter) = req.app_data::<web::Data<PublicLookupLimiter>>() else {
-        return Ok(());
-    };
-    let Some(peer) = req.peer_addr() else {
-        return Ok(());
-    };
-    limiter
-        .check(peer.ip())
-        .map_err(|wait| wait.as_secs_f64().ceil().max(1.0) as u64)
+    check_peer(
+        req.app_data::<web::Data<PublicLookupLimiter>>()
+            .map(|l| l.get_ref()),
+        req,
+    )
 }
 
 #[cfg(test)]

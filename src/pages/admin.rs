@@ -9,7 +9,6 @@
 //! is a convenience, never a promise. The commands are the API's (`RegisterPower`,
 //! `PublishPowerVersion`, `SuspendPower`...), with the account as the actor.
 use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use aggregates::Role;
 use aggregates::power::{PowerCommand, PowerError, VersionProblem};
@@ -40,12 +39,7 @@ fn page(ctx: &Ctx, status: StatusCode, title: &str, body: Markup) -> HttpRespons
     )
 }
 
-fn redirect(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_string()))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
-}
+use super::redirect;
 
 fn status_words(lang: Lang, status: &str) -> &'static str {
     match status {

@@ -9,7 +9,6 @@
 //!   the session's CSRF token;
 //! - `GET /inspector/scorecards` (and `.csv`): department scorecards for a period, with charts.
 use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use aggregates::Role;
 use aggregates::alert::{AlertCommand, AlertError, AlertRule, AlertStatus, Finding, Severity};
@@ -53,12 +52,7 @@ fn page(
     )
 }
 
-fn redirect(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_string()))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
-}
+use super::redirect;
 
 fn severity_words(lang: Lang, s: Severity) -> &'static str {
     match s {

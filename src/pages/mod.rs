@@ -503,6 +503,14 @@ pub(crate) fn layout(page: Page<'_>) -> Markup {
     }
 }
 
+/// 303 See Other to `location`, never cached (the answer to a form POST).
+pub(crate) fn redirect(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
 /// An HTML response with the page headers.
 pub(crate) fn respond(status: StatusCode, markup: Markup) -> HttpResponse {
     let mut response = HttpResponse::build(status);

@@ -67,12 +67,7 @@ const CHANNELS: [(Channel, &str, &str, &str); 6] = [
     ),
 ];
 
-fn redirect(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_string()))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
-}
+use super::redirect;
 
 fn page(ctx: &Ctx, status: StatusCode, title: String, body: Markup) -> HttpResponse {
     respond_private(

@@ -402,12 +402,7 @@ fn sign_in_response(
     response
 }
 
-fn redirect(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_string()))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
-}
+use super::redirect;
 
 /// `GET /sign-in`: the form.
 pub(crate) async fn sign_in_form(req: HttpRequest, engine: web::Data<Engine>) -> HttpResponse {
