@@ -249,10 +249,13 @@ async fn rate(
 #[serde(deny_unknown_fields)]
 pub struct DecisionsQuery {
     /// Only this department's.
+    #[param(pattern = "^[a-z0-9-]{1,40}$")]
     pub department: Option<String>,
     /// Page, from 1 (default 1).
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// Per page, 1-100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 
