@@ -130,7 +130,7 @@ async fn case_file(
 pub struct PeriodQuery {
     /// First day (default: 1 January of this year).
     pub from: Option<NaiveDate>,
-    /// Last day (default: today). At most 10 years after `from`.
+    /// Last day (default: today), not before `from`.
     pub to: Option<NaiveDate>,
 }
 
@@ -140,11 +140,11 @@ impl PeriodQuery {
             .from
             .unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
         let to = self.to.unwrap_or(today);
-        if to < from || (to - from).num_days() > 3660 {
+        if to < from {
             return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_query",
-                "the period runs from `from` to `to`, at most 10 years",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_period",
+                "the period's last day (`to`) is before its first (`from`)",
             ));
         }
         Ok((from, to))
@@ -173,7 +173,8 @@ pub struct Scorecards {
     params(PeriodQuery),
     responses(
         (status = 200, description = "The scorecards", body = Scorecards),
-        (status = 400, description = "Bad period", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A date that is not a date", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`to` before `from`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an inspector", body = Problem, content_type = "application/problem+json")
     )
@@ -203,7 +204,8 @@ async fn scorecards(
     params(PeriodQuery),
     responses(
         (status = 200, description = "CSV", body = String, content_type = "text/csv"),
-        (status = 400, description = "Bad period", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A date that is not a date", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`to` before `from`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an inspector", body = Problem, content_type = "application/problem+json")
     )

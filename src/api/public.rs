@@ -251,8 +251,8 @@ pub struct DecisionsQuery {
     /// Only this department's.
     #[param(pattern = "^[a-z0-9-]{1,40}$")]
     pub department: Option<String>,
-    /// Page, from 1 (default 1).
-    #[param(minimum = 1)]
+    /// Page, from 1 (default 1), at most 1,000,000.
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u32>,
     /// Per page, 1-100 (default 20).
     #[param(minimum = 1, maximum = 100)]
@@ -292,11 +292,11 @@ async fn decisions(
 ) -> Result<HttpResponse, ApiError> {
     let page = query.page.unwrap_or(1);
     let per_page = query.per_page.unwrap_or(20);
-    if page == 0 || !(1..=100).contains(&per_page) {
+    if !(1..=1_000_000).contains(&page) || !(1..=100).contains(&per_page) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_query",
-            "page starts at 1; per_page is 1 to 100",
+            "page is 1 to 1000000; per_page is 1 to 100",
         ));
     }
     if let Some(d) = &query.department
