@@ -702,10 +702,10 @@ fn period(ctx: &Ctx) -> Result<(NaiveDate, NaiveDate), &'static str> {
     let to = parse("to").map_err(|_| ctx.t("截止日期有误。", "The last day is not a date."))?;
     let from = from.unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
     let to = to.unwrap_or(today);
-    if to < from || (to - from).num_days() > 3660 {
+    if to < from {
         return Err(ctx.t(
-            "期间须从起始日至截止日，最长十年。",
-            "The period runs from the first day to the last, at most 10 years.",
+            "截止日不能早于起始日。",
+            "The last day is before the first.",
         ));
     }
     Ok((from, to))
