@@ -9,8 +9,8 @@
 #![forbid(unsafe_code)]
 
 pub mod canonical;
-// pub mod head;
-// pub mod leaf;
+pub mod head;
+pub mod leaf;
 pub mod tree;
 
 /// A SHA-256 digest.
