@@ -64,7 +64,53 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// The transparency log (透明日志).
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
 }
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Audit a server's transparency log over HTTP: the signed tree head, its consistency
+    /// with heads seen before, and (with --tracking-no and --code) that every event of a case
+    /// is the leaf the log signed. Exits 1 on any mismatch, 2 if it could not check.
+    Verify {
+        /// The server's base URL, e.g. https://yangguang.example.gov.cn
+        #[arg(long)]
+        url: String,
+        /// A case's tracking number (办件编号) to check, with --code.
+        #[arg(long, requires = "code")]
+        tracking_no: Option<String>,
+        /// The case's query code (查询码).
+        #[arg(long, requires = "tracking_no")]
+        code: Option<String>,
+        /// Keeps the last verified head and the pinned public key; the next run checks the log
+        /// is consistent with it.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// The log's Ed25519 public key (hex), instead of trusting the server's on first use.
+        #[arg(long)]
+        public_key: Option<String>,
+        /// Another verifier's state file: its head must be consistent with this one's view
+        /// (detects a log showing different histories to different verifiers). Repeatable.
+        #[arg(long)]
+        peer_state: Vec<PathBuf>,
+    },
+}
+
+/// Ends the process with the verifier's exit code.
+#[derive(Debug)]
+struct VerifyExit(yangguang::log_verify::Failure);
+
+impl std::fmt::Display for VerifyExit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for VerifyExit {}
 
 #[derive(Subcommand)]
 enum ProjectionsCommand {
@@ -280,6 +326,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Openapi => {
             println!("{}", api::openapi().to_pretty_json()?);
         }
+        Command::Log {
+            command:
+                LogCommand::Verify {
+                    url,
+                    tracking_no,
+                    code,
+                    state,
+                    public_key,
+                    peer_state,
+                },
+        } => {
+            let args = yangguang::log_verify::VerifyArgs {
+                url,
+                case: tracking_no.zip(code),
+                state,
+                public_key,
+                peer_states: peer_state,
+            };
+            let report = yangguang::log_verify::verify(&args)
+                .await
+                .map_err(VerifyExit)?;
+            for line in report {
+                println!("{line}");
+            }
+        }
     }
     Ok(())
 }
@@ -298,6 +369,13 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<VerifyExit>().is_some() => {
+            eprintln!("{e}");
+            match e.downcast_ref::<VerifyExit>() {
+                Some(VerifyExit(yangguang::log_verify::Failure::Mismatch(_))) => ExitCode::from(1),
+                _ => ExitCode::from(2),
+            }
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

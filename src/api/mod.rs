@@ -4,6 +4,7 @@ mod calendar;
 mod cases;
 mod health;
 pub mod idempotency;
+mod log;
 mod powers;
 mod public;
 
@@ -39,6 +40,7 @@ pub const JSON_LIMIT: usize = 512 * 1024;
         (name = "cases", description = "Cases and their steps (办件)"),
         (name = "public", description = "Public status lookups (动态公开)"),
         (name = "supervision", description = "Alerts for discipline inspectors (电子监察)"),
+        (name = "log", description = "The transparency log (透明日志): signed tree heads, proofs, leaves"),
         (name = "health", description = "Liveness and readiness")
     )
 )]
@@ -64,7 +66,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(cases::configure)
             .configure(public::configure)
             .configure(calendar::configure)
-            .configure(alerts::configure),
+            .configure(alerts::configure)
+            .configure(log::configure),
     )
     .configure(health::configure);
 }
