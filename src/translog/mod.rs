@@ -240,7 +240,7 @@ pub async fn leaves(repo: &EventRepo, start: u64, end: Option<u64>) -> Result<Le
     let log_size = store::size(repo).await?;
     if start >= log_size {
         return Err(LogError::BeyondLog {
-            asked: start + 1,
+            asked: start.saturating_add(1),
             log_size,
         });
     }

@@ -16,7 +16,7 @@ macro_rules! on_store {
     ($repo:expr, |$pool:ident, $sql:ident| $body:expr) => {
         match $repo {
             EventRepo::Sqlite($pool) => {
-                let $sql = |s: &str| s.replace('$', "?");
+                let $sql = |s: &str| sqlite_placeholders(s);
                 $body
             }
             EventRepo::Postgres($pool) => {
@@ -25,6 +25,21 @@ macro_rules! on_store {
             }
         }
     };
+}
+
+/// A statement with `$n` placeholders in SQLite's numbered form `?n` (a `$` not followed by a
+/// digit, as in a JSON path, is left alone).
+pub fn sqlite_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// One leaf to append.

@@ -12,3 +12,5 @@ mod logs;
 mod penalty;
 mod projections;
 mod store_conformance;
+mod translog;
+mod translog_tamper;
