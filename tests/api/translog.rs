@@ -268,3 +268,35 @@ async fn the_key_is_created_once_and_kept_across_restarts() {
     let app = app.restart().await;
     assert_eq!(key(&app).await, first);
 }
+
+#[tokio::test]
+async fn the_public_case_page_shows_each_events_leaf_with_its_proof_and_the_signed_head() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let (id, code) = walked_case(&app).await;
+        let case = app.wait_for_case_in_log(&id, &code).await;
+        let root = case["log"]["tree_head"]["root_hash"].as_str().unwrap().to_owned();
+        let page = app
+            .get(&format!("/track?no={id}&code={code}"), None)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("透明日志"), "{page}");
+        assert!(page.contains(&root), "the signed head's root is shown");
+        for event in case["log"]["events"].as_array().unwrap() {
+            let link = event["proof"].as_str().unwrap().replace('&', "&amp;");
+            assert!(page.contains(&format!("href=\"{link}\"")), "{link} in {page}");
+            // The link leads to a proof.
+            let r = app.get(event["proof"].as_str().unwrap(), None).await;
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+        let english = app
+            .get(&format!("/track?no={id}&code={code}&lang=en"), None)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(english.contains("Transparency log") && english.contains("Leaf index"));
+    }
+}
