@@ -98,6 +98,22 @@ enum LogCommand {
         #[arg(long)]
         peer_state: Vec<PathBuf>,
     },
+    /// Append every event not yet in the log and sign a head (with the server stopped, or on
+    /// PostgreSQL once it lets go of the log's lease); prints how many leaves and how fast.
+    CatchUp {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Benchmark: time inclusion and consistency proofs at the log's current size, read from
+    /// the stored subtrees as the API does; prints RESULT lines for benches/run.
+    #[command(hide = true)]
+    BenchProofs {
+        /// Proofs of each kind.
+        #[arg(long, default_value_t = 1000)]
+        samples: u64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 /// Ends the process with the verifier's exit code.
@@ -350,6 +366,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for line in report {
                 println!("{line}");
             }
+        }
+        Command::Log {
+            command: LogCommand::CatchUp { store },
+        } => {
+            let settings = settings(cli.config.as_ref(), &store, None, false)?;
+            let engine = startup::engine(&settings)
+                .await?
+                .with_log(settings.transparency_log()?);
+            let log = engine
+                .log()
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("no log"))?;
+            let started = std::time::Instant::now();
+            let (appended, size) = yangguang::translog::catch_up(&engine, &log).await?;
+            let seconds = started.elapsed().as_secs_f64();
+            eprintln!(
+                "appended {appended} leaves in {seconds:.1} s ({:.0}/s); the log has {size}",
+                appended as f64 / seconds.max(1e-9)
+            );
+            println!("RESULT appended={appended} size={size} seconds={seconds:.3}");
+        }
+        Command::Log {
+            command: LogCommand::BenchProofs { samples, store },
+        } => {
+            let settings = settings(cli.config.as_ref(), &store, None, false)?;
+            let repo = startup::open_store(&settings).await?;
+            let line = yangguang::translog::bench_proofs(&repo, samples).await?;
+            println!("{line}");
         }
     }
     Ok(())

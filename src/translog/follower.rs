@@ -205,3 +205,28 @@ async fn sign(
     tracing::debug!(size, "tree head signed");
     Ok(Some(signed))
 }
+
+/// Appends every event not yet in the log and signs a head for the result (the server must
+/// not be appending: on PostgreSQL this waits for the lease). Returns the leaves appended and
+/// the log's size.
+pub async fn catch_up(engine: &Engine, log: &Log) -> anyhow::Result<(u64, u64)> {
+    let repo = engine.repo();
+    let _lease = match repo {
+        EventRepo::Postgres(pool) => Some(crate::projection::take_lease(pool, LEASE).await?),
+        EventRepo::Sqlite(_) => None,
+    };
+    let mut appender = Appender::load(repo).await?;
+    let start = appender.frontier.size();
+    loop {
+        let events = repo.read_after(appender.cursor, BATCH).await?;
+        if events.is_empty() {
+            break;
+        }
+        appender.append(repo, &events).await?;
+    }
+    let last = store::latest_head(repo).await?;
+    if last.as_ref().is_none_or(|h| appender.frontier.size() > h.tree_size) {
+        sign(engine, log, &appender, last.as_ref(), &mut None).await?;
+    }
+    Ok((appender.frontier.size() - start, appender.frontier.size()))
+}

@@ -23,7 +23,7 @@ use tlog::leaf::EventRecord;
 use tlog::tree::{self, ProofError};
 use utoipa::ToSchema;
 
-pub use follower::{LEASE, spawn};
+pub use follower::{LEASE, catch_up, spawn};
 
 use crate::rate_limit::{Limits, PublicLookupLimiter};
 use crate::store::{EventRepo, StoreError, StoredEvent};
@@ -370,4 +370,47 @@ pub fn public_key_view(log: &Arc<Log>) -> PublicKeyView {
         public_key: log.public_key.to_hex(),
         key_id: log.public_key.key_id(),
     }
+}
+
+/// Times `samples` inclusion proofs (random leaves) and `samples` consistency proofs (random
+/// older sizes) at the log's size, each assembled from the store as the API does, and checks
+/// each against the root. Returns a `RESULT …` line (milliseconds).
+pub async fn bench_proofs(repo: &EventRepo, samples: u64) -> anyhow::Result<String> {
+    use rand::Rng;
+    let size = store::size(repo).await?;
+    anyhow::ensure!(size > 1, "the log is empty");
+    let nodes = store::nodes(repo, &frontier_ids(size)).await?;
+    let root = tree::root_from_nodes(size, &nodes)?;
+    let mut rng = rand::rng();
+    let mut inclusion_ms = Vec::new();
+    let mut consistency_ms = Vec::new();
+    for _ in 0..samples {
+        let index = rng.random_range(0..size);
+        let t = std::time::Instant::now();
+        let proof = inclusion(repo, index, size).await?;
+        inclusion_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        let path: Vec<tlog::Hash> = proof
+            .audit_path
+            .iter()
+            .map(|h| hex::decode(h).ok().and_then(|b| b.try_into().ok()))
+            .collect::<Option<_>>()
+            .ok_or_else(|| anyhow::anyhow!("bad hash"))?;
+        tree::verify_inclusion(&root, size, index, proof.leaf.as_bytes(), &path)?;
+        let first = rng.random_range(1..size);
+        let t = std::time::Instant::now();
+        consistency(repo, first, size).await?;
+        consistency_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let pct = |v: &mut Vec<f64>, p: f64| {
+        v.sort_by(f64::total_cmp);
+        v[((v.len() as f64 - 1.0) * p).round() as usize]
+    };
+    Ok(format!(
+        "RESULT size={size} samples={samples} inclusion_p50={:.3} inclusion_p99={:.3} \
+         consistency_p50={:.3} consistency_p99={:.3}",
+        pct(&mut inclusion_ms, 0.5),
+        pct(&mut inclusion_ms, 0.99),
+        pct(&mut consistency_ms, 0.5),
+        pct(&mut consistency_ms, 0.99),
+    ))
 }
