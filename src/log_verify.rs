@@ -137,11 +137,14 @@ impl Server {
                 .map(Some)
                 .map_err(|e| unable(format!("GET {url}: unexpected answer: {e}")));
         }
-        Err(unable(format!("GET {url}: still rate-limited after retries")))
+        Err(unable(format!(
+            "GET {url}: still rate-limited after retries"
+        )))
     }
 
     async fn head_at(&self, size: u64) -> Result<Option<SignedTreeHead>, Failure> {
-        self.get(&format!("/api/v1/log/tree-head?size={size}")).await
+        self.get(&format!("/api/v1/log/tree-head?size={size}"))
+            .await
     }
 }
 
@@ -182,7 +185,9 @@ fn root_of(head: &SignedTreeHead) -> Result<Hash, Failure> {
 pub async fn verify(args: &VerifyArgs) -> Result<Vec<String>, Failure> {
     let base = args.url.trim_end_matches('/').to_owned();
     if !(base.starts_with("http://") || base.starts_with("https://")) {
-        return Err(unable(format!("--url must start with http:// or https://: {base}")));
+        return Err(unable(format!(
+            "--url must start with http:// or https://: {base}"
+        )));
     }
     let server = Server {
         client: reqwest::Client::builder()
@@ -214,8 +219,8 @@ pub async fn verify(args: &VerifyArgs) -> Result<Vec<String>, Failure> {
         .map_err(|e| mismatch(format!("the published key is malformed: {e}")))?;
     let key = match (&args.public_key, &state) {
         (Some(given), _) => {
-            let given = PublicKey::from_hex(given)
-                .map_err(|e| unable(format!("--public-key: {e}")))?;
+            let given =
+                PublicKey::from_hex(given).map_err(|e| unable(format!("--public-key: {e}")))?;
             if given != served_key {
                 return Err(mismatch(format!(
                     "the server publishes key {}, not the key given ({})",
@@ -254,8 +259,12 @@ pub async fn verify(args: &VerifyArgs) -> Result<Vec<String>, Failure> {
         .get("/api/v1/log/tree-head")
         .await?
         .ok_or_else(|| unable("the log has not signed a tree head yet"))?;
-    head.verify(&key)
-        .map_err(|e| mismatch(format!("the newest tree head (size {}): {e}", head.tree_size)))?;
+    head.verify(&key).map_err(|e| {
+        mismatch(format!(
+            "the newest tree head (size {}): {e}",
+            head.tree_size
+        ))
+    })?;
     let root = root_of(&head)?;
     report.push(format!(
         "tree head: size {}, root {}, signed {}",
@@ -336,10 +345,7 @@ pub async fn verify(args: &VerifyArgs) -> Result<Vec<String>, Failure> {
                 ))
             })?;
         }
-        report.push(format!(
-            "consistent with {what} (size {})",
-            old.tree_size
-        ));
+        report.push(format!("consistent with {what} (size {})", old.tree_size));
     }
 
     // 4. The case.
@@ -470,14 +476,20 @@ async fn verify_case(
                          changed after it was logged"
                     )));
                 }
-                tree::verify_inclusion(root, head.tree_size, *index, &bytes, &hashes(&proof.audit_path)?)
-                    .map_err(|_| {
-                        mismatch(format!(
-                            "event {s} ({event_type}) of case {tracking_no} is not leaf {index} \
+                tree::verify_inclusion(
+                    root,
+                    head.tree_size,
+                    *index,
+                    &bytes,
+                    &hashes(&proof.audit_path)?,
+                )
+                .map_err(|_| {
+                    mismatch(format!(
+                        "event {s} ({event_type}) of case {tracking_no} is not leaf {index} \
                              of the signed tree of size {}: the inclusion proof fails",
-                            head.tree_size
-                        ))
-                    })?;
+                        head.tree_size
+                    ))
+                })?;
                 if event_type == "StepCompleted" {
                     logged_steps.push(form["payload"].clone());
                 }
@@ -495,8 +507,12 @@ async fn verify_case(
     }
     for (n, (logged, shown)) in logged_steps.iter().zip(&case.timeline).enumerate() {
         let same_time = match (
-            logged["at"].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
-            shown["at"].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
+            logged["at"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
+            shown["at"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
         ) {
             (Some(a), Some(b)) => a == b,
             _ => false,

@@ -39,9 +39,9 @@ fn log_of(engine: &Engine, req: &HttpRequest) -> Result<Arc<Log>, ApiError> {
 /// corrupted row) is a 500.
 pub(crate) fn store_error(err: crate::store::StoreError) -> ApiError {
     match err {
-        crate::store::StoreError::Query(sqlx::Error::Decode(_) | sqlx::Error::ColumnDecode { .. }) => {
-            ApiError::internal(err)
-        }
+        crate::store::StoreError::Query(
+            sqlx::Error::Decode(_) | sqlx::Error::ColumnDecode { .. },
+        ) => ApiError::internal(err),
         other => ApiError::unavailable(other),
     }
 }
@@ -128,10 +128,7 @@ async fn tree_head(
     )
 )]
 #[get("/log/public-key")]
-async fn public_key(
-    req: HttpRequest,
-    engine: web::Data<Engine>,
-) -> Result<HttpResponse, ApiError> {
+async fn public_key(req: HttpRequest, engine: web::Data<Engine>) -> Result<HttpResponse, ApiError> {
     let log = log_of(&engine, &req)?;
     Ok(HttpResponse::Ok().json(translog::public_key_view(&log)))
 }

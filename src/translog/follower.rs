@@ -126,7 +126,10 @@ async fn run(engine: &Engine, log: &Log) -> anyhow::Result<()> {
     };
     let mut appender = Appender::load(repo).await?;
     let mut last_head = store::latest_head(repo).await?;
-    tracing::info!(size = appender.frontier.size(), "transparency log lease taken");
+    tracing::info!(
+        size = appender.frontier.size(),
+        "transparency log lease taken"
+    );
     let mut commits = engine.subscribe_commits();
     let mut last_signed: Option<Instant> = None;
     let mut refused_at: Option<u64> = None;
@@ -225,7 +228,10 @@ pub async fn catch_up(engine: &Engine, log: &Log) -> anyhow::Result<(u64, u64)> 
         appender.append(repo, &events).await?;
     }
     let last = store::latest_head(repo).await?;
-    if last.as_ref().is_none_or(|h| appender.frontier.size() > h.tree_size) {
+    if last
+        .as_ref()
+        .is_none_or(|h| appender.frontier.size() > h.tree_size)
+    {
         sign(engine, log, &appender, last.as_ref(), &mut None).await?;
     }
     Ok((appender.frontier.size() - start, appender.frontier.size()))

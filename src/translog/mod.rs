@@ -181,10 +181,7 @@ pub struct PublicKeyView {
     pub key_id: String,
 }
 
-async fn proof_nodes(
-    repo: &EventRepo,
-    ranges: &[tree::Range],
-) -> Result<Vec<String>, LogError> {
+async fn proof_nodes(repo: &EventRepo, ranges: &[tree::Range]) -> Result<Vec<String>, LogError> {
     let nodes = store::nodes(repo, &tree::needed_nodes(ranges)).await?;
     Ok(tree::assemble(ranges, &nodes)?
         .iter()
@@ -204,7 +201,11 @@ async fn within_log(repo: &EventRepo, size: u64) -> Result<u64, LogError> {
 }
 
 /// The inclusion proof of leaf `index` in the tree of `size` leaves.
-pub async fn inclusion(repo: &EventRepo, index: u64, size: u64) -> Result<InclusionProof, LogError> {
+pub async fn inclusion(
+    repo: &EventRepo,
+    index: u64,
+    size: u64,
+) -> Result<InclusionProof, LogError> {
     let ranges = tree::inclusion_ranges(index, size)?;
     within_log(repo, size).await?;
     let leaf = store::leaves(repo, index, index + 1)

@@ -176,7 +176,9 @@ pub async fn append(
                 "INSERT INTO log_secrets (aggregate_type, aggregate_id, secret) ",
             );
             b.push_values(chunk, |mut b, ((t, id), s)| {
-                b.push_bind(t).push_bind(id).push_bind(s.as_bytes().to_vec());
+                b.push_bind(t)
+                    .push_bind(id)
+                    .push_bind(s.as_bytes().to_vec());
             });
             b.build().execute(&mut *tx).await?;
         }
@@ -222,7 +224,10 @@ pub struct LeafRow {
 
 const LEAF_COLUMNS: &str = "leaf_index, aggregate_type, aggregate_id, sequence, leaf";
 
-fn leaf_row(r: (i64, String, String, i64, Vec<u8>)) -> LeafRow {
+/// A `log_leaves` row as read.
+type LeafTuple = (i64, String, String, i64, Vec<u8>);
+
+fn leaf_row(r: LeafTuple) -> LeafRow {
     LeafRow {
         leaf_index: r.0,
         aggregate_type: r.1,
@@ -238,7 +243,7 @@ pub async fn leaves(repo: &EventRepo, start: u64, end: u64) -> Result<Vec<LeafRo
         "SELECT {LEAF_COLUMNS} FROM log_leaves WHERE leaf_index >= $1 AND leaf_index < $2 \
          ORDER BY leaf_index"
     );
-    let rows: Vec<(i64, String, String, i64, Vec<u8>)> = on_store!(repo, |pool, sql| {
+    let rows: Vec<LeafTuple> = on_store!(repo, |pool, sql| {
         sqlx::query_as(&sql(&q))
             .bind(start as i64)
             .bind(end as i64)
@@ -258,7 +263,7 @@ pub async fn aggregate_leaves(
         "SELECT {LEAF_COLUMNS} FROM log_leaves WHERE aggregate_type = $1 AND aggregate_id = $2 \
          ORDER BY sequence, leaf_index"
     );
-    let rows: Vec<(i64, String, String, i64, Vec<u8>)> = on_store!(repo, |pool, sql| {
+    let rows: Vec<LeafTuple> = on_store!(repo, |pool, sql| {
         sqlx::query_as(&sql(&q))
             .bind(aggregate_type)
             .bind(aggregate_id)
@@ -268,7 +273,10 @@ pub async fn aggregate_leaves(
     Ok(rows.into_iter().map(leaf_row).collect())
 }
 
-fn head_of(r: (i64, i64, Vec<u8>, String, Vec<u8>)) -> SignedTreeHead {
+/// A `log_heads` row: size, timestamp, root, key id, signature.
+type HeadRow = (i64, i64, Vec<u8>, String, Vec<u8>);
+
+fn head_of(r: HeadRow) -> SignedTreeHead {
     let timestamp = r.1.max(0) as u64;
     SignedTreeHead {
         tree_size: r.0.max(0) as u64,
@@ -285,21 +293,19 @@ const HEAD_COLUMNS: &str = "tree_size, timestamp_ms, root_hash, key_id, signatur
 /// The newest signed head.
 pub async fn latest_head(repo: &EventRepo) -> Result<Option<SignedTreeHead>, StoreError> {
     let q = format!("SELECT {HEAD_COLUMNS} FROM log_heads ORDER BY tree_size DESC LIMIT 1");
-    let row: Option<(i64, i64, Vec<u8>, String, Vec<u8>)> =
-        on_store!(repo, |pool, sql| sqlx::query_as(&sql(&q))
-            .fetch_optional(pool)
-            .await?);
+    let row: Option<HeadRow> = on_store!(repo, |pool, sql| sqlx::query_as(&sql(&q))
+        .fetch_optional(pool)
+        .await?);
     Ok(row.map(head_of))
 }
 
 /// The signed head of one size.
 pub async fn head_at(repo: &EventRepo, size: u64) -> Result<Option<SignedTreeHead>, StoreError> {
     let q = format!("SELECT {HEAD_COLUMNS} FROM log_heads WHERE tree_size = $1");
-    let row: Option<(i64, i64, Vec<u8>, String, Vec<u8>)> =
-        on_store!(repo, |pool, sql| sqlx::query_as(&sql(&q))
-            .bind(size as i64)
-            .fetch_optional(pool)
-            .await?);
+    let row: Option<HeadRow> = on_store!(repo, |pool, sql| sqlx::query_as(&sql(&q))
+        .bind(size as i64)
+        .fetch_optional(pool)
+        .await?);
     Ok(row.map(head_of))
 }
 

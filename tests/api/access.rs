@@ -468,11 +468,9 @@ impl Fixture {
                 "/api/v1/log/proof/consistency?first=1&second=1".into(),
                 None,
             ),
-            ("GET", "/api/v1/log/leaves") => (
-                Method::GET,
-                "/api/v1/log/leaves?start=0&end=2".into(),
-                None,
-            ),
+            ("GET", "/api/v1/log/leaves") => {
+                (Method::GET, "/api/v1/log/leaves?start=0&end=2".into(), None)
+            }
             ("GET", "/powers/{code}") => (Method::GET, format!("/powers/{}", self.power), None),
             ("GET", "/track") => (
                 Method::GET,

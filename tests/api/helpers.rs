@@ -219,7 +219,10 @@ impl TestApp {
                 .await
                 .unwrap();
             let size = case["log"]["tree_head"]["tree_size"].as_u64().unwrap_or(0);
-            let events = case["log"]["events"].as_array().cloned().unwrap_or_default();
+            let events = case["log"]["events"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             if !events.is_empty()
                 && events
                     .iter()

@@ -41,9 +41,14 @@ impl Scene {
         let opened = app.open_case(&power, &officer).await;
         let id = opened["id"].as_str().unwrap().to_string();
         let code = opened["query_code"].as_str().unwrap().to_string();
-        assert_eq!(app.step(&id, &officer, "受理", 1).await.status(), StatusCode::OK);
         assert_eq!(
-            app.step(&id, &officer, "书面审查符合条件", 2).await.status(),
+            app.step(&id, &officer, "受理", 1).await.status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.step(&id, &officer, "书面审查符合条件", 2)
+                .await
+                .status(),
             StatusCode::OK
         );
         app.wait_for_case_in_log(&id, &code).await;
@@ -80,7 +85,11 @@ impl Scene {
 
     async fn verifies(&self, state: &Path, extra: &[&str]) -> Run {
         let run = self.verify(state, extra).await;
-        assert_eq!(run.status, 0, "expected success: {}{}", run.stdout, run.stderr);
+        assert_eq!(
+            run.status, 0,
+            "expected success: {}{}",
+            run.stdout, run.stderr
+        );
         assert!(run.stdout.contains("proven included"), "{}", run.stdout);
         assert!(run.stdout.trim_end().ends_with("OK"), "{}", run.stdout);
         run
@@ -88,7 +97,11 @@ impl Scene {
 
     async fn detects(&self, state: &Path, extra: &[&str], words: &str) -> Run {
         let run = self.verify(state, extra).await;
-        assert_eq!(run.status, 1, "expected a detected mismatch: {}{}", run.stdout, run.stderr);
+        assert_eq!(
+            run.status, 1,
+            "expected a detected mismatch: {}{}",
+            run.stdout, run.stderr
+        );
         assert!(
             run.stderr.contains("log verification FAILED") && run.stderr.contains(words),
             "expected {words:?} in: {}",
@@ -167,19 +180,39 @@ async fn an_untouched_log_verifies_again_and_again() {
         let scene = Scene::new(backend).await;
         let a = scene.state("a.json");
         let first = scene.verifies(&a, &[]).await;
-        assert!(first.stdout.contains("trusted on first use"), "{}", first.stdout);
-        assert!(first.stdout.contains("3 proven included"), "{}", first.stdout);
+        assert!(
+            first.stdout.contains("trusted on first use"),
+            "{}",
+            first.stdout
+        );
+        assert!(
+            first.stdout.contains("3 proven included"),
+            "{}",
+            first.stdout
+        );
         // The log grows; the next run proves the new head consistent with the saved one.
         let other = scene.app.officer("officer-t2");
         assert_eq!(
-            scene.app.step(&scene.id, &other, "准予许可", 3).await.status(),
+            scene
+                .app
+                .step(&scene.id, &other, "准予许可", 3)
+                .await
+                .status(),
             StatusCode::OK
         );
         scene.app.wait_for_case_in_log(&scene.id, &scene.code).await;
         let second = scene.verifies(&a, &[]).await;
         assert!(second.stdout.contains("(pinned)"), "{}", second.stdout);
-        assert!(second.stdout.contains("consistent with the head this verifier saw before"));
-        assert!(second.stdout.contains("5 proven included"), "{}", second.stdout);
+        assert!(
+            second
+                .stdout
+                .contains("consistent with the head this verifier saw before")
+        );
+        assert!(
+            second.stdout.contains("5 proven included"),
+            "{}",
+            second.stdout
+        );
         // A second verifier compares with the first one's view.
         let b = scene.state("b.json");
         let key = serde_json::from_str::<Value>(&std::fs::read_to_string(&a).unwrap()).unwrap()
@@ -188,12 +221,17 @@ async fn an_untouched_log_verifies_again_and_again() {
             .unwrap()
             .to_owned();
         scene
-            .verifies(&b, &["--public-key", &key, "--peer-state", a.to_str().unwrap()])
+            .verifies(
+                &b,
+                &["--public-key", &key, "--peer-state", a.to_str().unwrap()],
+            )
             .await;
         // A wrong key given by hand is refused.
         let wrong = LogSigner::from_seed(&[5; 32]).public_key().to_hex();
         let c = scene.state("c.json");
-        scene.detects(&c, &["--public-key", &wrong], "not the key given").await;
+        scene
+            .detects(&c, &["--public-key", &wrong], "not the key given")
+            .await;
     }
 }
 
@@ -208,15 +246,21 @@ async fn an_edited_payload_is_detected() {
         scene
             .exec(
                 set_note_sql(scene.repo()),
-                &[Bind::Text("事后补写的说明"), Bind::Text(&scene.id), Bind::Int(2)],
+                &[
+                    Bind::Text("事后补写的说明"),
+                    Bind::Text(&scene.id),
+                    Bind::Int(2),
+                ],
             )
             .await;
-        scene
-            .detects(&a, &[], "event 2 (StepCompleted)")
-            .await;
+        scene.detects(&a, &[], "event 2 (StepCompleted)").await;
         // A verifier that never saw the log before catches it too: the signed leaf differs.
         scene
-            .detects(&scene.state("fresh.json"), &[], "changed after it was logged")
+            .detects(
+                &scene.state("fresh.json"),
+                &[],
+                "changed after it was logged",
+            )
             .await;
     }
 }
@@ -233,9 +277,7 @@ async fn a_deleted_event_is_detected() {
                 &[Bind::Text(&scene.id), Bind::Int(3)],
             )
             .await;
-        scene
-            .detects(&a, &[], "no longer has that event")
-            .await;
+        scene.detects(&a, &[], "no longer has that event").await;
     }
 }
 
@@ -289,14 +331,24 @@ async fn a_truncated_tail_is_detected() {
             &[Bind::Int(keep)],
         )
         .await;
-        exec(&repo, "DELETE FROM log_leaves WHERE leaf_index >= $1", &[Bind::Int(keep)]).await;
+        exec(
+            &repo,
+            "DELETE FROM log_leaves WHERE leaf_index >= $1",
+            &[Bind::Int(keep)],
+        )
+        .await;
         exec(
             &repo,
             "DELETE FROM log_nodes WHERE ((idx + 1) << level) > $1",
             &[Bind::Int(keep)],
         )
         .await;
-        exec(&repo, "DELETE FROM log_heads WHERE tree_size > $1", &[Bind::Int(keep)]).await;
+        exec(
+            &repo,
+            "DELETE FROM log_heads WHERE tree_size > $1",
+            &[Bind::Int(keep)],
+        )
+        .await;
         let app = TestApp::start(settings, data_dir, department).await;
         let scene = Scene {
             app,
@@ -356,7 +408,11 @@ async fn heads_re_signed_with_another_key_are_detected() {
             scene
                 .exec(
                     "UPDATE log_heads SET key_id = $1, signature = $2 WHERE tree_size = $3",
-                    &[Bind::Text(&signed.key_id), Bind::Bytes(&signature), Bind::Int(size)],
+                    &[
+                        Bind::Text(&signed.key_id),
+                        Bind::Bytes(&signature),
+                        Bind::Int(size),
+                    ],
                 )
                 .await;
         }

@@ -80,7 +80,8 @@ mod tests {
 
     #[test]
     fn canonical_text_parses_back_to_the_same_value_and_the_same_text() {
-        let v = json!({"n": -12345678901234i64, "u": 18446744073709551615u64, "s": "a\nb\u{1F600}"});
+        let v =
+            json!({"n": -12345678901234i64, "u": 18446744073709551615u64, "s": "a\nb\u{1F600}"});
         let text = to_string(&v);
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, v);

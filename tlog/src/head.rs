@@ -222,7 +222,10 @@ mod tests {
         let ours = LogSigner::from_seed(&[1; 32]).public_key();
         let theirs = LogSigner::from_seed(&[2; 32]);
         let signed = theirs.sign(&head());
-        assert!(matches!(signed.verify(&ours), Err(HeadError::OtherKey { .. })));
+        assert!(matches!(
+            signed.verify(&ours),
+            Err(HeadError::OtherKey { .. })
+        ));
         // Claiming our key id does not help: the signature is checked with our key.
         let mut claimed = signed.clone();
         claimed.key_id = ours.key_id();

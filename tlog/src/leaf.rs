@@ -153,9 +153,15 @@ fn visibility(aggregate_type: &str, event_type: &str) -> Visibility {
             "statutory_limit_days",
             "promised_limit_days",
         ]),
-        ("Case", "StepCompleted") => {
-            Only(&["from", "from_name", "outcome", "to", "to_name", "exception", "at"])
-        }
+        ("Case", "StepCompleted") => Only(&[
+            "from",
+            "from_name",
+            "outcome",
+            "to",
+            "to_name",
+            "exception",
+            "at",
+        ]),
         ("Case", "ClockPaused" | "ClockResumed") => Only(&["at", "step"]),
         ("Case", "CaseConcluded") => Only(&["end_step", "result", "at"]),
         ("Case", "PenaltyDecisionRecorded") => Only(&["band", "at"]),
@@ -187,9 +193,11 @@ pub fn typed_payload(aggregate_type: &str, event_type: &str, payload: &Value) ->
     let value = typed.unwrap_or_else(|| payload.clone());
     // cqrs-es stores an enum variant as {"Variant": {...fields}}: the fields are the payload.
     match value {
-        Value::Object(map) if map.len() == 1 && map.contains_key(event_type) => {
-            map.into_iter().next().map(|(_, v)| v).unwrap_or(Value::Null)
-        }
+        Value::Object(map) if map.len() == 1 && map.contains_key(event_type) => map
+            .into_iter()
+            .next()
+            .map(|(_, v)| v)
+            .unwrap_or(Value::Null),
         other => other,
     }
 }

@@ -152,10 +152,7 @@ pub fn consistency_ranges(first: u64, second: u64) -> Result<Vec<Range>, ProofEr
 
 /// Every stored node the ranges need: O(log n) for one proof.
 pub fn needed_nodes(ranges: &[Range]) -> BTreeSet<NodeId> {
-    ranges
-        .iter()
-        .flat_map(|(a, b)| decompose(*a, *b))
-        .collect()
+    ranges.iter().flat_map(|(a, b)| decompose(*a, *b)).collect()
 }
 
 /// The proof: each range's hash, folded from the stored nodes.
@@ -201,7 +198,11 @@ pub fn verify_inclusion(
     }
     let outputs: Vec<Output> = path.iter().map(output).collect();
     RootHash::<Sha256>::new(output(root), size)
-        .verify_inclusion(&leaf, index, &InclusionProof::<Sha256>::from_digests(&outputs))
+        .verify_inclusion(
+            &leaf,
+            index,
+            &InclusionProof::<Sha256>::from_digests(&outputs),
+        )
         .map_err(|_| ProofError::Mismatch)
 }
 

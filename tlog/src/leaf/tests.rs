@@ -55,8 +55,11 @@ fn secret() -> AggregateSecret {
 #[test]
 fn personal_data_and_query_code_material_never_appear_in_a_leaf() {
     let payload = opened("张三");
-    let text = String::from_utf8(encode(&public_form(&record(&payload, "CaseOpened"), &secret())))
-        .unwrap();
+    let text = String::from_utf8(encode(&public_form(
+        &record(&payload, "CaseOpened"),
+        &secret(),
+    )))
+    .unwrap();
     for secret_text in [
         "张三",
         "110101199003074514",
@@ -69,10 +72,18 @@ fn personal_data_and_query_code_material_never_appear_in_a_leaf() {
     ] {
         assert!(!text.contains(secret_text), "{secret_text} in {text}");
     }
-    for public in ["PD-SCJG-XK-001", "食品经营许可", "受理", "2026-11-20T09:00:00+08:00"] {
+    for public in [
+        "PD-SCJG-XK-001",
+        "食品经营许可",
+        "受理",
+        "2026-11-20T09:00:00+08:00",
+    ] {
         assert!(text.contains(public), "{public} missing from {text}");
     }
-    assert!(text.starts_with(r#"{"aggregate_id":{"commitment":""#), "{text}");
+    assert!(
+        text.starts_with(r#"{"aggregate_id":{"commitment":""#),
+        "{text}"
+    );
 }
 
 #[test]
