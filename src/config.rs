@@ -56,6 +56,16 @@ pub struct Settings {
     pub sign_in_per_minute: u32,
     /// Sign-in attempts a client address may make at once.
     pub sign_in_burst: u32,
+    /// The transparency log's Ed25519 key file (a hex seed); defaults to `<data_dir>/log.key`,
+    /// created on first start. Share one file between processes serving one PostgreSQL.
+    pub log_key_file: Option<PathBuf>,
+    /// How often the log signs a new tree head at most, in milliseconds (only when it grew).
+    pub log_sign_interval_ms: u64,
+    /// Transparency log reads (heads, proofs, leaves) per minute and client address, after
+    /// the burst.
+    pub log_reads_per_minute: u32,
+    /// Transparency log reads a client address may make at once.
+    pub log_reads_burst: u32,
 }
 
 impl Default for Settings {
@@ -81,6 +91,10 @@ impl Default for Settings {
             sign_in_lockout_minutes: 15,
             sign_in_per_minute: 10,
             sign_in_burst: 10,
+            log_key_file: None,
+            log_sign_interval_ms: 2_000,
+            log_reads_per_minute: 600,
+            log_reads_burst: 120,
         }
     }
 }
@@ -128,6 +142,25 @@ impl Settings {
         self.token_key_file
             .clone()
             .unwrap_or_else(|| self.data_dir.join("token.key"))
+    }
+
+    /// The transparency log's key file in use.
+    pub fn log_key_path(&self) -> PathBuf {
+        self.log_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("log.key"))
+    }
+
+    /// The transparency log with its key (created on first start) and limits.
+    pub fn transparency_log(&self) -> anyhow::Result<crate::translog::Log> {
+        crate::translog::Log::load_or_create(
+            &self.log_key_path(),
+            crate::translog::LogLimits {
+                sign_interval: std::time::Duration::from_millis(self.log_sign_interval_ms.max(1)),
+                reads_per_minute: self.log_reads_per_minute,
+                reads_burst: self.log_reads_burst,
+            },
+        )
     }
 
     /// The SQLite file in use when no PostgreSQL URL is set.

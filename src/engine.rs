@@ -78,6 +78,8 @@ pub struct Engine {
     runners: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// The jurisdiction's supervision rules (yellow-card threshold, tolerances).
     alert_policy: projections::alerts::AlertPolicy,
+    /// The transparency log (透明日志), when this server runs one.
+    log: Option<Arc<crate::translog::Log>>,
 }
 
 tokio::task_local! {
@@ -114,7 +116,19 @@ impl Engine {
             progress: Arc::new(tokio::sync::watch::Sender::new(Default::default())),
             runners: std::sync::Mutex::new(Vec::new()),
             alert_policy: projections::alerts::AlertPolicy::default(),
+            log: None,
         }
+    }
+
+    /// The same engine with a transparency log (its follower starts with the server).
+    pub fn with_log(mut self, log: crate::translog::Log) -> Self {
+        self.log = Some(Arc::new(log));
+        self
+    }
+
+    /// The transparency log, if this server runs one.
+    pub fn log(&self) -> Option<&Arc<crate::translog::Log>> {
+        self.log.as_ref()
     }
 
     /// The same engine with this jurisdiction's alert policy.

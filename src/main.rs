@@ -71,7 +71,69 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// The transparency log (透明日志).
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
 }
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Audit a server's transparency log over HTTP: the signed tree head, its consistency
+    /// with heads seen before, and (with --tracking-no and --code) that every event of a case
+    /// is the leaf the log signed. Exits 1 on any mismatch, 2 if it could not check.
+    Verify {
+        /// The server's base URL, e.g. https://yangguang.example.gov.cn
+        #[arg(long)]
+        url: String,
+        /// A case's tracking number (办件编号) to check, with --code.
+        #[arg(long, requires = "code")]
+        tracking_no: Option<String>,
+        /// The case's query code (查询码).
+        #[arg(long, requires = "tracking_no")]
+        code: Option<String>,
+        /// Keeps the last verified head and the pinned public key; the next run checks the log
+        /// is consistent with it.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// The log's Ed25519 public key (hex), instead of trusting the server's on first use.
+        #[arg(long)]
+        public_key: Option<String>,
+        /// Another verifier's state file: its head must be consistent with this one's view
+        /// (detects a log showing different histories to different verifiers). Repeatable.
+        #[arg(long)]
+        peer_state: Vec<PathBuf>,
+    },
+    /// Append every event not yet in the log and sign a head (with the server stopped, or on
+    /// PostgreSQL once it lets go of the log's lease); prints how many leaves and how fast.
+    CatchUp {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Benchmark: time inclusion and consistency proofs at the log's current size, read from
+    /// the stored subtrees as the API does; prints RESULT lines for benches/run.
+    #[command(hide = true)]
+    BenchProofs {
+        /// Proofs of each kind.
+        #[arg(long, default_value_t = 1000)]
+        samples: u64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Ends the process with the verifier's exit code.
+#[derive(Debug)]
+struct VerifyExit(yangguang::log_verify::Failure);
+
+impl std::fmt::Display for VerifyExit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for VerifyExit {}
 
 #[derive(Subcommand)]
 enum ProjectionsCommand {
@@ -472,6 +534,59 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Openapi => {
             println!("{}", api::openapi().to_pretty_json()?);
         }
+        Command::Log {
+            command:
+                LogCommand::Verify {
+                    url,
+                    tracking_no,
+                    code,
+                    state,
+                    public_key,
+                    peer_state,
+                },
+        } => {
+            let args = yangguang::log_verify::VerifyArgs {
+                url,
+                case: tracking_no.zip(code),
+                state,
+                public_key,
+                peer_states: peer_state,
+            };
+            let report = yangguang::log_verify::verify(&args)
+                .await
+                .map_err(VerifyExit)?;
+            for line in report {
+                println!("{line}");
+            }
+        }
+        Command::Log {
+            command: LogCommand::CatchUp { store },
+        } => {
+            let settings = settings(cli.config.as_ref(), &store, None, false)?;
+            let engine = startup::engine(&settings)
+                .await?
+                .with_log(settings.transparency_log()?);
+            let log = engine
+                .log()
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("no log"))?;
+            let started = std::time::Instant::now();
+            let (appended, size) = yangguang::translog::catch_up(&engine, &log).await?;
+            let seconds = started.elapsed().as_secs_f64();
+            eprintln!(
+                "appended {appended} leaves in {seconds:.1} s ({:.0}/s); the log has {size}",
+                appended as f64 / seconds.max(1e-9)
+            );
+            println!("RESULT appended={appended} size={size} seconds={seconds:.3}");
+        }
+        Command::Log {
+            command: LogCommand::BenchProofs { samples, store },
+        } => {
+            let settings = settings(cli.config.as_ref(), &store, None, false)?;
+            let repo = startup::open_store(&settings).await?;
+            let line = yangguang::translog::bench_proofs(&repo, samples).await?;
+            println!("{line}");
+        }
     }
     Ok(())
 }
@@ -490,6 +605,13 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<VerifyExit>().is_some() => {
+            eprintln!("{e}");
+            match e.downcast_ref::<VerifyExit>() {
+                Some(VerifyExit(yangguang::log_verify::Failure::Mismatch(_))) => ExitCode::from(1),
+                _ => ExitCode::from(2),
+            }
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

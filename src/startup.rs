@@ -113,7 +113,9 @@ pub struct Application {
 impl Application {
     /// Opens the store, loads the demo catalogue if asked, binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let engine = engine(&settings).await?;
+        let engine = engine(&settings)
+            .await?
+            .with_log(settings.transparency_log()?);
         // Reads wait until the views include the log found at start: after a crash a view may
         // be behind the log, and a restarted server must not serve it before it catches up.
         engine.note_head().await?;
@@ -166,6 +168,12 @@ pub fn run_shared(
     let account_policy = web::Data::new(limits.accounts);
     engine.start_projections();
     engine.adopt(crate::alerting::spawn(engine.clone().into_inner()));
+    if let Some(log) = engine.log() {
+        engine.adopt(crate::translog::spawn(
+            engine.clone().into_inner(),
+            log.clone(),
+        ));
+    }
     let keys = web::Data::new(keys);
     let spec = api::openapi();
     let server = HttpServer::new(move || {

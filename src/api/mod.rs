@@ -5,6 +5,7 @@ pub(crate) mod cases;
 mod health;
 pub mod idempotency;
 mod inspector;
+mod log;
 mod powers;
 mod public;
 
@@ -43,6 +44,7 @@ pub const JSON_LIMIT: usize = 512 * 1024;
         (name = "cases", description = "Cases and their steps (办件)"),
         (name = "public", description = "Public status lookups (动态公开)"),
         (name = "supervision", description = "Alerts for discipline inspectors (电子监察)"),
+        (name = "log", description = "The transparency log (透明日志): signed tree heads, proofs, leaves"),
         (name = "health", description = "Liveness and readiness")
     )
 )]
@@ -69,7 +71,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(public::configure)
             .configure(calendar::configure)
             .configure(alerts::configure)
-            .configure(inspector::configure),
+            .configure(inspector::configure)
+            .configure(log::configure),
     )
     .configure(health::configure);
 }

@@ -11,6 +11,19 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::engine::{CommandMeta, Engine};
 use crate::error::{ApiError, Problem};
+use crate::translog::CaseLog;
+
+/// The public status with the case's place in the transparency log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicCaseResponse {
+    /// The public status.
+    #[serde(flatten)]
+    pub view: PublicCaseView,
+    /// Each event's leaf in the transparency log and the newest signed tree head (absent when
+    /// the server runs no log).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<CaseLog>,
+}
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(public_case)
@@ -38,12 +51,14 @@ pub const PUBLIC_WRITE_LIMIT: u64 = 16 * 1024;
 /// Public status of a case (动态公开): steps with dates, current step, working days used and
 /// the deadline. No personal data. An unknown number and a wrong code give the same 404.
 /// Lookups are limited per client address (shared with the `/track` page): past the limit the
-/// answer is 429 with `Retry-After`.
+/// answer is 429 with `Retry-After`. `log` lists each event's leaf in the transparency log
+/// (its public form computed now from the event store, the leaf index and a link to its
+/// inclusion proof) and the newest signed tree head: `yangguang log verify` checks them.
 #[utoipa::path(
     tag = "public",
     params(("tracking_no" = String, Path, description = "Tracking number"), CodeQuery),
     responses(
-        (status = 200, description = "The public status", body = PublicCaseView),
+        (status = 200, description = "The public status", body = PublicCaseResponse),
         (status = 400, description = "No code given", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No case matches this number and code", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many lookups from this address; see Retry-After", body = Problem, content_type = "application/problem+json")
@@ -61,7 +76,15 @@ async fn public_case(
         .public_case(&tracking_no, &query.code)
         .await?
         .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(view))
+    let log = match engine.log() {
+        Some(_) => Some(
+            crate::translog::case_log(engine.repo(), &view.tracking_no)
+                .await
+                .map_err(ApiError::from)?,
+        ),
+        None => None,
+    };
+    Ok(HttpResponse::Ok().json(PublicCaseResponse { view, log }))
 }
 
 /// A complaint about the handling of a case (投诉).

@@ -165,7 +165,17 @@ pub(crate) async fn track(req: HttpRequest, engine: web::Data<Engine>) -> HttpRe
         return too_many_lookups(&ctx, wait);
     }
     match engine.public_case(no, code).await {
-        Ok(Some(view)) => status_page(&ctx, &view, code),
+        Ok(Some(view)) => {
+            // The case's leaves in the transparency log; the status shows without them if the
+            // log cannot be read.
+            let log = match engine.log() {
+                Some(_) => crate::translog::case_log(engine.repo(), &view.tracking_no)
+                    .await
+                    .ok(),
+                None => None,
+            };
+            status_page(&ctx, &view, code, log.as_ref())
+        }
         Ok(None) => not_found(&ctx),
         Err(e) => super::unavailable(&ctx, Section::Track, e),
     }
@@ -229,7 +239,59 @@ fn limit_block(ctx: &Ctx, id: &str, label: &str, limit: &LimitStatus, paused: bo
     }
 }
 
-fn status_page(ctx: &Ctx, v: &PublicCaseView, code: &str) -> HttpResponse {
+/// The case's events in the transparency log and the newest signed tree head.
+fn log_section(ctx: &Ctx, log: &crate::translog::CaseLog) -> Markup {
+    html! {
+        section aria-labelledby="h-log" id="log" {
+            h2 id="h-log" { (ctx.t("透明日志", "Transparency log")) }
+            p class="hint" {
+                (ctx.t(
+                    "每个办理事件都是公开日志中的一个叶子；任何人都可以用 yangguang log verify 核验本案的记录未被改写。",
+                    "Each event of this case is a leaf of the public log; anyone can check with yangguang log verify that this record was not rewritten."
+                ))
+            }
+            @if let Some(head) = &log.tree_head {
+                dl class="facts" id="tree-head" {
+                    div { dt { (ctx.t("日志规模", "Tree size")) } dd { (head.tree_size) } }
+                    div { dt { (ctx.t("根哈希", "Root hash")) } dd { code class="hash" { (head.root_hash) } } }
+                    div { dt { (ctx.t("签名时间", "Signed")) } dd { time datetime=(head.issued_at) { (head.issued_at) } } }
+                }
+            }
+            table id="log-events" {
+                caption { (ctx.t("本案事件", "Events of this case")) }
+                thead { tr {
+                    th scope="col" { (ctx.t("序号", "Sequence")) }
+                    th scope="col" { (ctx.t("事件", "Event")) }
+                    th scope="col" { (ctx.t("叶子编号", "Leaf index")) }
+                } }
+                tbody {
+                    @for e in &log.events {
+                        tr {
+                            td { (e.sequence) }
+                            td { (e.event_type.as_deref().unwrap_or("—")) }
+                            td {
+                                @match (e.leaf_index, &e.proof) {
+                                    (Some(i), Some(link)) => {
+                                        a href=(link) aria-label=(format!("{} {i}", ctx.t("包含证明", "Inclusion proof of leaf"))) { (i) }
+                                    }
+                                    (Some(i), None) => { (i) " " span class="muted" { (ctx.t("（待签名）", "(not yet signed)")) } }
+                                    (None, _) => { span class="muted" { (ctx.t("待记入", "pending")) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn status_page(
+    ctx: &Ctx,
+    v: &PublicCaseView,
+    code: &str,
+    log: Option<&crate::translog::CaseLog>,
+) -> HttpResponse {
     let paused = v.status == CaseStatus::Paused;
     let closed = matches!(v.status, CaseStatus::Concluded | CaseStatus::Withdrawn);
     // The nearer limit (promised if any) carries the id the tests and scripts look for.
@@ -338,6 +400,9 @@ fn status_page(ctx: &Ctx, v: &PublicCaseView, code: &str) -> HttpResponse {
                 }
                 p class="hint" { (ctx.t("暂停计时期间不计入办理时限。", "Paused days do not count towards the limits.")) }
             }
+        }
+        @if let Some(log) = log {
+            (log_section(ctx, log))
         }
         (super::feedback::forms(ctx, &v.tracking_no, code, v.status))
         p class="hint" {

@@ -160,6 +160,11 @@ fn table() -> Vec<Row> {
         ),
         row("GET", "/api/v1/public/cases/{tracking_no}", PUBLIC),
         row("GET", "/api/v1/calendar/deadline", PUBLIC),
+        row("GET", "/api/v1/log/tree-head", PUBLIC),
+        row("GET", "/api/v1/log/public-key", PUBLIC),
+        row("GET", "/api/v1/log/proof/inclusion", PUBLIC),
+        row("GET", "/api/v1/log/proof/consistency", PUBLIC),
+        row("GET", "/api/v1/log/leaves", PUBLIC),
         row("GET", "/healthz", PUBLIC),
         // Outside the document: the spec, its UI and the pages.
         row("GET", "/openapi.json", PUBLIC),
@@ -253,6 +258,8 @@ impl Fixture {
         ];
         let power = app.licence_power().await;
         let opened = app.open_case(&power, &officer).await;
+        // The log's endpoints answer 200 once it has signed a head with a leaf.
+        app.wait_for_head(1).await;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -525,6 +532,19 @@ impl Fixture {
                 "/api/v1/calendar/deadline?start=2026-02-10&days=20".into(),
                 None,
             ),
+            ("GET", "/api/v1/log/proof/inclusion") => (
+                Method::GET,
+                "/api/v1/log/proof/inclusion?leaf_index=0&tree_size=1".into(),
+                None,
+            ),
+            ("GET", "/api/v1/log/proof/consistency") => (
+                Method::GET,
+                "/api/v1/log/proof/consistency?first=1&second=1".into(),
+                None,
+            ),
+            ("GET", "/api/v1/log/leaves") => {
+                (Method::GET, "/api/v1/log/leaves?start=0&end=2".into(), None)
+            }
             ("GET", "/powers/{code}") => (Method::GET, format!("/powers/{}", self.power), None),
             ("GET", "/track") => (
                 Method::GET,

@@ -55,6 +55,10 @@ async fn no_public_response_shows_personal_data() {
             )
             .await;
         assert_eq!(r.status(), StatusCode::CREATED);
+        // The case's leaves in the transparency log are public: scanned too.
+        let logged = app.wait_for_case_in_log(&id, &code).await;
+        let first_leaf = logged["log"]["events"][0]["leaf_index"].as_u64().unwrap();
+        let size = logged["log"]["tree_head"]["tree_size"].as_u64().unwrap();
 
         // Every public (unsecured) GET operation of the spec, with this case and power filled in.
         let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
@@ -72,6 +76,11 @@ async fn no_public_response_shows_personal_data() {
             let url = match path.as_str() {
                 p if p.contains("public/cases") => format!("{url}?code={code}"),
                 p if p.contains("calendar/deadline") => format!("{url}?start=2026-03-06&days=5"),
+                p if p.contains("log/proof/inclusion") => {
+                    format!("{url}?leaf_index={first_leaf}&tree_size={size}")
+                }
+                p if p.contains("log/proof/consistency") => format!("{url}?first=1&second={size}"),
+                p if p.contains("log/leaves") => format!("{url}?start={first_leaf}"),
                 _ => url,
             };
             urls.push(url);

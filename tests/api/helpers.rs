@@ -125,6 +125,10 @@ impl TestApp {
             public_write_burst: 1_000_000,
             sign_in_per_minute: 1_000_000,
             sign_in_burst: 1_000_000,
+            // Heads often, so tests see their events signed quickly; no read limit.
+            log_sign_interval_ms: 100,
+            log_reads_per_minute: 1_000_000,
+            log_reads_burst: 1_000_000,
             ..Settings::default()
         };
         let _ = backend;
@@ -139,7 +143,8 @@ impl TestApp {
             Backend::Sqlite
         };
         let repo = startup::open_store(&settings).await.unwrap();
-        let engine = Engine::new(repo, settings.calendar().unwrap(), Arc::new(SystemClock));
+        let engine = Engine::new(repo, settings.calendar().unwrap(), Arc::new(SystemClock))
+            .with_log(settings.transparency_log().unwrap());
         engine.note_head().await.unwrap();
         let keys = TokenKeys::load_or_create(&settings.token_key_path()).unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -177,6 +182,64 @@ impl TestApp {
             self.settings.database_url.clone(),
         )
         .await
+    }
+
+    /// Stops this server (its tasks and leases too); `TestApp::start` with what it returns
+    /// starts it again, after a test changed the store behind its back.
+    pub async fn stop(self) -> (Settings, Arc<TempDir>, String) {
+        self.handle.stop(true).await;
+        self.engine.stop_projections();
+        (self.settings, self.data_dir, self.department)
+    }
+
+    /// Waits (at most 60 s) until the log has signed a head of at least `size` leaves.
+    pub async fn wait_for_head(&self, size: u64) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let r = self.get("/api/v1/log/tree-head", None).await;
+            if r.status() == StatusCode::OK {
+                let head: Value = r.json().await.unwrap();
+                if head["tree_size"].as_u64().unwrap() >= size {
+                    return head;
+                }
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no signed head of {size} leaves in time"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits (at most 60 s) until every event of a case is in a signed head; returns the
+    /// public case JSON then.
+    pub async fn wait_for_case_in_log(&self, id: &str, code: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let case: Value = self
+                .get(&format!("/api/v1/public/cases/{id}?code={code}"), None)
+                .await
+                .json()
+                .await
+                .unwrap();
+            let size = case["log"]["tree_head"]["tree_size"].as_u64().unwrap_or(0);
+            let events = case["log"]["events"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if !events.is_empty()
+                && events
+                    .iter()
+                    .all(|e| e["leaf_index"].as_u64().is_some_and(|i| i < size))
+            {
+                return case;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "case {id} not in a signed head in time: {case}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     /// Stops this server and starts one with changed settings over the same store.

@@ -14,3 +14,5 @@ mod penalty;
 mod projections;
 mod store_conformance;
 mod supervision;
+mod translog;
+mod translog_tamper;
