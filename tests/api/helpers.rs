@@ -113,7 +113,14 @@ impl TestApp {
         } else {
             Backend::Sqlite
         };
+        // The servers of concurrent tests on the shared database take turns holding the log's
+        // lease, like the processes of one deployment, and like them share one signing key.
+        let shared_db = match &database_url {
+            Some(url) => *url == pg_url().await,
+            None => false,
+        };
         let settings = Settings {
+            log_key_file: shared_db.then(shared_log_key),
             bind: "127.0.0.1:0".into(),
             data_dir: data_dir.path().to_path_buf(),
             database_url,
@@ -389,6 +396,14 @@ pub async fn assert_problem(response: Response, status: StatusCode, code: &str) 
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status.as_u16());
     body
+}
+
+/// The transparency-log key file of every server on the shared test database.
+fn shared_log_key() -> std::path::PathBuf {
+    static DIR: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap())
+        .path()
+        .join("log.key")
 }
 
 /// A PostgreSQL database of its own (for tests that need every projection lease to themselves).
