@@ -75,6 +75,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/officer/cases/{id}/penalty",
             web::post().to(officer::penalty),
         )
+        .route(
+            "/officer/cases/{id}/publish",
+            web::post().to(officer::publish),
+        )
+        .route(
+            "/officer/cases/{id}/revoke",
+            web::post().to(officer::revoke),
+        )
         .route("/officer/cases/{id}/fee", web::post().to(officer::fee))
         .route("/admin", web::get().to(admin::catalogue))
         .route("/admin/upload", web::get().to(admin::upload_form_page))

@@ -1117,6 +1117,8 @@ async fn render_case(
                     "withdraw" => (ctx.t("办件已撤回/终止。", "The case is withdrawn.")),
                     "penalty" => (ctx.t("已记录处罚决定。", "The penalty decision is recorded.")),
                     "fee" => (ctx.t("已记录收费。", "The fee is recorded.")),
+                    "publish" => (ctx.t("处罚决定已公开。", "The decision is published.")),
+                    "revoke" => (ctx.t("处罚决定已撤销，公开信息已撤回。", "The decision is revoked and its publication withdrawn.")),
                     _ => (ctx.t("已保存。", "Saved.")),
                 }
             }
@@ -1159,6 +1161,50 @@ async fn render_case(
             figure id="flowchart" {
                 div class="chart" { (PreEscaped(svg)) }
                 figcaption { (ctx.t("办理流程图：当前环节以黄色标出，已办环节以浅蓝色标出。", "Flowchart: the current step in yellow, steps done in light blue.")) }
+            }
+        }
+        @if let Some(r) = case.penalty.as_ref().and_then(|p| p.revoked.as_ref()) {
+            p class="warning" id="revoked" { (ctx.t("处罚决定已撤销：", "The decision was revoked: ")) (r.reason) " (" (cst(r.at)) ")" }
+        }
+        @if is_officer && case.status == CaseStatus::Concluded && case.penalty.as_ref().is_some_and(|p| p.revoked.is_none()) {
+            section id="publication" {
+                h2 { (ctx.t("处罚决定公开", "Publishing the decision")) }
+                @if let Some(p) = &case.publication {
+                    p id="published" {
+                        (ctx.t("已公开：", "Published: ")) (p.document_no) " · " (cst(p.at)) " · "
+                        a href=(ctx.link(&format!("/decisions/{}", projections::decisions::decision_id(&case.tracking_no)))) { (ctx.t("查看公开页面", "See the public page")) }
+                    }
+                } @else {
+                    p class="hint" { (ctx.t("处罚决定应自作出之日起 7 个工作日内公开；当事人为自然人的，公开时隐去姓名。", "Publish within 7 working days of the decision; a natural person's name is withheld.")) }
+                    form id="publish-form" method="post" action=(ctx.link(&format!("{base}/publish"))) class="console-form" {
+                        (signed.csrf_input())
+                        (ctx.lang_input())
+                        input type="hidden" name="expected_version" value=(version);
+                        div class="field" {
+                            label for="publish-document-no" { (ctx.t("决定书文号", "Document number")) " *" }
+                            input id="publish-document-no" name="document_no" type="text" required maxlength="100" value=(typed.value("publish", "document_no"));
+                        }
+                        div class="field" {
+                            label for="publish-violation" { (ctx.t("主要违法事实", "The violation")) " *" }
+                            textarea id="publish-violation" name="violation" rows="2" required maxlength="2000" { (typed.value("publish", "violation")) }
+                        }
+                        div class="field" {
+                            label for="publish-penalty" { (ctx.t("处罚内容", "The penalty in words")) " *" }
+                            input id="publish-penalty" name="penalty" type="text" required maxlength="500" value=(typed.value("publish", "penalty"));
+                        }
+                        div class="actions" { button id="publish-submit" type="submit" { (ctx.t("公开处罚决定", "Publish the decision")) } }
+                    }
+                }
+                form id="revoke-form" method="post" action=(ctx.link(&format!("{base}/revoke"))) class="console-form" {
+                    (signed.csrf_input())
+                    (ctx.lang_input())
+                    input type="hidden" name="expected_version" value=(version);
+                    div class="field" {
+                        label for="revoke-reason" { (ctx.t("撤销理由（如经复议、诉讼撤销；公开显示）", "Why it was revoked (review, court…; shown publicly)")) " *" }
+                        input id="revoke-reason" name="reason" type="text" required maxlength="500" value=(typed.value("revoke", "reason"));
+                    }
+                    div class="actions" { button id="revoke-submit" type="submit" class="secondary" { (ctx.t("撤销处罚决定", "Revoke the decision")) } }
+                }
             }
         }
         @if is_officer && open {
@@ -1638,6 +1684,74 @@ pub(crate) async fn withdraw(
                     at: None,
                 },
                 "withdraw",
+            ))
+        },
+    )
+    .await
+}
+
+/// `POST /officer/cases/{id}/publish`: 处罚决定公开.
+pub(crate) async fn publish(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    signed: SignedIn,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    run_case_form(
+        CaseForm {
+            req,
+            engine,
+            signed,
+            request_id,
+            id: id.into_inner(),
+            body,
+        },
+        "publish",
+        |_ctx, params, actor, _expected| {
+            Ok((
+                CaseCommand::PublishPenaltyDecision {
+                    actor,
+                    document_no: params.raw("document_no").to_string(),
+                    violation: params.raw("violation").to_string(),
+                    penalty: params.raw("penalty").to_string(),
+                    at: None,
+                },
+                "publish",
+            ))
+        },
+    )
+    .await
+}
+
+/// `POST /officer/cases/{id}/revoke`: 处罚决定撤销 (and withdrawal of its publication).
+pub(crate) async fn revoke(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    signed: SignedIn,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    run_case_form(
+        CaseForm {
+            req,
+            engine,
+            signed,
+            request_id,
+            id: id.into_inner(),
+            body,
+        },
+        "revoke",
+        |_ctx, params, actor, _expected| {
+            Ok((
+                CaseCommand::RevokePenaltyDecision {
+                    actor,
+                    reason: params.raw("reason").to_string(),
+                    at: None,
+                },
+                "revoke",
             ))
         },
     )

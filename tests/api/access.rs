@@ -188,6 +188,19 @@ fn table() -> Vec<Row> {
         row("POST", "/officer/cases/{id}/withdraw", NO_SESSION),
         row("POST", "/officer/cases/{id}/penalty", NO_SESSION),
         row("POST", "/officer/cases/{id}/fee", NO_SESSION),
+        row("POST", "/officer/cases/{id}/publish", NO_SESSION),
+        row("POST", "/officer/cases/{id}/revoke", NO_SESSION),
+        row("GET", "/inspector", NO_SESSION),
+        row("GET", "/inspector/cases/{id}", NO_SESSION),
+        row("POST", "/inspector/alerts/{id}/acknowledge", NO_SESSION),
+        row("GET", "/inspector/scorecards", NO_SESSION),
+        row("GET", "/inspector/scorecards.csv", NO_SESSION),
+        row("GET", "/decisions", PUBLIC),
+        // No decision is published under the id asked for.
+        row("GET", "/decisions/{id}", [404; 8]),
+        // The public's forms need the number and code, not a token: without them, 404 alike.
+        row("POST", "/track/complaint", [404; 8]),
+        row("POST", "/track/rating", [404; 8]),
         row("GET", "/admin", NO_SESSION),
         row("GET", "/admin/upload", NO_SESSION),
         row("POST", "/admin/upload", NO_SESSION),
@@ -556,6 +569,12 @@ impl Fixture {
                 format!("/officer/cases/{}", self.case_id),
                 None,
             ),
+            ("GET", "/inspector/cases/{id}") => (
+                Method::GET,
+                format!("/inspector/cases/{}", self.case_id),
+                None,
+            ),
+            ("GET", "/decisions/{id}") => (Method::GET, "/decisions/0123456789abcdef".into(), None),
             ("GET", path) if !path.contains('{') => (Method::GET, path.to_string(), None),
             ("POST", path) if !path.starts_with("/api/") => {
                 // A page form: the bearer token goes along, and is ignored.
