@@ -164,3 +164,75 @@ pub async fn inspector_desk(ctx: Ctx) {
     assert!(csv[1].as_str().unwrap().starts_with("text/csv"));
     assert!(csv[2].as_str().unwrap().contains(&format!("{DEPARTMENT},")));
 }
+
+/// A penalty case walked to its end in the console, its decision published by the form, then
+/// found on the public list with the organisation named; a complaint sent from the public
+/// status page of the seeded case.
+pub async fn publish_and_complain(ctx: Ctx) {
+    sign_in_as(&ctx, OFFICER_A).await;
+    let no = open_case(&ctx, PENALTY_POWER, "91350100M000100Y43").await;
+    ctx.goto(&format!("/officer/cases/{no}")).await;
+    click_outcome(&ctx, "立案，指派执法人员", "立案").await;
+    click_outcome(&ctx, "调查终结，拟予处罚", "调查终结").await;
+    click_outcome(&ctx, "陈述申辩已复核或放弃（一般案件）", "放弃陈述申辩").await;
+    ctx.js(
+        "document.querySelector('#penalty-band').value = 'lt10k-ordinary';",
+        vec![],
+    )
+    .await;
+    ctx.type_into("#penalty-base", "3000").await;
+    ctx.type_into("#penalty-amount", "75000").await;
+    ctx.type_into("#penalty-justification", "未取得许可经营，货值三千元")
+        .await;
+    ctx.click_and_wait("#penalty-check-submit").await;
+    ctx.click_and_wait("#penalty-record-submit").await;
+    // The decision is taken by someone who did not investigate (岗位分离).
+    sign_in_as(&ctx, crate::server::OFFICER_B).await;
+    ctx.goto(&format!("/officer/cases/{no}")).await;
+    click_outcome(&ctx, "给予行政处罚", "决定处罚").await;
+    sign_in_as(&ctx, OFFICER_A).await;
+    ctx.goto(&format!("/officer/cases/{no}")).await;
+    click_outcome(&ctx, "已送达", "已送达").await;
+
+    ctx.type_into("#publish-document-no", "浦市监处〔2026〕88号")
+        .await;
+    ctx.type_into("#publish-violation", "未取得食品经营许可从事食品经营活动")
+        .await;
+    ctx.type_into("#publish-penalty", "罚款人民币七万五千元")
+        .await;
+    ctx.click_and_wait("#publish-submit").await;
+    assert!(ctx.text("#done").await.contains("已公开"));
+    let link = ctx.find("#published a").await;
+    ctx.click_element_and_wait(&link, "the public page").await;
+    assert_eq!(
+        ctx.text("#document-no").await.trim(),
+        "浦市监处〔2026〕88号"
+    );
+    assert!(
+        ctx.text("#party")
+            .await
+            .contains("上海某某餐饮管理有限公司")
+    );
+    ctx.goto("/decisions").await;
+    assert!(
+        ctx.text("table#decisions")
+            .await
+            .contains("浦市监处〔2026〕88号")
+    );
+
+    // The public side: a complaint from the seeded case's status page.
+    ctx.client.delete_all_cookies().await.unwrap();
+    ctx.goto(&format!(
+        "/track?no={}&code={}",
+        ctx.tracking_no, ctx.query_code
+    ))
+    .await;
+    assert!(
+        ctx.find_all("form#rating").await.is_empty(),
+        "an open case is not rated yet"
+    );
+    ctx.type_into("#complaint-text", "窗口要求提供清单以外的材料")
+        .await;
+    ctx.click_and_wait("#complaint-submit").await;
+    assert!(ctx.text("#feedback-done").await.contains("投诉已收到"));
+}

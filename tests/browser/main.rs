@@ -73,10 +73,16 @@ async fn public_pages_in_chromium() {
         console_invalid_upload,
         console_lockout,
     ];
-    let desk = [(
-        "inspector_desk",
-        (|ctx| Box::pin(desk::inspector_desk(ctx))) as Scenario,
-    )];
+    let desk = [
+        (
+            "inspector_desk",
+            (|ctx| Box::pin(desk::inspector_desk(ctx))) as Scenario,
+        ),
+        (
+            "publish_and_complain",
+            (|ctx| Box::pin(desk::publish_and_complain(ctx))) as Scenario,
+        ),
+    ];
     for (name, scenario) in public.into_iter().chain(console).chain(desk) {
         if only.as_deref().is_some_and(|o| !name.contains(o)) {
             continue;
