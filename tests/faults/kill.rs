@@ -64,12 +64,18 @@ async fn kill_under_load(store: Store) {
         stop_on_connection_error: true,
         backoff: Duration::from_millis(100),
     });
-    tokio::time::sleep(LOAD_BEFORE_KILL).await;
+    // The kill comes once the load is really running: on a busy machine the first answers can
+    // take a while, and a kill before any acknowledged command would test nothing.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !load.acked_since(load_began) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert!(
         load.acked_since(load_began),
-        "no command was acknowledged before the kill:\n{}",
+        "no command was acknowledged in 60 s of load:\n{}",
         server.log_tail()
     );
+    tokio::time::sleep(LOAD_BEFORE_KILL).await;
     let killed_pid = server.pid();
     server.kill9();
     let records = load.finish().await;
