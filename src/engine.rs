@@ -406,7 +406,7 @@ impl Engine {
     /// Loads the aggregate, handles the command and appends its events with the store's
     /// optimistic check (as cqrs-es's `commit`, but the append returns the position written,
     /// so recording the commit costs no further round trip). Returns the events and the
-    /// aggregate with them applied.
+    /// aggregate with them applied (by the sink, as the handler wrote them).
     async fn execute<A>(
         &self,
         store: &PersistedEventStore<EventRepo, A>,
@@ -426,7 +426,9 @@ impl Engine {
             .await
             .map_err(AggregateError::UserError)?;
         let events = sink.collect().await;
-        let mut state = context.aggregate;
+        // `EventSink::write` applies each event as the handler writes it: this is the
+        // aggregate as the command leaves it.
+        let state = context.aggregate;
         if events.is_empty() {
             return Ok((Vec::new(), state));
         }
@@ -446,9 +448,6 @@ impl Engine {
             .collect::<Result<Vec<_>, PersistenceError>>()?;
         let cursor = self.repo.append(&serialized).await?;
         self.committed(cursor);
-        for envelope in &envelopes {
-            state.apply(envelope.payload.clone());
-        }
         Ok((envelopes, state))
     }
 
