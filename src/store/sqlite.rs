@@ -1,7 +1,5 @@
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -10,7 +8,6 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
-use tokio::sync::oneshot;
 
 use super::{Cursor, StoreError, StoredEvent, parse_json};
 
@@ -97,130 +94,12 @@ pub(super) async fn read_after(
         .collect::<Result<_, _>>()?)
 }
 
-/// Appends one command's events; returns the place of the last one in the global order.
-///
-/// Group commit (成组提交): SQLite has one writer at a time and every durable commit costs an
-/// fsync, so commands arriving together are written in one transaction. Each command queues
-/// its events; whoever takes the writer lock next drains the queue and writes the whole batch
-/// in a task of its own (so a caller that goes away cannot cut a batch short). Each command
-/// gets a savepoint, so its optimistic-concurrency conflict (the unique key) or any other
-/// failure rolls back only its own events and is answered to it alone; a command is answered
-/// success only after the transaction holding it has committed (`synchronous=FULL`).
+/// Appends one command's events in one statement; returns the place of the last one in the
+/// global order (from `RETURNING`).
 pub(super) async fn append(
     pool: &SqlitePool,
     events: &[SerializedEvent],
 ) -> Result<Cursor, sqlx::Error> {
-    let group = group_of(pool);
-    let (done, answer) = oneshot::channel();
-    if let Ok(mut queue) = group.queue.lock() {
-        queue.push(Queued {
-            events: events.to_vec(),
-            done,
-        });
-    }
-    let writer = group.writer.clone().lock_owned().await;
-    let batch = group
-        .queue
-        .lock()
-        .map(|mut q| std::mem::take(&mut *q))
-        .unwrap_or_default();
-    if batch.is_empty() {
-        // An earlier writer took this command with its batch.
-        drop(writer);
-    } else {
-        let pool = pool.clone();
-        tokio::spawn(async move {
-            write_batch(&pool, batch).await;
-            drop(writer);
-        });
-    }
-    answer
-        .await
-        .unwrap_or_else(|_| Err(abandoned("the batch writer stopped")))
-}
-
-/// One command waiting in the group-commit queue.
-struct Queued {
-    events: Vec<SerializedEvent>,
-    done: oneshot::Sender<Result<Cursor, sqlx::Error>>,
-}
-
-/// The group-commit queue and writer lock of one SQLite file.
-#[derive(Default)]
-struct Group {
-    queue: std::sync::Mutex<Vec<Queued>>,
-    writer: Arc<tokio::sync::Mutex<()>>,
-}
-
-fn group_of(pool: &SqlitePool) -> Arc<Group> {
-    static GROUPS: OnceLock<std::sync::Mutex<HashMap<PathBuf, Arc<Group>>>> = OnceLock::new();
-    let path = pool.connect_options().get_filename().to_path_buf();
-    let mut groups = GROUPS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    groups.entry(path).or_default().clone()
-}
-
-fn abandoned(why: &str) -> sqlx::Error {
-    sqlx::Error::Io(std::io::Error::other(why.to_string()))
-}
-
-/// Writes a batch in one transaction and answers every command in it.
-async fn write_batch(pool: &SqlitePool, batch: Vec<Queued>) {
-    let mut tx = match pool.begin().await {
-        Ok(tx) => tx,
-        Err(e) => {
-            let why = e.to_string();
-            for q in batch {
-                let _ = q.done.send(Err(abandoned(&why)));
-            }
-            return;
-        }
-    };
-    let mut results = Vec::with_capacity(batch.len());
-    let mut waiting = Vec::with_capacity(batch.len());
-    let mut broken = None;
-    for q in batch {
-        if broken.is_none() {
-            match insert_one(&mut tx, &q.events).await {
-                Ok(result) => results.push(result),
-                Err(e) => broken = Some(e.to_string()),
-            }
-        }
-        waiting.push(q.done);
-    }
-    if let Some(why) = broken {
-        // A savepoint could not be taken, rolled back or released: nothing of the batch is
-        // kept (dropping the transaction rolls it back) and every command is told so.
-        drop(tx);
-        for done in waiting {
-            let _ = done.send(Err(abandoned(&why)));
-        }
-        return;
-    }
-    match tx.commit().await {
-        Ok(()) => {
-            for (done, result) in waiting.into_iter().zip(results) {
-                let _ = done.send(result);
-            }
-        }
-        Err(e) => {
-            let why = e.to_string();
-            for done in waiting {
-                let _ = done.send(Err(abandoned(&why)));
-            }
-        }
-    }
-}
-
-/// One command's events under a savepoint: all of them or none. The outer error means the
-/// transaction itself is no longer usable; the inner one is this command's own answer.
-async fn insert_one(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    events: &[SerializedEvent],
-) -> Result<Result<Cursor, sqlx::Error>, sqlx::Error> {
-    sqlx::query("SAVEPOINT command").execute(&mut **tx).await?;
     let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
          payload, metadata) ",
@@ -235,23 +114,11 @@ async fn insert_one(
             .push_bind(e.metadata.to_string());
     });
     builder.push(" RETURNING tx, position");
-    let inserted: Result<Vec<(i64, i64)>, sqlx::Error> =
-        builder.build_query_as().fetch_all(&mut **tx).await;
-    match inserted {
-        Ok(rows) => {
-            sqlx::query("RELEASE command").execute(&mut **tx).await?;
-            Ok(Ok(rows
-                .into_iter()
-                .map(|(tx, position)| Cursor { tx, position })
-                .max()
-                .unwrap_or_default()))
-        }
-        Err(e) => {
-            sqlx::query("ROLLBACK TO command")
-                .execute(&mut **tx)
-                .await?;
-            sqlx::query("RELEASE command").execute(&mut **tx).await?;
-            Ok(Err(e))
-        }
-    }
+    // One statement, one implicit transaction: all events of a command or none.
+    let rows: Vec<(i64, i64)> = builder.build_query_as().fetch_all(pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(tx, position)| Cursor { tx, position })
+        .max()
+        .unwrap_or_default())
 }
