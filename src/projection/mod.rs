@@ -27,19 +27,13 @@ pub const BATCH: i64 = 500;
 const POLL: Duration = Duration::from_secs(1);
 /// How often a process without the lease tries to take it.
 const LEASE_RETRY: Duration = Duration::from_secs(2);
-/// After a wake-up, how long a follower lets further commits gather before it reads the log:
-/// under load one read then takes many commits' events instead of each commit waking every
-/// follower for a read of its own (the price: at most this much more lag).
-pub const LINGER: Duration = Duration::from_millis(5);
 /// How often an idle runner checks that its lease connection is alive.
 const LEASE_CHECK: Duration = Duration::from_secs(1);
 
-/// Waits up to `max` for a commit (of this process, or announced by another); after one,
-/// lingers [`LINGER`] so that commits arriving meanwhile are read together.
+/// Waits up to `max` for a commit (of this process, or announced by another). Commits that
+/// arrive while a follower is reading are taken together by its next read.
 pub async fn next_commit(commits: &mut watch::Receiver<u64>, max: Duration) {
-    if tokio::time::timeout(max, commits.changed()).await.is_ok() {
-        tokio::time::sleep(LINGER).await;
-    }
+    let _ = tokio::time::timeout(max, commits.changed()).await;
 }
 
 /// The channel commits are announced on across processes.
