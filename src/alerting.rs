@@ -85,7 +85,7 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
             sweep(engine, policy).await?;
             next_sweep = tokio::time::Instant::now() + WATCH_INTERVAL;
         }
-        let _ = tokio::time::timeout(Duration::from_secs(1), commits.changed()).await;
+        crate::projection::next_commit(&mut commits, Duration::from_secs(1)).await;
     }
 }
 

@@ -13,8 +13,8 @@ use aggregates::case::{Case, CaseServices, Clock, LookupError, PowerLookup};
 use aggregates::feedback::Feedback;
 use aggregates::power::{Power, PowerEvent, PowerStatus, PublishedPower};
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::persist::PersistedEventStore;
-use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventEnvelope, EventStore};
+use cqrs_es::persist::{PersistedEventStore, PersistenceError, SerializedEvent};
+use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
 use serde::Serialize;
 
 use crate::projection::Progress;
@@ -80,6 +80,39 @@ pub struct Engine {
     alert_policy: projections::alerts::AlertPolicy,
     /// The transparency log (透明日志), when this server runs one.
     log: Option<Arc<crate::translog::Log>>,
+    /// Announces commits to other processes (PostgreSQL), coalescing bursts.
+    notifier: Notifier,
+}
+
+/// Sends `pg_notify` after commits, one at a time: commits made while a notification is on
+/// its way are announced together by the next one. Every commit is still followed by a
+/// notification sent after it (the wake-up permit is taken before sending), so another
+/// process's runners never miss one; they read the log itself, not the notification.
+#[derive(Default)]
+struct Notifier {
+    wake: Arc<tokio::sync::Notify>,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Notifier {
+    fn wake(&self, pool: &sqlx::PgPool) {
+        if let Ok(mut task) = self.task.lock()
+            && task.as_ref().is_none_or(|t| t.is_finished())
+        {
+            let wake = self.wake.clone();
+            let pool = pool.clone();
+            *task = Some(tokio::spawn(async move {
+                loop {
+                    wake.notified().await;
+                    let _ = sqlx::query("SELECT pg_notify($1, '')")
+                        .bind(crate::projection::NOTIFY_CHANNEL)
+                        .execute(&pool)
+                        .await;
+                }
+            }));
+        }
+        self.wake.notify_one();
+    }
 }
 
 tokio::task_local! {
@@ -117,6 +150,7 @@ impl Engine {
             runners: std::sync::Mutex::new(Vec::new()),
             alert_policy: projections::alerts::AlertPolicy::default(),
             log: None,
+            notifier: Notifier::default(),
         }
     }
 
@@ -202,25 +236,15 @@ impl Engine {
         self.written.lock().map(|c| *c).unwrap_or_default()
     }
 
-    /// Records a commit: remembers its cursor, wakes runners here and in other processes.
-    async fn committed(&self, aggregate_type: &str, aggregate_id: &str, sequence: usize) {
-        if let Ok(Some(cursor)) = self
-            .repo
-            .cursor_of(aggregate_type, aggregate_id, sequence as i64)
-            .await
-            && let Ok(mut w) = self.written.lock()
-        {
+    /// Records a commit: remembers its cursor (returned by the append itself), wakes runners
+    /// here and, through the notifier, in other processes.
+    fn committed(&self, cursor: Cursor) {
+        if let Ok(mut w) = self.written.lock() {
             *w = (*w).max(cursor);
         }
         self.commits.send_modify(|n| *n += 1);
         if let EventRepo::Postgres(pool) = &self.repo {
-            let pool = pool.clone();
-            tokio::spawn(async move {
-                let _ = sqlx::query("SELECT pg_notify($1, '')")
-                    .bind(crate::projection::NOTIFY_CHANNEL)
-                    .execute(&pool)
-                    .await;
-            });
+            self.notifier.wake(pool);
         }
     }
 
@@ -292,10 +316,9 @@ impl Engine {
         meta: CommandMeta,
     ) -> Result<Vec<EventEnvelope<Power>>, AggregateError<<Power as Aggregate>::Error>> {
         let recorded = self.now().to_rfc3339();
-        let events = execute(&self.powers, code, command, &(), meta.into_map(recorded)).await?;
-        if let Some(last) = events.last() {
-            self.committed(Power::TYPE, code, last.sequence).await;
-        }
+        let (events, _) = self
+            .execute(&self.powers, code, command, &(), meta.into_map(recorded))
+            .await?;
         Ok(events)
     }
 
@@ -307,10 +330,9 @@ impl Engine {
         meta: CommandMeta,
     ) -> Result<Vec<EventEnvelope<Alert>>, AggregateError<<Alert as Aggregate>::Error>> {
         let recorded = self.now().to_rfc3339();
-        let events = execute(&self.alerts, id, command, &(), meta.into_map(recorded)).await?;
-        if let Some(last) = events.last() {
-            self.committed(Alert::TYPE, id, last.sequence).await;
-        }
+        let (events, _) = self
+            .execute(&self.alerts, id, command, &(), meta.into_map(recorded))
+            .await?;
         Ok(events)
     }
 
@@ -322,10 +344,9 @@ impl Engine {
         meta: CommandMeta,
     ) -> Result<Vec<EventEnvelope<Feedback>>, AggregateError<<Feedback as Aggregate>::Error>> {
         let recorded = self.now().to_rfc3339();
-        let events = execute(&self.feedback, id, command, &(), meta.into_map(recorded)).await?;
-        if let Some(last) = events.last() {
-            self.committed(Feedback::TYPE, id, last.sequence).await;
-        }
+        let (events, _) = self
+            .execute(&self.feedback, id, command, &(), meta.into_map(recorded))
+            .await?;
         Ok(events)
     }
 
@@ -346,10 +367,8 @@ impl Engine {
             at: self.now(),
         };
         let recorded = self.now().to_rfc3339();
-        let events = execute(&self.access, &id, command, &(), meta.into_map(recorded)).await?;
-        if let Some(last) = events.last() {
-            self.committed(DataAccess::TYPE, &id, last.sequence).await;
-        }
+        self.execute(&self.access, &id, command, &(), meta.into_map(recorded))
+            .await?;
         Ok(())
     }
 
@@ -360,19 +379,76 @@ impl Engine {
         command: <Case as Aggregate>::Command,
         meta: CommandMeta,
     ) -> Result<Vec<EventEnvelope<Case>>, AggregateError<<Case as Aggregate>::Error>> {
+        self.execute_case_with_state(id, command, meta)
+            .await
+            .map(|(events, _)| events)
+    }
+
+    /// Runs a case command; also answers with the case as the command left it (its loaded
+    /// state with the new events applied), so the caller need not read it again.
+    pub async fn execute_case_with_state(
+        &self,
+        id: &str,
+        command: <Case as Aggregate>::Command,
+        meta: CommandMeta,
+    ) -> Result<(Vec<EventEnvelope<Case>>, Case), AggregateError<<Case as Aggregate>::Error>> {
         let recorded = self.now().to_rfc3339();
-        let events = execute(
+        self.execute(
             &self.cases,
             id,
             command,
             &self.case_services,
             meta.into_map(recorded),
         )
-        .await?;
-        if let Some(last) = events.last() {
-            self.committed(Case::TYPE, id, last.sequence).await;
+        .await
+    }
+
+    /// Loads the aggregate, handles the command and appends its events with the store's
+    /// optimistic check (as cqrs-es's `commit`, but the append returns the position written,
+    /// so recording the commit costs no further round trip). Returns the events and the
+    /// aggregate with them applied (by the sink, as the handler wrote them).
+    async fn execute<A>(
+        &self,
+        store: &PersistedEventStore<EventRepo, A>,
+        id: &str,
+        command: A::Command,
+        services: &A::Services,
+        metadata: HashMap<String, String>,
+    ) -> Result<(Vec<EventEnvelope<A>>, A), AggregateError<A::Error>>
+    where
+        A: Aggregate,
+    {
+        let mut context = store.load_aggregate(id).await?;
+        let sink = EventSink::default();
+        context
+            .aggregate
+            .handle(command, services, &sink)
+            .await
+            .map_err(AggregateError::UserError)?;
+        let events = sink.collect().await;
+        // `EventSink::write` applies each event as the handler writes it: this is the
+        // aggregate as the command leaves it.
+        let state = context.aggregate;
+        if events.is_empty() {
+            return Ok((Vec::new(), state));
         }
-        Ok(events)
+        let envelopes: Vec<EventEnvelope<A>> = events
+            .into_iter()
+            .zip(context.current_sequence + 1..)
+            .map(|(payload, sequence)| EventEnvelope {
+                aggregate_id: id.to_string(),
+                sequence,
+                payload,
+                metadata: metadata.clone(),
+            })
+            .collect();
+        let serialized = envelopes
+            .iter()
+            .map(SerializedEvent::try_from)
+            .collect::<Result<Vec<_>, PersistenceError>>()?;
+        let cursor = self.repo.append(&serialized).await?;
+        self.committed(cursor);
+        Ok((envelopes, state))
     }
 
     /// Loads a case with its stored events; `None` if it does not exist.
@@ -398,31 +474,6 @@ pub enum LoadError {
     /// A stored payload did not match its type.
     #[error("stored event does not decode: {0}")]
     Decode(#[from] serde_json::Error),
-}
-
-async fn execute<A, S>(
-    store: &S,
-    id: &str,
-    command: A::Command,
-    services: &A::Services,
-    metadata: HashMap<String, String>,
-) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>>
-where
-    A: Aggregate,
-    S: EventStore<A>,
-{
-    let mut context = store.load_aggregate(id).await?;
-    let sink = EventSink::default();
-    context
-        .aggregate()
-        .handle(command, services, &sink)
-        .await
-        .map_err(AggregateError::UserError)?;
-    let events = sink.collect().await;
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
-    store.commit(events, context, metadata).await
 }
 
 /// The catalogue as the case aggregate and the API read it. Versions are immutable and cached

@@ -362,12 +362,24 @@ async fn run_command(
     id: &str,
     command: CaseCommand,
 ) -> Result<HttpResponse, ApiError> {
-    engine
-        .execute_case(id, command, meta(principal, request_id))
+    let (events, case) = engine
+        .execute_case_with_state(id, command, meta(principal, request_id))
         .await?;
-    respond(engine, principal, id)
-        .await
-        .map(|r| super::positioned(engine, r))
+    if events.is_empty() && case.version == 0 {
+        // Nothing stored and nothing appended: there is no such case.
+        return Err(ApiError::not_found("no such case"));
+    }
+    // The answer is the state the command produced: no second read of the stream.
+    if !principal.can_read_department(&case.department) {
+        return Err(CaseError::WrongDepartment {
+            department: case.department.clone(),
+        }
+        .into());
+    }
+    Ok(super::positioned(
+        engine,
+        HttpResponse::Ok().json(case_view(engine, &case).await?),
+    ))
 }
 
 /// Loads a case the caller may read.
@@ -387,15 +399,6 @@ async fn readable_case(
         .into());
     }
     Ok((case, events))
-}
-
-async fn respond(
-    engine: &Engine,
-    principal: &Principal,
-    id: &str,
-) -> Result<HttpResponse, ApiError> {
-    let (case, _) = readable_case(engine, principal, id).await?;
-    Ok(HttpResponse::Ok().json(case_view(engine, &case).await?))
 }
 
 /// Open a case (受理/立案) under the current version of a power. Officers of the power's

@@ -27,6 +27,15 @@ pub const BATCH: i64 = 500;
 const POLL: Duration = Duration::from_secs(1);
 /// How often a process without the lease tries to take it.
 const LEASE_RETRY: Duration = Duration::from_secs(2);
+/// How often an idle runner checks that its lease connection is alive.
+const LEASE_CHECK: Duration = Duration::from_secs(1);
+
+/// Waits up to `max` for a commit (of this process, or announced by another). Commits that
+/// arrive while a follower is reading are taken together by its next read.
+pub async fn next_commit(commits: &mut watch::Receiver<u64>, max: Duration) {
+    let _ = tokio::time::timeout(max, commits.changed()).await;
+}
+
 /// The channel commits are announced on across processes.
 pub const NOTIFY_CHANNEL: &str = "yangguang_events";
 
@@ -172,6 +181,7 @@ async fn run(
         }
         None => Cursor::default(),
     };
+    let mut lease_checked = tokio::time::Instant::now();
     loop {
         commits.borrow_and_update();
         cursor = catch_up(repo, &mut sink, projection, name, cursor, |_, c| {
@@ -183,11 +193,14 @@ async fn run(
         progress.send_modify(|m| {
             m.insert(name.to_string(), cursor);
         });
-        if let Sink::Postgres(conn) = &mut sink {
+        if let Sink::Postgres(conn) = &mut sink
+            && lease_checked.elapsed() >= LEASE_CHECK
+        {
             // Keep the lease connection honest: a dead connection means a lost lease.
             sqlx::query("SELECT 1").execute(&mut *conn).await?;
+            lease_checked = tokio::time::Instant::now();
         }
-        let _ = tokio::time::timeout(POLL, commits.changed()).await;
+        next_commit(commits, POLL).await;
     }
 }
 

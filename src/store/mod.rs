@@ -216,6 +216,22 @@ impl EventRepo {
     }
 }
 
+impl EventRepo {
+    /// Appends one command's events atomically (the unique `(aggregate_type, aggregate_id,
+    /// sequence)` key makes a concurrent writer's append fail with `OptimisticLockError`);
+    /// returns the place of the last event in the global order.
+    pub async fn append(&self, events: &[SerializedEvent]) -> Result<Cursor, PersistenceError> {
+        if events.is_empty() {
+            return Ok(Cursor::default());
+        }
+        match self {
+            EventRepo::Sqlite(pool) => sqlite::append(pool, events).await,
+            EventRepo::Postgres(pool) => postgres::append(pool, events).await,
+        }
+        .map_err(persistence)
+    }
+}
+
 impl PersistedEventRepository for EventRepo {
     async fn get_events<A: Aggregate>(
         &self,
@@ -267,11 +283,7 @@ impl PersistedEventRepository for EventRepo {
         if events.is_empty() {
             return Ok(());
         }
-        match self {
-            EventRepo::Sqlite(pool) => sqlite::append(pool, events).await,
-            EventRepo::Postgres(pool) => postgres::append(pool, events).await,
-        }
-        .map_err(persistence)
+        self.append(events).await.map(|_| ())
     }
 
     async fn stream_events<A: Aggregate>(

@@ -123,7 +123,12 @@ pub(super) async fn read_after(
         .collect::<Result<_, _>>()?)
 }
 
-pub(super) async fn append(pool: &PgPool, events: &[SerializedEvent]) -> Result<(), sqlx::Error> {
+/// Appends one command's events in one statement; returns the place of the last one in the
+/// global order (from `RETURNING`, so the caller needs no second round trip to learn it).
+pub(super) async fn append(
+    pool: &PgPool,
+    events: &[SerializedEvent],
+) -> Result<Cursor, sqlx::Error> {
     let mut builder: QueryBuilder<Postgres> = QueryBuilder::new(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
          payload, metadata) ",
@@ -137,7 +142,12 @@ pub(super) async fn append(pool: &PgPool, events: &[SerializedEvent]) -> Result<
             .push_bind(Json(&e.payload))
             .push_bind(Json(&e.metadata));
     });
+    builder.push(" RETURNING tx, position");
     // One statement, one implicit transaction: all events of a command or none.
-    builder.build().execute(pool).await?;
-    Ok(())
+    let rows: Vec<(i64, i64)> = builder.build_query_as().fetch_all(pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(tx, position)| Cursor { tx, position })
+        .max()
+        .unwrap_or_default())
 }

@@ -94,10 +94,12 @@ pub(super) async fn read_after(
         .collect::<Result<_, _>>()?)
 }
 
+/// Appends one command's events in one statement; returns the place of the last one in the
+/// global order (from `RETURNING`).
 pub(super) async fn append(
     pool: &SqlitePool,
     events: &[SerializedEvent],
-) -> Result<(), sqlx::Error> {
+) -> Result<Cursor, sqlx::Error> {
     let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
          payload, metadata) ",
@@ -111,7 +113,12 @@ pub(super) async fn append(
             .push_bind(e.payload.to_string())
             .push_bind(e.metadata.to_string());
     });
+    builder.push(" RETURNING tx, position");
     // One statement, one implicit transaction: all events of a command or none.
-    builder.build().execute(pool).await?;
-    Ok(())
+    let rows: Vec<(i64, i64)> = builder.build_query_as().fetch_all(pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(tx, position)| Cursor { tx, position })
+        .max()
+        .unwrap_or_default())
 }

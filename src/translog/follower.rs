@@ -166,7 +166,7 @@ async fn run(engine: &Engine, log: &Log) -> anyhow::Result<()> {
             // A dead lease connection means a lost lease: stop and take it again.
             sqlx::query("SELECT 1").execute(&mut *conn).await?;
         }
-        let _ = tokio::time::timeout(wait, commits.changed()).await;
+        crate::projection::next_commit(&mut commits, wait).await;
     }
 }
 

@@ -61,9 +61,9 @@ async fn assert_live_equals_rebuild(app: &TestApp) {
     // Reads wait until the views have this server's writes.
     let listed = app.get("/api/v1/powers", None).await;
     assert_eq!(listed.status(), StatusCode::OK);
-    // Stop with every view at the head of the log: the alerting task and the transparency
-    // log write events of their own, so settle them first and make sure nothing slipped in
-    // between the last wait and the stop.
+    // Stop with every view at the head of the log: the alerting task writes events of its own
+    // (alerts for the cases above), so settle it first, then wait for every view, and make
+    // sure nothing slipped in between the last wait and the stop.
     let repo = app.engine.repo();
     crate::alerts::settle(app).await;
     for _ in 0..5 {
