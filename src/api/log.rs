@@ -57,13 +57,13 @@ impl From<LogError> for ApiError {
             ),
             LogError::Proof(tlog::tree::ProofError::IndexOutOfRange { index, size }) => {
                 ApiError::new(
-                    StatusCode::BAD_REQUEST,
+                    StatusCode::UNPROCESSABLE_ENTITY,
                     "leaf_index_out_of_range",
                     format!("leaf {index} is not in a tree of {size} leaves"),
                 )
             }
             LogError::Proof(tlog::tree::ProofError::BadSizes { first, second }) => ApiError::new(
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_tree_sizes",
                 format!(
                     "a consistency proof needs 0 < first <= second; got first {first}, second {second}"
@@ -150,7 +150,8 @@ pub struct InclusionQuery {
     params(InclusionQuery),
     responses(
         (status = 200, description = "The proof", body = InclusionProof),
-        (status = 400, description = "Bad query (`invalid_query`), or the leaf is not below the tree size (`leaf_index_out_of_range`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad query (`invalid_query`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The leaf is not below the tree size (`leaf_index_out_of_range`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The log is not that large yet (`tree_size_beyond_log`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many log reads from this address; see Retry-After", body = Problem, content_type = "application/problem+json")
     )
@@ -183,7 +184,8 @@ pub struct ConsistencyQuery {
     params(ConsistencyQuery),
     responses(
         (status = 200, description = "The proof", body = ConsistencyProof),
-        (status = 400, description = "Bad query (`invalid_query`), or not 0 < first <= second (`invalid_tree_sizes`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad query (`invalid_query`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not 0 < first <= second (`invalid_tree_sizes`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The log is not that large yet (`tree_size_beyond_log`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many log reads from this address; see Retry-After", body = Problem, content_type = "application/problem+json")
     )
@@ -216,7 +218,8 @@ pub struct LeavesQuery {
     params(LeavesQuery),
     responses(
         (status = 200, description = "The leaves", body = LeafPage),
-        (status = 400, description = "Bad query (`invalid_query`) or `end` not after `start` (`invalid_range`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Bad query (`invalid_query`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`end` not after `start` (`invalid_range`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`start` is past the log's end (`tree_size_beyond_log`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many log reads from this address; see Retry-After", body = Problem, content_type = "application/problem+json")
     )
@@ -230,7 +233,7 @@ async fn leaves(
     log_of(&engine, &req)?;
     if query.end.is_some_and(|end| end <= query.start) {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_range",
             "end must be after start",
         ));

@@ -242,7 +242,7 @@ async fn bad_log_requests_get_stable_problem_codes_and_no_server_errors() {
         let cases: Vec<(String, StatusCode, &str)> = vec![
             (
                 format!("/api/v1/log/proof/inclusion?leaf_index={size}&tree_size={size}"),
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "leaf_index_out_of_range",
             ),
             (
@@ -252,7 +252,7 @@ async fn bad_log_requests_get_stable_problem_codes_and_no_server_errors() {
             ),
             (
                 "/api/v1/log/proof/inclusion?leaf_index=0&tree_size=0".into(),
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "leaf_index_out_of_range",
             ),
             (
@@ -276,7 +276,7 @@ async fn bad_log_requests_get_stable_problem_codes_and_no_server_errors() {
                     u64::MAX,
                     u64::MAX
                 ),
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "leaf_index_out_of_range",
             ),
             (
@@ -286,12 +286,12 @@ async fn bad_log_requests_get_stable_problem_codes_and_no_server_errors() {
             ),
             (
                 "/api/v1/log/proof/consistency?first=0&second=1".into(),
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_tree_sizes",
             ),
             (
                 format!("/api/v1/log/proof/consistency?first={size}&second=1"),
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_tree_sizes",
             ),
             (
@@ -301,12 +301,12 @@ async fn bad_log_requests_get_stable_problem_codes_and_no_server_errors() {
             ),
             (
                 format!("/api/v1/log/proof/consistency?first=1&second={}", u64::MAX),
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_tree_sizes",
             ),
             (
                 "/api/v1/log/leaves?start=5&end=5".into(),
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_range",
             ),
             (
