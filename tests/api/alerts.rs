@@ -26,7 +26,27 @@ pub(crate) async fn settle(app: &TestApp) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(app.engine.wait_for_view("alerts").await);
+    // The alerts may have been raised by another server on the shared database (the one holding
+    // the alerting lease): wait until the queue has everything in the log, not only this
+    // server's writes.
+    let head = app.engine.repo().head().await.unwrap();
+    loop {
+        let reached = app
+            .engine
+            .repo()
+            .checkpoint("alerts")
+            .await
+            .unwrap()
+            .is_some_and(|c| c.cursor >= head);
+        if reached {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the alert queue did not catch up"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 async fn alerts_of(app: &TestApp, inspector: &str, case_id: &str) -> Vec<Value> {
