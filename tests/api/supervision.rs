@@ -21,15 +21,24 @@ async fn ok(response: reqwest::Response) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-async fn alerts(app: &TestApp, inspector: &str, query: &str) -> Vec<Value> {
-    settle(app).await;
-    ok(app
-        .get(&format!("/api/v1/alerts?{query}"), Some(inspector))
-        .await)
-    .await
-    .as_array()
-    .unwrap()
-    .clone()
+/// The alerts `query` finds, once those of case `id` are there: the rules run in whichever
+/// server holds the alerting lease on the shared database, so they are polled for (bounded).
+async fn alerts(app: &TestApp, inspector: &str, query: &str, id: &str) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        settle(app).await;
+        let found: Vec<Value> = ok(app
+            .get(&format!("/api/v1/alerts?{query}"), Some(inspector))
+            .await)
+        .await
+        .as_array()
+        .unwrap()
+        .clone();
+        if !of_case(&found, id).is_empty() || std::time::Instant::now() >= deadline {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 fn of_case<'a>(alerts: &'a [Value], id: &str) -> Vec<&'a Value> {
@@ -84,7 +93,7 @@ async fn a_decision_outside_its_band_goes_through_the_desk_and_into_the_scorecar
             "rule=discretion_deviation&department={}&severity=yellow&status=raised",
             app.department
         );
-        let found = alerts(&app, &inspector, &query).await;
+        let found = alerts(&app, &inspector, &query, &id).await;
         let ours = of_case(&found, &id);
         assert_eq!(ours.len(), 1, "{found:?}");
         let alert_id = ours[0]["id"].as_str().unwrap().to_string();
@@ -260,7 +269,7 @@ async fn complaints_and_bad_ratings_from_the_public_raise_alerts() {
             .await;
         assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_text").await;
 
-        let found = alerts(&app, &inspector, "rule=public_complaint").await;
+        let found = alerts(&app, &inspector, "rule=public_complaint", &id).await;
         let ours = of_case(&found, &id);
         assert_eq!(ours.len(), 1, "one complaint, one alert: {found:?}");
         assert_eq!(ours[0]["alert"]["source"], "public");
@@ -314,7 +323,7 @@ async fn complaints_and_bad_ratings_from_the_public_raise_alerts() {
             .post(&rating, None, &json!({"code": code, "score": 5}))
             .await;
         assert_problem(r, StatusCode::CONFLICT, "already_rated").await;
-        let found = alerts(&app, &inspector, "rule=bad_rating").await;
+        let found = alerts(&app, &inspector, "rule=bad_rating", &id).await;
         assert_eq!(of_case(&found, &id).len(), 1, "{found:?}");
     }
 }
@@ -461,7 +470,7 @@ async fn fees_off_the_standard_and_unapproved_mitigation_are_flagged() {
         )
         .await;
     assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "zero_fee").await;
-    let found = alerts(&app, &inspector, "rule=fee_off_standard").await;
+    let found = alerts(&app, &inspector, "rule=fee_off_standard", &fee_case).await;
     assert_eq!(of_case(&found, &fee_case).len(), 1, "{found:?}");
 
     // 减轻 below the statutory minimum on a listed ground, without approval: flagged; the
@@ -489,7 +498,7 @@ async fn fees_off_the_standard_and_unapproved_mitigation_are_flagged() {
         .await)
     .await;
     assert_eq!(recorded["check"]["verdict"], "mitigated_with_grounds");
-    let found = alerts(&app, &inspector, "rule=mitigation_unjustified").await;
+    let found = alerts(&app, &inspector, "rule=mitigation_unjustified", &id).await;
     let ours = of_case(&found, &id);
     assert_eq!(ours.len(), 1, "{found:?}");
     assert_eq!(ours[0]["alert"]["severity"], "red");
