@@ -231,6 +231,14 @@ async fn leaves(
     query: web::Query<LeavesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     log_of(&engine, &req)?;
+    // Indexes are documented as int64: larger values are malformed, not out of range.
+    if query.end.is_some_and(|end| end > i64::MAX as u64) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "end is at most 9223372036854775807",
+        ));
+    }
     if query.end.is_some_and(|end| end <= query.start) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
