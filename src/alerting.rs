@@ -125,17 +125,11 @@ async fn sweep(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
 
 /// A concluded case's final decision inside its band, as a sample of where its officer fines.
 fn decision_sample(case: &Case) -> Option<(chrono::DateTime<chrono::FixedOffset>, DecisionSample)> {
-    use aggregates::discretion::Verdict;
     if case.status != CaseStatus::Concluded {
         return None;
     }
     let decision = case.penalty.as_ref()?;
-    let range = decision.check.band_range.as_ref()?;
-    if decision.check.verdict != Verdict::InBand || range.max_fen <= range.min_fen {
-        return None;
-    }
-    let offset = decision.amount_fen.clamp(range.min_fen, range.max_fen) - range.min_fen;
-    let position = u128::from(offset) * 1000 / u128::from(range.max_fen - range.min_fen);
+    let position = decision.band_position_permille()?;
     Some((
         case.closed_at?,
         DecisionSample {
@@ -143,7 +137,7 @@ fn decision_sample(case: &Case) -> Option<(chrono::DateTime<chrono::FixedOffset>
             department: case.department.clone(),
             power_code: case.power_code.clone(),
             officer: decision.by.clone(),
-            band_position_permille: u32::try_from(position).unwrap_or(1000),
+            band_position_permille: position,
             // Filled in from the stored events when an alert is raised.
             sequence: 1,
         },

@@ -496,7 +496,6 @@ impl Engine {
         to: NaiveDate,
     ) -> Result<Vec<projections::scorecard::ScorecardRow>, LoadError> {
         use aggregates::case::{CaseStatus, china_date};
-        use aggregates::discretion::Verdict;
         use projections::scorecard::{AlertFacts, CaseFacts, scorecards};
         self.wait_for_view("cases").await;
         self.wait_for_view("alerts").await;
@@ -519,12 +518,7 @@ impl Engine {
             }
             let (position, deviation) = match &case.penalty {
                 Some(p) if concluded.is_some() => {
-                    let position = p.check.band_range.as_ref().and_then(|r| {
-                        (p.check.verdict == Verdict::InBand && r.max_fen > r.min_fen).then(|| {
-                            let offset = p.amount_fen.clamp(r.min_fen, r.max_fen) - r.min_fen;
-                            (u128::from(offset) * 1000 / u128::from(r.max_fen - r.min_fen)) as u32
-                        })
-                    });
+                    let position = p.band_position_permille();
                     (position, p.check.deviation)
                 }
                 _ => (None, false),

@@ -92,6 +92,19 @@ pub struct PenaltyDecision {
     pub revoked: Option<Revocation>,
 }
 
+impl PenaltyDecision {
+    /// Where an in-band fine sits in its band, in per mille of the band's width above its
+    /// minimum; `None` outside a band (or for a band of no width).
+    pub fn band_position_permille(&self) -> Option<u32> {
+        let r = self.check.band_range.as_ref()?;
+        if self.check.verdict != crate::discretion::Verdict::InBand || r.max_fen <= r.min_fen {
+            return None;
+        }
+        let offset = self.amount_fen.clamp(r.min_fen, r.max_fen) - r.min_fen;
+        u32::try_from(u128::from(offset) * 1000 / u128::from(r.max_fen - r.min_fen)).ok()
+    }
+}
+
 /// A revoked decision: why and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
