@@ -63,7 +63,7 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
     loop {
         commits.borrow_and_update();
         loop {
-            let events = engine.repo().read_after(cursor, BATCH).await?;
+            let events = engine.tail().read_after(cursor, BATCH).await?;
             let Some(last) = events.last() else { break };
             let touched = |kind: &str| -> BTreeSet<String> {
                 events
@@ -72,9 +72,8 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
                     .map(|e| e.aggregate_id.clone())
                     .collect()
             };
-            for case_id in touched(Case::TYPE) {
-                raise_for_case(engine, policy, &case_id).await?;
-            }
+            let cases: Vec<String> = touched(Case::TYPE).into_iter().collect();
+            raise_for_cases(engine, policy, &cases).await?;
             for case_id in touched(Feedback::TYPE) {
                 raise_for_feedback(engine, &case_id).await?;
             }
@@ -109,17 +108,19 @@ fn time_can_tell(case: &Case) -> bool {
 /// then the statistical discretion pattern over every final decision.
 async fn sweep(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
     let mut samples = Vec::new();
+    let mut watched = Vec::new();
     for doc in engine.repo().view_docs("cases", None).await? {
         let Ok(doc) = serde_json::from_value::<CaseDoc>(doc) else {
             continue;
         };
         if time_can_tell(&doc.case) {
-            raise_for_case(engine, policy, &doc.case.tracking_no).await?;
+            watched.push(doc.case.tracking_no.clone());
         }
         if let Some(sample) = decision_sample(&doc.case) {
             samples.push(sample);
         }
     }
+    raise_for_cases(engine, policy, &watched).await?;
     raise_patterns(engine, policy, samples).await
 }
 
@@ -257,22 +258,33 @@ async fn raise(engine: &Engine, candidate: AlertCandidate) -> anyhow::Result<usi
     }
 }
 
-/// Evaluates one case's rules now and raises what they find; returns how many were new.
-pub async fn raise_for_case(
+/// Evaluates the rules of each case now and raises what they find; returns how many were
+/// new. The cases' events are read a chunk of cases per query, not a query per case.
+pub async fn raise_for_cases(
     engine: &Engine,
     policy: &AlertPolicy,
-    case_id: &str,
+    case_ids: &[String],
 ) -> anyhow::Result<usize> {
-    let Some((case, stored)) = engine.load_case(case_id).await? else {
-        return Ok(0);
-    };
-    let Some(power) = engine
-        .catalogue()
-        .version_of(&case.power_code, case.power_version)
-        .await?
-    else {
-        return Ok(0);
-    };
+    let mut raised = 0;
+    for chunk in case_ids.chunks(crate::store::EVENTS_OF_CHUNK) {
+        for stored in engine
+            .repo()
+            .events_of(Case::TYPE, chunk)
+            .await?
+            .into_values()
+        {
+            raised += raise_on_events(engine, policy, stored).await?;
+        }
+    }
+    Ok(raised)
+}
+
+/// Evaluates one case, given its stored events, and raises what its rules find.
+async fn raise_on_events(
+    engine: &Engine,
+    policy: &AlertPolicy,
+    stored: Vec<crate::store::StoredEvent>,
+) -> anyhow::Result<usize> {
     let records: Vec<CaseEventRecord> = stored
         .into_iter()
         .map(|e| {
@@ -283,6 +295,18 @@ pub async fn raise_for_case(
             })
         })
         .collect::<Result<_, serde_json::Error>>()?;
+    // The pinned power is named by the opening event.
+    let mut case = Case::default();
+    if let Some(first) = records.first() {
+        case.apply(first.event.clone());
+    }
+    let Some(power) = engine
+        .catalogue()
+        .version_of(&case.power_code, case.power_version)
+        .await?
+    else {
+        return Ok(0);
+    };
     let now = engine.now();
     let mut raised = 0;
     for candidate in evaluate(&records, &power.flowchart, engine.calendar(), policy, now) {

@@ -82,6 +82,8 @@ pub struct Engine {
     log: Option<Arc<crate::translog::Log>>,
     /// Announces commits to other processes (PostgreSQL), coalescing bursts.
     notifier: Notifier,
+    /// The log's tail, read once for all of this process's followers.
+    tail: Arc<crate::store::tail::Tail>,
 }
 
 /// Sends `pg_notify` after commits, one at a time: commits made while a notification is on
@@ -129,6 +131,7 @@ impl Engine {
         let catalogue = Arc::new(Catalogue {
             repo: repo.clone(),
             versions: RwLock::new(HashMap::new()),
+            records: RwLock::new(HashMap::new()),
         });
         Engine {
             powers: PersistedEventStore::new_event_store(repo.clone()),
@@ -140,7 +143,6 @@ impl Engine {
                 powers: catalogue.clone(),
                 clock: clock.clone(),
             },
-            repo,
             catalogue,
             calendar: Arc::new(calendar),
             clock,
@@ -151,6 +153,11 @@ impl Engine {
             alert_policy: projections::alerts::AlertPolicy::default(),
             log: None,
             notifier: Notifier::default(),
+            tail: Arc::new(crate::store::tail::Tail::new(
+                repo.clone(),
+                crate::store::tail::KEEP_BATCHES,
+            )),
+            repo,
         }
     }
 
@@ -196,6 +203,7 @@ impl Engine {
     pub fn start_projections(&self) {
         let mut tasks = crate::projection::spawn_runners(
             self.repo.clone(),
+            self.tail.clone(),
             self.commits.subscribe(),
             self.progress.clone(),
         );
@@ -291,6 +299,11 @@ impl Engine {
     /// The store.
     pub fn repo(&self) -> &EventRepo {
         &self.repo
+    }
+
+    /// The log's tail as this process's followers read it.
+    pub fn tail(&self) -> &crate::store::tail::Tail {
+        &self.tail
     }
 
     /// The working-day calendar.
@@ -477,10 +490,13 @@ pub enum LoadError {
 }
 
 /// The catalogue as the case aggregate and the API read it. Versions are immutable and cached
-/// forever; a power's status is read fresh each time.
+/// forever. A power's record (status, versions) is cached with the sequence of its last event
+/// and brought up to date on every read by the events after it (usually none: one small
+/// indexed query), so a suspension takes effect at once, whichever process wrote it.
 pub struct Catalogue {
     repo: EventRepo,
     versions: RwLock<HashMap<(String, u32), Arc<PublishedPower>>>,
+    records: RwLock<HashMap<String, (i64, PowerRecord)>>,
 }
 
 /// A power with every version, as read from its events.
@@ -505,12 +521,18 @@ impl PowerRecord {
 impl Catalogue {
     /// Reads a power and all its versions; `None` if not registered.
     pub async fn load(&self, code: &str) -> Result<Option<PowerRecord>, LoadError> {
-        let events = self.repo.aggregate_events(Power::TYPE, code).await?;
-        if events.is_empty() {
-            return Ok(None);
-        }
-        let mut power = Power::default();
-        let mut versions = Vec::new();
+        let cached = self.records.read().ok().and_then(|m| m.get(code).cloned());
+        let after = cached.as_ref().map_or(0, |(sequence, _)| *sequence);
+        let events = self
+            .repo
+            .aggregate_events_after(Power::TYPE, code, after)
+            .await?;
+        let Some(last) = events.last().map(|e| e.sequence) else {
+            return Ok(cached.map(|(_, record)| record));
+        };
+        let (mut power, mut versions) = cached
+            .map(|(_, r)| (r.power, r.versions))
+            .unwrap_or_default();
         for stored in events {
             let event: PowerEvent = serde_json::from_value(stored.payload)?;
             if let PowerEvent::PowerVersionPublished {
@@ -554,7 +576,13 @@ impl Catalogue {
             }
             power.apply(event);
         }
-        Ok(Some(PowerRecord { power, versions }))
+        let record = PowerRecord { power, versions };
+        if let Ok(mut m) = self.records.write()
+            && m.get(code).is_none_or(|(sequence, _)| *sequence < last)
+        {
+            m.insert(code.to_string(), (last, record.clone()));
+        }
+        Ok(Some(record))
     }
 
     /// One version of a power (cached: versions never change).

@@ -19,10 +19,15 @@ use tokio::sync::watch;
 
 pub use views::{ApplyError, Checkpoint};
 
+use crate::store::tail::Tail;
 use crate::store::{Cursor, EventRepo};
 
 /// Events read per batch.
 pub const BATCH: i64 = 500;
+/// Events read per batch by a rebuild (the server is not writing the view meanwhile: bigger
+/// batches mean fewer transactions, and a document touched several times in a batch is
+/// written once).
+pub const REBUILD_BATCH: i64 = 5_000;
 /// The fallback poll when no wake-up arrives.
 const POLL: Duration = Duration::from_secs(1);
 /// How often a process without the lease tries to take it.
@@ -30,10 +35,19 @@ const LEASE_RETRY: Duration = Duration::from_secs(2);
 /// How often an idle runner checks that its lease connection is alive.
 const LEASE_CHECK: Duration = Duration::from_secs(1);
 
-/// Waits up to `max` for a commit (of this process, or announced by another). Commits that
-/// arrive while a follower is reading are taken together by its next read.
+/// How long a follower waits after a wake-up before it reads: the commits of that moment are
+/// then read, folded and checkpointed in one batch instead of one transaction per commit for
+/// each of the process's followers (five views, the alert raiser, the transparency log).
+/// Bounds the lag it adds; measured in `benches/` (P2, P5).
+pub const FOLLOW_DELAY: Duration = Duration::from_millis(20);
+
+/// Waits up to `max` for a commit (of this process, or announced by another), then
+/// [`FOLLOW_DELAY`]. Commits that arrive meanwhile, or while a follower is reading, are taken
+/// together by its next read.
 pub async fn next_commit(commits: &mut watch::Receiver<u64>, max: Duration) {
-    let _ = tokio::time::timeout(max, commits.changed()).await;
+    if let Ok(Ok(())) = tokio::time::timeout(max, commits.changed()).await {
+        tokio::time::sleep(FOLLOW_DELAY).await;
+    }
 }
 
 /// The channel commits are announced on across processes.
@@ -81,7 +95,17 @@ impl Sink {
     async fn acquire(repo: &EventRepo, lease_name: &str) -> Result<Sink, sqlx::Error> {
         Ok(match repo {
             EventRepo::Sqlite(pool) => Sink::Sqlite(pool.clone()),
-            EventRepo::Postgres(pool) => Sink::Postgres(take_lease(pool, lease_name).await?),
+            EventRepo::Postgres(pool) => {
+                let mut conn = take_lease(pool, lease_name).await?;
+                // A view is derived state: its batches commit without waiting for the WAL
+                // flush. A crash can lose the last batches, never part of one (the documents
+                // and the checkpoint commit together, and the WAL keeps commit order), and the
+                // runner then folds those events again from the checkpoint that survived.
+                sqlx::query("SET synchronous_commit = off")
+                    .execute(&mut conn)
+                    .await?;
+                Sink::Postgres(conn)
+            }
         })
     }
 
@@ -107,15 +131,16 @@ impl Sink {
 /// Catches `target` (the projection's own name, or a shadow name during a rebuild) up with the
 /// log from `from`; returns the cursor reached. `on_batch` sees each batch's size.
 async fn catch_up(
-    repo: &EventRepo,
+    tail: &Tail,
     sink: &mut Sink,
     projection: &dyn Projection,
     target: &str,
     mut from: Cursor,
+    batch: i64,
     mut on_batch: impl FnMut(usize, Cursor),
 ) -> anyhow::Result<Cursor> {
     loop {
-        let events = repo.read_after(from, BATCH).await?;
+        let events = tail.read_after(from, batch).await?;
         let Some(last) = events.last() else {
             return Ok(from);
         };
@@ -130,6 +155,7 @@ async fn catch_up(
 /// Runs every projection until the process ends; restarts a projection's loop after errors.
 pub fn spawn_runners(
     repo: EventRepo,
+    tail: Arc<Tail>,
     commits: watch::Receiver<u64>,
     progress: Arc<Progress>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
@@ -137,12 +163,13 @@ pub fn spawn_runners(
         .into_iter()
         .map(|projection| {
             let repo = repo.clone();
+            let tail = tail.clone();
             let mut commits = commits.clone();
             let progress = progress.clone();
             let projection: Arc<dyn Projection> = Arc::from(projection);
             tokio::spawn(async move {
                 loop {
-                    match run(&repo, projection.as_ref(), &mut commits, &progress).await {
+                    match run(&repo, &tail, projection.as_ref(), &mut commits, &progress).await {
                         Err(e) if matches!(e.downcast_ref::<ApplyError>(), Some(ApplyError::Moved)) => {
                             tracing::info!(projection = projection.name(), "checkpoint moved by another runner; reloading");
                         }
@@ -160,6 +187,7 @@ pub fn spawn_runners(
 
 async fn run(
     repo: &EventRepo,
+    tail: &Tail,
     projection: &dyn Projection,
     commits: &mut watch::Receiver<u64>,
     progress: &Progress,
@@ -184,7 +212,7 @@ async fn run(
     let mut lease_checked = tokio::time::Instant::now();
     loop {
         commits.borrow_and_update();
-        cursor = catch_up(repo, &mut sink, projection, name, cursor, |_, c| {
+        cursor = catch_up(tail, &mut sink, projection, name, cursor, BATCH, |_, c| {
             progress.send_modify(|m| {
                 m.insert(name.to_string(), c);
             });
@@ -272,24 +300,28 @@ pub async fn rebuild(
         .find(|p| p.name() == name)
         .ok_or_else(|| anyhow::anyhow!("no projection named {name}"))?;
     let mut sink = Sink::acquire(repo, name).await?;
+    // One reader: nothing to share, nothing kept.
+    let tail = Tail::new(repo.clone(), 0);
     let shadow = format!("{name}#rebuild");
     repo.reset_view(&shadow).await?;
     let reached = catch_up(
-        repo,
+        &tail,
         &mut sink,
         projection.as_ref(),
         &shadow,
         Cursor::default(),
+        REBUILD_BATCH,
         &mut on_batch,
     )
     .await?;
     // Events that arrived during the replay, then the swap; the lease keeps others out.
     let reached = catch_up(
-        repo,
+        &tail,
         &mut sink,
         projection.as_ref(),
         &shadow,
         reached,
+        REBUILD_BATCH,
         &mut on_batch,
     )
     .await?;

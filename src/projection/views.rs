@@ -93,7 +93,35 @@ pub(crate) async fn apply_batch_sqlite(
     from: Cursor,
     cursor: Cursor,
 ) -> Result<(), ApplyError> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    // A view is derived state: its batches need not wait for their own fsync (WAL with
+    // synchronous=NORMAL stays consistent; a power cut can lose the last batches, documents
+    // and checkpoint together, and the runner folds those events again). The connection goes
+    // back to the pool at FULL, or is closed.
+    let mut conn = pool.acquire().await?;
+    sqlx::query("PRAGMA synchronous = NORMAL")
+        .execute(&mut *conn)
+        .await?;
+    let applied = apply_batch_sqlite_on(&mut conn, projection, target, events, from, cursor).await;
+    if sqlx::query("PRAGMA synchronous = FULL")
+        .execute(&mut *conn)
+        .await
+        .is_err()
+    {
+        conn.close_on_drop();
+    }
+    applied
+}
+
+async fn apply_batch_sqlite_on(
+    conn: &mut sqlx::SqliteConnection,
+    projection: &dyn Projection,
+    target: &str,
+    events: &[StoredEvent],
+    from: Cursor,
+    cursor: Cursor,
+) -> Result<(), ApplyError> {
+    use sqlx::Connection;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let keys = keys_of(projection, events);
     let mut docs: HashMap<String, Option<Value>> = keys.iter().map(|k| (k.clone(), None)).collect();
     if !keys.is_empty() {
@@ -287,8 +315,13 @@ impl EventRepo {
                 .await?;
             }
             EventRepo::Postgres(pool) => {
+                // Committed without waiting for the WAL flush (`set_config(.., true)` holds
+                // for this statement's own transaction): a checkpoint lost in a crash only
+                // makes its consumer raise the same idempotent commands again.
                 sqlx::query(
-                    "INSERT INTO projection_checkpoints (name, version, tx, position) VALUES ($1, $2, $3, $4) \
+                    "INSERT INTO projection_checkpoints (name, version, tx, position) \
+                     SELECT $1, $2, $3, $4 \
+                     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed \
                      ON CONFLICT (name) DO UPDATE SET version = excluded.version, tx = excluded.tx, \
                      position = excluded.position, updated_at = now()",
                 )

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod idempotency;
 mod postgres;
 mod sqlite;
+pub mod tail;
 
 use std::path::Path;
 use std::time::Duration;
@@ -124,6 +125,10 @@ pub(crate) fn persistence(err: sqlx::Error) -> PersistenceError {
     }
 }
 
+/// Aggregates read per query by [`EventRepo::events_of`] (well under SQLite's limit of bound
+/// parameters).
+pub const EVENTS_OF_CHUNK: usize = 500;
+
 /// How long a request waits for a PostgreSQL connection before it is answered 503. While
 /// PostgreSQL is down every request waits this long (the pool retries connecting until then),
 /// so it is short: an outage is reported fast, health checks included, and clients come back
@@ -170,14 +175,48 @@ impl EventRepo {
         aggregate_type: &str,
         aggregate_id: &str,
     ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.aggregate_events_after(aggregate_type, aggregate_id, 0)
+            .await
+    }
+
+    /// The events of one aggregate after sequence `after_sequence`, in sequence order (for a
+    /// cached state brought up to date).
+    pub async fn aggregate_events_after(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        after_sequence: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         match self {
             EventRepo::Sqlite(pool) => {
-                sqlite::aggregate_events(pool, aggregate_type, aggregate_id).await
+                sqlite::aggregate_events(pool, aggregate_type, aggregate_id, after_sequence).await
             }
             EventRepo::Postgres(pool) => {
-                postgres::aggregate_events(pool, aggregate_type, aggregate_id).await
+                postgres::aggregate_events(pool, aggregate_type, aggregate_id, after_sequence).await
             }
         }
+    }
+
+    /// Every event of the aggregates `ids` of one type, grouped by aggregate (each in sequence
+    /// order; an id with no events is absent). One query per [`EVENTS_OF_CHUNK`] ids.
+    pub async fn events_of(
+        &self,
+        aggregate_type: &str,
+        ids: &[String],
+    ) -> Result<std::collections::BTreeMap<String, Vec<StoredEvent>>, StoreError> {
+        let mut out: std::collections::BTreeMap<String, Vec<StoredEvent>> = Default::default();
+        for chunk in ids.chunks(EVENTS_OF_CHUNK) {
+            let events = match self {
+                EventRepo::Sqlite(pool) => sqlite::events_of(pool, aggregate_type, chunk).await?,
+                EventRepo::Postgres(pool) => {
+                    postgres::events_of(pool, aggregate_type, chunk).await?
+                }
+            };
+            for e in events {
+                out.entry(e.aggregate_id.clone()).or_default().push(e);
+            }
+        }
+        Ok(out)
     }
 
     /// Ids of every aggregate of a type, in order of first appearance.
@@ -246,7 +285,7 @@ impl PersistedEventRepository for EventRepo {
         last_sequence: usize,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
         let events = self
-            .aggregate_events(A::TYPE, aggregate_id)
+            .aggregate_events_after(A::TYPE, aggregate_id, last_sequence as i64)
             .await
             .map_err(|e| match e {
                 StoreError::Query(q) => persistence(q),
@@ -254,7 +293,6 @@ impl PersistedEventRepository for EventRepo {
             })?;
         Ok(events
             .into_iter()
-            .filter(|e| e.sequence as usize > last_sequence)
             .map(|e| SerializedEvent {
                 aggregate_id: e.aggregate_id,
                 sequence: e.sequence as usize,

@@ -10,6 +10,9 @@ use super::{Cursor, StoreError, StoredEvent};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// A pooled connection idle this long is pinged before it is handed out.
+const PING_WHEN_IDLE: Duration = Duration::from_secs(1);
+
 pub(super) async fn connect(
     url: &str,
     max_connections: u32,
@@ -19,6 +22,19 @@ pub(super) async fn connect(
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(acquire_timeout)
+        // A connection that was used a moment ago is handed out as it is (a ping on every
+        // acquire would add a round trip to every statement); one idle for a while is
+        // checked first, so connections left over from before a server restart are replaced
+        // rather than failing a request.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_WHEN_IDLE {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
         .map_err(StoreError::Connect)?;
@@ -84,13 +100,35 @@ pub(super) async fn aggregate_events(
     pool: &PgPool,
     aggregate_type: &str,
     aggregate_id: &str,
+    after_sequence: i64,
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 \
-         ORDER BY sequence"
+         AND sequence > $3 ORDER BY sequence"
     ))
     .bind(aggregate_type)
     .bind(aggregate_id)
+    .bind(after_sequence)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(row_to_event)
+        .collect::<Result<_, _>>()?)
+}
+
+/// Every event of the aggregates `ids` of one type, by aggregate then sequence: one query.
+pub(super) async fn events_of(
+    pool: &PgPool,
+    aggregate_type: &str,
+    ids: &[String],
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM events WHERE aggregate_type = $1 AND aggregate_id = ANY($2) \
+         ORDER BY aggregate_id, sequence"
+    ))
+    .bind(aggregate_type)
+    .bind(ids)
     .fetch_all(pool)
     .await?;
     Ok(rows

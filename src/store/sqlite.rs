@@ -24,6 +24,8 @@ pub(super) async fn open(path: &Path) -> Result<SqlitePool, StoreError> {
         .foreign_keys(true);
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // A file connection does not go stale: no ping on every acquire.
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await
@@ -59,15 +61,39 @@ pub(super) async fn aggregate_events(
     pool: &SqlitePool,
     aggregate_type: &str,
     aggregate_id: &str,
+    after_sequence: i64,
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM events WHERE aggregate_type = ?1 AND aggregate_id = ?2 \
-         ORDER BY sequence"
+         AND sequence > ?3 ORDER BY sequence"
     ))
     .bind(aggregate_type)
     .bind(aggregate_id)
+    .bind(after_sequence)
     .fetch_all(pool)
     .await?;
+    Ok(rows
+        .into_iter()
+        .map(row_to_event)
+        .collect::<Result<_, _>>()?)
+}
+
+/// Every event of the aggregates `ids` of one type, by aggregate then sequence: one query.
+pub(super) async fn events_of(
+    pool: &SqlitePool,
+    aggregate_type: &str,
+    ids: &[String],
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT {COLUMNS} FROM events WHERE aggregate_type = "
+    ));
+    q.push_bind(aggregate_type).push(" AND aggregate_id IN (");
+    let mut ids_sep = q.separated(", ");
+    for id in ids {
+        ids_sep.push_bind(id);
+    }
+    q.push(") ORDER BY aggregate_id, sequence");
+    let rows = q.build().fetch_all(pool).await?;
     Ok(rows
         .into_iter()
         .map(row_to_event)

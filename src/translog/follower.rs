@@ -136,7 +136,7 @@ async fn run(engine: &Engine, log: &Log) -> anyhow::Result<()> {
     loop {
         commits.borrow_and_update();
         loop {
-            let events = repo.read_after(appender.cursor, BATCH).await?;
+            let events = engine.tail().read_after(appender.cursor, BATCH).await?;
             if events.is_empty() {
                 break;
             }

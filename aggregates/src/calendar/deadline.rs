@@ -26,10 +26,38 @@ impl WorkingCalendar {
         n: u32,
         paused: &[DateSpan],
     ) -> Result<DeadlineCalculation, CalendarError> {
+        let mut days = Vec::new();
+        let due = self.walk(start, n, paused, |day| days.push(day))?;
+        Ok(DeadlineCalculation {
+            start,
+            working_days: n,
+            due,
+            days,
+        })
+    }
+
+    /// The due date alone of [`WorkingCalendar::add_working_days`] (same rules, same errors),
+    /// without the day-by-day account: what deadline checks on every read need.
+    pub fn due_date(
+        &self,
+        start: NaiveDate,
+        n: u32,
+        paused: &[DateSpan],
+    ) -> Result<NaiveDate, CalendarError> {
+        self.walk(start, n, paused, |_| {})
+    }
+
+    /// Walks from `start` until `n` days have counted, showing each day to `seen`.
+    fn walk(
+        &self,
+        start: NaiveDate,
+        n: u32,
+        paused: &[DateSpan],
+        mut seen: impl FnMut(CalendarDay),
+    ) -> Result<NaiveDate, CalendarError> {
         if n > MAX_WORKING_DAYS {
             return Err(CalendarError::TooFar);
         }
-        let mut days = Vec::new();
         let mut counted: u32 = 0;
         let mut date = start;
         while counted < n {
@@ -43,7 +71,7 @@ impl WorkingCalendar {
             if counts {
                 counted += 1;
             }
-            days.push(CalendarDay {
+            seen(CalendarDay {
                 date,
                 kind,
                 paused,
@@ -51,12 +79,7 @@ impl WorkingCalendar {
                 ordinal: counts.then_some(counted),
             });
         }
-        Ok(DeadlineCalculation {
-            start,
-            working_days: n,
-            due: date,
-            days,
-        })
+        Ok(date)
     }
 
     /// Working days counted in (start, until] (0 if until <= start), paused days excluded.

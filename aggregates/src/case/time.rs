@@ -115,7 +115,7 @@ impl Case {
         let due = if is_paused {
             None
         } else {
-            Some(calendar.add_working_days(start, limit_days, &relevant)?.due)
+            Some(calendar.due_date(start, limit_days, &relevant)?)
         };
         Ok(LimitStatus {
             limit_days,

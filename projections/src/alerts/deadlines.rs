@@ -230,13 +230,11 @@ pub fn late_acceptance(history: &CaseHistory) -> Vec<AlertCandidate> {
             .collect();
         let (Ok(used_days), Ok(due)) = (
             history.calendar.working_days_between(begin, end, &paused),
-            history
-                .calendar
-                .add_working_days(begin, limit_days, &paused),
+            history.calendar.due_date(begin, limit_days, &paused),
         ) else {
             continue;
         };
-        if used_days <= limit_days && end <= due.due {
+        if used_days <= limit_days && end <= due {
             continue;
         }
         let (visit, entered_seq) = history.visits(&start.id, i);
@@ -253,7 +251,7 @@ pub fn late_acceptance(history: &CaseHistory) -> Vec<AlertCandidate> {
                 limit_days,
                 limit_source: limit_source.into(),
                 used_days,
-                due: Some(due.due),
+                due: Some(due),
                 entered_at,
                 completed_at: Some(*at),
                 as_of: end,
@@ -300,13 +298,12 @@ pub fn publication_overdue(history: &CaseHistory) -> Vec<AlertCandidate> {
     if amount_fen == 0 {
         return Vec::new();
     }
-    let Ok(calc) = history
+    let Ok(due) = history
         .calendar
-        .add_working_days(china_date(decided_at), limit_days, &[])
+        .due_date(china_date(decided_at), limit_days, &[])
     else {
         return Vec::new();
     };
-    let due = calc.due;
     let late = match published {
         Some((_, at)) => china_date(at) > due,
         None => china_date(history.now) > due,
