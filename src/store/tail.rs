@@ -63,3 +63,81 @@ impl Tail {
         Ok(batch)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use cqrs_es::persist::SerializedEvent;
+    use serde_json::json;
+
+    use super::*;
+
+    fn event(id: &str, sequence: usize) -> SerializedEvent {
+        SerializedEvent {
+            aggregate_id: id.into(),
+            sequence,
+            aggregate_type: "Case".into(),
+            event_type: "Noted".into(),
+            event_version: "1.0".into(),
+            payload: json!({ "Noted": { "n": sequence } }),
+            metadata: json!({}),
+        }
+    }
+
+    #[tokio::test]
+    async fn followers_at_one_place_share_a_read_and_every_answer_is_a_fresh_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = EventRepo::open_sqlite(&dir.path().join("events.db"))
+            .await
+            .unwrap();
+        let tail = Tail::new(repo.clone(), 2);
+        let start = Cursor::default();
+        assert!(tail.read_after(start, 10).await.unwrap().is_empty());
+        repo.append(&[event("a", 1), event("a", 2)]).await.unwrap();
+        // "Nothing more" was not kept: the new events are seen.
+        let first = tail.read_after(start, 10).await.unwrap();
+        assert_eq!(first.len(), 2);
+        // A second follower at the same place gets the same batch, not another read.
+        let second = tail.read_after(start, 10).await.unwrap();
+        assert!(Arc::ptr_eq(&first, &second));
+        // More events: the kept batch is still a right (shorter) answer; the follower goes on
+        // from its end and finds the rest, as a fresh read would.
+        repo.append(&[event("b", 1)]).await.unwrap();
+        assert_eq!(*tail.read_after(start, 10).await.unwrap(), *first);
+        let end = first.last().unwrap().cursor();
+        let rest = tail.read_after(end, 10).await.unwrap();
+        assert_eq!(*rest, repo.read_after(end, 10).await.unwrap());
+        assert_eq!(rest.len(), 1);
+        // A follower asking for fewer events than a kept batch holds reads the store.
+        let one = tail.read_after(start, 1).await.unwrap();
+        assert_eq!(*one, repo.read_after(start, 1).await.unwrap());
+        // Only `keep` batches are kept: the oldest goes.
+        let mut cursor = rest.last().unwrap().cursor();
+        for n in 2..5 {
+            repo.append(&[event("b", n)]).await.unwrap();
+            let batch = tail.read_after(cursor, 10).await.unwrap();
+            cursor = batch.last().unwrap().cursor();
+        }
+        assert_eq!(tail.recent.lock().await.len(), 2);
+        let again = tail.read_after(start, 10).await.unwrap();
+        assert!(!Arc::ptr_eq(&again, &first));
+        assert_eq!(again.len(), 6);
+    }
+
+    #[tokio::test]
+    async fn events_of_groups_the_streams_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = EventRepo::open_sqlite(&dir.path().join("events.db"))
+            .await
+            .unwrap();
+        repo.append(&[event("a", 1), event("a", 2)]).await.unwrap();
+        repo.append(&[event("b", 1)]).await.unwrap();
+        repo.append(&[event("c", 1)]).await.unwrap();
+        repo.append(&[event("a", 3)]).await.unwrap();
+        let ids: Vec<String> = ["a", "c", "missing"].map(String::from).into();
+        let got = repo.events_of("Case", &ids).await.unwrap();
+        assert_eq!(got.keys().collect::<Vec<_>>(), ["a", "c"]);
+        let sequences: Vec<i64> = got["a"].iter().map(|e| e.sequence).collect();
+        assert_eq!(sequences, [1, 2, 3]);
+        assert_eq!(got["a"], repo.aggregate_events("Case", "a").await.unwrap());
+    }
+}

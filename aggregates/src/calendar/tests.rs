@@ -883,3 +883,31 @@ fn malformed_files_are_reported_as_such() {
         }
     }
 }
+
+/// `due_date` is `add_working_days` without the account: the same date, the same errors, over
+/// every start of the covered years, counts across holidays and make-up days, and pauses.
+#[test]
+fn due_date_agrees_with_the_full_calculation() {
+    let cal = cal();
+    let pause = [DateSpan {
+        from: d(2025, 9, 29),
+        until: d(2025, 10, 14),
+    }];
+    let mut start = d(2024, 1, 1);
+    let mut checked = 0;
+    while start <= d(2026, 12, 31) {
+        for n in [0, 1, 5, 20, 60] {
+            for paused in [&[][..], &pause[..]] {
+                let full = cal.add_working_days(start, n, paused).map(|c| c.due);
+                assert_eq!(cal.due_date(start, n, paused), full, "{start} + {n}");
+                checked += 1;
+            }
+        }
+        start = start + chrono::Duration::days(3);
+    }
+    assert!(checked > 3000);
+    assert_eq!(
+        cal.due_date(d(2024, 1, 1), MAX_WORKING_DAYS + 1, &[]),
+        Err(CalendarError::TooFar)
+    );
+}
