@@ -903,7 +903,7 @@ fn due_date_agrees_with_the_full_calculation() {
                 checked += 1;
             }
         }
-        start = start + chrono::Duration::days(3);
+        start += chrono::Duration::days(3);
     }
     assert!(checked > 3000);
     assert_eq!(
