@@ -21,9 +21,11 @@ use super::{Cursor, EventRepo, StoreError, StoredEvent};
 pub struct Tail {
     repo: EventRepo,
     keep: usize,
-    /// Recent batches by the cursor they follow, oldest first. The lock is held across a
-    /// store read, so followers arriving at the same place wait for one read and share it.
-    recent: tokio::sync::Mutex<VecDeque<(Cursor, Arc<Vec<StoredEvent>>)>>,
+    /// Recent batches by the cursor they follow, oldest first.
+    recent: std::sync::Mutex<VecDeque<(Cursor, Arc<Vec<StoredEvent>>)>>,
+    /// Held across a read at the head, so that followers arriving at the same place meanwhile
+    /// wait for that one read and share it.
+    head_read: tokio::sync::Mutex<()>,
 }
 
 /// Batches a process's tail keeps (followers within this many batches of each other share).
@@ -35,7 +37,8 @@ impl Tail {
         Tail {
             repo,
             keep,
-            recent: tokio::sync::Mutex::new(VecDeque::new()),
+            recent: std::sync::Mutex::new(VecDeque::new()),
+            head_read: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -45,22 +48,48 @@ impl Tail {
         after: Cursor,
         limit: i64,
     ) -> Result<Arc<Vec<StoredEvent>>, StoreError> {
-        let mut recent = self.recent.lock().await;
-        if let Some((_, batch)) = recent
-            .iter()
-            .rev()
-            .find(|(from, batch)| *from == after && batch.len() as i64 <= limit)
-        {
-            return Ok(batch.clone());
+        let (kept, at_head) = self.lookup(after, limit);
+        if let Some(batch) = kept {
+            return Ok(batch);
         }
+        // A follower behind the head (a view catching up) reads on its own and holds no one
+        // up. At the head (where the furthest kept batch ends, or nothing is kept) followers
+        // crowd after every commit: one reads, those arriving meanwhile wait and share it.
+        let _gate = if at_head {
+            let gate = self.head_read.lock().await;
+            if let (Some(batch), _) = self.lookup(after, limit) {
+                return Ok(batch);
+            }
+            Some(gate)
+        } else {
+            None
+        };
         let batch = Arc::new(self.repo.read_after(after, limit).await?);
         if !batch.is_empty() && self.keep > 0 {
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
             recent.push_back((after, batch.clone()));
             while recent.len() > self.keep {
                 recent.pop_front();
             }
         }
         Ok(batch)
+    }
+
+    /// The kept batch that answers a read after `after`, if any, and whether `after` is at
+    /// (or past) the furthest place read so far.
+    fn lookup(&self, after: Cursor, limit: i64) -> (Option<Arc<Vec<StoredEvent>>>, bool) {
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = recent
+            .iter()
+            .rev()
+            .find(|(from, batch)| *from == after && batch.len() as i64 <= limit)
+            .map(|(_, batch)| batch.clone());
+        let at_head = recent
+            .iter()
+            .filter_map(|(_, batch)| batch.last().map(StoredEvent::cursor))
+            .max()
+            .is_none_or(|head| after >= head);
+        (kept, at_head)
     }
 }
 
@@ -117,7 +146,7 @@ mod tests {
             let batch = tail.read_after(cursor, 10).await.unwrap();
             cursor = batch.last().unwrap().cursor();
         }
-        assert_eq!(tail.recent.lock().await.len(), 2);
+        assert_eq!(tail.recent.lock().unwrap().len(), 2);
         let again = tail.read_after(start, 10).await.unwrap();
         assert!(!Arc::ptr_eq(&again, &first));
         assert_eq!(again.len(), 6);
@@ -139,5 +168,36 @@ mod tests {
         let sequences: Vec<i64> = got["a"].iter().map(|e| e.sequence).collect();
         assert_eq!(sequences, [1, 2, 3]);
         assert_eq!(got["a"], repo.aggregate_events("Case", "a").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_follower_behind_the_head_does_not_wait_for_a_read_at_the_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = EventRepo::open_sqlite(&dir.path().join("events.db"))
+            .await
+            .unwrap();
+        let tail = Tail::new(repo.clone(), 4);
+        repo.append(&[event("a", 1)]).await.unwrap();
+        repo.append(&[event("a", 2)]).await.unwrap();
+        let start = Cursor::default();
+        let all = tail.read_after(start, 10).await.unwrap();
+        let head = all.last().unwrap().cursor();
+        let behind = all.first().unwrap().cursor();
+        // A read at the head is under way (its gate is taken).
+        let gate = tail.head_read.lock().await;
+        let wait = std::time::Duration::from_millis(500);
+        let caught_up = tokio::time::timeout(wait, tail.read_after(behind, 10))
+            .await
+            .expect("a follower behind the head waited for the head's read")
+            .unwrap();
+        assert_eq!(caught_up.len(), 1);
+        // A follower at the head waits for that read, then reads.
+        assert!(
+            tokio::time::timeout(wait, tail.read_after(head, 10))
+                .await
+                .is_err()
+        );
+        drop(gate);
+        assert!(tail.read_after(head, 10).await.unwrap().is_empty());
     }
 }
