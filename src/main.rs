@@ -12,6 +12,13 @@ use yangguang::config::{Overrides, Settings};
 use yangguang::startup::Application;
 use yangguang::{accounts, api, catalogue_file, projection, startup, telemetry};
 
+/// mimalloc instead of the system allocator: the service's work (decoding and encoding JSON,
+/// folding events, building responses) is many small short-lived allocations, where glibc's
+/// malloc spent about 45% of the server's CPU in a profile of the log being tailed under load
+/// (`benches/README.md`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Yangguang 阳光: an execution system for publishing administrative powers.
 #[derive(Parser)]
 #[command(version, about)]

@@ -4,9 +4,8 @@ use aggregates::alert::{Alert, AlertEvent};
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::{EventRecord, Projection};
+use crate::{EventRecord, Fold, payload};
 
 /// One step in an alert's life.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,7 +30,9 @@ pub struct AlertDoc {
 /// Folds alert events into the queue.
 pub struct AlertQueueProjection;
 
-impl Projection for AlertQueueProjection {
+impl Fold for AlertQueueProjection {
+    type Doc = AlertDoc;
+
     fn name(&self) -> &'static str {
         "alerts"
     }
@@ -41,25 +42,31 @@ impl Projection for AlertQueueProjection {
     }
 
     fn key(&self, event: &EventRecord) -> Option<String> {
-        (event.aggregate_type == Alert::TYPE).then(|| event.aggregate_id.clone())
+        (event.aggregate_type == Alert::TYPE).then(|| event.aggregate_id.to_string())
     }
 
-    fn apply(&self, doc: Option<Value>, event: &EventRecord) -> Result<(String, Value), String> {
-        let mut doc: AlertDoc = match doc {
-            Some(v) => serde_json::from_value(v).map_err(|e| e.to_string())?,
-            None => AlertDoc {
-                id: event.aggregate_id.clone(),
-                ..AlertDoc::default()
-            },
-        };
-        let alert_event: AlertEvent =
-            serde_json::from_value(event.payload.clone()).map_err(|e| e.to_string())?;
+    fn stream_type(&self) -> Option<&'static str> {
+        Some(Alert::TYPE)
+    }
+
+    fn start(&self, first: &EventRecord) -> AlertDoc {
+        AlertDoc {
+            id: first.aggregate_id.to_string(),
+            ..AlertDoc::default()
+        }
+    }
+
+    fn step(&self, doc: &mut AlertDoc, event: &EventRecord) -> Result<(), String> {
+        let alert_event: AlertEvent = payload(event)?;
         doc.alert.apply(alert_event);
         doc.history.push(AlertStep {
-            event_type: event.event_type.clone(),
+            event_type: event.event_type.to_string(),
             recorded_at: event.recorded_at,
         });
-        let part = doc.alert.department.clone();
-        Ok((part, serde_json::to_value(&doc).map_err(|e| e.to_string())?))
+        Ok(())
+    }
+
+    fn part(&self, doc: &AlertDoc) -> String {
+        doc.alert.department.clone()
     }
 }

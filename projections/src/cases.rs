@@ -3,10 +3,9 @@
 use aggregates::case::{Case, CaseEvent};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::public_case::{PublicCaseView, apply_public};
-use crate::{EventRecord, Projection};
+use crate::{EventRecord, Fold, payload};
 
 /// A case as the views need it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -20,7 +19,9 @@ pub struct CaseDoc {
 /// Folds case events into case documents.
 pub struct CasesProjection;
 
-impl Projection for CasesProjection {
+impl Fold for CasesProjection {
+    type Doc = CaseDoc;
+
     fn name(&self) -> &'static str {
         "cases"
     }
@@ -31,19 +32,25 @@ impl Projection for CasesProjection {
     }
 
     fn key(&self, event: &EventRecord) -> Option<String> {
-        (event.aggregate_type == Case::TYPE).then(|| event.aggregate_id.clone())
+        (event.aggregate_type == Case::TYPE).then(|| event.aggregate_id.to_string())
     }
 
-    fn apply(&self, doc: Option<Value>, event: &EventRecord) -> Result<(String, Value), String> {
-        let mut doc: CaseDoc = match doc {
-            Some(v) => serde_json::from_value(v).map_err(|e| e.to_string())?,
-            None => CaseDoc::default(),
-        };
-        let case_event: CaseEvent =
-            serde_json::from_value(event.payload.clone()).map_err(|e| e.to_string())?;
+    fn stream_type(&self) -> Option<&'static str> {
+        Some(Case::TYPE)
+    }
+
+    fn start(&self, _first: &EventRecord) -> CaseDoc {
+        CaseDoc::default()
+    }
+
+    fn step(&self, doc: &mut CaseDoc, event: &EventRecord) -> Result<(), String> {
+        let case_event: CaseEvent = payload(event)?;
         doc.public = apply_public(doc.public.take(), &case_event);
         doc.case.apply(case_event);
-        let part = doc.case.department.clone();
-        Ok((part, serde_json::to_value(&doc).map_err(|e| e.to_string())?))
+        Ok(())
+    }
+
+    fn part(&self, doc: &CaseDoc) -> String {
+        doc.case.department.clone()
     }
 }

@@ -2,9 +2,8 @@
 use aggregates::power::{Power, PowerEvent, PowerVersionContent};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::{EventRecord, Projection};
+use crate::{EventRecord, Fold, payload};
 
 /// One published version in the catalogue document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,7 +28,9 @@ pub struct CatalogueDoc {
 /// Folds power events into catalogue documents, keyed by power code, listed by department.
 pub struct CatalogueProjection;
 
-impl Projection for CatalogueProjection {
+impl Fold for CatalogueProjection {
+    type Doc = CatalogueDoc;
+
     fn name(&self) -> &'static str {
         "catalogue"
     }
@@ -39,16 +40,19 @@ impl Projection for CatalogueProjection {
     }
 
     fn key(&self, event: &EventRecord) -> Option<String> {
-        (event.aggregate_type == Power::TYPE).then(|| event.aggregate_id.clone())
+        (event.aggregate_type == Power::TYPE).then(|| event.aggregate_id.to_string())
     }
 
-    fn apply(&self, doc: Option<Value>, event: &EventRecord) -> Result<(String, Value), String> {
-        let mut doc: CatalogueDoc = match doc {
-            Some(v) => serde_json::from_value(v).map_err(|e| e.to_string())?,
-            None => CatalogueDoc::default(),
-        };
-        let power_event: PowerEvent =
-            serde_json::from_value(event.payload.clone()).map_err(|e| e.to_string())?;
+    fn stream_type(&self) -> Option<&'static str> {
+        Some(Power::TYPE)
+    }
+
+    fn start(&self, _first: &EventRecord) -> CatalogueDoc {
+        CatalogueDoc::default()
+    }
+
+    fn step(&self, doc: &mut CatalogueDoc, event: &EventRecord) -> Result<(), String> {
+        let power_event: PowerEvent = payload(event)?;
         if let PowerEvent::PowerVersionPublished {
             version,
             content_hash,
@@ -62,7 +66,10 @@ impl Projection for CatalogueProjection {
             });
         }
         doc.power.apply(power_event);
-        let part = doc.power.department.clone();
-        Ok((part, serde_json::to_value(&doc).map_err(|e| e.to_string())?))
+        Ok(())
+    }
+
+    fn part(&self, doc: &CatalogueDoc) -> String {
+        doc.power.department.clone()
     }
 }

@@ -5,10 +5,9 @@ use aggregates::access::{DataAccess, DataAccessEvent};
 use chrono::{DateTime, FixedOffset};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::{EventRecord, Projection};
+use crate::{EventRecord, Fold, payload};
 
 /// One read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -33,7 +32,9 @@ pub struct DataReadsDoc {
 /// Folds `PersonalDataRead` events by case.
 pub struct DataReadsProjection;
 
-impl Projection for DataReadsProjection {
+impl Fold for DataReadsProjection {
+    type Doc = DataReadsDoc;
+
     fn name(&self) -> &'static str {
         "data_reads"
     }
@@ -54,37 +55,40 @@ impl Projection for DataReadsProjection {
             .map(|(case_id, _)| case_id.to_string())
     }
 
-    fn apply(&self, doc: Option<Value>, event: &EventRecord) -> Result<(String, Value), String> {
-        let mut doc: DataReadsDoc = match doc {
-            Some(v) => serde_json::from_value(v).map_err(|e| e.to_string())?,
-            None => DataReadsDoc::default(),
-        };
+    fn start(&self, _first: &EventRecord) -> DataReadsDoc {
+        DataReadsDoc::default()
+    }
+
+    fn step(&self, doc: &mut DataReadsDoc, event: &EventRecord) -> Result<(), String> {
         let DataAccessEvent::PersonalDataRead {
             reader,
             role,
             purpose,
             at,
             ..
-        } = serde_json::from_value(event.payload.clone()).map_err(|e| e.to_string())?;
+        } = payload(event)?;
         doc.reads.push(DataRead {
             reader,
             role,
             purpose,
             at,
         });
-        Ok((
-            String::new(),
-            serde_json::to_value(&doc).map_err(|e| e.to_string())?,
-        ))
+        Ok(())
+    }
+
+    fn part(&self, _doc: &DataReadsDoc) -> String {
+        String::new()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{OwnedEventRecord, Projection};
     use cqrs_es::DomainEvent;
+    use serde_json::Value;
 
-    fn read(n: u8) -> EventRecord {
+    fn read(n: u8) -> OwnedEventRecord {
         let event = DataAccessEvent::PersonalDataRead {
             reader: format!("inspector-{n}"),
             role: Role::Inspector,
@@ -93,7 +97,7 @@ mod tests {
             purpose: "inspector_case_file".into(),
             at: DateTime::parse_from_rfc3339("2026-03-16T10:00:00+08:00").unwrap(),
         };
-        EventRecord {
+        OwnedEventRecord {
             aggregate_type: "DataAccess".into(),
             aggregate_id: format!("YG1:{n}"),
             sequence: 1,
@@ -108,9 +112,9 @@ mod tests {
         let p = DataReadsProjection;
         let mut blind = read(1);
         blind.payload = Value::Null;
-        assert_eq!(p.key(&blind).as_deref(), Some("YG1"));
-        let (_, doc) = p.apply(None, &read(1)).unwrap();
-        let (_, doc) = p.apply(Some(doc), &read(2)).unwrap();
+        assert_eq!(Fold::key(&p, &blind.record()).as_deref(), Some("YG1"));
+        let (_, doc) = p.apply(None, &read(1).record()).unwrap();
+        let (_, doc) = p.apply(Some(doc), &read(2).record()).unwrap();
         let doc: DataReadsDoc = serde_json::from_value(doc).unwrap();
         let readers: Vec<&str> = doc.reads.iter().map(|r| r.reader.as_str()).collect();
         assert_eq!(readers, ["inspector-1", "inspector-2"]);

@@ -18,7 +18,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::{EventRecord, Projection};
+use crate::{EventRecord, Fold, payload};
 
 /// The part unpublished documents are kept under (never listed).
 pub const PENDING: &str = "~pending";
@@ -72,7 +72,7 @@ pub struct PublishedDecision {
 
 /// What the fold keeps between events.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct DecisionDoc {
+pub struct DecisionDoc {
     department: String,
     power_code: String,
     power_name: String,
@@ -91,7 +91,9 @@ impl DecisionsProjection {
     }
 }
 
-impl Projection for DecisionsProjection {
+impl Fold for DecisionsProjection {
+    type Doc = DecisionDoc;
+
     fn name(&self) -> &'static str {
         "decisions"
     }
@@ -102,19 +104,18 @@ impl Projection for DecisionsProjection {
 
     fn key(&self, event: &EventRecord) -> Option<String> {
         let relevant = matches!(
-            event.event_type.as_str(),
+            event.event_type,
             "CaseOpened" | "PenaltyDecisionPublished" | "PenaltyDecisionRevoked"
         );
         (event.aggregate_type == Case::TYPE && relevant).then(|| decision_id(&event.aggregate_id))
     }
 
-    fn apply(&self, doc: Option<Value>, event: &EventRecord) -> Result<(String, Value), String> {
-        let mut doc: DecisionDoc = match doc {
-            Some(v) => serde_json::from_value(v).map_err(|e| e.to_string())?,
-            None => DecisionDoc::default(),
-        };
-        let case_event: CaseEvent =
-            serde_json::from_value(event.payload.clone()).map_err(|e| e.to_string())?;
+    fn start(&self, _first: &EventRecord) -> DecisionDoc {
+        DecisionDoc::default()
+    }
+
+    fn step(&self, doc: &mut DecisionDoc, event: &EventRecord) -> Result<(), String> {
+        let case_event: CaseEvent = payload(event)?;
         match case_event {
             CaseEvent::CaseOpened {
                 department,
@@ -164,12 +165,15 @@ impl Projection for DecisionsProjection {
             }
             _ => {}
         }
-        let part = if doc.published.is_some() {
+        Ok(())
+    }
+
+    fn part(&self, doc: &DecisionDoc) -> String {
+        if doc.published.is_some() {
             doc.department.clone()
         } else {
             PENDING.to_string()
-        };
-        Ok((part, serde_json::to_value(&doc).map_err(|e| e.to_string())?))
+        }
     }
 }
 
@@ -179,14 +183,15 @@ mod tests {
     use aggregates::party::Party;
 
     use super::*;
+    use crate::{OwnedEventRecord, Projection};
 
     fn at(s: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(s).unwrap()
     }
 
-    fn record(sequence: i64, event: CaseEvent) -> EventRecord {
+    fn record(sequence: i64, event: CaseEvent) -> OwnedEventRecord {
         use cqrs_es::DomainEvent;
-        EventRecord {
+        OwnedEventRecord {
             aggregate_type: "Case".into(),
             aggregate_id: "YG20260313ABCD2345".into(),
             sequence,
@@ -241,8 +246,8 @@ mod tests {
         let mut part = String::new();
         for (i, e) in events.into_iter().enumerate() {
             let r = record(i as i64 + 1, e);
-            assert!(p.key(&r).is_some());
-            let (pt, d) = p.apply(doc.take(), &r).unwrap();
+            assert!(Fold::key(&p, &r.record()).is_some());
+            let (pt, d) = p.apply(doc.take(), &r.record()).unwrap();
             part = pt;
             doc = Some(d);
         }
@@ -306,6 +311,6 @@ mod tests {
                 by: "officer-li".into(),
             },
         );
-        assert!(DecisionsProjection.key(&r).is_none());
+        assert!(Fold::key(&DecisionsProjection, &r.record()).is_none());
     }
 }

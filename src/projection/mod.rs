@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use tokio::sync::watch;
 
+use views::Advance;
 pub use views::{ApplyError, Checkpoint};
 
 use crate::store::tail::Tail;
@@ -114,42 +115,137 @@ impl Sink {
         projection: &dyn Projection,
         target: &str,
         events: &[crate::store::StoredEvent],
-        from: Cursor,
-        cursor: Cursor,
+        runs: &BTreeMap<String, Vec<usize>>,
+        advance: Advance,
     ) -> Result<(), ApplyError> {
         match self {
             Sink::Sqlite(pool) => {
-                views::apply_batch_sqlite(pool, projection, target, events, from, cursor).await
+                views::relaxed_sqlite(pool, async |conn| {
+                    views::apply_batch_sqlite(conn, projection, target, events, runs, advance).await
+                })
+                .await
             }
             Sink::Postgres(conn) => {
-                views::apply_batch_pg(conn, projection, target, events, from, cursor).await
+                views::apply_batch_pg(conn, projection, target, events, runs, advance).await
+            }
+        }
+    }
+
+    /// Writes finished documents of a replay, and the checkpoint if given, in one transaction.
+    async fn write(
+        &mut self,
+        target: &str,
+        rows: &[views::DocRow],
+        advance: Option<Advance>,
+    ) -> Result<(), ApplyError> {
+        use sqlx::Connection;
+        match self {
+            Sink::Sqlite(pool) => {
+                views::relaxed_sqlite(pool, async |conn| {
+                    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+                    views::write_sqlite(&mut tx, target, rows, advance).await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+                .await
+            }
+            Sink::Postgres(conn) => {
+                let mut tx = conn.begin().await?;
+                views::write_pg(&mut tx, target, rows, advance).await?;
+                tx.commit().await?;
+                Ok(())
             }
         }
     }
 }
 
+/// How long a view's stored checkpoint may stay behind the events it has seen when those
+/// events touched none of its documents (most views care about few event types: writing
+/// their checkpoint after every batch would be a transaction per view per commit for
+/// nothing). Events behind a stored checkpoint are folded again after a restart, and they
+/// change nothing.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Where a runner stands: the events it has seen, and its stored checkpoint.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    /// The last event seen (every document includes the events up to here).
+    seen: Cursor,
+    /// The stored checkpoint.
+    stored: Cursor,
+    /// When the checkpoint was last stored.
+    stored_at: tokio::time::Instant,
+}
+
+impl Place {
+    fn at(cursor: Cursor) -> Self {
+        Place {
+            seen: cursor,
+            stored: cursor,
+            stored_at: tokio::time::Instant::now(),
+        }
+    }
+
+    fn stored(&mut self, cursor: Cursor) {
+        self.seen = cursor;
+        self.stored = cursor;
+        self.stored_at = tokio::time::Instant::now();
+    }
+}
+
 /// Catches `target` (the projection's own name, or a shadow name during a rebuild) up with the
-/// log from `from`; returns the cursor reached. `on_batch` sees each batch's size.
+/// log from where `place` stands. `on_batch` sees each batch's size. A batch that touches no
+/// document moves only the place seen, unless the stored checkpoint is [`CHECKPOINT_EVERY`]
+/// old.
 async fn catch_up(
     tail: &Tail,
     sink: &mut Sink,
     projection: &dyn Projection,
     target: &str,
-    mut from: Cursor,
+    place: &mut Place,
     batch: i64,
     mut on_batch: impl FnMut(usize, Cursor),
-) -> anyhow::Result<Cursor> {
+) -> anyhow::Result<()> {
     loop {
-        let events = tail.read_after(from, batch).await?;
+        let events = tail.read_after(place.seen, batch).await?;
         let Some(last) = events.last() else {
-            return Ok(from);
+            return Ok(());
         };
         let cursor = last.cursor();
-        sink.apply(projection, target, &events, from, cursor)
-            .await?;
-        from = cursor;
+        let runs = views::runs(projection, &events);
+        if runs.is_empty() && place.stored_at.elapsed() < CHECKPOINT_EVERY {
+            place.seen = cursor;
+        } else {
+            let advance = Advance {
+                version: projection.version(),
+                from: place.stored,
+                to: cursor,
+            };
+            sink.apply(projection, target, &events, &runs, advance)
+                .await?;
+            place.stored(cursor);
+        }
         on_batch(events.len(), cursor);
     }
+}
+
+/// Stores the checkpoint at the place seen, if it is behind.
+async fn store_checkpoint(
+    sink: &mut Sink,
+    projection: &dyn Projection,
+    target: &str,
+    place: &mut Place,
+) -> Result<(), ApplyError> {
+    if place.stored != place.seen {
+        let advance = Advance {
+            version: projection.version(),
+            from: place.stored,
+            to: place.seen,
+        };
+        sink.write(target, &[], Some(advance)).await?;
+        place.stored(place.seen);
+    }
+    Ok(())
 }
 
 /// Runs every projection until the process ends; restarts a projection's loop after errors.
@@ -195,7 +291,7 @@ async fn run(
     let name = projection.name();
     let mut sink = Sink::acquire(repo, name).await?;
     tracing::info!(projection = name, "projection lease taken");
-    let mut cursor = match repo.checkpoint(name).await? {
+    let start = match repo.checkpoint(name).await? {
         Some(cp) if cp.version == projection.version() => cp.cursor,
         Some(cp) => {
             tracing::info!(
@@ -209,18 +305,30 @@ async fn run(
         }
         None => Cursor::default(),
     };
+    let mut place = Place::at(start);
     let mut lease_checked = tokio::time::Instant::now();
     loop {
         commits.borrow_and_update();
-        cursor = catch_up(tail, &mut sink, projection, name, cursor, BATCH, |_, c| {
-            progress.send_modify(|m| {
-                m.insert(name.to_string(), c);
-            });
-        })
+        catch_up(
+            tail,
+            &mut sink,
+            projection,
+            name,
+            &mut place,
+            BATCH,
+            |_, c| {
+                progress.send_modify(|m| {
+                    m.insert(name.to_string(), c);
+                });
+            },
+        )
         .await?;
         progress.send_modify(|m| {
-            m.insert(name.to_string(), cursor);
+            m.insert(name.to_string(), place.seen);
         });
+        if place.stored_at.elapsed() >= CHECKPOINT_EVERY {
+            store_checkpoint(&mut sink, projection, name, &mut place).await?;
+        }
         if let Sink::Postgres(conn) = &mut sink
             && lease_checked.elapsed() >= LEASE_CHECK
         {
@@ -293,6 +401,17 @@ pub async fn status(repo: &EventRepo) -> anyhow::Result<Vec<Status>> {
 pub async fn rebuild(
     repo: &EventRepo,
     name: &str,
+    on_batch: impl FnMut(usize, Cursor),
+) -> anyhow::Result<Cursor> {
+    rebuild_paged(repo, name, REBUILD_BATCH, on_batch).await
+}
+
+/// [`rebuild`], reading `batch` events at a time (tests use small pages to make streams span
+/// them).
+pub async fn rebuild_paged(
+    repo: &EventRepo,
+    name: &str,
+    batch: i64,
     mut on_batch: impl FnMut(usize, Cursor),
 ) -> anyhow::Result<Cursor> {
     let projection = projections::all()
@@ -304,27 +423,38 @@ pub async fn rebuild(
     let tail = Tail::new(repo.clone(), 0);
     let shadow = format!("{name}#rebuild");
     repo.reset_view(&shadow).await?;
-    let reached = catch_up(
-        &tail,
-        &mut sink,
-        projection.as_ref(),
-        &shadow,
-        Cursor::default(),
-        REBUILD_BATCH,
-        &mut on_batch,
-    )
-    .await?;
-    // Events that arrived during the replay, then the swap; the lease keeps others out.
-    let reached = catch_up(
-        &tail,
-        &mut sink,
-        projection.as_ref(),
-        &shadow,
-        reached,
-        REBUILD_BATCH,
-        &mut on_batch,
-    )
-    .await?;
+    let from = match projection.stream_type() {
+        Some(aggregate_type) => {
+            replay_streams(
+                repo,
+                &mut sink,
+                projection.as_ref(),
+                aggregate_type,
+                &shadow,
+                batch,
+                &mut on_batch,
+            )
+            .await?
+        }
+        None => Cursor::default(),
+    };
+    let mut place = Place::at(from);
+    // Twice: the second pass takes the events that arrived during the first.
+    for _ in 0..2 {
+        catch_up(
+            &tail,
+            &mut sink,
+            projection.as_ref(),
+            &shadow,
+            &mut place,
+            batch,
+            &mut on_batch,
+        )
+        .await?;
+    }
+    // Then the swap; the lease keeps others out.
+    store_checkpoint(&mut sink, projection.as_ref(), &shadow, &mut place).await?;
+    let reached = place.seen;
     if reached == Cursor::default() {
         // An empty log: the view is simply empty.
         repo.reset_view(name).await?;
@@ -332,6 +462,82 @@ pub async fn rebuild(
         repo.swap_view(name, &shadow).await?;
     }
     Ok(reached)
+}
+
+/// Replays a view whose documents are streams ([`Projection::stream_type`]) stream by stream,
+/// up to the head of the log read first: each document is folded from its whole stream at
+/// once and written once, and no document is read back (in the global order, cases progress
+/// side by side, so a batch touches each of its cases once and reads, decodes, encodes and
+/// writes every document once per event). Returns the head, where it leaves the target's
+/// checkpoint; the global order takes over from there. The default for an empty log.
+async fn replay_streams(
+    repo: &EventRepo,
+    sink: &mut Sink,
+    projection: &dyn Projection,
+    aggregate_type: &str,
+    target: &str,
+    batch: i64,
+    mut on_batch: impl FnMut(usize, Cursor),
+) -> anyhow::Result<Cursor> {
+    let head = repo.head().await?;
+    if head == Cursor::default() {
+        return Ok(head);
+    }
+    let mut after = (String::new(), 0_i64);
+    // The last document of a page may go on in the next page: it is carried, not written.
+    let mut carry: Option<views::DocRow> = None;
+    loop {
+        let events = repo
+            .stream_page(aggregate_type, (&after.0, after.1), head, batch)
+            .await?;
+        let Some(last) = events.last() else {
+            break;
+        };
+        after = (last.aggregate_id.clone(), last.sequence);
+        let mut rows: Vec<views::DocRow> = Vec::new();
+        for stream in events.chunk_by(|a, b| a.aggregate_id == b.aggregate_id) {
+            let id = &stream[0].aggregate_id;
+            let mut records = Vec::with_capacity(stream.len());
+            for e in stream {
+                let record = e.record();
+                match projection.key(&record) {
+                    Some(key) if key == *id => records.push(record),
+                    None => {}
+                    Some(key) => anyhow::bail!(
+                        "{}: an event of stream {id} touches document {key}: not a view of streams",
+                        projection.name()
+                    ),
+                }
+            }
+            let mut current = match carry.take() {
+                Some(carried) if carried.0 == *id => Some(carried),
+                Some(done) => {
+                    rows.push(done);
+                    None
+                }
+                None => None,
+            };
+            let prior = current.as_ref().map(|(_, _, doc)| doc.as_str());
+            if let Some((part, doc)) = projection.apply_run(prior, &records).map_err(|e| {
+                anyhow::anyhow!("{} in stream {id}: {}", projection.name(), e.message)
+            })? {
+                current = Some((id.clone(), part, doc));
+            }
+            rows.extend(current);
+        }
+        // The page's last document may go on: hold it back.
+        carry = rows.pop();
+        sink.write(target, &rows, None).await?;
+        on_batch(events.len(), head);
+    }
+    let rows: Vec<views::DocRow> = carry.into_iter().collect();
+    let advance = Advance {
+        version: projection.version(),
+        from: Cursor::default(),
+        to: head,
+    };
+    sink.write(target, &rows, Some(advance)).await?;
+    Ok(head)
 }
 
 /// Names of every projection.

@@ -1,6 +1,6 @@
 //! Storage of read models: documents by (projection, key), listed by part, and checkpoints.
 //! A batch of document changes and the new checkpoint are written in one transaction.
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use projections::{EventRecord, Projection};
 use serde_json::Value;
@@ -20,52 +20,51 @@ pub struct Checkpoint {
     pub cursor: Cursor,
 }
 
-/// Applies `events` to the documents they touch: pure, shared by both stores.
+/// One document as a batch leaves it: key, part, JSON.
+pub(crate) type DocRow = (String, String, String);
+
+/// The documents a batch touches, each with the indices of its events in log order; by key
+/// (the order rows are locked in).
+pub(crate) fn runs(
+    projection: &dyn Projection,
+    events: &[StoredEvent],
+) -> BTreeMap<String, Vec<usize>> {
+    let mut runs: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if let Some(key) = projection.key(&e.record()) {
+            runs.entry(key).or_default().push(i);
+        }
+    }
+    runs
+}
+
+/// Applies each document's run of events to it (`docs`: the stored JSON of those that exist):
+/// pure, shared by both stores. A document's new state depends only on its old state and its
+/// own events in order, so each run folds on its own, decoded once and encoded once.
 pub(crate) fn fold(
     projection: &dyn Projection,
     events: &[StoredEvent],
-    mut docs: HashMap<String, Option<Value>>,
-) -> Result<HashMap<String, (String, Value)>, String> {
-    let mut changed: HashMap<String, (String, Value)> = HashMap::new();
-    for stored in events {
-        let record = EventRecord {
-            aggregate_type: stored.aggregate_type.clone(),
-            aggregate_id: stored.aggregate_id.clone(),
-            sequence: stored.sequence,
-            event_type: stored.event_type.clone(),
-            payload: stored.payload.clone(),
-            recorded_at: stored.recorded_at,
-        };
-        let Some(key) = projection.key(&record) else {
-            continue;
-        };
-        let current = docs.remove(&key).flatten();
-        let (part, doc) = projection
-            .apply(current, &record)
-            .map_err(|e| format!("{} at position {}: {e}", projection.name(), stored.position))?;
-        docs.insert(key.clone(), Some(doc.clone()));
-        changed.insert(key, (part, doc));
+    runs: &BTreeMap<String, Vec<usize>>,
+    mut docs: HashMap<String, String>,
+) -> Result<Vec<DocRow>, String> {
+    let mut out = Vec::with_capacity(runs.len());
+    for (key, indices) in runs {
+        let records: Vec<EventRecord> = indices.iter().map(|&i| events[i].record()).collect();
+        let stored = docs.remove(key);
+        match projection.apply_run(stored.as_deref(), &records) {
+            Ok(Some((part, doc))) => out.push((key.clone(), part, doc)),
+            Ok(None) => {}
+            Err(e) => {
+                let position = indices.get(e.index).map_or(0, |&i| events[i].position);
+                return Err(format!(
+                    "{} at position {position}: {}",
+                    projection.name(),
+                    e.message
+                ));
+            }
+        }
     }
-    Ok(changed)
-}
-
-fn keys_of(projection: &dyn Projection, events: &[StoredEvent]) -> Vec<String> {
-    let mut keys: Vec<String> = events
-        .iter()
-        .filter_map(|e| {
-            projection.key(&EventRecord {
-                aggregate_type: e.aggregate_type.clone(),
-                aggregate_id: e.aggregate_id.clone(),
-                sequence: e.sequence,
-                event_type: e.event_type.clone(),
-                payload: Value::Null,
-                recorded_at: e.recorded_at,
-            })
-        })
-        .collect();
-    keys.sort();
-    keys.dedup();
-    keys
+    Ok(out)
 }
 
 /// Why a batch could not be applied.
@@ -83,25 +82,32 @@ pub enum ApplyError {
     Fold(String),
 }
 
-/// Applies a batch on SQLite under an immediate write lock (a deferred transaction that reads
-/// first would fail to upgrade when a command commits in between).
-pub(crate) async fn apply_batch_sqlite(
+/// Where a batch's checkpoint goes: `from` the cursor it was at (the default: none yet) `to`
+/// the new one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Advance {
+    /// The fold's version.
+    pub version: i32,
+    /// Where the checkpoint is now.
+    pub from: Cursor,
+    /// Where the batch takes it.
+    pub to: Cursor,
+}
+
+/// Runs `body` on a pooled SQLite connection under `synchronous = NORMAL`. A view is derived
+/// state: its batches need not wait for their own fsync (WAL with synchronous=NORMAL stays
+/// consistent; a power cut can lose the last batches, documents and checkpoint together, and
+/// the runner folds those events again). The connection goes back to the pool at FULL, or is
+/// closed.
+pub(crate) async fn relaxed_sqlite<T>(
     pool: &SqlitePool,
-    projection: &dyn Projection,
-    target: &str,
-    events: &[StoredEvent],
-    from: Cursor,
-    cursor: Cursor,
-) -> Result<(), ApplyError> {
-    // A view is derived state: its batches need not wait for their own fsync (WAL with
-    // synchronous=NORMAL stays consistent; a power cut can lose the last batches, documents
-    // and checkpoint together, and the runner folds those events again). The connection goes
-    // back to the pool at FULL, or is closed.
+    body: impl AsyncFnOnce(&mut sqlx::SqliteConnection) -> Result<T, ApplyError>,
+) -> Result<T, ApplyError> {
     let mut conn = pool.acquire().await?;
     sqlx::query("PRAGMA synchronous = NORMAL")
         .execute(&mut *conn)
         .await?;
-    let applied = apply_batch_sqlite_on(&mut conn, projection, target, events, from, cursor).await;
+    let out = body(&mut conn).await;
     if sqlx::query("PRAGMA synchronous = FULL")
         .execute(&mut *conn)
         .await
@@ -109,60 +115,76 @@ pub(crate) async fn apply_batch_sqlite(
     {
         conn.close_on_drop();
     }
-    applied
+    out
 }
 
-async fn apply_batch_sqlite_on(
+/// Applies a batch on SQLite under an immediate write lock (a deferred transaction that reads
+/// first would fail to upgrade when a command commits in between).
+pub(crate) async fn apply_batch_sqlite(
     conn: &mut sqlx::SqliteConnection,
     projection: &dyn Projection,
     target: &str,
     events: &[StoredEvent],
-    from: Cursor,
-    cursor: Cursor,
+    runs: &BTreeMap<String, Vec<usize>>,
+    advance: Advance,
 ) -> Result<(), ApplyError> {
     use sqlx::Connection;
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    let keys = keys_of(projection, events);
-    let mut docs: HashMap<String, Option<Value>> = keys.iter().map(|k| (k.clone(), None)).collect();
-    if !keys.is_empty() {
+    let mut docs: HashMap<String, String> = HashMap::new();
+    if !runs.is_empty() {
         let mut q: QueryBuilder<Sqlite> =
             QueryBuilder::new("SELECT key, doc FROM view_docs WHERE projection = ");
         q.push_bind(target).push(" AND key IN (");
         let mut sep = q.separated(", ");
-        for k in &keys {
+        for k in runs.keys() {
             sep.push_bind(k);
         }
         q.push(")");
         for row in q.build().fetch_all(&mut *tx).await? {
-            let key: String = row.try_get("key")?;
-            let doc: String = row.try_get("doc")?;
-            docs.insert(key, Some(crate::store::parse_json(&doc)?));
+            docs.insert(row.try_get("key")?, row.try_get("doc")?);
         }
     }
-    let changed = fold(projection, events, docs).map_err(ApplyError::Fold)?;
-    if !changed.is_empty() {
+    let changed = fold(projection, events, runs, docs).map_err(ApplyError::Fold)?;
+    write_sqlite(&mut tx, target, &changed, Some(advance)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes documents (inserted or replaced) and, if given, moves the checkpoint, inside the
+/// caller's transaction; [`ApplyError::Moved`] if the checkpoint is not at `advance.from`.
+pub(crate) async fn write_sqlite(
+    tx: &mut sqlx::SqliteConnection,
+    target: &str,
+    rows: &[DocRow],
+    advance: Option<Advance>,
+) -> Result<(), ApplyError> {
+    // 4 parameters a row, well under SQLite's limit of 32,766.
+    for chunk in rows.chunks(5_000) {
         let mut q: QueryBuilder<Sqlite> =
             QueryBuilder::new("INSERT INTO view_docs (projection, key, part, doc) ");
-        q.push_values(changed.iter(), |mut b, (key, (part, doc))| {
+        q.push_values(chunk, |mut b, (key, part, doc)| {
             b.push_bind(target)
                 .push_bind(key)
                 .push_bind(part)
-                .push_bind(doc.to_string());
+                .push_bind(doc);
         });
         q.push(
             " ON CONFLICT (projection, key) DO UPDATE SET part = excluded.part, doc = excluded.doc",
         );
         q.build().execute(&mut *tx).await?;
     }
+    let Some(Advance { version, from, to }) = advance else {
+        return Ok(());
+    };
     let moved = if from == Cursor::default() {
         sqlx::query(
             "INSERT INTO projection_checkpoints (name, version, tx, position) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (name) DO NOTHING",
         )
         .bind(target)
-        .bind(projection.version())
-        .bind(cursor.tx)
-        .bind(cursor.position)
+        .bind(version)
+        .bind(to.tx)
+        .bind(to.position)
         .execute(&mut *tx)
         .await?
     } else {
@@ -172,9 +194,9 @@ async fn apply_batch_sqlite_on(
              WHERE name = ?1 AND tx = ?5 AND position = ?6",
         )
         .bind(target)
-        .bind(projection.version())
-        .bind(cursor.tx)
-        .bind(cursor.position)
+        .bind(version)
+        .bind(to.tx)
+        .bind(to.position)
         .bind(from.tx)
         .bind(from.position)
         .execute(&mut *tx)
@@ -184,7 +206,6 @@ async fn apply_batch_sqlite_on(
         // Another runner moved the checkpoint since we read it: drop this batch.
         return Err(ApplyError::Moved);
     }
-    tx.commit().await?;
     Ok(())
 }
 
@@ -195,51 +216,68 @@ pub(crate) async fn apply_batch_pg(
     projection: &dyn Projection,
     target: &str,
     events: &[StoredEvent],
-    from: Cursor,
-    cursor: Cursor,
+    runs: &BTreeMap<String, Vec<usize>>,
+    advance: Advance,
 ) -> Result<(), ApplyError> {
     use sqlx::Connection;
     let mut tx = conn.begin().await?;
-    let keys = keys_of(projection, events);
-    let mut docs: HashMap<String, Option<Value>> = keys.iter().map(|k| (k.clone(), None)).collect();
-    if !keys.is_empty() {
+    let mut docs: HashMap<String, String> = HashMap::new();
+    if !runs.is_empty() {
+        let keys: Vec<&str> = runs.keys().map(String::as_str).collect();
+        // The JSON as text: the fold decodes it straight into its document type.
         let rows = sqlx::query(
-            "SELECT key, doc FROM view_docs WHERE projection = $1 AND key = ANY($2) FOR UPDATE",
+            "SELECT key, doc::text AS doc FROM view_docs \
+             WHERE projection = $1 AND key = ANY($2) FOR UPDATE",
         )
         .bind(target)
         .bind(&keys)
         .fetch_all(&mut *tx)
         .await?;
         for row in rows {
-            let key: String = row.try_get("key")?;
-            let Json(doc): Json<Value> = row.try_get("doc")?;
-            docs.insert(key, Some(doc));
+            docs.insert(row.try_get("key")?, row.try_get("doc")?);
         }
     }
-    let changed = fold(projection, events, docs).map_err(ApplyError::Fold)?;
-    if !changed.is_empty() {
+    let changed = fold(projection, events, runs, docs).map_err(ApplyError::Fold)?;
+    write_pg(&mut tx, target, &changed, Some(advance)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// As [`write_sqlite`], on PostgreSQL.
+pub(crate) async fn write_pg(
+    tx: &mut sqlx::PgConnection,
+    target: &str,
+    rows: &[DocRow],
+    advance: Option<Advance>,
+) -> Result<(), ApplyError> {
+    // 4 parameters a row, well under PostgreSQL's limit of 65,535.
+    for chunk in rows.chunks(5_000) {
         let mut q: QueryBuilder<Postgres> =
             QueryBuilder::new("INSERT INTO view_docs (projection, key, part, doc) ");
-        q.push_values(changed.iter(), |mut b, (key, (part, doc))| {
+        q.push_values(chunk, |mut b, (key, part, doc)| {
             b.push_bind(target)
                 .push_bind(key)
                 .push_bind(part)
-                .push_bind(Json(doc));
+                .push_bind(doc)
+                .push_unseparated("::jsonb");
         });
         q.push(
             " ON CONFLICT (projection, key) DO UPDATE SET part = excluded.part, doc = excluded.doc",
         );
         q.build().execute(&mut *tx).await?;
     }
+    let Some(Advance { version, from, to }) = advance else {
+        return Ok(());
+    };
     let moved = if from == Cursor::default() {
         sqlx::query(
             "INSERT INTO projection_checkpoints (name, version, tx, position) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (name) DO NOTHING",
         )
         .bind(target)
-        .bind(projection.version())
-        .bind(cursor.tx)
-        .bind(cursor.position)
+        .bind(version)
+        .bind(to.tx)
+        .bind(to.position)
         .execute(&mut *tx)
         .await?
     } else {
@@ -248,9 +286,9 @@ pub(crate) async fn apply_batch_pg(
              WHERE name = $1 AND tx = $5 AND position = $6",
         )
         .bind(target)
-        .bind(projection.version())
-        .bind(cursor.tx)
-        .bind(cursor.position)
+        .bind(version)
+        .bind(to.tx)
+        .bind(to.position)
         .bind(from.tx)
         .bind(from.position)
         .execute(&mut *tx)
@@ -260,7 +298,6 @@ pub(crate) async fn apply_batch_pg(
         // Another runner moved the checkpoint since we read it: drop this batch.
         return Err(ApplyError::Moved);
     }
-    tx.commit().await?;
     Ok(())
 }
 

@@ -79,6 +79,18 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
+    /// The event as projections take it.
+    pub fn record(&self) -> projections::EventRecord<'_> {
+        projections::EventRecord {
+            aggregate_type: &self.aggregate_type,
+            aggregate_id: &self.aggregate_id,
+            sequence: self.sequence,
+            event_type: &self.event_type,
+            payload: &self.payload,
+            recorded_at: self.recorded_at,
+        }
+    }
+
     /// This event's place in the global order.
     pub fn cursor(&self) -> Cursor {
         Cursor {
@@ -239,6 +251,26 @@ impl EventRepo {
                 .await?,
             };
         Ok(ids.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Up to `limit` events of one aggregate type after `after` (an aggregate id and sequence)
+    /// in the order of (aggregate id, sequence), among the events at or before `upto` in the
+    /// global order: a replay stream by stream up to a head read first (`("", 0)` starts it).
+    pub async fn stream_page(
+        &self,
+        aggregate_type: &str,
+        after: (&str, i64),
+        upto: Cursor,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        match self {
+            EventRepo::Sqlite(pool) => {
+                sqlite::stream_page(pool, aggregate_type, after, upto, limit).await
+            }
+            EventRepo::Postgres(pool) => {
+                postgres::stream_page(pool, aggregate_type, after, upto, limit).await
+            }
+        }
     }
 
     /// Up to `limit` events after `after` in the global order, gap-safe: an event committed

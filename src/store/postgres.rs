@@ -137,6 +137,34 @@ pub(super) async fn events_of(
         .collect::<Result<_, _>>()?)
 }
 
+/// See [`super::EventRepo::stream_page`].
+pub(super) async fn stream_page(
+    pool: &PgPool,
+    aggregate_type: &str,
+    after: (&str, i64),
+    upto: Cursor,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM events \
+         WHERE aggregate_type = $1 AND (aggregate_id, sequence) > ($2, $3) \
+           AND (tx, position) <= ($4, $5) \
+         ORDER BY aggregate_id, sequence LIMIT $6"
+    ))
+    .bind(aggregate_type)
+    .bind(after.0)
+    .bind(after.1)
+    .bind(upto.tx)
+    .bind(upto.position)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(row_to_event)
+        .collect::<Result<_, _>>()?)
+}
+
 pub(super) async fn read_after(
     pool: &PgPool,
     after: Cursor,

@@ -100,6 +100,32 @@ pub(super) async fn events_of(
         .collect::<Result<_, _>>()?)
 }
 
+/// See [`super::EventRepo::stream_page`].
+pub(super) async fn stream_page(
+    pool: &SqlitePool,
+    aggregate_type: &str,
+    after: (&str, i64),
+    upto: Cursor,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM events \
+         WHERE aggregate_type = ?1 AND (aggregate_id, sequence) > (?2, ?3) AND position <= ?4 \
+         ORDER BY aggregate_id, sequence LIMIT ?5"
+    ))
+    .bind(aggregate_type)
+    .bind(after.0)
+    .bind(after.1)
+    .bind(upto.position)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(row_to_event)
+        .collect::<Result<_, _>>()?)
+}
+
 pub(super) async fn read_after(
     pool: &SqlitePool,
     after: Cursor,
