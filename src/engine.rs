@@ -202,6 +202,7 @@ impl Engine {
     /// Starts this process's projection runners (each takes its lease first).
     pub fn start_projections(&self) {
         let mut tasks = crate::projection::spawn_runners(
+            projections::all(),
             self.repo.clone(),
             self.tail.clone(),
             self.commits.subscribe(),

@@ -149,6 +149,15 @@ enum ProjectionsCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Run projections without serving (a worker process for views): keeps the named views
+    /// (default: all) up to date with the log until stopped. On PostgreSQL each view is run
+    /// by one process at a time: it waits for the lease of a view a server is running.
+    Follow {
+        /// Projection names (default: all).
+        names: Vec<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Replay one projection (or all) from the start into a shadow view and swap it in
     /// atomically. On PostgreSQL it waits for the projection's lease (held by a running server).
     Rebuild {
@@ -507,6 +516,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             .unwrap_or_else(|| "-".into()),
                         s.lag
                     );
+                }
+            }
+            ProjectionsCommand::Follow { names, store } => {
+                let settings = settings(cli.config.as_ref(), &store, None, false)?;
+                let repo = startup::open_store(&settings).await?;
+                tokio::select! {
+                    followed = projection::follow(repo, &names) => followed?,
+                    _ = tokio::signal::ctrl_c() => {}
                 }
             }
             ProjectionsCommand::Rebuild { name, store } => {

@@ -107,7 +107,7 @@ impl Fold for DecisionsProjection {
             event.event_type,
             "CaseOpened" | "PenaltyDecisionPublished" | "PenaltyDecisionRevoked"
         );
-        (event.aggregate_type == Case::TYPE && relevant).then(|| decision_id(&event.aggregate_id))
+        (event.aggregate_type == Case::TYPE && relevant).then(|| decision_id(event.aggregate_id))
     }
 
     fn start(&self, _first: &EventRecord) -> DecisionDoc {
@@ -140,7 +140,7 @@ impl Fold for DecisionsProjection {
                 ..
             } => {
                 doc.published = Some(PublishedDecision {
-                    id: decision_id(&event.aggregate_id),
+                    id: decision_id(event.aggregate_id),
                     document_no,
                     party: doc.party.clone(),
                     party_is_person: doc.party_is_person,

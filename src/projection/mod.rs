@@ -248,14 +248,15 @@ async fn store_checkpoint(
     Ok(())
 }
 
-/// Runs every projection until the process ends; restarts a projection's loop after errors.
+/// Runs `projections` until the process ends; restarts a projection's loop after errors.
 pub fn spawn_runners(
+    projections: Vec<Box<dyn Projection>>,
     repo: EventRepo,
     tail: Arc<Tail>,
     commits: watch::Receiver<u64>,
     progress: Arc<Progress>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    projections::all()
+    projections
         .into_iter()
         .map(|projection| {
             let repo = repo.clone();
@@ -338,6 +339,37 @@ async fn run(
         }
         next_commit(commits, POLL).await;
     }
+}
+
+/// Runs the projections named (every one if none is) in this process, without serving: a
+/// worker for views, beside servers on the same PostgreSQL (commits announced with
+/// `pg_notify` wake it; on SQLite it polls every second). Takes each lease as servers do, so a
+/// view is still run by one process at a time. Returns only on a bad name.
+pub async fn follow(repo: EventRepo, names: &[String]) -> anyhow::Result<()> {
+    let mut chosen: Vec<Box<dyn Projection>> = projections::all();
+    if !names.is_empty() {
+        if let Some(unknown) = names
+            .iter()
+            .find(|n| !chosen.iter().any(|p| p.name() == *n))
+        {
+            anyhow::bail!(
+                "no projection named {unknown} (known: {})",
+                self::names().join(", ")
+            );
+        }
+        chosen.retain(|p| names.iter().any(|n| n == p.name()));
+    }
+    let tail = Arc::new(Tail::new(repo.clone(), crate::store::tail::KEEP_BATCHES));
+    let commits = Arc::new(watch::channel(0_u64).0);
+    let progress = Arc::new(watch::channel(BTreeMap::new()).0);
+    let mut tasks = spawn_runners(chosen, repo.clone(), tail, commits.subscribe(), progress);
+    if let EventRepo::Postgres(pool) = &repo {
+        tasks.push(spawn_listener(pool.clone(), commits.clone()));
+    }
+    for task in tasks {
+        task.await?;
+    }
+    Ok(())
 }
 
 /// Wakes this process's runners when another process announces a commit.
@@ -483,17 +515,42 @@ async fn replay_streams(
     if head == Cursor::default() {
         return Ok(head);
     }
-    let mut after = (String::new(), 0_i64);
+    // A reader task fetches the next pages while this one folds and writes: the store's work
+    // reading, the fold and the store's work writing overlap.
+    let (pages_tx, mut pages) = tokio::sync::mpsc::channel(2);
+    let reader = {
+        let repo = repo.clone();
+        let aggregate_type = aggregate_type.to_string();
+        tokio::spawn(async move {
+            let mut after = (String::new(), 0_i64);
+            loop {
+                let page = repo
+                    .stream_page(&aggregate_type, (&after.0, after.1), head, batch)
+                    .await;
+                let next = match &page {
+                    Ok(events) => events.last().map(|l| (l.aggregate_id.clone(), l.sequence)),
+                    Err(_) => None,
+                };
+                if pages_tx.send(page).await.is_err() {
+                    return;
+                }
+                match next {
+                    Some(next) => after = next,
+                    None => return,
+                }
+            }
+        })
+    };
+    let _stop_reader = AbortOnDrop(reader);
     // The last document of a page may go on in the next page: it is carried, not written.
     let mut carry: Option<views::DocRow> = None;
-    loop {
-        let events = repo
-            .stream_page(aggregate_type, (&after.0, after.1), head, batch)
-            .await?;
-        let Some(last) = events.last() else {
+    let mut finished = false;
+    while let Some(page) = pages.recv().await {
+        let events = page?;
+        if events.is_empty() {
+            finished = true;
             break;
-        };
-        after = (last.aggregate_id.clone(), last.sequence);
+        }
         let mut rows: Vec<views::DocRow> = Vec::new();
         for stream in events.chunk_by(|a, b| a.aggregate_id == b.aggregate_id) {
             let id = &stream[0].aggregate_id;
@@ -530,6 +587,7 @@ async fn replay_streams(
         sink.write(target, &rows, None).await?;
         on_batch(events.len(), head);
     }
+    anyhow::ensure!(finished, "the replay's reader stopped before the end");
     let rows: Vec<views::DocRow> = carry.into_iter().collect();
     let advance = Advance {
         version: projection.version(),
@@ -538,6 +596,15 @@ async fn replay_streams(
     };
     sink.write(target, &rows, Some(advance)).await?;
     Ok(head)
+}
+
+/// Aborts a task when dropped (a replay that stops early stops its reader).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Names of every projection.
