@@ -45,10 +45,13 @@ pub const FOLLOW_DELAY: Duration = Duration::from_millis(20);
 /// Waits up to `max` for a commit (of this process, or announced by another), then
 /// [`FOLLOW_DELAY`]. Commits that arrive meanwhile, or while a follower is reading, are taken
 /// together by its next read.
-pub async fn next_commit(commits: &mut watch::Receiver<u64>, max: Duration) {
+/// Whether a commit came.
+pub async fn next_commit(commits: &mut watch::Receiver<u64>, max: Duration) -> bool {
     if let Ok(Ok(())) = tokio::time::timeout(max, commits.changed()).await {
         tokio::time::sleep(FOLLOW_DELAY).await;
+        return true;
     }
+    false
 }
 
 /// The channel commits are announced on across processes.
@@ -163,8 +166,10 @@ impl Sink {
 /// events touched none of its documents (most views care about few event types: writing
 /// their checkpoint after every batch would be a transaction per view per commit for
 /// nothing). Events behind a stored checkpoint are folded again after a restart, and they
-/// change nothing.
-pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// change nothing. A reader in another process that waits for this view to include its
+/// write reads the stored checkpoint, so this also bounds what the deferral can add to its
+/// wait; a runner with nothing more to read stores it at once.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 /// Where a runner stands: the events it has seen, and its stored checkpoint.
 #[derive(Debug, Clone, Copy)]
@@ -327,9 +332,6 @@ async fn run(
         progress.send_modify(|m| {
             m.insert(name.to_string(), place.seen);
         });
-        if place.stored_at.elapsed() >= CHECKPOINT_EVERY {
-            store_checkpoint(&mut sink, projection, name, &mut place).await?;
-        }
         if let Sink::Postgres(conn) = &mut sink
             && lease_checked.elapsed() >= LEASE_CHECK
         {
@@ -337,7 +339,16 @@ async fn run(
             sqlx::query("SELECT 1").execute(&mut *conn).await?;
             lease_checked = tokio::time::Instant::now();
         }
-        next_commit(commits, POLL).await;
+        if place.stored == place.seen {
+            next_commit(commits, POLL).await;
+        } else {
+            // A deferred checkpoint: stored when no commit comes within what is left of
+            // CHECKPOINT_EVERY (under a steady load, `catch_up` stores it at that age).
+            let left = CHECKPOINT_EVERY.saturating_sub(place.stored_at.elapsed());
+            if !next_commit(commits, left).await {
+                store_checkpoint(&mut sink, projection, name, &mut place).await?;
+            }
+        }
     }
 }
 
@@ -345,7 +356,7 @@ async fn run(
 /// worker for views, beside servers on the same PostgreSQL (commits announced with
 /// `pg_notify` wake it; on SQLite it polls every second). Takes each lease as servers do, so a
 /// view is still run by one process at a time. Returns only on a bad name.
-pub async fn follow(repo: EventRepo, names: &[String]) -> anyhow::Result<()> {
+pub async fn follow(repo: EventRepo, names: Vec<String>) -> anyhow::Result<()> {
     let mut chosen: Vec<Box<dyn Projection>> = projections::all();
     if !names.is_empty() {
         if let Some(unknown) = names

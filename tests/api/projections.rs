@@ -203,3 +203,52 @@ async fn a_client_reads_its_write_through_another_server_with_its_position() {
         "the second server saw the step"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_view_worker_keeps_its_view_and_only_its_view() {
+    let app = TestApp::spawn_isolated_pg().await;
+    let power = app.licence_power().await;
+    let repo = app.engine.repo().clone();
+    // A bad name is refused, naming the views there are.
+    let err = projection::follow(repo.clone(), vec!["nope".to_string()])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("nope") && err.contains("cases"), "{err}");
+    // The server lets its views go; a worker takes `cases` alone.
+    crate::alerts::settle(&app).await;
+    for name in projection::names() {
+        assert!(app.engine.wait_for_view(name).await);
+    }
+    app.engine.stop_projections();
+    let catalogue_before = repo.checkpoint("catalogue").await.unwrap();
+    let worker = tokio::spawn(projection::follow(repo.clone(), vec!["cases".to_string()]));
+    let ids = activity(&app, &power, 3).await;
+    // The worker brings `cases` to the head of the log; nothing runs `catalogue`.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let head = repo.head().await.unwrap();
+        let at = repo.checkpoint("cases").await.unwrap().map(|c| c.cursor);
+        if at == Some(head) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the worker's cases view stayed at {at:?}, the head is {head:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for id in &ids {
+        let doc = repo
+            .view_doc("cases", id)
+            .await
+            .unwrap()
+            .expect("a case document");
+        assert_eq!(doc["case"]["tracking_no"], id.as_str());
+    }
+    assert_eq!(
+        repo.checkpoint("catalogue").await.unwrap(),
+        catalogue_before
+    );
+    worker.abort();
+}
