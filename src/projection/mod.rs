@@ -526,9 +526,67 @@ async fn replay_streams(
     if head == Cursor::default() {
         return Ok(head);
     }
-    // A reader task fetches the next pages while this one folds and writes: the store's work
-    // reading, the fold and the store's work writing overlap.
+    // A second task folds the pages a third one reads ahead, while this one writes: the store
+    // reading, the fold and the store writing overlap.
     let (pages_tx, mut pages) = tokio::sync::mpsc::channel(2);
+    let producer = {
+        let repo = repo.clone();
+        let aggregate_type = aggregate_type.to_string();
+        let name = projection.name();
+        tokio::spawn(async move {
+            let folded = fold_streams(&repo, name, &aggregate_type, head, batch, &pages_tx).await;
+            if let Err(e) = folded {
+                let _ = pages_tx.send(Err(e)).await;
+            }
+        })
+    };
+    let _stop_producer = AbortOnDrop(producer);
+    while let Some(page) = pages.recv().await {
+        match page? {
+            FoldedPage::Docs { events, rows } => {
+                sink.write(target, &rows, None).await?;
+                on_batch(events, head);
+            }
+            FoldedPage::Last { rows } => {
+                let advance = Advance {
+                    version: projection.version(),
+                    from: Cursor::default(),
+                    to: head,
+                };
+                sink.write(target, &rows, Some(advance)).await?;
+                return Ok(head);
+            }
+        }
+    }
+    anyhow::bail!("the replay's reader stopped before the end")
+}
+
+/// A page of a replay stream by stream, folded.
+enum FoldedPage {
+    /// Finished documents, and how many events the page held.
+    Docs {
+        events: usize,
+        rows: Vec<views::DocRow>,
+    },
+    /// The last document, once every page is read.
+    Last { rows: Vec<views::DocRow> },
+}
+
+/// Reads a replay's pages and folds each stream (see [`replay_streams`]).
+async fn fold_streams(
+    repo: &EventRepo,
+    name: &str,
+    aggregate_type: &str,
+    head: Cursor,
+    batch: i64,
+    pages: &tokio::sync::mpsc::Sender<anyhow::Result<FoldedPage>>,
+) -> anyhow::Result<()> {
+    let projection = projections::all()
+        .into_iter()
+        .find(|p| p.name() == name)
+        .ok_or_else(|| anyhow::anyhow!("no projection named {name}"))?;
+    // A third task reads ahead.
+    let (read_tx, mut read) = tokio::sync::mpsc::channel(2);
     let reader = {
         let repo = repo.clone();
         let aggregate_type = aggregate_type.to_string();
@@ -542,7 +600,7 @@ async fn replay_streams(
                     Ok(events) => events.last().map(|l| (l.aggregate_id.clone(), l.sequence)),
                     Err(_) => None,
                 };
-                if pages_tx.send(page).await.is_err() {
+                if read_tx.send(page).await.is_err() {
                     return;
                 }
                 match next {
@@ -555,12 +613,15 @@ async fn replay_streams(
     let _stop_reader = AbortOnDrop(reader);
     // The last document of a page may go on in the next page: it is carried, not written.
     let mut carry: Option<views::DocRow> = None;
-    let mut finished = false;
-    while let Some(page) = pages.recv().await {
-        let events = page?;
+    loop {
+        let events = read
+            .recv()
+            .await
+            .ok_or_else(|| anyhow::anyhow!("the replay's reader stopped before the end"))??;
         if events.is_empty() {
-            finished = true;
-            break;
+            let rows = carry.into_iter().collect();
+            let _ = pages.send(Ok(FoldedPage::Last { rows })).await;
+            return Ok(());
         }
         let mut rows: Vec<views::DocRow> = Vec::new();
         for stream in events.chunk_by(|a, b| a.aggregate_id == b.aggregate_id) {
@@ -572,8 +633,7 @@ async fn replay_streams(
                     Some(key) if key == *id => records.push(record),
                     None => {}
                     Some(key) => anyhow::bail!(
-                        "{}: an event of stream {id} touches document {key}: not a view of streams",
-                        projection.name()
+                        "{name}: an event of stream {id} touches document {key}: not a view of streams"
                     ),
                 }
             }
@@ -586,30 +646,27 @@ async fn replay_streams(
                 None => None,
             };
             let prior = current.as_ref().map(|(_, _, doc)| doc.as_str());
-            if let Some((part, doc)) = projection.apply_run(prior, &records).map_err(|e| {
-                anyhow::anyhow!("{} in stream {id}: {}", projection.name(), e.message)
-            })? {
+            if let Some((part, doc)) = projection
+                .apply_run(prior, &records)
+                .map_err(|e| anyhow::anyhow!("{name} in stream {id}: {}", e.message))?
+            {
                 current = Some((id.clone(), part, doc));
             }
             rows.extend(current);
         }
         // The page's last document may go on: hold it back.
         carry = rows.pop();
-        sink.write(target, &rows, None).await?;
-        on_batch(events.len(), head);
+        let page = FoldedPage::Docs {
+            events: events.len(),
+            rows,
+        };
+        if pages.send(Ok(page)).await.is_err() {
+            return Ok(());
+        }
     }
-    anyhow::ensure!(finished, "the replay's reader stopped before the end");
-    let rows: Vec<views::DocRow> = carry.into_iter().collect();
-    let advance = Advance {
-        version: projection.version(),
-        from: Cursor::default(),
-        to: head,
-    };
-    sink.write(target, &rows, Some(advance)).await?;
-    Ok(head)
 }
 
-/// Aborts a task when dropped (a replay that stops early stops its reader).
+/// Aborts a task when dropped (a replay that stops early stops its producer).
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {

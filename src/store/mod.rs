@@ -256,6 +256,7 @@ impl EventRepo {
     /// Up to `limit` events of one aggregate type after `after` (an aggregate id and sequence)
     /// in the order of (aggregate id, sequence), among the events at or before `upto` in the
     /// global order: a replay stream by stream up to a head read first (`("", 0)` starts it).
+    /// The events' metadata is not read (it is JSON null): folds take payloads only.
     pub async fn stream_page(
         &self,
         aggregate_type: &str,

@@ -78,6 +78,9 @@ pub async fn ensure_database(url: &str) -> Result<(), StoreError> {
 
 const COLUMNS: &str = "position, tx, aggregate_type, aggregate_id, sequence, event_type, \
                        event_version, payload, metadata, recorded_at";
+/// [`COLUMNS`] without the metadata (read as JSON null): a replay folds payloads only.
+const REPLAY_COLUMNS: &str = "position, tx, aggregate_type, aggregate_id, sequence, event_type, \
+                              event_version, payload, 'null'::jsonb AS metadata, recorded_at";
 
 fn row_to_event(row: PgRow) -> Result<StoredEvent, sqlx::Error> {
     let Json(payload) = row.try_get("payload")?;
@@ -146,7 +149,7 @@ pub(super) async fn stream_page(
     limit: i64,
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM events \
+        "SELECT {REPLAY_COLUMNS} FROM events \
          WHERE aggregate_type = $1 AND (aggregate_id, sequence) > ($2, $3) \
            AND (tx, position) <= ($4, $5) \
          ORDER BY aggregate_id, sequence LIMIT $6"

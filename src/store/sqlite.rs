@@ -36,6 +36,9 @@ pub(super) async fn open(path: &Path) -> Result<SqlitePool, StoreError> {
 
 const COLUMNS: &str = "position, tx, aggregate_type, aggregate_id, sequence, event_type, \
                        event_version, payload, metadata, recorded_at";
+/// [`COLUMNS`] without the metadata (read as JSON null): a replay folds payloads only.
+const REPLAY_COLUMNS: &str = "position, tx, aggregate_type, aggregate_id, sequence, event_type, \
+                              event_version, payload, 'null' AS metadata, recorded_at";
 
 fn row_to_event(row: SqliteRow) -> Result<StoredEvent, sqlx::Error> {
     let payload: String = row.try_get("payload")?;
@@ -109,7 +112,7 @@ pub(super) async fn stream_page(
     limit: i64,
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM events \
+        "SELECT {REPLAY_COLUMNS} FROM events \
          WHERE aggregate_type = ?1 AND (aggregate_id, sequence) > (?2, ?3) AND position <= ?4 \
          ORDER BY aggregate_id, sequence LIMIT ?5"
     ))
