@@ -397,7 +397,7 @@ async fn verify_case(
     root: &Hash,
 ) -> Result<Vec<String>, Failure> {
     let path = format!(
-        "/api/v1/public/cases/{}?code={}",
+        "/api/v1/public/cases/{}/log?code={}",
         percent(tracking_no),
         percent(code)
     );

@@ -23,14 +23,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(leaves);
 }
 
+/// 404 `log_not_configured`.
+pub(crate) fn log_not_configured() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "log_not_configured",
+        "this server runs no transparency log",
+    )
+}
+
 fn log_of(engine: &Engine, req: &HttpRequest) -> Result<Arc<Log>, ApiError> {
-    let log = engine.log().cloned().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "log_not_configured",
-            "this server runs no transparency log",
-        )
-    })?;
+    let log = engine.log().cloned().ok_or_else(log_not_configured)?;
     log.check_read(req).map_err(ApiError::rate_limited)?;
     Ok(log)
 }

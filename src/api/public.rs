@@ -15,18 +15,17 @@ use crate::translog::CaseLog;
 
 /// The public status with the case's place in the transparency log.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PublicCaseResponse {
+pub struct PublicCaseLogResponse {
     /// The public status.
     #[serde(flatten)]
     pub view: PublicCaseView,
-    /// Each event's leaf in the transparency log and the newest signed tree head (absent when
-    /// the server runs no log).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub log: Option<CaseLog>,
+    /// Each event's leaf in the transparency log and the newest signed tree head.
+    pub log: CaseLog,
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(public_case)
+        .service(public_case_log)
         .service(complain)
         .service(rate)
         .service(decisions)
@@ -51,14 +50,13 @@ pub const PUBLIC_WRITE_LIMIT: u64 = 16 * 1024;
 /// Public status of a case (动态公开): steps with dates, current step, working days used and
 /// the deadline. No personal data. An unknown number and a wrong code give the same 404.
 /// Lookups are limited per client address (shared with the `/track` page): past the limit the
-/// answer is 429 with `Retry-After`. `log` lists each event's leaf in the transparency log
-/// (its public form computed now from the event store, the leaf index and a link to its
-/// inclusion proof) and the newest signed tree head: `yangguang log verify` checks them.
+/// answer is 429 with `Retry-After`. Where each event stands in the transparency log:
+/// `/public/cases/{tracking_no}/log`.
 #[utoipa::path(
     tag = "public",
     params(("tracking_no" = String, Path, description = "Tracking number"), CodeQuery),
     responses(
-        (status = 200, description = "The public status", body = PublicCaseResponse),
+        (status = 200, description = "The public status", body = PublicCaseView),
         (status = 400, description = "No code given", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No case matches this number and code", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many lookups from this address; see Retry-After", body = Problem, content_type = "application/problem+json")
@@ -76,15 +74,42 @@ async fn public_case(
         .public_case(&tracking_no, &query.code)
         .await?
         .ok_or_else(not_found)?;
-    let log = match engine.log() {
-        Some(_) => Some(
-            crate::translog::case_log(engine.repo(), &view.tracking_no)
-                .await
-                .map_err(ApiError::from)?,
-        ),
-        None => None,
-    };
-    Ok(HttpResponse::Ok().json(PublicCaseResponse { view, log }))
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The public status of a case with each event's leaf in the transparency log (透明日志): its
+/// public form computed now from the event store, the leaf index and a link to its inclusion
+/// proof, and the newest signed tree head; `yangguang log verify` checks them. Looked up and
+/// limited as the public status; 404 `log_not_configured` when the server runs no log.
+#[utoipa::path(
+    tag = "public",
+    params(("tracking_no" = String, Path, description = "Tracking number"), CodeQuery),
+    responses(
+        (status = 200, description = "The public status and the case's leaves", body = PublicCaseLogResponse),
+        (status = 400, description = "No code given", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No case matches this number and code, or the server runs no log (`log_not_configured`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many lookups from this address; see Retry-After", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/public/cases/{tracking_no}/log")]
+async fn public_case_log(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    tracking_no: web::Path<String>,
+    query: web::Query<CodeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    crate::rate_limit::check_public_lookup(&req).map_err(ApiError::rate_limited)?;
+    let view = engine
+        .public_case(&tracking_no, &query.code)
+        .await?
+        .ok_or_else(not_found)?;
+    if engine.log().is_none() {
+        return Err(super::log::log_not_configured());
+    }
+    let log = crate::translog::case_log(engine.repo(), &view.tracking_no)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(HttpResponse::Ok().json(PublicCaseLogResponse { view, log }))
 }
 
 /// A complaint about the handling of a case (投诉).

@@ -159,6 +159,7 @@ fn table() -> Vec<Row> {
             [401, 200, 200, 200, 403, 401, 401, 401],
         ),
         row("GET", "/api/v1/public/cases/{tracking_no}", PUBLIC),
+        row("GET", "/api/v1/public/cases/{tracking_no}/log", PUBLIC),
         row("GET", "/api/v1/calendar/deadline", PUBLIC),
         row("GET", "/api/v1/log/tree-head", PUBLIC),
         row("GET", "/api/v1/log/public-key", PUBLIC),
@@ -504,6 +505,14 @@ impl Fixture {
                 Method::GET,
                 format!(
                     "/api/v1/public/cases/{}?code={}",
+                    self.case_id, self.query_code
+                ),
+                None,
+            ),
+            ("GET", "/api/v1/public/cases/{tracking_no}/log") => (
+                Method::GET,
+                format!(
+                    "/api/v1/public/cases/{}/log?code={}",
                     self.case_id, self.query_code
                 ),
                 None,

@@ -224,7 +224,7 @@ impl TestApp {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
             let case: Value = self
-                .get(&format!("/api/v1/public/cases/{id}?code={code}"), None)
+                .get(&format!("/api/v1/public/cases/{id}/log?code={code}"), None)
                 .await
                 .json()
                 .await

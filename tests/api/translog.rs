@@ -63,6 +63,15 @@ async fn every_event_of_a_case_is_a_leaf_proven_included_in_a_signed_head() {
         let key = key(&app).await;
         let (id, code) = walked_case(&app).await;
         let case = app.wait_for_case_in_log(&id, &code).await;
+        // The plain status is the same status without the log (it is read far more often).
+        let plain: serde_json::Value = app
+            .get(&format!("/api/v1/public/cases/{id}?code={code}"), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(plain.get("log").is_none(), "{plain}");
+        assert_eq!(plain["tracking_no"], case["tracking_no"]);
         let head: SignedTreeHead =
             serde_json::from_value(case["log"]["tree_head"].clone()).unwrap();
         let signed = head.verify(&key).unwrap();
