@@ -62,9 +62,11 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
     let mut next_sweep = tokio::time::Instant::now();
     loop {
         commits.borrow_and_update();
+        let mut read = 0;
         loop {
             let events = engine.tail().read_after(cursor, BATCH).await?;
             let Some(last) = events.last() else { break };
+            read += events.len();
             let touched = |kind: &str| -> BTreeSet<String> {
                 events
                     .iter()
@@ -84,7 +86,8 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
             sweep(engine, policy).await?;
             next_sweep = tokio::time::Instant::now() + WATCH_INTERVAL;
         }
-        crate::projection::next_commit(&mut commits, Duration::from_secs(1)).await;
+        let delay = crate::projection::follow_delay(read);
+        crate::projection::next_commit(&mut commits, Duration::from_secs(1), delay).await;
     }
 }
 

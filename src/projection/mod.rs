@@ -36,19 +36,36 @@ const LEASE_RETRY: Duration = Duration::from_secs(2);
 /// How often an idle runner checks that its lease connection is alive.
 const LEASE_CHECK: Duration = Duration::from_secs(1);
 
-/// How long a follower waits after a wake-up before it reads: the commits of that moment are
-/// then read, folded and checkpointed in one batch instead of one transaction per commit for
-/// each of the process's followers (five views, the alert raiser, the transparency log).
-/// Bounds the lag it adds; measured in `benches/` (P2, P5).
+/// How long a follower waits after a wake-up before it reads, when its last round read little:
+/// the commits of that moment are then read, folded and checkpointed in one batch instead of
+/// one transaction per commit for each of the process's followers (five views, the alert
+/// raiser, the transparency log). Bounds the lag it adds; measured in `benches/` (P2, P5).
 pub const FOLLOW_DELAY: Duration = Duration::from_millis(20);
+/// The longest wait of a busy follower (see [`follow_delay`]).
+pub const MAX_FOLLOW_DELAY: Duration = Duration::from_millis(200);
+/// Events read in a round per step of [`FOLLOW_DELAY`] added to the wait.
+const EVENTS_PER_STEP: usize = 50;
 
-/// Waits up to `max` for a commit (of this process, or announced by another), then
-/// [`FOLLOW_DELAY`]. Commits that arrive meanwhile, or while a follower is reading, are taken
-/// together by its next read.
-/// Whether a commit came.
-pub async fn next_commit(commits: &mut watch::Receiver<u64>, max: Duration) -> bool {
+/// How long a follower waits after a wake-up, given how many events its last round read:
+/// [`FOLLOW_DELAY`] when it read few, longer the more it read, up to [`MAX_FOLLOW_DELAY`].
+/// Under a heavy load each round then takes more events, so a document touched by several of
+/// them is read, decoded and written once for all, and the checkpoint once; a light load keeps
+/// the short wait and its low lag.
+pub fn follow_delay(read_last_round: usize) -> Duration {
+    let steps = u32::try_from(1 + read_last_round / EVENTS_PER_STEP).unwrap_or(u32::MAX);
+    FOLLOW_DELAY.saturating_mul(steps).min(MAX_FOLLOW_DELAY)
+}
+
+/// Waits up to `max` for a commit (of this process, or announced by another), then `delay`
+/// ([`follow_delay`]). Commits that arrive meanwhile, or while a follower is reading, are
+/// taken together by its next read. Whether a commit came.
+pub async fn next_commit(
+    commits: &mut watch::Receiver<u64>,
+    max: Duration,
+    delay: Duration,
+) -> bool {
     if let Ok(Ok(())) = tokio::time::timeout(max, commits.changed()).await {
-        tokio::time::sleep(FOLLOW_DELAY).await;
+        tokio::time::sleep(delay).await;
         return true;
     }
     false
@@ -199,7 +216,8 @@ impl Place {
 }
 
 /// Catches `target` (the projection's own name, or a shadow name during a rebuild) up with the
-/// log from where `place` stands. `on_batch` sees each batch's size. A batch that touches no
+/// log from where `place` stands; returns how many events it read. `on_batch` sees each
+/// batch's size. A batch that touches no
 /// document moves only the place seen, unless the stored checkpoint is [`CHECKPOINT_EVERY`]
 /// old.
 async fn catch_up(
@@ -210,12 +228,14 @@ async fn catch_up(
     place: &mut Place,
     batch: i64,
     mut on_batch: impl FnMut(usize, Cursor),
-) -> anyhow::Result<()> {
+) -> anyhow::Result<usize> {
+    let mut read = 0;
     loop {
         let events = tail.read_after(place.seen, batch).await?;
         let Some(last) = events.last() else {
-            return Ok(());
+            return Ok(read);
         };
+        read += events.len();
         let cursor = last.cursor();
         let runs = views::runs(projection, &events);
         if runs.is_empty() && place.stored_at.elapsed() < CHECKPOINT_EVERY {
@@ -315,7 +335,7 @@ async fn run(
     let mut lease_checked = tokio::time::Instant::now();
     loop {
         commits.borrow_and_update();
-        catch_up(
+        let read = catch_up(
             tail,
             &mut sink,
             projection,
@@ -339,13 +359,14 @@ async fn run(
             sqlx::query("SELECT 1").execute(&mut *conn).await?;
             lease_checked = tokio::time::Instant::now();
         }
+        let delay = follow_delay(read);
         if place.stored == place.seen {
-            next_commit(commits, POLL).await;
+            next_commit(commits, POLL, delay).await;
         } else {
             // A deferred checkpoint: stored when no commit comes within what is left of
             // CHECKPOINT_EVERY (under a steady load, `catch_up` stores it at that age).
             let left = CHECKPOINT_EVERY.saturating_sub(place.stored_at.elapsed());
-            if !next_commit(commits, left).await {
+            if !next_commit(commits, left, delay).await {
                 store_checkpoint(&mut sink, projection, name, &mut place).await?;
             }
         }
@@ -678,4 +699,24 @@ impl Drop for AbortOnDrop {
 /// Names of every projection.
 pub fn names() -> Vec<&'static str> {
     projections::all().iter().map(|p| p.name()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_follower_waits_longer_the_more_its_last_round_read() {
+        assert_eq!(follow_delay(0), FOLLOW_DELAY);
+        assert_eq!(follow_delay(EVENTS_PER_STEP - 1), FOLLOW_DELAY);
+        assert_eq!(follow_delay(EVENTS_PER_STEP), FOLLOW_DELAY * 2);
+        assert_eq!(follow_delay(4 * EVENTS_PER_STEP), FOLLOW_DELAY * 5);
+        assert_eq!(follow_delay(usize::MAX), MAX_FOLLOW_DELAY);
+        let mut last = Duration::ZERO;
+        for read in (0..2_000).step_by(7) {
+            let delay = follow_delay(read);
+            assert!(delay >= last && delay <= MAX_FOLLOW_DELAY);
+            last = delay;
+        }
+    }
 }

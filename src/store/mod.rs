@@ -275,7 +275,8 @@ impl EventRepo {
     }
 
     /// Up to `limit` events after `after` in the global order, gap-safe: an event committed
-    /// later never lands behind a cursor already handed out.
+    /// later never lands behind a cursor already handed out. For the log's followers, which
+    /// take payloads only: the metadata is not read (it is JSON null).
     pub async fn read_after(
         &self,
         after: Cursor,

@@ -78,7 +78,8 @@ pub async fn ensure_database(url: &str) -> Result<(), StoreError> {
 
 const COLUMNS: &str = "position, tx, aggregate_type, aggregate_id, sequence, event_type, \
                        event_version, payload, metadata, recorded_at";
-/// [`COLUMNS`] without the metadata (read as JSON null): a replay folds payloads only.
+/// [`COLUMNS`] without the metadata (read as JSON null): the log's followers (views, the
+/// alert raiser, the transparency log) and replays take payloads only.
 const REPLAY_COLUMNS: &str = "position, tx, aggregate_type, aggregate_id, sequence, event_type, \
                               event_version, payload, 'null'::jsonb AS metadata, recorded_at";
 
@@ -176,7 +177,7 @@ pub(super) async fn read_after(
     // Only rows of transactions older than every transaction still running: those rows are
     // final, and any row committed later has a larger tx than every row read here.
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM events \
+        "SELECT {REPLAY_COLUMNS} FROM events \
          WHERE (tx, position) > ($1, $2) \
            AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
          ORDER BY tx, position LIMIT $3"

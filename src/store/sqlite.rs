@@ -36,7 +36,8 @@ pub(super) async fn open(path: &Path) -> Result<SqlitePool, StoreError> {
 
 const COLUMNS: &str = "position, tx, aggregate_type, aggregate_id, sequence, event_type, \
                        event_version, payload, metadata, recorded_at";
-/// [`COLUMNS`] without the metadata (read as JSON null): a replay folds payloads only.
+/// [`COLUMNS`] without the metadata (read as JSON null): the log's followers (views, the
+/// alert raiser, the transparency log) and replays take payloads only.
 const REPLAY_COLUMNS: &str = "position, tx, aggregate_type, aggregate_id, sequence, event_type, \
                               event_version, payload, 'null' AS metadata, recorded_at";
 
@@ -137,7 +138,7 @@ pub(super) async fn read_after(
     // SQLite has one writer at a time and assigns positions inside the write lock, so a
     // committed position is never overtaken by a smaller one.
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+        "SELECT {REPLAY_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
     ))
     .bind(after.position)
     .bind(limit)

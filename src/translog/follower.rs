@@ -135,11 +135,13 @@ async fn run(engine: &Engine, log: &Log) -> anyhow::Result<()> {
     let mut refused_at: Option<u64> = None;
     loop {
         commits.borrow_and_update();
+        let mut read = 0;
         loop {
             let events = engine.tail().read_after(appender.cursor, BATCH).await?;
             if events.is_empty() {
                 break;
             }
+            read += events.len();
             appender.append(repo, &events).await?;
             log.appended.send_replace(appender.frontier.size());
         }
@@ -166,7 +168,8 @@ async fn run(engine: &Engine, log: &Log) -> anyhow::Result<()> {
             // A dead lease connection means a lost lease: stop and take it again.
             sqlx::query("SELECT 1").execute(&mut *conn).await?;
         }
-        crate::projection::next_commit(&mut commits, wait).await;
+        let delay = crate::projection::follow_delay(read);
+        crate::projection::next_commit(&mut commits, wait, delay).await;
     }
 }
 
