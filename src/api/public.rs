@@ -47,6 +47,21 @@ fn not_found() -> ApiError {
 /// Largest body of a complaint or rating; the texts themselves are limited by the domain.
 pub const PUBLIC_WRITE_LIMIT: u64 = 16 * 1024;
 
+/// A public lookup: limited per client address, the same 404 for an unknown number and a
+/// wrong code.
+async fn look_up(
+    req: &HttpRequest,
+    engine: &Engine,
+    tracking_no: &str,
+    code: &str,
+) -> Result<PublicCaseView, ApiError> {
+    crate::rate_limit::check_public_lookup(req).map_err(ApiError::rate_limited)?;
+    engine
+        .public_case(tracking_no, code)
+        .await?
+        .ok_or_else(not_found)
+}
+
 /// Public status of a case (动态公开): steps with dates, current step, working days used and
 /// the deadline. No personal data. An unknown number and a wrong code give the same 404.
 /// Lookups are limited per client address (shared with the `/track` page): past the limit the
@@ -69,11 +84,7 @@ async fn public_case(
     tracking_no: web::Path<String>,
     query: web::Query<CodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    crate::rate_limit::check_public_lookup(&req).map_err(ApiError::rate_limited)?;
-    let view = engine
-        .public_case(&tracking_no, &query.code)
-        .await?
-        .ok_or_else(not_found)?;
+    let view = look_up(&req, &engine, &tracking_no, &query.code).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -98,11 +109,7 @@ async fn public_case_log(
     tracking_no: web::Path<String>,
     query: web::Query<CodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    crate::rate_limit::check_public_lookup(&req).map_err(ApiError::rate_limited)?;
-    let view = engine
-        .public_case(&tracking_no, &query.code)
-        .await?
-        .ok_or_else(not_found)?;
+    let view = look_up(&req, &engine, &tracking_no, &query.code).await?;
     if engine.log().is_none() {
         return Err(super::log::log_not_configured());
     }
