@@ -201,19 +201,13 @@ impl Engine {
 
     /// Starts this process's projection runners (each takes its lease first).
     pub fn start_projections(&self) {
-        let mut tasks = crate::projection::spawn_runners(
+        let tasks = crate::projection::spawn_runners(
             projections::all(),
             self.repo.clone(),
             self.tail.clone(),
-            self.commits.subscribe(),
+            self.commits.clone(),
             self.progress.clone(),
         );
-        if let EventRepo::Postgres(pool) = &self.repo {
-            tasks.push(crate::projection::spawn_listener(
-                pool.clone(),
-                self.commits.clone(),
-            ));
-        }
         if let Ok(mut runners) = self.runners.lock() {
             runners.extend(tasks);
         }

@@ -273,20 +273,22 @@ async fn store_checkpoint(
     Ok(())
 }
 
-/// Runs `projections` until the process ends; restarts a projection's loop after errors.
+/// Runs `projections` until the process ends (restarting a projection's loop after errors),
+/// woken by `commits`; on PostgreSQL also the listener that announces other processes'
+/// commits on it.
 pub fn spawn_runners(
     projections: Vec<Box<dyn Projection>>,
     repo: EventRepo,
     tail: Arc<Tail>,
-    commits: watch::Receiver<u64>,
+    commits: Arc<watch::Sender<u64>>,
     progress: Arc<Progress>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    projections
+    let mut tasks: Vec<tokio::task::JoinHandle<()>> = projections
         .into_iter()
         .map(|projection| {
             let repo = repo.clone();
             let tail = tail.clone();
-            let mut commits = commits.clone();
+            let mut commits = commits.subscribe();
             let progress = progress.clone();
             let projection: Arc<dyn Projection> = Arc::from(projection);
             tokio::spawn(async move {
@@ -304,7 +306,11 @@ pub fn spawn_runners(
                 }
             })
         })
-        .collect()
+        .collect();
+    if let EventRepo::Postgres(pool) = &repo {
+        tasks.push(spawn_listener(pool.clone(), commits));
+    }
+    tasks
 }
 
 async fn run(
@@ -394,11 +400,7 @@ pub async fn follow(repo: EventRepo, names: Vec<String>) -> anyhow::Result<()> {
     let tail = Arc::new(Tail::new(repo.clone(), crate::store::tail::KEEP_BATCHES));
     let commits = Arc::new(watch::channel(0_u64).0);
     let progress = Arc::new(watch::channel(BTreeMap::new()).0);
-    let mut tasks = spawn_runners(chosen, repo.clone(), tail, commits.subscribe(), progress);
-    if let EventRepo::Postgres(pool) = &repo {
-        tasks.push(spawn_listener(pool.clone(), commits.clone()));
-    }
-    for task in tasks {
+    for task in spawn_runners(chosen, repo, tail, commits, progress) {
         task.await?;
     }
     Ok(())
@@ -478,10 +480,11 @@ pub async fn rebuild_paged(
     batch: i64,
     mut on_batch: impl FnMut(usize, Cursor),
 ) -> anyhow::Result<Cursor> {
-    let projection = projections::all()
+    let projection: Arc<dyn Projection> = projections::all()
         .into_iter()
         .find(|p| p.name() == name)
-        .ok_or_else(|| anyhow::anyhow!("no projection named {name}"))?;
+        .ok_or_else(|| anyhow::anyhow!("no projection named {name}"))?
+        .into();
     let mut sink = Sink::acquire(repo, name).await?;
     // One reader: nothing to share, nothing kept.
     let tail = Tail::new(repo.clone(), 0);
@@ -492,7 +495,7 @@ pub async fn rebuild_paged(
             replay_streams(
                 repo,
                 &mut sink,
-                projection.as_ref(),
+                projection.clone(),
                 aggregate_type,
                 &shadow,
                 batch,
@@ -537,7 +540,7 @@ pub async fn rebuild_paged(
 async fn replay_streams(
     repo: &EventRepo,
     sink: &mut Sink,
-    projection: &dyn Projection,
+    projection: Arc<dyn Projection>,
     aggregate_type: &str,
     target: &str,
     batch: i64,
@@ -553,9 +556,17 @@ async fn replay_streams(
     let producer = {
         let repo = repo.clone();
         let aggregate_type = aggregate_type.to_string();
-        let name = projection.name();
+        let projection = projection.clone();
         tokio::spawn(async move {
-            let folded = fold_streams(&repo, name, &aggregate_type, head, batch, &pages_tx).await;
+            let folded = fold_streams(
+                &repo,
+                projection.as_ref(),
+                &aggregate_type,
+                head,
+                batch,
+                &pages_tx,
+            )
+            .await;
             if let Err(e) = folded {
                 let _ = pages_tx.send(Err(e)).await;
             }
@@ -596,16 +607,13 @@ enum FoldedPage {
 /// Reads a replay's pages and folds each stream (see [`replay_streams`]).
 async fn fold_streams(
     repo: &EventRepo,
-    name: &str,
+    projection: &dyn Projection,
     aggregate_type: &str,
     head: Cursor,
     batch: i64,
     pages: &tokio::sync::mpsc::Sender<anyhow::Result<FoldedPage>>,
 ) -> anyhow::Result<()> {
-    let projection = projections::all()
-        .into_iter()
-        .find(|p| p.name() == name)
-        .ok_or_else(|| anyhow::anyhow!("no projection named {name}"))?;
+    let name = projection.name();
     // A third task reads ahead.
     let (read_tx, mut read) = tokio::sync::mpsc::channel(2);
     let reader = {
