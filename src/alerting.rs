@@ -9,7 +9,7 @@
 //! Raising is idempotent by construction: an alert's id is its case, rule and threshold, and
 //! raising an existing alert appends nothing. So a crash between raising and saving the
 //! checkpoint, a restart, or two processes racing can never raise an alert twice.
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +31,42 @@ pub const WATCH_INTERVAL: Duration = Duration::from_secs(60);
 /// The checkpoint name of the event-driven part.
 pub const CHECKPOINT: &str = "alert-raiser";
 const BATCH: i64 = 500;
+/// How many alert ids [`KnownAlerts`] holds before it starts over.
+const KNOWN_ALERTS_MAX: usize = 200_000;
+
+/// Alert ids this process knows exist: raised here, or found existing when raised again.
+/// An alert once raised stands (raising it again appends nothing), so a known id needs no
+/// command. Without it the deadline watcher loaded every alert of every open case each minute,
+/// and every event on a case loaded each of its alerts again. Bounded: past
+/// [`KNOWN_ALERTS_MAX`] ids it starts over (a forgotten id costs one load, nothing more).
+#[derive(Debug, Default)]
+pub struct KnownAlerts(std::sync::Mutex<HashSet<String>>);
+
+impl KnownAlerts {
+    /// Whether `id` is known to exist.
+    pub fn contains(&self, id: &str) -> bool {
+        self.0.lock().is_ok_and(|known| known.contains(id))
+    }
+
+    fn insert(&self, id: String) {
+        if let Ok(mut known) = self.0.lock() {
+            if known.len() >= KNOWN_ALERTS_MAX {
+                known.clear();
+            }
+            known.insert(id);
+        }
+    }
+
+    /// How many ids are known (for tests).
+    pub fn len(&self) -> usize {
+        self.0.lock().map_or(0, |known| known.len())
+    }
+
+    /// Whether no id is known.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 /// Starts the alerting task (it waits for its lease first on PostgreSQL).
 pub fn spawn(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
@@ -112,8 +148,8 @@ fn time_can_tell(case: &Case) -> bool {
 async fn sweep(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
     let mut samples = Vec::new();
     let mut watched = Vec::new();
-    for doc in engine.repo().view_docs("cases", None).await? {
-        let Ok(doc) = serde_json::from_value::<CaseDoc>(doc) else {
+    for doc in engine.repo().view_docs_text("cases", None).await? {
+        let Ok(doc) = serde_json::from_str::<CaseDoc>(&doc) else {
             continue;
         };
         if time_can_tell(&doc.case) {
@@ -233,10 +269,13 @@ pub async fn raise_for_feedback(engine: &Engine, case_id: &str) -> anyhow::Resul
     Ok(raised)
 }
 
-/// Raises one candidate; 1 if it was new.
+/// Raises one candidate; 1 if it was new. An id already known to exist costs nothing.
 async fn raise(engine: &Engine, candidate: AlertCandidate) -> anyhow::Result<usize> {
-    let now = engine.now();
     let id = candidate.alert_id();
+    if engine.known_alerts().contains(&id) {
+        return Ok(0);
+    }
+    let now = engine.now();
     let meta = CommandMeta {
         actor: SYSTEM_ACTOR_ID.into(),
         role: "system".into(),
@@ -249,16 +288,18 @@ async fn raise(engine: &Engine, candidate: AlertCandidate) -> anyhow::Result<usi
     {
         *source = AlertSource::Public;
     }
-    match engine.execute_alert(&id, command, meta).await {
-        Ok(events) => Ok(usize::from(!events.is_empty())),
+    let raised = match engine.execute_alert(&id, command, meta).await {
+        Ok(events) => usize::from(!events.is_empty()),
         // Another process raised it at the same moment: it exists once, as it should.
-        Err(AggregateError::AggregateConflict) => Ok(0),
+        Err(AggregateError::AggregateConflict) => 0,
         Err(AggregateError::UserError(e @ AlertError::KeyMismatch { .. })) => {
             tracing::error!(alert = %id, error = %e, "alert id collision");
-            Ok(0)
+            0
         }
-        Err(e) => Err(anyhow::anyhow!("raising {id}: {e}")),
-    }
+        Err(e) => return Err(anyhow::anyhow!("raising {id}: {e}")),
+    };
+    engine.known_alerts().insert(id);
+    Ok(raised)
 }
 
 /// Evaluates the rules of each case now and raises what they find; returns how many were
@@ -325,4 +366,26 @@ pub async fn position(repo: &EventRepo) -> anyhow::Result<Cursor> {
         .await?
         .map(|c| c.cursor)
         .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_alerts_remember_ids_and_start_over_when_full() {
+        let known = KnownAlerts::default();
+        assert!(known.is_empty());
+        known.insert("YG1:red_card:statutory".into());
+        assert!(known.contains("YG1:red_card:statutory"));
+        assert!(!known.contains("YG1:red_card:promised"));
+        for i in 1..KNOWN_ALERTS_MAX {
+            known.insert(format!("YG{i}:x:y"));
+        }
+        assert_eq!(known.len(), KNOWN_ALERTS_MAX);
+        known.insert("YG-next:x:y".into());
+        assert_eq!(known.len(), 1);
+        assert!(known.contains("YG-next:x:y"));
+        assert!(!known.contains("YG1:red_card:statutory"));
+    }
 }

@@ -84,16 +84,38 @@ pub struct Engine {
     notifier: Notifier,
     /// The log's tail, read once for all of this process's followers.
     tail: Arc<crate::store::tail::Tail>,
+    /// Alert ids known to exist, so that raising them again costs no command.
+    known_alerts: crate::alerting::KnownAlerts,
 }
 
-/// Sends `pg_notify` after commits, one at a time: commits made while a notification is on
-/// its way are announced together by the next one. Every commit is still followed by a
-/// notification sent after it (the wake-up permit is taken before sending), so another
-/// process's runners never miss one; they read the log itself, not the notification.
-#[derive(Default)]
+/// The shortest interval between two commit notifications of one process. Every listening
+/// process takes each notification (PostgreSQL signals its session, which sends it on), so one
+/// per commit made a busy log pay for thousands a second; followers wait
+/// [`FOLLOW_DELAY`](crate::projection::FOLLOW_DELAY) after a wake-up anyway, so announcing a
+/// burst 10 ms late costs them nothing.
+pub const NOTIFY_EVERY: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Sends `pg_notify` after commits, one at a time and at most one per [`NOTIFY_EVERY`]:
+/// commits made while a notification is on its way, or within that interval after it, are
+/// announced together by the next one. Every commit is still followed by a notification sent
+/// after it (the wake-up permit is taken before sending), so another process's runners never
+/// miss one; they read the log itself, not the notification.
 struct Notifier {
+    /// Sent as each notification's payload, so that this engine's own listener can tell its
+    /// own commits (which already woke its runners) from other processes'.
+    tag: String,
     wake: Arc<tokio::sync::Notify>,
     task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Default for Notifier {
+    fn default() -> Self {
+        Notifier {
+            tag: uuid::Uuid::new_v4().simple().to_string(),
+            wake: Default::default(),
+            task: Default::default(),
+        }
+    }
 }
 
 impl Notifier {
@@ -103,13 +125,16 @@ impl Notifier {
         {
             let wake = self.wake.clone();
             let pool = pool.clone();
+            let tag = self.tag.clone();
             *task = Some(tokio::spawn(async move {
                 loop {
                     wake.notified().await;
-                    let _ = sqlx::query("SELECT pg_notify($1, '')")
+                    let _ = sqlx::query("SELECT pg_notify($1, $2)")
                         .bind(crate::projection::NOTIFY_CHANNEL)
+                        .bind(&tag)
                         .execute(&pool)
                         .await;
+                    tokio::time::sleep(NOTIFY_EVERY).await;
                 }
             }));
         }
@@ -157,6 +182,7 @@ impl Engine {
                 repo.clone(),
                 crate::store::tail::KEEP_BATCHES,
             )),
+            known_alerts: Default::default(),
             repo,
         }
     }
@@ -207,6 +233,7 @@ impl Engine {
             self.tail.clone(),
             self.commits.clone(),
             self.progress.clone(),
+            Some(self.notifier.tag.clone()),
         );
         if let Ok(mut runners) = self.runners.lock() {
             runners.extend(tasks);
@@ -289,6 +316,11 @@ impl Engine {
                 return false;
             }
         }
+    }
+
+    /// Alert ids this process knows exist (see [`crate::alerting::KnownAlerts`]).
+    pub fn known_alerts(&self) -> &crate::alerting::KnownAlerts {
+        &self.known_alerts
     }
 
     /// The store.

@@ -199,12 +199,7 @@ impl Engine {
     /// Every power in the catalogue view, in code order.
     async fn catalogue_docs(&self) -> Result<Vec<CatalogueDoc>, LoadError> {
         self.wait_for_view("catalogue").await;
-        self.repo()
-            .view_docs("catalogue", None)
-            .await?
-            .into_iter()
-            .map(|d| serde_json::from_value(d).map_err(LoadError::from))
-            .collect()
+        Ok(self.repo().view_docs("catalogue", None).await?)
     }
 
     /// The catalogue, filtered (words match code, name and department, Chinese included).
@@ -245,10 +240,13 @@ impl Engine {
         version: Option<u32>,
     ) -> Result<Option<PowerPage>, LoadError> {
         self.wait_for_view("catalogue").await;
-        let Some(doc) = self.repo().view_doc("catalogue", code).await? else {
+        let Some(doc) = self
+            .repo()
+            .view_doc::<CatalogueDoc>("catalogue", code)
+            .await?
+        else {
             return Ok(None);
         };
-        let doc: CatalogueDoc = serde_json::from_value(doc)?;
         let chosen = match version {
             None => doc.versions.last(),
             Some(n) => doc.versions.iter().find(|v| v.version == n),
@@ -293,12 +291,15 @@ impl Engine {
             return Ok(None);
         }
         self.wait_for_view("cases").await;
-        let Some(doc) = self.repo().view_doc("cases", tracking_no).await? else {
+        let Some(doc) = self
+            .repo()
+            .view_doc::<CaseDoc>("cases", tracking_no)
+            .await?
+        else {
             // Spend the same work as a real check so timing does not tell numbers apart.
             let _ = query_code::verify(code, "00", "00");
             return Ok(None);
         };
-        let doc: CaseDoc = serde_json::from_value(doc)?;
         if !query_code::verify(code, &doc.case.query_code_salt, &doc.case.query_code_hash) {
             return Ok(None);
         }
@@ -315,10 +316,10 @@ impl Engine {
         self.wait_for_view("decisions").await;
         let mut out: Vec<PublishedDecision> = self
             .repo()
-            .view_docs("decisions", department)
+            .view_docs_text("decisions", department)
             .await?
-            .into_iter()
-            .filter_map(DecisionsProjection::published)
+            .iter()
+            .filter_map(|d| DecisionsProjection::published(d))
             .filter(|d| withdrawn || d.withdrawn.is_none())
             .collect();
         out.sort_by(|a, b| {
@@ -338,9 +339,9 @@ impl Engine {
         self.wait_for_view("decisions").await;
         Ok(self
             .repo()
-            .view_doc("decisions", id)
+            .view_doc_text("decisions", id)
             .await?
-            .and_then(DecisionsProjection::published))
+            .and_then(|d| DecisionsProjection::published(&d)))
     }
 
     /// The case's limits now, if its power version and the calendar allow computing them.
@@ -364,8 +365,7 @@ impl Engine {
         use aggregates::case::CaseStatus;
         self.wait_for_view("cases").await;
         let mut items = Vec::new();
-        for doc in self.repo().view_docs("cases", Some(department)).await? {
-            let CaseDoc { case, .. } = serde_json::from_value(doc)?;
+        for CaseDoc { case, .. } in self.repo().view_docs("cases", Some(department)).await? {
             if query.power.as_deref().is_some_and(|p| p != case.power_code) {
                 continue;
             }
@@ -458,10 +458,10 @@ impl Engine {
         self.wait_for_view("alerts").await;
         let alerts = self
             .repo()
-            .view_docs("alerts", Some(&case.department))
+            .view_docs_text("alerts", Some(&case.department))
             .await?
-            .into_iter()
-            .filter_map(|d| serde_json::from_value::<projections::alert_queue::AlertDoc>(d).ok())
+            .iter()
+            .filter_map(|d| serde_json::from_str::<projections::alert_queue::AlertDoc>(d).ok())
             .filter(|d| d.alert.case_id == id)
             .collect();
         let mut path = Vec::new();
@@ -473,12 +473,12 @@ impl Engine {
             }
         }
         self.wait_for_view("data_reads").await;
-        let reads = match self.repo().view_doc("data_reads", id).await? {
-            Some(doc) => {
-                serde_json::from_value::<projections::data_reads::DataReadsDoc>(doc)?.reads
-            }
-            None => Vec::new(),
-        };
+        let reads = self
+            .repo()
+            .view_doc::<projections::data_reads::DataReadsDoc>("data_reads", id)
+            .await?
+            .map(|d| d.reads)
+            .unwrap_or_default();
         Ok(Some(CaseFile {
             case,
             events,
@@ -500,8 +500,7 @@ impl Engine {
         self.wait_for_view("cases").await;
         self.wait_for_view("alerts").await;
         let mut cases = Vec::new();
-        for doc in self.repo().view_docs("cases", None).await? {
-            let CaseDoc { case, .. } = serde_json::from_value(doc)?;
+        for CaseDoc { case, .. } in self.repo().view_docs("cases", None).await? {
             let Some(received_at) = case.received_at else {
                 continue;
             };
@@ -536,10 +535,10 @@ impl Engine {
         }
         let alerts: Vec<AlertFacts> = self
             .repo()
-            .view_docs("alerts", None)
+            .view_docs_text("alerts", None)
             .await?
-            .into_iter()
-            .filter_map(|d| serde_json::from_value::<projections::alert_queue::AlertDoc>(d).ok())
+            .iter()
+            .filter_map(|d| serde_json::from_str::<projections::alert_queue::AlertDoc>(d).ok())
             .filter_map(|d| {
                 Some(AlertFacts {
                     case_id: d.alert.case_id.clone(),

@@ -112,11 +112,11 @@ async fn load(engine: &Engine, id: &str) -> Result<AlertDoc, ApiError> {
     engine.wait_for_view("alerts").await;
     let doc = engine
         .repo()
-        .view_doc("alerts", id)
+        .view_doc_text("alerts", id)
         .await
         .map_err(ApiError::unavailable)?
         .ok_or_else(|| ApiError::not_found("no such alert"))?;
-    serde_json::from_value(doc).map_err(ApiError::internal)
+    serde_json::from_str(&doc).map_err(ApiError::internal)
 }
 
 /// The alert queue (预警督办) of the jurisdiction, newest first. Inspectors only.
@@ -148,12 +148,12 @@ async fn list_alerts(
     engine.wait_for_view("alerts").await;
     let docs = engine
         .repo()
-        .view_docs("alerts", query.department.as_deref())
+        .view_docs_text("alerts", query.department.as_deref())
         .await
         .map_err(ApiError::unavailable)?;
     let mut alerts: Vec<AlertDoc> = docs
-        .into_iter()
-        .filter_map(|d| serde_json::from_value::<AlertDoc>(d).ok())
+        .iter()
+        .filter_map(|d| serde_json::from_str::<AlertDoc>(d).ok())
         .filter(|d| query.status.is_none_or(|s| s == d.alert.status))
         .filter(|d| query.rule.is_none_or(|r| Some(r) == d.alert.rule))
         .filter(|d| query.severity.is_none_or(|s| Some(s) == d.alert.severity))

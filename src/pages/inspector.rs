@@ -154,12 +154,12 @@ pub(crate) async fn desk(
     let mut departments: Vec<String> = Vec::new();
     if errors.is_empty() {
         engine.wait_for_view("alerts").await;
-        let docs = match engine.repo().view_docs("alerts", None).await {
+        let docs = match engine.repo().view_docs_text("alerts", None).await {
             Ok(d) => d,
             Err(e) => return super::unavailable(&ctx, Section::Officer, e.into()),
         };
         for doc in docs {
-            let Ok(doc) = serde_json::from_value::<AlertDoc>(doc) else {
+            let Ok(doc) = serde_json::from_str::<AlertDoc>(&doc) else {
                 continue;
             };
             if !departments.contains(&doc.alert.department) {

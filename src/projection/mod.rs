@@ -282,6 +282,7 @@ pub fn spawn_runners(
     tail: Arc<Tail>,
     commits: Arc<watch::Sender<u64>>,
     progress: Arc<Progress>,
+    own_tag: Option<String>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks: Vec<tokio::task::JoinHandle<()>> = projections
         .into_iter()
@@ -308,7 +309,7 @@ pub fn spawn_runners(
         })
         .collect();
     if let EventRepo::Postgres(pool) = &repo {
-        tasks.push(spawn_listener(pool.clone(), commits));
+        tasks.push(spawn_listener(pool.clone(), commits, own_tag));
     }
     tasks
 }
@@ -400,16 +401,18 @@ pub async fn follow(repo: EventRepo, names: Vec<String>) -> anyhow::Result<()> {
     let tail = Arc::new(Tail::new(repo.clone(), crate::store::tail::KEEP_BATCHES));
     let commits = Arc::new(watch::channel(0_u64).0);
     let progress = Arc::new(watch::channel(BTreeMap::new()).0);
-    for task in spawn_runners(chosen, repo, tail, commits, progress) {
+    for task in spawn_runners(chosen, repo, tail, commits, progress, None) {
         task.await?;
     }
     Ok(())
 }
 
-/// Wakes this process's runners when another process announces a commit.
+/// Wakes this process's runners when another process announces a commit. Notifications
+/// carrying `own_tag` (this engine's own commits, which woke the runners already) are skipped.
 pub fn spawn_listener(
     pool: sqlx::PgPool,
     commits: Arc<watch::Sender<u64>>,
+    own_tag: Option<String>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
@@ -417,8 +420,10 @@ pub fn spawn_listener(
                 let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
                 listener.listen(NOTIFY_CHANNEL).await?;
                 loop {
-                    listener.recv().await?;
-                    commits.send_modify(|n| *n += 1);
+                    let notification = listener.recv().await?;
+                    if own_tag.as_deref() != Some(notification.payload()) {
+                        commits.send_modify(|n| *n += 1);
+                    }
                 }
                 #[allow(unreachable_code)]
                 Ok::<(), sqlx::Error>(())

@@ -3,8 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use projections::{EventRecord, Projection};
-use serde_json::Value;
-use sqlx::types::Json;
+use serde::de::DeserializeOwned;
 use sqlx::{Postgres, QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::store::{Cursor, EventRepo, StoreError, StoredEvent};
@@ -259,7 +258,7 @@ pub(crate) async fn write_pg(
                 .push_bind(key)
                 .push_bind(part)
                 .push_bind(doc)
-                .push_unseparated("::jsonb");
+                .push_unseparated("::json");
         });
         q.push(
             " ON CONFLICT (projection, key) DO UPDATE SET part = excluded.part, doc = excluded.doc",
@@ -373,62 +372,87 @@ impl EventRepo {
         Ok(())
     }
 
-    /// One document of a view.
-    pub async fn view_doc(&self, projection: &str, key: &str) -> Result<Option<Value>, StoreError> {
-        Ok(match self {
-            EventRepo::Sqlite(pool) => {
-                let row: Option<(String,)> =
-                    sqlx::query_as("SELECT doc FROM view_docs WHERE projection = ?1 AND key = ?2")
-                        .bind(projection)
-                        .bind(key)
-                        .fetch_optional(pool)
-                        .await?;
-                row.map(|(d,)| crate::store::parse_json(&d)).transpose()?
-            }
-            EventRepo::Postgres(pool) => {
-                let row: Option<(Json<Value>,)> =
-                    sqlx::query_as("SELECT doc FROM view_docs WHERE projection = $1 AND key = $2")
-                        .bind(projection)
-                        .bind(key)
-                        .fetch_optional(pool)
-                        .await?;
-                row.map(|(Json(d),)| d)
-            }
-        })
+    /// One document of a view, decoded straight from its stored text into `T`.
+    pub async fn view_doc<T: DeserializeOwned>(
+        &self,
+        projection: &str,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        self.view_doc_text(projection, key)
+            .await?
+            .map(|d| crate::store::decode_json(&d))
+            .transpose()
+            .map_err(StoreError::from)
     }
 
-    /// Every document of a view, or those of one part, by key.
-    pub async fn view_docs(
+    /// Every document of a view, or those of one part, by key, each decoded into `T` (the
+    /// first that does not decode fails the whole read).
+    pub async fn view_docs<T: DeserializeOwned>(
         &self,
         projection: &str,
         part: Option<&str>,
-    ) -> Result<Vec<Value>, StoreError> {
-        Ok(match self {
+    ) -> Result<Vec<T>, StoreError> {
+        self.view_docs_text(projection, part)
+            .await?
+            .iter()
+            .map(|d| crate::store::decode_json(d))
+            .collect::<Result<_, _>>()
+            .map_err(StoreError::from)
+    }
+
+    /// One document of a view as stored (JSON text): no intermediate `serde_json::Value`.
+    pub async fn view_doc_text(
+        &self,
+        projection: &str,
+        key: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = match self {
             EventRepo::Sqlite(pool) => {
-                let rows: Vec<(String,)> = sqlx::query_as(
+                sqlx::query_as("SELECT doc FROM view_docs WHERE projection = ?1 AND key = ?2")
+                    .bind(projection)
+                    .bind(key)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            EventRepo::Postgres(pool) => {
+                sqlx::query_as("SELECT doc::text FROM view_docs WHERE projection = $1 AND key = $2")
+                    .bind(projection)
+                    .bind(key)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        };
+        Ok(row.map(|(d,)| d))
+    }
+
+    /// Every document of a view, or those of one part, by key, as stored (JSON text).
+    pub async fn view_docs_text(
+        &self,
+        projection: &str,
+        part: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> =
+            match self {
+                EventRepo::Sqlite(pool) => sqlx::query_as(
                     "SELECT doc FROM view_docs WHERE projection = ?1 AND (?2 IS NULL OR part = ?2) \
                      ORDER BY key",
                 )
                 .bind(projection)
                 .bind(part)
                 .fetch_all(pool)
-                .await?;
-                rows.iter()
-                    .map(|(d,)| crate::store::parse_json(d))
-                    .collect::<Result<_, _>>()?
-            }
-            EventRepo::Postgres(pool) => {
-                let rows: Vec<(Json<Value>,)> = sqlx::query_as(
-                    "SELECT doc FROM view_docs WHERE projection = $1 AND ($2::text IS NULL OR part = $2) \
-                     ORDER BY key",
-                )
-                .bind(projection)
-                .bind(part)
-                .fetch_all(pool)
-                .await?;
-                rows.into_iter().map(|(Json(d),)| d).collect()
-            }
-        })
+                .await?,
+                EventRepo::Postgres(pool) => {
+                    sqlx::query_as(
+                        "SELECT doc::text FROM view_docs WHERE projection = $1 \
+                     AND ($2::text IS NULL OR part = $2) ORDER BY key",
+                    )
+                    .bind(projection)
+                    .bind(part)
+                    .fetch_all(pool)
+                    .await?
+                }
+            };
+        Ok(rows.into_iter().map(|(d,)| d).collect())
     }
 
     /// Drops a view's documents and checkpoint (before a rebuild from zero).

@@ -156,6 +156,17 @@ async fn rules_raise_alerts_once_and_inspectors_work_them() {
                 "{expected} missing from {late_rules:?}"
             );
         }
+        // Whoever raised them, once this process has raised or found an alert it knows the
+        // id and runs no command for it again.
+        let policy = app.engine.alert_policy().clone();
+        let again = yangguang::alerting::raise_for_cases(&app.engine, &policy, &[late.clone()])
+            .await
+            .unwrap();
+        assert_eq!(again, 0);
+        for alert in &late_alerts {
+            let id = alert["id"].as_str().unwrap();
+            assert!(app.engine.known_alerts().contains(id), "{id} not known");
+        }
 
         // Exactly once: after a restart (and its immediate sweep) nothing is raised again.
         let before = rules(&alerts_of(&app, &inspector, &late).await);

@@ -16,7 +16,7 @@ async fn snapshot(repo: &EventRepo) -> BTreeMap<String, Value> {
         // Documents come in key order, so views without a key inside their documents are
         // compared by position.
         for (i, doc) in repo
-            .view_docs(name, None)
+            .view_docs::<Value>(name, None)
             .await
             .unwrap()
             .into_iter()
@@ -230,7 +230,7 @@ async fn a_view_worker_keeps_its_view_and_only_its_view() {
     for id in &ids {
         let written = repo.aggregate_events("Case", id).await.unwrap().len();
         loop {
-            let doc = repo.view_doc("cases", id).await.unwrap();
+            let doc = repo.view_doc::<Value>("cases", id).await.unwrap();
             let folded = doc.as_ref().and_then(|d| d["case"]["version"].as_u64());
             if folded == Some(written as u64) {
                 assert_eq!(doc.unwrap()["case"]["tracking_no"], id.as_str());
@@ -251,4 +251,61 @@ async fn a_view_worker_keeps_its_view_and_only_its_view() {
         catalogue_before
     );
     worker.abort();
+}
+
+/// The commit listener wakes this process's runners for other processes' notifications and
+/// skips those its own engine sent (their commits woke the runners already).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listener_wakes_runners_for_other_processes_commits_only() {
+    // A database of its own: notifications reach every session of their database, and the
+    // shared one carries other tests' commits.
+    let shared = crate::helpers::pg_url().await;
+    let server = shared.rsplit_once('/').map_or(shared.as_str(), |(s, _)| s);
+    let url = format!("{server}/yangguang_t_listener");
+    yangguang::store::ensure_database(&url).await.unwrap();
+    let EventRepo::Postgres(pool) = EventRepo::connect_postgres(&url, 2).await.unwrap() else {
+        unreachable!("a PostgreSQL URL");
+    };
+    let commits = std::sync::Arc::new(tokio::sync::watch::channel(0_u64).0);
+    let mut woken = commits.subscribe();
+    let listener = projection::spawn_listener(pool.clone(), commits.clone(), Some("mine".into()));
+    let notify = |payload: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(projection::NOTIFY_CHANNEL)
+                .bind(payload)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    // Until the listener has subscribed, notifications go unheard: send until one wakes it.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        notify("theirs").await;
+        let wait = std::time::Duration::from_millis(100);
+        if tokio::time::timeout(wait, woken.changed()).await.is_ok() {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never woken");
+    }
+    // Probes heard late wake it now, not below.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let before = *woken.borrow_and_update();
+    for _ in 0..20 {
+        notify("mine").await;
+    }
+    notify("theirs").await;
+    tokio::time::timeout(std::time::Duration::from_secs(10), woken.changed())
+        .await
+        .expect("woken by the foreign notification")
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let woke = *woken.borrow_and_update() - before;
+    assert_eq!(
+        woke, 1,
+        "woken {woke} times for 20 own notifications and 1 foreign"
+    );
+    listener.abort();
 }

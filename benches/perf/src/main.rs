@@ -372,6 +372,23 @@ async fn gap(
             }
         })
     };
+    // Commits are announced as the engine announces its own (`engine::NOTIFY_EVERY`): one
+    // notification at a time, at most one per 10 ms, each sent after the commits it covers.
+    // The writers stand for the concurrent commands of one server.
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let notifier = {
+        let wake = wake.clone();
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            loop {
+                wake.notified().await;
+                let _ = sqlx::query("SELECT pg_notify('yangguang_events', '')")
+                    .execute(&pool)
+                    .await;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+    };
     let reserved = Arc::new(AtomicU64::new(0));
     let run = format!("P5-{:x}", std::process::id());
     let started = Instant::now();
@@ -382,6 +399,7 @@ async fn gap(
         let reserved = reserved.clone();
         let samples = samples_tx.clone();
         let run = run.clone();
+        let wake = wake.clone();
         tasks.spawn(async move {
             let mut written: Vec<(String, u64)> = Vec::new();
             let mut commands: u64 = 0;
@@ -399,12 +417,7 @@ async fn gap(
                     commands += 1;
                     // As the engine does after every commit: wake the projection runners of
                     // every process, without waiting for it.
-                    let notify = pool.clone();
-                    tokio::spawn(async move {
-                        let _ = sqlx::query("SELECT pg_notify('yangguang_events', '')")
-                            .execute(&notify)
-                            .await;
-                    });
+                    wake.notify_one();
                     if projection && commands.is_multiple_of(16) {
                         let _ = samples.send((cursor, acked));
                     }
@@ -478,6 +491,7 @@ async fn gap(
             lags.last().copied().unwrap_or(f64::NAN),
         );
     }
+    notifier.abort();
     println!("{result}");
     Ok(())
 }
