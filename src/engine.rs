@@ -86,6 +86,43 @@ pub struct Engine {
     tail: Arc<crate::store::tail::Tail>,
     /// Alert ids known to exist, so that raising them again costs no command.
     known_alerts: crate::alerting::KnownAlerts,
+    /// Cases as this process's last commands on them left them.
+    recent_cases: RecentCases,
+}
+
+/// How many cases [`RecentCases`] keeps: a case's state is one to two kB, so at most a few
+/// tens of MiB.
+const RECENT_CASES: std::num::NonZeroUsize = std::num::NonZeroUsize::new(16_384).unwrap();
+
+/// Cases as this process's last commands on them left them, with the sequence of their last
+/// event, least recently used dropped first: the next command on one starts from here instead
+/// of reading its stream again. Never trusted alone: an append carries the sequence it
+/// follows, so if any process appended since, the store refuses it (unique sequence per
+/// stream) and the command is decided again from the stream.
+struct RecentCases(std::sync::Mutex<lru::LruCache<String, (Case, usize)>>);
+
+impl Default for RecentCases {
+    fn default() -> Self {
+        RecentCases(std::sync::Mutex::new(lru::LruCache::new(RECENT_CASES)))
+    }
+}
+
+impl RecentCases {
+    fn get(&self, id: &str) -> Option<(Case, usize)> {
+        self.0.lock().ok()?.get(id).cloned()
+    }
+
+    fn keep(&self, id: &str, case: &Case, sequence: usize) {
+        if let Ok(mut recent) = self.0.lock() {
+            recent.put(id.to_string(), (case.clone(), sequence));
+        }
+    }
+
+    fn forget(&self, id: &str) {
+        if let Ok(mut recent) = self.0.lock() {
+            recent.pop(id);
+        }
+    }
 }
 
 /// The shortest interval between two commit notifications of one process. Every listening
@@ -183,6 +220,7 @@ impl Engine {
                 crate::store::tail::KEEP_BATCHES,
             )),
             known_alerts: Default::default(),
+            recent_cases: Default::default(),
             repo,
         }
     }
@@ -426,6 +464,11 @@ impl Engine {
 
     /// Runs a case command; also answers with the case as the command left it (its loaded
     /// state with the new events applied), so the caller need not read it again.
+    ///
+    /// A case this process worked on recently starts from its state as the last command left
+    /// it ([`RecentCases`]) instead of reading its stream again. If another process has
+    /// appended since, the append conflicts; a refusal may also come from a stale state: in
+    /// either case the command is decided again from the store, whose answer stands.
     pub async fn execute_case_with_state(
         &self,
         id: &str,
@@ -433,20 +476,54 @@ impl Engine {
         meta: CommandMeta,
     ) -> Result<(Vec<EventEnvelope<Case>>, Case), AggregateError<<Case as Aggregate>::Error>> {
         let recorded = self.now().to_rfc3339();
-        self.execute(
-            &self.cases,
-            id,
-            command,
-            &self.case_services,
-            meta.into_map(recorded),
-        )
-        .await
+        let metadata = meta.into_map(recorded);
+        if let Some((case, sequence)) = self.recent_cases.get(id) {
+            let decided = self
+                .decide(
+                    case,
+                    sequence,
+                    id,
+                    command.clone(),
+                    &self.case_services,
+                    metadata.clone(),
+                )
+                .await;
+            match decided {
+                Ok(done) => {
+                    self.recent_cases.keep(id, &done.1, sequence + done.0.len());
+                    return Ok(done);
+                }
+                // Decided on a state that may be stale: decide again from the stream.
+                Err(AggregateError::AggregateConflict | AggregateError::UserError(_)) => {
+                    self.recent_cases.forget(id);
+                }
+                // The store failed, and whether the append landed is not known: answer so,
+                // as a command read from the stream would.
+                Err(e) => {
+                    self.recent_cases.forget(id);
+                    return Err(e);
+                }
+            }
+        }
+        let context = self.cases.load_aggregate(id).await?;
+        let sequence = context.current_sequence;
+        let done = self
+            .decide(
+                context.aggregate,
+                sequence,
+                id,
+                command,
+                &self.case_services,
+                metadata,
+            )
+            .await?;
+        if sequence + done.0.len() > 0 {
+            self.recent_cases.keep(id, &done.1, sequence + done.0.len());
+        }
+        Ok(done)
     }
 
-    /// Loads the aggregate, handles the command and appends its events with the store's
-    /// optimistic check (as cqrs-es's `commit`, but the append returns the position written,
-    /// so recording the commit costs no further round trip). Returns the events and the
-    /// aggregate with them applied (by the sink, as the handler wrote them).
+    /// Loads the aggregate from its stream and [decides](Self::decide) the command.
     async fn execute<A>(
         &self,
         store: &PersistedEventStore<EventRepo, A>,
@@ -458,23 +535,49 @@ impl Engine {
     where
         A: Aggregate,
     {
-        let mut context = store.load_aggregate(id).await?;
+        let context = store.load_aggregate(id).await?;
+        self.decide(
+            context.aggregate,
+            context.current_sequence,
+            id,
+            command,
+            services,
+            metadata,
+        )
+        .await
+    }
+
+    /// Handles the command on `aggregate` (whose last event is `sequence`) and appends its
+    /// events with the store's optimistic check (as cqrs-es's `commit`, but the append returns
+    /// the position written, so recording the commit costs no further round trip). Returns the
+    /// events and the aggregate with them applied (by the sink, as the handler wrote them).
+    async fn decide<A>(
+        &self,
+        mut aggregate: A,
+        sequence: usize,
+        id: &str,
+        command: A::Command,
+        services: &A::Services,
+        metadata: HashMap<String, String>,
+    ) -> Result<(Vec<EventEnvelope<A>>, A), AggregateError<A::Error>>
+    where
+        A: Aggregate,
+    {
         let sink = EventSink::default();
-        context
-            .aggregate
+        aggregate
             .handle(command, services, &sink)
             .await
             .map_err(AggregateError::UserError)?;
         let events = sink.collect().await;
         // `EventSink::write` applies each event as the handler writes it: this is the
         // aggregate as the command leaves it.
-        let state = context.aggregate;
+        let state = aggregate;
         if events.is_empty() {
             return Ok((Vec::new(), state));
         }
         let envelopes: Vec<EventEnvelope<A>> = events
             .into_iter()
-            .zip(context.current_sequence + 1..)
+            .zip(sequence + 1..)
             .map(|(payload, sequence)| EventEnvelope {
                 aggregate_id: id.to_string(),
                 sequence,

@@ -106,16 +106,22 @@ pub(crate) async fn take_lease(
     }
 }
 
-/// Where applies go: the SQLite pool, or the PostgreSQL connection holding the lease.
-enum Sink {
+/// Where applies go: the SQLite pool, or the PostgreSQL connection holding the lease; with the
+/// documents this sink wrote last.
+struct Sink {
+    store: SinkStore,
+    written: views::Written,
+}
+
+enum SinkStore {
     Sqlite(sqlx::SqlitePool),
     Postgres(PgConnection),
 }
 
 impl Sink {
     async fn acquire(repo: &EventRepo, lease_name: &str) -> Result<Sink, sqlx::Error> {
-        Ok(match repo {
-            EventRepo::Sqlite(pool) => Sink::Sqlite(pool.clone()),
+        let store = match repo {
+            EventRepo::Sqlite(pool) => SinkStore::Sqlite(pool.clone()),
             EventRepo::Postgres(pool) => {
                 let mut conn = take_lease(pool, lease_name).await?;
                 // A view is derived state: its batches commit without waiting for the WAL
@@ -125,8 +131,12 @@ impl Sink {
                 sqlx::query("SET synchronous_commit = off")
                     .execute(&mut conn)
                     .await?;
-                Sink::Postgres(conn)
+                SinkStore::Postgres(conn)
             }
+        };
+        Ok(Sink {
+            store,
+            written: views::Written::new(views::WRITTEN_DOCS),
         })
     }
 
@@ -138,17 +148,26 @@ impl Sink {
         runs: &BTreeMap<String, Vec<usize>>,
         advance: Advance,
     ) -> Result<(), ApplyError> {
-        match self {
-            Sink::Sqlite(pool) => {
+        let written = &mut self.written;
+        let applied = match &mut self.store {
+            SinkStore::Sqlite(pool) => {
                 views::relaxed_sqlite(pool, async |conn| {
-                    views::apply_batch_sqlite(conn, projection, target, events, runs, advance).await
+                    views::apply_batch_sqlite(
+                        conn, projection, target, events, runs, advance, written,
+                    )
+                    .await
                 })
                 .await
             }
-            Sink::Postgres(conn) => {
-                views::apply_batch_pg(conn, projection, target, events, runs, advance).await
+            SinkStore::Postgres(conn) => {
+                views::apply_batch_pg(conn, projection, target, events, runs, advance, written)
+                    .await
             }
+        };
+        if applied.is_err() {
+            self.written.clear();
         }
+        applied
     }
 
     /// Writes finished documents of a replay, and the checkpoint if given, in one transaction.
@@ -159,8 +178,10 @@ impl Sink {
         advance: Option<Advance>,
     ) -> Result<(), ApplyError> {
         use sqlx::Connection;
-        match self {
-            Sink::Sqlite(pool) => {
+        // Written whole, outside what the cache follows.
+        self.written.clear();
+        match &mut self.store {
+            SinkStore::Sqlite(pool) => {
                 views::relaxed_sqlite(pool, async |conn| {
                     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
                     views::write_sqlite(&mut tx, target, rows, advance).await?;
@@ -169,7 +190,7 @@ impl Sink {
                 })
                 .await
             }
-            Sink::Postgres(conn) => {
+            SinkStore::Postgres(conn) => {
                 let mut tx = conn.begin().await?;
                 views::write_pg(&mut tx, target, rows, advance).await?;
                 tx.commit().await?;
@@ -359,7 +380,7 @@ async fn run(
         progress.send_modify(|m| {
             m.insert(name.to_string(), place.seen);
         });
-        if let Sink::Postgres(conn) = &mut sink
+        if let SinkStore::Postgres(conn) = &mut sink.store
             && lease_checked.elapsed() >= LEASE_CHECK
         {
             // Keep the lease connection honest: a dead connection means a lost lease.

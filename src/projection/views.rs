@@ -1,6 +1,7 @@
 //! Storage of read models: documents by (projection, key), listed by part, and checkpoints.
 //! A batch of document changes and the new checkpoint are written in one transaction.
 use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroUsize;
 
 use projections::{EventRecord, Projection};
 use serde::de::DeserializeOwned;
@@ -21,6 +22,63 @@ pub struct Checkpoint {
 
 /// One document as a batch leaves it: key, part, JSON.
 pub(crate) type DocRow = (String, String, String);
+
+/// How many documents a runner keeps of those it wrote ([`Written`]): a few MiB of the
+/// largest (the 2 kB case documents), more than the cases a busy office works at once.
+pub(crate) const WRITTEN_DOCS: NonZeroUsize = NonZeroUsize::new(4_096).unwrap();
+
+/// The documents a runner wrote last, as written (JSON), by key: the next batch that touches
+/// one folds from here instead of reading it back from the store. Sound because a runner is
+/// its view's only writer (PostgreSQL: it holds the lease), and every batch moves the
+/// checkpoint by compare-and-set from where this runner left it: had anyone else written the
+/// view, the batch fails with [`ApplyError::Moved`] and the runner starts over with an empty
+/// cache. For a target other than the last one, or after a failed batch, it starts empty.
+pub(crate) struct Written {
+    target: String,
+    docs: lru::LruCache<String, String>,
+}
+
+impl Written {
+    pub(crate) fn new(capacity: NonZeroUsize) -> Self {
+        Written {
+            target: String::new(),
+            docs: lru::LruCache::new(capacity),
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.docs.clear();
+    }
+
+    /// Takes the documents of `keys` it holds for `target`; returns those it has not.
+    fn take<'k>(
+        &mut self,
+        target: &str,
+        keys: impl Iterator<Item = &'k String>,
+        docs: &mut HashMap<String, String>,
+    ) -> Vec<&'k str> {
+        if self.target != target {
+            self.docs.clear();
+            self.target = target.to_string();
+        }
+        keys.filter(|k| match self.docs.pop(*k) {
+            Some(doc) => {
+                docs.insert((*k).clone(), doc);
+                false
+            }
+            None => true,
+        })
+        .map(String::as_str)
+        .collect()
+    }
+
+    /// Remembers what a committed batch wrote.
+    fn keep(&mut self, rows: Vec<DocRow>) {
+        for (key, _, doc) in rows {
+            self.docs.put(key, doc);
+        }
+    }
+}
 
 /// The documents a batch touches, each with the indices of its events in log order; by key
 /// (the order rows are locked in).
@@ -126,16 +184,18 @@ pub(crate) async fn apply_batch_sqlite(
     events: &[StoredEvent],
     runs: &BTreeMap<String, Vec<usize>>,
     advance: Advance,
+    written: &mut Written,
 ) -> Result<(), ApplyError> {
     use sqlx::Connection;
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let mut docs: HashMap<String, String> = HashMap::new();
-    if !runs.is_empty() {
+    let missing = written.take(target, runs.keys(), &mut docs);
+    if !missing.is_empty() {
         let mut q: QueryBuilder<Sqlite> =
             QueryBuilder::new("SELECT key, doc FROM view_docs WHERE projection = ");
         q.push_bind(target).push(" AND key IN (");
         let mut sep = q.separated(", ");
-        for k in runs.keys() {
+        for k in missing {
             sep.push_bind(k);
         }
         q.push(")");
@@ -146,6 +206,7 @@ pub(crate) async fn apply_batch_sqlite(
     let changed = fold(projection, events, runs, docs).map_err(ApplyError::Fold)?;
     write_sqlite(&mut tx, target, &changed, Some(advance)).await?;
     tx.commit().await?;
+    written.keep(changed);
     Ok(())
 }
 
@@ -217,12 +278,13 @@ pub(crate) async fn apply_batch_pg(
     events: &[StoredEvent],
     runs: &BTreeMap<String, Vec<usize>>,
     advance: Advance,
+    written: &mut Written,
 ) -> Result<(), ApplyError> {
     use sqlx::Connection;
     let mut tx = conn.begin().await?;
     let mut docs: HashMap<String, String> = HashMap::new();
-    if !runs.is_empty() {
-        let keys: Vec<&str> = runs.keys().map(String::as_str).collect();
+    let keys = written.take(target, runs.keys(), &mut docs);
+    if !keys.is_empty() {
         // The JSON as text: the fold decodes it straight into its document type.
         let rows = sqlx::query(
             "SELECT key, doc::text AS doc FROM view_docs \
@@ -239,6 +301,7 @@ pub(crate) async fn apply_batch_pg(
     let changed = fold(projection, events, runs, docs).map_err(ApplyError::Fold)?;
     write_pg(&mut tx, target, &changed, Some(advance)).await?;
     tx.commit().await?;
+    written.keep(changed);
     Ok(())
 }
 
@@ -598,5 +661,50 @@ impl EventRepo {
             .await?,
         };
         Ok(row.map(|(tx, position)| Cursor { tx, position }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &str, doc: &str) -> DocRow {
+        (key.to_string(), "part".to_string(), doc.to_string())
+    }
+
+    #[test]
+    fn written_documents_are_taken_once_for_their_target_and_bounded() {
+        let mut written = Written::new(NonZeroUsize::new(2).unwrap());
+        let keys = ["a".to_string(), "b".to_string(), "c".to_string()];
+        let mut docs = HashMap::new();
+        // Nothing written yet: every key is read from the store.
+        assert_eq!(
+            written.take("cases", keys.iter(), &mut docs),
+            ["a", "b", "c"]
+        );
+        written.keep(vec![row("a", "1"), row("b", "2"), row("c", "3")]);
+        // Two kept, the least recently written one dropped; taken documents leave the cache.
+        assert_eq!(written.take("cases", keys.iter(), &mut docs), ["a"]);
+        assert_eq!(
+            docs,
+            HashMap::from([("b".into(), "2".into()), ("c".into(), "3".into())])
+        );
+        let mut again = HashMap::new();
+        assert_eq!(
+            written.take("cases", keys.iter(), &mut again),
+            ["a", "b", "c"]
+        );
+        // Another target starts empty.
+        written.keep(vec![row("a", "1")]);
+        assert_eq!(
+            written.take("cases#rebuild", keys.iter(), &mut HashMap::new()),
+            ["a", "b", "c"]
+        );
+        written.keep(vec![row("a", "1")]);
+        written.clear();
+        assert_eq!(
+            written.take("cases#rebuild", keys.iter(), &mut HashMap::new()),
+            ["a", "b", "c"]
+        );
     }
 }

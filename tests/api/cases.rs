@@ -651,3 +651,87 @@ async fn deadlines_follow_the_calendar_data_in_force() {
     assert_eq!(due, expected.to_string());
     assert!(due.starts_with("2027-"));
 }
+
+/// Two servers on one PostgreSQL work one case by turns. Each keeps the cases its commands
+/// left; a state another server has moved on from is never the answer: the command is
+/// decided again from the stream, so each step lands once, in order, and a refusal or a
+/// conflict is the stream's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_working_one_case_by_turns_decide_on_its_stream() {
+    let first = TestApp::spawn_isolated_pg().await;
+    let second = first.second_server().await;
+    let power = first.licence_power().await;
+    let officer = first.officer("alice");
+    let id = first.open_case(&power, &officer).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let clock = |app: &TestApp, action: &str, expected: Option<u64>| {
+        let body = match expected {
+            Some(v) => json!({"action": action, "reason": "等待鉴定结果", "expected_version": v}),
+            None => json!({"action": action, "reason": "等待鉴定结果"}),
+        };
+        let url = format!("/api/v1/cases/{id}/clock");
+        let officer = officer.clone();
+        async move { app.post(&url, Some(&officer), &body).await }
+    };
+    let version = |r: Value| r["version"].as_u64().unwrap();
+
+    let r = clock(&first, "pause", Some(1)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(version(r.json().await.unwrap()), 2);
+    let r = clock(&second, "resume", Some(2)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(version(r.json().await.unwrap()), 3);
+    // The first server last left the case at version 2, paused.
+    let r = clock(&first, "pause", Some(3)).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "decided on the stream, not on version 2"
+    );
+    assert_eq!(version(r.json().await.unwrap()), 4);
+    // The second last saw it running: resuming is right on the stream.
+    let r = clock(&second, "resume", None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(version(r.json().await.unwrap()), 5);
+    // Refusals and conflicts come from the stream too.
+    assert_problem(
+        clock(&first, "resume", None).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not_paused",
+    )
+    .await;
+    assert_problem(
+        clock(&first, "pause", Some(4)).await,
+        StatusCode::CONFLICT,
+        "stale_version",
+    )
+    .await;
+
+    let events: Vec<Value> = first
+        .get(&format!("/api/v1/cases/{id}/events"), Some(&officer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<(u64, &str)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["sequence"].as_u64().unwrap(),
+                e["event_type"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (1, "CaseOpened"),
+            (2, "ClockPaused"),
+            (3, "ClockResumed"),
+            (4, "ClockPaused"),
+            (5, "ClockResumed")
+        ]
+    );
+}
