@@ -159,9 +159,10 @@ async fn rules_raise_alerts_once_and_inspectors_work_them() {
         // Whoever raised them, once this process has raised or found an alert it knows the
         // id and runs no command for it again.
         let policy = app.engine.alert_policy().clone();
-        let again = yangguang::alerting::raise_for_cases(&app.engine, &policy, &[late.clone()])
-            .await
-            .unwrap();
+        let again =
+            yangguang::alerting::raise_for_cases(&app.engine, &policy, std::slice::from_ref(&late))
+                .await
+                .unwrap();
         assert_eq!(again, 0);
         for alert in &late_alerts {
             let id = alert["id"].as_str().unwrap();

@@ -666,25 +666,30 @@ async fn two_servers_working_one_case_by_turns_decide_on_its_stream() {
         .as_str()
         .unwrap()
         .to_string();
-    let clock = |app: &TestApp, action: &str, expected: Option<u64>| {
+    async fn clock(
+        app: &TestApp,
+        id: &str,
+        officer: &str,
+        action: &str,
+        expected: Option<u64>,
+    ) -> reqwest::Response {
         let body = match expected {
             Some(v) => json!({"action": action, "reason": "等待鉴定结果", "expected_version": v}),
             None => json!({"action": action, "reason": "等待鉴定结果"}),
         };
-        let url = format!("/api/v1/cases/{id}/clock");
-        let officer = officer.clone();
-        async move { app.post(&url, Some(&officer), &body).await }
-    };
+        app.post(&format!("/api/v1/cases/{id}/clock"), Some(officer), &body)
+            .await
+    }
     let version = |r: Value| r["version"].as_u64().unwrap();
 
-    let r = clock(&first, "pause", Some(1)).await;
+    let r = clock(&first, &id, &officer, "pause", Some(1)).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(version(r.json().await.unwrap()), 2);
-    let r = clock(&second, "resume", Some(2)).await;
+    let r = clock(&second, &id, &officer, "resume", Some(2)).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(version(r.json().await.unwrap()), 3);
     // The first server last left the case at version 2, paused.
-    let r = clock(&first, "pause", Some(3)).await;
+    let r = clock(&first, &id, &officer, "pause", Some(3)).await;
     assert_eq!(
         r.status(),
         StatusCode::OK,
@@ -692,18 +697,18 @@ async fn two_servers_working_one_case_by_turns_decide_on_its_stream() {
     );
     assert_eq!(version(r.json().await.unwrap()), 4);
     // The second last saw it running: resuming is right on the stream.
-    let r = clock(&second, "resume", None).await;
+    let r = clock(&second, &id, &officer, "resume", None).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(version(r.json().await.unwrap()), 5);
     // Refusals and conflicts come from the stream too.
     assert_problem(
-        clock(&first, "resume", None).await,
+        clock(&first, &id, &officer, "resume", None).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "not_paused",
     )
     .await;
     assert_problem(
-        clock(&first, "pause", Some(4)).await,
+        clock(&first, &id, &officer, "pause", Some(4)).await,
         StatusCode::CONFLICT,
         "stale_version",
     )
