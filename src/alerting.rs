@@ -9,12 +9,13 @@
 //! Raising is idempotent by construction: an alert's id is its case, rule and threshold, and
 //! raising an existing alert appends nothing. So a crash between raising and saving the
 //! checkpoint, a restart, or two processes racing can never raise an alert twice.
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aggregates::alert::{Alert, AlertError, AlertRule, AlertSource, SYSTEM_ACTOR_ID};
-use aggregates::case::{Case, CaseStatus, china_offset};
+use aggregates::case::{Case, CaseEvent, CaseStatus, china_offset};
 use aggregates::feedback::Feedback;
 use cqrs_es::{Aggregate, AggregateError};
 use projections::alerts::{
@@ -22,9 +23,10 @@ use projections::alerts::{
     discretion_pattern, evaluate, feedback_alerts,
 };
 use projections::cases::CaseDoc;
+use serde::Deserialize;
 
 use crate::engine::{CommandMeta, Engine};
-use crate::store::{Cursor, EventRepo};
+use crate::store::{Cursor, EventRepo, StoredEvent};
 
 /// How often open cases are swept for time-driven alerts.
 pub const WATCH_INTERVAL: Duration = Duration::from_secs(60);
@@ -96,6 +98,7 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
         .map(|c| c.cursor)
         .unwrap_or_default();
     let mut next_sweep = tokio::time::Instant::now();
+    let mut streams = Streams::new(STREAMS_KEPT);
     loop {
         commits.borrow_and_update();
         let mut read = 0;
@@ -110,8 +113,7 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
                     .map(|e| e.aggregate_id.clone())
                     .collect()
             };
-            let cases: Vec<String> = touched(Case::TYPE).into_iter().collect();
-            raise_for_cases(engine, policy, &cases).await?;
+            raise_for_batch(engine, policy, &mut streams, &events).await?;
             for case_id in touched(Feedback::TYPE) {
                 raise_for_feedback(engine, &case_id).await?;
             }
@@ -327,18 +329,105 @@ pub async fn raise_for_cases(
 async fn raise_on_events(
     engine: &Engine,
     policy: &AlertPolicy,
-    stored: Vec<crate::store::StoredEvent>,
+    stored: Vec<StoredEvent>,
 ) -> anyhow::Result<usize> {
     let records: Vec<CaseEventRecord> = stored
-        .into_iter()
-        .map(|e| {
-            Ok(CaseEventRecord {
-                event: serde_json::from_value(e.payload)?,
-                recorded_at: e.recorded_at.with_timezone(&china_offset()),
-                sequence: e.sequence,
-            })
-        })
+        .iter()
+        .map(case_record)
         .collect::<Result<_, serde_json::Error>>()?;
+    raise_on_records(engine, policy, &records).await
+}
+
+/// A stored case event as the rules take it.
+fn case_record(e: &StoredEvent) -> Result<CaseEventRecord, serde_json::Error> {
+    Ok(CaseEventRecord {
+        event: CaseEvent::deserialize(&e.payload)?,
+        recorded_at: e.recorded_at.with_timezone(&china_offset()),
+        sequence: e.sequence,
+    })
+}
+
+/// How many case streams the event-driven part keeps ([`Streams`]).
+const STREAMS_KEPT: NonZeroUsize = NonZeroUsize::new(4_096).unwrap();
+
+/// The case streams the event-driven part has followed, by case id, as the rules take them.
+/// The log brings every event once, in order, so the events of a batch extend the streams
+/// kept; a case is read from the store only when it is met in the middle of its stream (after
+/// a restart, or once dropped as the least recently touched).
+struct Streams(lru::LruCache<String, Vec<CaseEventRecord>>);
+
+impl Streams {
+    fn new(capacity: NonZeroUsize) -> Self {
+        Streams(lru::LruCache::new(capacity))
+    }
+
+    /// Extends the streams of the cases `events` touch: each case's whole stream so far, and
+    /// the ids of those that must be read from the store instead.
+    fn extend(
+        &mut self,
+        events: &[StoredEvent],
+    ) -> Result<(Vec<(String, Vec<CaseEventRecord>)>, Vec<String>), serde_json::Error> {
+        let mut batch: BTreeMap<&str, Vec<CaseEventRecord>> = BTreeMap::new();
+        for e in events.iter().filter(|e| e.aggregate_type == Case::TYPE) {
+            batch
+                .entry(e.aggregate_id.as_str())
+                .or_default()
+                .push(case_record(e)?);
+        }
+        let mut ready = Vec::new();
+        let mut unknown = Vec::new();
+        for (id, new) in batch {
+            let first = new.first().map_or(1, |r| r.sequence);
+            let kept = self.0.pop(id).unwrap_or_default();
+            let next = kept.last().map_or(1, |r| r.sequence + 1);
+            if first > next {
+                // A gap: not followed from its start.
+                unknown.push(id.to_string());
+                continue;
+            }
+            let mut stream = kept;
+            stream.extend(new.into_iter().filter(|r| r.sequence >= next));
+            ready.push((id.to_string(), stream));
+        }
+        Ok((ready, unknown))
+    }
+
+    fn keep(&mut self, id: String, stream: Vec<CaseEventRecord>) {
+        self.0.put(id, stream);
+    }
+}
+
+/// Evaluates the cases a batch of the log touches, on their streams as followed so far
+/// (read from the store for those not followed from their start), and raises what the rules
+/// find.
+async fn raise_for_batch(
+    engine: &Engine,
+    policy: &AlertPolicy,
+    streams: &mut Streams,
+    events: &[StoredEvent],
+) -> anyhow::Result<usize> {
+    let (mut ready, unknown) = streams.extend(events)?;
+    for (id, stored) in engine.repo().events_of(Case::TYPE, &unknown).await? {
+        let stream = stored
+            .iter()
+            .map(case_record)
+            .collect::<Result<Vec<_>, _>>()?;
+        ready.push((id, stream));
+    }
+    let mut raised = 0;
+    for (id, stream) in ready {
+        raised += raise_on_records(engine, policy, &stream).await?;
+        streams.keep(id, stream);
+    }
+    Ok(raised)
+}
+
+/// Evaluates one case, given its events as the rules take them, and raises what they find.
+async fn raise_on_records(
+    engine: &Engine,
+    policy: &AlertPolicy,
+    records: &[CaseEventRecord],
+) -> anyhow::Result<usize> {
     // The pinned power is named by the opening event.
     let mut case = Case::default();
     if let Some(first) = records.first() {
@@ -353,7 +442,7 @@ async fn raise_on_events(
     };
     let now = engine.now();
     let mut raised = 0;
-    for candidate in evaluate(&records, &power.flowchart, engine.calendar(), policy, now) {
+    for candidate in evaluate(records, &power.flowchart, engine.calendar(), policy, now) {
         raised += raise(engine, candidate).await?;
     }
     Ok(raised)
@@ -371,6 +460,70 @@ pub async fn position(repo: &EventRepo) -> anyhow::Result<Cursor> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event(id: &str, sequence: i64) -> StoredEvent {
+        StoredEvent {
+            position: sequence,
+            tx: 1,
+            aggregate_type: Case::TYPE.into(),
+            aggregate_id: id.into(),
+            sequence,
+            event_type: "ClockPaused".into(),
+            event_version: "1".into(),
+            payload: serde_json::json!({"ClockPaused": {
+                "reason": "r", "at": "2026-03-02T10:00:00+08:00", "by": "o", "step": null}}),
+            metadata: serde_json::Value::Null,
+            recorded_at: chrono::Utc::now(),
+        }
+    }
+
+    fn sequences(ready: &[(String, Vec<CaseEventRecord>)]) -> Vec<(String, Vec<i64>)> {
+        ready
+            .iter()
+            .map(|(id, s)| (id.clone(), s.iter().map(|r| r.sequence).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn streams_are_followed_from_their_start_and_read_when_met_midway() {
+        let mut streams = Streams::new(NonZeroUsize::new(2).unwrap());
+        // A from its start; B met midway must be read.
+        let (ready, unknown) = streams
+            .extend(&[event("A", 1), event("B", 4), event("A", 2)])
+            .unwrap();
+        assert_eq!(sequences(&ready), [("A".to_string(), vec![1, 2])]);
+        assert_eq!(unknown, ["B"]);
+        for (id, s) in ready {
+            streams.keep(id, s);
+        }
+        // Read from the store up to 5 (beyond the batch); the log then brings 4 to 6.
+        let read: Vec<CaseEventRecord> = (1..=5)
+            .map(|n| case_record(&event("B", n)).unwrap())
+            .collect();
+        streams.keep("B".into(), read);
+        let (ready, unknown) = streams
+            .extend(&[event("A", 3), event("B", 4), event("B", 5), event("B", 6)])
+            .unwrap();
+        assert!(unknown.is_empty());
+        assert_eq!(
+            sequences(&ready),
+            [
+                ("A".to_string(), vec![1, 2, 3]),
+                ("B".to_string(), vec![1, 2, 3, 4, 5, 6])
+            ]
+        );
+        for (id, s) in ready {
+            streams.keep(id, s);
+        }
+        // Two kept at most: C pushes out the least recently kept (A), which is then read.
+        let (ready, _) = streams.extend(&[event("C", 1)]).unwrap();
+        for (id, s) in ready {
+            streams.keep(id, s);
+        }
+        let (ready, unknown) = streams.extend(&[event("A", 4)]).unwrap();
+        assert!(ready.is_empty());
+        assert_eq!(unknown, ["A"]);
+    }
 
     #[test]
     fn known_alerts_remember_ids_and_start_over_when_full() {

@@ -475,9 +475,44 @@ impl Engine {
         command: <Case as Aggregate>::Command,
         meta: CommandMeta,
     ) -> Result<(Vec<EventEnvelope<Case>>, Case), AggregateError<<Case as Aggregate>::Error>> {
+        let recent = self.recent_cases.get(id);
+        self.decide_case(id, command, meta, recent).await
+    }
+
+    /// Runs a case command on a case id nobody has used yet (a freshly drawn tracking number):
+    /// decided on an empty stream without reading it. Had the id been taken after all, the
+    /// append conflicts and the command is decided again on the stream (which refuses a
+    /// second opening).
+    pub async fn execute_new_case(
+        &self,
+        id: &str,
+        command: <Case as Aggregate>::Command,
+        meta: CommandMeta,
+    ) -> Result<(Vec<EventEnvelope<Case>>, Case), AggregateError<<Case as Aggregate>::Error>> {
+        self.decide_case(id, command, meta, Some((Case::default(), 0)))
+            .await
+    }
+
+    /// Decides a case command on `recent` if given, else on the stream read from the store;
+    /// a conflict or a refusal on `recent` is decided again on the stream.
+    async fn decide_case(
+        &self,
+        id: &str,
+        command: <Case as Aggregate>::Command,
+        meta: CommandMeta,
+        mut recent: Option<(Case, usize)>,
+    ) -> Result<(Vec<EventEnvelope<Case>>, Case), AggregateError<<Case as Aggregate>::Error>> {
         let recorded = self.now().to_rfc3339();
         let metadata = meta.into_map(recorded);
-        if let Some((case, sequence)) = self.recent_cases.get(id) {
+        loop {
+            let from_recent = recent.is_some();
+            let (case, sequence) = match recent.take() {
+                Some(kept) => kept,
+                None => {
+                    let context = self.cases.load_aggregate(id).await?;
+                    (context.aggregate, context.current_sequence)
+                }
+            };
             let decided = self
                 .decide(
                     case,
@@ -490,37 +525,26 @@ impl Engine {
                 .await;
             match decided {
                 Ok(done) => {
-                    self.recent_cases.keep(id, &done.1, sequence + done.0.len());
+                    let sequence = sequence + done.0.len();
+                    if sequence > 0 {
+                        self.recent_cases.keep(id, &done.1, sequence);
+                    }
                     return Ok(done);
                 }
-                // Decided on a state that may be stale: decide again from the stream.
-                Err(AggregateError::AggregateConflict | AggregateError::UserError(_)) => {
+                // Decided on a state that may be stale: decide again on the stream.
+                Err(AggregateError::AggregateConflict | AggregateError::UserError(_))
+                    if from_recent =>
+                {
                     self.recent_cases.forget(id);
                 }
-                // The store failed, and whether the append landed is not known: answer so,
-                // as a command read from the stream would.
+                // The stream's answer, or the store failed (whether an append landed is then
+                // not known: answered as such, never tried again).
                 Err(e) => {
                     self.recent_cases.forget(id);
                     return Err(e);
                 }
             }
         }
-        let context = self.cases.load_aggregate(id).await?;
-        let sequence = context.current_sequence;
-        let done = self
-            .decide(
-                context.aggregate,
-                sequence,
-                id,
-                command,
-                &self.case_services,
-                metadata,
-            )
-            .await?;
-        if sequence + done.0.len() > 0 {
-            self.recent_cases.keep(id, &done.1, sequence + done.0.len());
-        }
-        Ok(done)
     }
 
     /// Loads the aggregate from its stream and [decides](Self::decide) the command.

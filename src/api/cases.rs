@@ -423,7 +423,7 @@ async fn open_case(
     body: web::Json<OpenCaseRequest>,
 ) -> Result<HttpResponse, ApiError> {
     require(&principal, Role::Officer)?;
-    let Some((tracking_no, query_code)) = open_new_case(
+    let Some((tracking_no, query_code, case)) = open_new_case(
         &engine,
         principal.actor(),
         meta(&principal, &request_id),
@@ -435,10 +435,7 @@ async fn open_case(
             "could not allocate a tracking number"
         )));
     };
-    let (case, _) = engine
-        .load_case(&tracking_no)
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("opened case not found")))?;
+    // The answer is the state the command produced: no read of the stream.
     let view = case_view(&engine, &case).await?;
     Ok(super::positioned(
         &engine,
@@ -457,21 +454,21 @@ async fn open_case(
 }
 
 /// Opens a case under a fresh random tracking number (the API and the officers' pages both
-/// come here): the tracking number and the query code, shown to the applicant once. `None`
-/// when no free number was found in three tries (vanishing odds).
+/// come here): the tracking number, the query code (shown to the applicant once) and the case
+/// as opened. `None` when no free number was found in three tries (vanishing odds).
 pub(crate) async fn open_new_case(
     engine: &Engine,
     actor: aggregates::Actor,
     meta: crate::engine::CommandMeta,
     body: OpenCaseRequest,
-) -> Result<Option<(String, String)>, cqrs_es::AggregateError<CaseError>> {
+) -> Result<Option<(String, String, Case)>, cqrs_es::AggregateError<CaseError>> {
     let today = aggregates::case::china_date(engine.now());
     // A fresh random tracking number collides with vanishing odds; retry a few times anyway.
     for _ in 0..3 {
         let tracking_no = query_code::tracking_number(today);
         let code = query_code::QueryCode::generate();
         let result = engine
-            .execute_case(
+            .execute_new_case(
                 &tracking_no,
                 CaseCommand::OpenCase {
                     actor: actor.clone(),
@@ -487,7 +484,7 @@ pub(crate) async fn open_new_case(
             )
             .await;
         match result {
-            Ok(_) => return Ok(Some((tracking_no, code.code))),
+            Ok((_, case)) => return Ok(Some((tracking_no, code.code, case))),
             Err(cqrs_es::AggregateError::UserError(CaseError::AlreadyOpened))
             | Err(cqrs_es::AggregateError::AggregateConflict) => continue,
             Err(e) => return Err(e),

@@ -753,7 +753,7 @@ pub(crate) async fn open_case(
     )
     .await;
     let (tracking_no, query_code) = match opened {
-        Ok(Some(done)) => done,
+        Ok(Some((tracking_no, query_code, _))) => (tracking_no, query_code),
         Ok(None) => {
             return render_again(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -740,3 +740,61 @@ async fn two_servers_working_one_case_by_turns_decide_on_its_stream() {
         ]
     );
 }
+
+/// An opening is decided on an empty stream without reading it (a freshly drawn number is
+/// new); if the number was taken after all, the append conflicts and the stream refuses a
+/// second opening, leaving the case as it was.
+#[tokio::test]
+async fn opening_a_number_already_taken_is_refused_by_its_stream() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let power = app.licence_power().await;
+        let officer = app.officer("alice");
+        let id = app.open_case(&power, &officer).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let before = app
+            .engine
+            .repo()
+            .aggregate_events("Case", &id)
+            .await
+            .unwrap();
+        let command: aggregates::case::CaseCommand = serde_json::from_value(json!({"OpenCase": {
+            "actor": {"id": "bob", "role": "officer", "department": app.department},
+            "tracking_no": id,
+            "power_code": power,
+            "party": {"kind": "organisation", "name": "另一公司", "id_number": "91350100M000100Y43"},
+            "channel": "window",
+            "received_at": "2026-10-15T09:00:00+08:00",
+            "query_code_salt": "00",
+            "query_code_hash": "00",
+        }}))
+        .unwrap();
+        let meta = yangguang::engine::CommandMeta {
+            actor: "bob".into(),
+            role: "officer".into(),
+            department: Some(app.department.clone()),
+            request_id: "test".into(),
+        };
+        let refused = app.engine.execute_new_case(&id, command, meta).await;
+        assert!(
+            matches!(
+                refused,
+                Err(cqrs_es::AggregateError::UserError(
+                    aggregates::case::CaseError::AlreadyOpened
+                ))
+            ),
+            "{backend:?}: {:?}",
+            refused.map(|(events, _)| events.len())
+        );
+        let after = app
+            .engine
+            .repo()
+            .aggregate_events("Case", &id)
+            .await
+            .unwrap();
+        assert_eq!(before.len(), after.len());
+        assert_eq!(before[0].payload, after[0].payload);
+    }
+}
