@@ -347,6 +347,9 @@ fn case_record(e: &StoredEvent) -> Result<CaseEventRecord, serde_json::Error> {
     })
 }
 
+/// A case id with its events as the rules take them.
+type CaseStream = (String, Vec<CaseEventRecord>);
+
 /// How many case streams the event-driven part keeps ([`Streams`]).
 const STREAMS_KEPT: NonZeroUsize = NonZeroUsize::new(4_096).unwrap();
 
@@ -366,7 +369,7 @@ impl Streams {
     fn extend(
         &mut self,
         events: &[StoredEvent],
-    ) -> Result<(Vec<(String, Vec<CaseEventRecord>)>, Vec<String>), serde_json::Error> {
+    ) -> Result<(Vec<CaseStream>, Vec<String>), serde_json::Error> {
         let mut batch: BTreeMap<&str, Vec<CaseEventRecord>> = BTreeMap::new();
         for e in events.iter().filter(|e| e.aggregate_type == Case::TYPE) {
             batch
@@ -477,7 +480,7 @@ mod tests {
         }
     }
 
-    fn sequences(ready: &[(String, Vec<CaseEventRecord>)]) -> Vec<(String, Vec<i64>)> {
+    fn sequences(ready: &[CaseStream]) -> Vec<(String, Vec<i64>)> {
         ready
             .iter()
             .map(|(id, s)| (id.clone(), s.iter().map(|r| r.sequence).collect()))
