@@ -68,20 +68,7 @@ impl Appender {
         if self.secrets.len() + missing.len() > SECRET_CACHE {
             self.secrets.clear();
         }
-        // An aggregate whose first event is in this batch has no secret yet: a secret is
-        // stored in the transaction of its aggregate's first leaf, and every event becomes a
-        // leaf once, in order. Only the others are looked up.
-        let first_seen: std::collections::HashSet<(&str, &str)> = events
-            .iter()
-            .filter(|e| e.sequence == 1)
-            .map(|e| (e.aggregate_type.as_str(), e.aggregate_id.as_str()))
-            .collect();
-        let stored: Vec<(String, String)> = missing
-            .iter()
-            .filter(|(t, id)| !first_seen.contains(&(t.as_str(), id.as_str())))
-            .cloned()
-            .collect();
-        let found = store::secrets(repo, &stored).await?;
+        let found = store::secrets(repo, &missing).await?;
         let mut new_secrets = Vec::new();
         for key in missing {
             let secret = match found.get(&key) {

@@ -132,6 +132,30 @@ pub async fn secrets(
     keys: &[(String, String)],
 ) -> Result<HashMap<(String, String), AggregateSecret>, StoreError> {
     let mut out = HashMap::new();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    if let EventRepo::Postgres(pool) = repo {
+        // One statement whatever the number of keys: a list of placeholders as long as the
+        // keys would be a statement (and a plan) for every length.
+        let (types, ids): (Vec<&str>, Vec<&str>) =
+            keys.iter().map(|(t, id)| (t.as_str(), id.as_str())).unzip();
+        let rows: Vec<(String, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT s.aggregate_type, s.aggregate_id, s.secret \
+             FROM unnest($1::text[], $2::text[]) AS k(aggregate_type, aggregate_id) \
+             JOIN log_secrets s USING (aggregate_type, aggregate_id)",
+        )
+        .bind(&types)
+        .bind(&ids)
+        .fetch_all(pool)
+        .await?;
+        for (t, id, secret) in rows {
+            if let Some(secret) = AggregateSecret::from_slice(&secret) {
+                out.insert((t, id), secret);
+            }
+        }
+        return Ok(out);
+    }
     for chunk in keys.chunks(200) {
         let mut q = String::from(
             "SELECT aggregate_type, aggregate_id, secret FROM log_secrets \
