@@ -467,8 +467,9 @@ impl Engine {
     ///
     /// A case this process worked on recently starts from its state as the last command left
     /// it ([`RecentCases`]) instead of reading its stream again. If another process has
-    /// appended since, the append conflicts; a refusal may also come from a stale state: in
-    /// either case the command is decided again from the store, whose answer stands.
+    /// appended since, the append conflicts; a refusal, or an outcome that appends nothing
+    /// (and so is checked against nothing), may also come from a stale state: in each case the
+    /// command is decided again on the stream read from the store, whose answer stands.
     pub async fn execute_case_with_state(
         &self,
         id: &str,
@@ -494,7 +495,7 @@ impl Engine {
     }
 
     /// Decides a case command on `recent` if given, else on the stream read from the store;
-    /// a conflict or a refusal on `recent` is decided again on the stream.
+    /// a conflict, a refusal or an empty outcome on `recent` is decided again on the stream.
     async fn decide_case(
         &self,
         id: &str,
@@ -524,6 +525,11 @@ impl Engine {
                 )
                 .await;
             match decided {
+                // Nothing appended, so nothing checked the kept state against the stream:
+                // decide again on the stream.
+                Ok((events, _)) if from_recent && events.is_empty() => {
+                    self.recent_cases.forget(id);
+                }
                 Ok(done) => {
                     let sequence = sequence + done.0.len();
                     if sequence > 0 {
