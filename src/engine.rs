@@ -90,8 +90,8 @@ pub struct Engine {
     recent_cases: RecentCases,
 }
 
-/// How many cases [`RecentCases`] keeps: a case's state is one to two kB, so at most a few
-/// tens of MiB.
+/// How many cases [`RecentCases`] keeps: a concluded licence case's state is about 1.2 kB as
+/// JSON (its part of the `cases` view document), so these take a few tens of MiB at most.
 const RECENT_CASES: std::num::NonZeroUsize = std::num::NonZeroUsize::new(16_384).unwrap();
 
 /// Cases as this process's last commands on them left them, with the sequence of their last
