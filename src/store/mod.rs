@@ -387,12 +387,8 @@ async fn stream(events: Vec<SerializedEvent>) -> Result<ReplayStream, Persistenc
     Ok(stream)
 }
 
-/// Parses a metadata/payload column that SQLite stores as text.
-pub(crate) fn parse_json(text: &str) -> Result<Value, sqlx::Error> {
-    decode_json(text)
-}
-
-/// Decodes stored JSON text into `T`; a failure is a decode error of the query that read it.
+/// Decodes stored JSON text into `T` (a view document, or a metadata/payload column that SQLite
+/// stores as text); a failure is a decode error of the query that read it.
 pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
     serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }

@@ -9,7 +9,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
-use super::{Cursor, StoreError, StoredEvent, parse_json};
+use super::{Cursor, StoreError, StoredEvent, decode_json};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -53,8 +53,8 @@ fn row_to_event(row: SqliteRow) -> Result<StoredEvent, sqlx::Error> {
         sequence: row.try_get("sequence")?,
         event_type: row.try_get("event_type")?,
         event_version: row.try_get("event_version")?,
-        payload: parse_json(&payload)?,
-        metadata: parse_json(&metadata)?,
+        payload: decode_json(&payload)?,
+        metadata: decode_json(&metadata)?,
         recorded_at: DateTime::parse_from_rfc3339(&recorded_at)
             .map(|d| d.with_timezone(&Utc))
             .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
