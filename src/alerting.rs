@@ -59,14 +59,9 @@ impl KnownAlerts {
         }
     }
 
-    /// How many ids are known (for tests).
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.0.lock().map_or(0, |known| known.len())
-    }
-
-    /// Whether no id is known.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -531,7 +526,7 @@ mod tests {
     #[test]
     fn known_alerts_remember_ids_and_start_over_when_full() {
         let known = KnownAlerts::default();
-        assert!(known.is_empty());
+        assert_eq!(known.len(), 0);
         known.insert("YG1:red_card:statutory".into());
         assert!(known.contains("YG1:red_card:statutory"));
         assert!(!known.contains("YG1:red_card:promised"));
