@@ -615,10 +615,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The nice value of this runtime's threads (see [`background_priority`]).
+const BACKGROUND_NICE: i32 = 10;
+
+/// Lowers the scheduling priority of the calling thread: this runtime's. A server's HTTP
+/// requests (commands, reads) run on actix's own worker threads; this runtime runs the
+/// background work: the projections, the alert raiser and the transparency log, which catch up
+/// in batches and whose readers wait for them where they must (`Yangguang-Min-Position`). When
+/// the cores are contended the requests come first, and the background work takes the rest in
+/// larger batches. (On Linux the nice value is per thread.)
+fn background_priority() {
+    let thread = rustix::thread::gettid();
+    if let Err(e) = rustix::process::setpriority_process(Some(thread), BACKGROUND_NICE) {
+        eprintln!("warning: cannot lower the background threads' priority: {e}");
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_start(background_priority)
         .build()
     {
         Ok(rt) => rt,

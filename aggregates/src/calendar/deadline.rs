@@ -44,7 +44,21 @@ impl WorkingCalendar {
         n: u32,
         paused: &[DateSpan],
     ) -> Result<NaiveDate, CalendarError> {
-        self.walk(start, n, paused, |_| {})
+        if n > MAX_WORKING_DAYS {
+            return Err(CalendarError::TooFar);
+        }
+        let mut counted: u32 = 0;
+        let mut date = start;
+        while counted < n {
+            date = date.succ_opt().ok_or(CalendarError::TooFar)?;
+            if (date - start).num_days() > MAX_WALK_DAYS {
+                return Err(CalendarError::TooFar);
+            }
+            if self.is_working_day(date)? && !is_paused(date, paused) {
+                counted += 1;
+            }
+        }
+        Ok(date)
     }
 
     /// Walks from `start` until `n` days have counted, showing each day to `seen`.

@@ -73,6 +73,64 @@ pub struct WorkingCalendar {
     years: BTreeMap<i32, CalendarYear>,
     special_days: HashMap<NaiveDate, SpecialDay>,
     outside: OutsideCoverage,
+    /// Whether each day of the covered years counts, derived from `years` and `special_days`.
+    table: DayTable,
+}
+
+/// Every day from 1 January of the first covered year to 31 December of the last: whether it
+/// is a working day, or that its year is not covered. Deadline walks look days up here instead
+/// of working out each day's kind (a map lookup, and a holiday's name cloned).
+#[derive(Debug, Clone, Default)]
+struct DayTable {
+    first: Option<NaiveDate>,
+    days: Vec<TableDay>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TableDay {
+    Uncovered,
+    Working,
+    Rest,
+}
+
+impl DayTable {
+    fn build(calendar: &WorkingCalendar) -> Self {
+        let (Some(first), Some(last)) = (
+            calendar.years.keys().next().copied(),
+            calendar.years.keys().next_back().copied(),
+        ) else {
+            return DayTable::default();
+        };
+        let (Some(from), Some(to)) = (
+            NaiveDate::from_ymd_opt(first, 1, 1),
+            NaiveDate::from_ymd_opt(last, 12, 31),
+        ) else {
+            return DayTable::default();
+        };
+        let days = from
+            .iter_days()
+            .take_while(|d| *d <= to)
+            .map(|date| match calendar.day_kind(date) {
+                Ok(kind) if calendar.covers(date.year()) && kind.is_working() => TableDay::Working,
+                Ok(_) if calendar.covers(date.year()) => TableDay::Rest,
+                _ => TableDay::Uncovered,
+            })
+            .collect();
+        DayTable {
+            first: Some(from),
+            days,
+        }
+    }
+
+    /// Whether `date` is a working day, if its year is covered.
+    fn is_working(&self, date: NaiveDate) -> Option<bool> {
+        let offset = usize::try_from((date - self.first?).num_days()).ok()?;
+        match self.days.get(offset)? {
+            TableDay::Uncovered => None,
+            TableDay::Working => Some(true),
+            TableDay::Rest => Some(false),
+        }
+    }
 }
 
 /// One year's holiday arrangement (年度节假日安排), as transcribed from the
@@ -394,6 +452,7 @@ impl WorkingCalendar {
         }
         self.special_days = special_days;
         self.years.insert(year.year, year);
+        self.table = DayTable::build(self);
         Ok(())
     }
 
@@ -455,7 +514,10 @@ impl WorkingCalendar {
 
     /// Whether `date` is a working day (工作日).
     pub fn is_working_day(&self, date: NaiveDate) -> Result<bool, CalendarError> {
-        self.day_kind(date).map(|kind| kind.is_working())
+        match self.table.is_working(date) {
+            Some(working) => Ok(working),
+            None => self.day_kind(date).map(|kind| kind.is_working()),
+        }
     }
 }
 

@@ -911,3 +911,41 @@ fn due_date_agrees_with_the_full_calculation() {
         Err(CalendarError::TooFar)
     );
 }
+
+/// The day table deadline walks use answers as `day_kind` does, day by day: covered years,
+/// a gap between covered years, spill-overs across New Year into uncovered years, and both
+/// policies outside coverage.
+#[test]
+fn working_days_from_the_table_agree_with_each_days_kind() {
+    let gap = {
+        let mut c = WorkingCalendar::empty();
+        for yaml in [BUILTIN_YEARS[0], BUILTIN_YEARS[2]] {
+            c.add_year(WorkingCalendar::parse_year(yaml).unwrap())
+                .unwrap();
+        }
+        c
+    };
+    let calendars = [
+        cal(),
+        cal().with_outside_coverage(OutsideCoverage::WeekendsOnly),
+        gap.clone(),
+        gap.with_outside_coverage(OutsideCoverage::WeekendsOnly),
+        WorkingCalendar::empty(),
+    ];
+    for calendar in &calendars {
+        let mut checked = 0;
+        for date in d(2022, 12, 1)
+            .iter_days()
+            .take_while(|x| *x <= d(2028, 1, 31))
+        {
+            let by_kind = calendar.day_kind(date).map(|k| k.is_working());
+            assert_eq!(calendar.is_working_day(date), by_kind, "{date}");
+            checked += 1;
+        }
+        assert!(checked > 1800);
+    }
+    // The gap year is refused, and answered by weekday under WeekendsOnly.
+    assert!(calendars[2].is_working_day(d(2025, 3, 3)).is_err());
+    assert_eq!(calendars[3].is_working_day(d(2025, 3, 3)), Ok(true));
+    assert_eq!(calendars[0].is_working_day(d(2026, 10, 1)), Ok(false));
+}
