@@ -26,6 +26,7 @@ use projections::cases::CaseDoc;
 use serde::Deserialize;
 
 use crate::engine::{CommandMeta, Engine};
+use crate::store::tail::TailRead;
 use crate::store::{Cursor, EventRepo, StoredEvent};
 
 /// How often open cases are swept for time-driven alerts.
@@ -98,7 +99,10 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
         commits.borrow_and_update();
         let mut read = 0;
         loop {
-            let events = engine.tail().read_after(cursor, BATCH).await?;
+            let TailRead {
+                events,
+                reached_head,
+            } = engine.tail().read(cursor, BATCH).await?;
             let Some(last) = events.last() else { break };
             read += events.len();
             let touched = |kind: &str| -> BTreeSet<String> {
@@ -108,14 +112,19 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
                     .map(|e| e.aggregate_id.clone())
                     .collect()
             };
+            let _writing = engine.rounds().read().await;
             raise_for_batch(engine, policy, &mut streams, &events).await?;
             for case_id in touched(Feedback::TYPE) {
                 raise_for_feedback(engine, &case_id).await?;
             }
             cursor = last.cursor();
             engine.repo().save_checkpoint(CHECKPOINT, 1, cursor).await?;
+            if reached_head {
+                break;
+            }
         }
         if tokio::time::Instant::now() >= next_sweep {
+            let _writing = engine.rounds().read().await;
             sweep(engine, policy).await?;
             next_sweep = tokio::time::Instant::now() + WATCH_INTERVAL;
         }

@@ -76,6 +76,8 @@ pub struct Engine {
     progress: Arc<Progress>,
     /// This process's projection tasks.
     runners: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Taken by the projection tasks around their writes (see [`crate::projection::Rounds`]).
+    rounds: crate::projection::Rounds,
     /// The jurisdiction's supervision rules (yellow-card threshold, tolerances).
     alert_policy: projections::alerts::AlertPolicy,
     /// The transparency log (透明日志), when this server runs one.
@@ -212,6 +214,7 @@ impl Engine {
             written: std::sync::Mutex::new(Cursor::default()),
             progress: Arc::new(tokio::sync::watch::Sender::new(Default::default())),
             runners: std::sync::Mutex::new(Vec::new()),
+            rounds: Default::default(),
             alert_policy: projections::alerts::AlertPolicy::default(),
             log: None,
             notifier: Notifier::default(),
@@ -254,13 +257,25 @@ impl Engine {
         }
     }
 
-    /// Stops this process's projection tasks (their leases go with their connections).
-    pub fn stop_projections(&self) {
-        if let Ok(mut runners) = self.runners.lock() {
-            for task in runners.drain(..) {
-                task.abort();
-            }
+    /// Stops this process's projection tasks (their leases go with their connections), each
+    /// between two of its writes (see [`crate::projection::Rounds`]); returns once they ended.
+    pub async fn stop_projections(&self) {
+        let _between_writes = self.rounds.write().await;
+        let tasks: Vec<_> = match self.runners.lock() {
+            Ok(mut runners) => runners.drain(..).collect(),
+            Err(_) => Vec::new(),
+        };
+        for task in &tasks {
+            task.abort();
         }
+        for task in tasks {
+            let _ = task.await;
+        }
+    }
+
+    /// Held by the followers around each write (see [`crate::projection::Rounds`]).
+    pub fn rounds(&self) -> &crate::projection::Rounds {
+        &self.rounds
     }
 
     /// Starts this process's projection runners (each takes its lease first).
@@ -272,6 +287,7 @@ impl Engine {
             self.commits.clone(),
             self.progress.clone(),
             Some(self.notifier.tag.clone()),
+            self.rounds.clone(),
         );
         if let Ok(mut runners) = self.runners.lock() {
             runners.extend(tasks);

@@ -20,7 +20,7 @@ use tokio::sync::watch;
 use views::Advance;
 pub use views::{ApplyError, Checkpoint};
 
-use crate::store::tail::Tail;
+use crate::store::tail::{Tail, TailRead};
 use crate::store::{Cursor, EventRepo};
 
 /// Events read per batch.
@@ -70,6 +70,13 @@ pub async fn next_commit(
     }
     false
 }
+
+/// Taken (shared) by a process's followers (views, the alert raiser, the transparency log)
+/// around each of their writes, and whole by [`crate::engine::Engine::stop_projections`]: a
+/// follower is stopped between writes, never in the middle of a transaction (an aborted task's
+/// SQLite transaction could keep the write lock until its connection is cleaned up, and the
+/// next process's followers would wait for it).
+pub type Rounds = Arc<tokio::sync::RwLock<()>>;
 
 /// The channel commits are announced on across processes.
 pub const NOTIFY_CHANNEL: &str = "yangguang_events";
@@ -241,8 +248,10 @@ impl Place {
 /// batch's size. A batch that touches no
 /// document moves only the place seen, unless the stored checkpoint is [`CHECKPOINT_EVERY`]
 /// old.
+#[allow(clippy::too_many_arguments)]
 async fn catch_up(
     tail: &Tail,
+    rounds: &Rounds,
     sink: &mut Sink,
     projection: &dyn Projection,
     target: &str,
@@ -252,7 +261,10 @@ async fn catch_up(
 ) -> anyhow::Result<usize> {
     let mut read = 0;
     loop {
-        let events = tail.read_after(place.seen, batch).await?;
+        let TailRead {
+            events,
+            reached_head,
+        } = tail.read(place.seen, batch).await?;
         let Some(last) = events.last() else {
             return Ok(read);
         };
@@ -267,11 +279,15 @@ async fn catch_up(
                 from: place.stored,
                 to: cursor,
             };
+            let _writing = rounds.read().await;
             sink.apply(projection, target, &events, &runs, advance)
                 .await?;
             place.stored(cursor);
         }
         on_batch(events.len(), cursor);
+        if reached_head {
+            return Ok(read);
+        }
     }
 }
 
@@ -304,6 +320,7 @@ pub fn spawn_runners(
     commits: Arc<watch::Sender<u64>>,
     progress: Arc<Progress>,
     own_tag: Option<String>,
+    rounds: Rounds,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks: Vec<tokio::task::JoinHandle<()>> = projections
         .into_iter()
@@ -312,10 +329,13 @@ pub fn spawn_runners(
             let tail = tail.clone();
             let mut commits = commits.subscribe();
             let progress = progress.clone();
+            let rounds = rounds.clone();
             let projection: Arc<dyn Projection> = Arc::from(projection);
             tokio::spawn(async move {
                 loop {
-                    match run(&repo, &tail, projection.as_ref(), &mut commits, &progress).await {
+                    match run(&repo, &tail, &rounds, projection.as_ref(), &mut commits, &progress)
+                        .await
+                    {
                         Err(e) if matches!(e.downcast_ref::<ApplyError>(), Some(ApplyError::Moved)) => {
                             tracing::info!(projection = projection.name(), "checkpoint moved by another runner; reloading");
                         }
@@ -338,6 +358,7 @@ pub fn spawn_runners(
 async fn run(
     repo: &EventRepo,
     tail: &Tail,
+    rounds: &Rounds,
     projection: &dyn Projection,
     commits: &mut watch::Receiver<u64>,
     progress: &Progress,
@@ -365,6 +386,7 @@ async fn run(
         commits.borrow_and_update();
         let read = catch_up(
             tail,
+            rounds,
             &mut sink,
             projection,
             name,
@@ -395,6 +417,7 @@ async fn run(
             // CHECKPOINT_EVERY (under a steady load, `catch_up` stores it at that age).
             let left = CHECKPOINT_EVERY.saturating_sub(place.stored_at.elapsed());
             if !next_commit(commits, left, delay).await {
+                let _writing = rounds.read().await;
                 store_checkpoint(&mut sink, projection, name, &mut place).await?;
             }
         }
@@ -422,7 +445,8 @@ pub async fn follow(repo: EventRepo, names: Vec<String>) -> anyhow::Result<()> {
     let tail = Arc::new(Tail::new(repo.clone(), crate::store::tail::KEEP_BATCHES));
     let commits = Arc::new(watch::channel(0_u64).0);
     let progress = Arc::new(watch::channel(BTreeMap::new()).0);
-    for task in spawn_runners(chosen, repo, tail, commits, progress, None) {
+    let rounds = Rounds::default();
+    for task in spawn_runners(chosen, repo, tail, commits, progress, None, rounds) {
         task.await?;
     }
     Ok(())
@@ -533,9 +557,11 @@ pub async fn rebuild_paged(
     };
     let mut place = Place::at(from);
     // Twice: the second pass takes the events that arrived during the first.
+    let rounds = Rounds::default();
     for _ in 0..2 {
         catch_up(
             &tail,
+            &rounds,
             &mut sink,
             projection.as_ref(),
             &shadow,

@@ -285,10 +285,12 @@ pub(crate) async fn apply_batch_pg(
     let mut docs: HashMap<String, String> = HashMap::new();
     let keys = written.take(target, runs.keys(), &mut docs);
     if !keys.is_empty() {
-        // The JSON as text: the fold decodes it straight into its document type.
+        // The JSON as text: the fold decodes it straight into its document type. Not locked
+        // (no FOR UPDATE, which writes a lock into every row read): the runner holding the
+        // lease is the only writer, and a writer that had slipped in would have moved the
+        // checkpoint, so the compare-and-set below would fail and roll this batch back.
         let rows = sqlx::query(
-            "SELECT key, doc::text AS doc FROM view_docs \
-             WHERE projection = $1 AND key = ANY($2) FOR UPDATE",
+            "SELECT key, doc::text AS doc FROM view_docs WHERE projection = $1 AND key = ANY($2)",
         )
         .bind(target)
         .bind(&keys)

@@ -64,9 +64,10 @@ pub async fn ensure_database(url: &str) -> Result<(), StoreError> {
             .execute(&mut admin)
             .await
         {
-            // Another process may have created it meanwhile.
-            let raced =
-                matches!(&e, sqlx::Error::Database(db) if db.code().as_deref() == Some("42P04"));
+            // Another process may have created it meanwhile: "already exists" (42P04), or,
+            // when both inserted into the catalogue at once, its unique index (23505).
+            let raced = matches!(&e, sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("42P04" | "23505")));
             if !raced {
                 return Err(e.into());
             }

@@ -28,6 +28,28 @@ pub struct Tail {
     head_read: tokio::sync::Mutex<()>,
 }
 
+/// What [`Tail::read`] found.
+#[derive(Debug)]
+pub struct TailRead {
+    /// The events, in the global order.
+    pub events: Arc<Vec<StoredEvent>>,
+    /// Read from the store just now and shorter than asked: every event final at the time of
+    /// the read is in it. A follower's round ends there: what is committed later announces
+    /// itself (a commit notification), and is read in the next round, after the follower's
+    /// wait ([`crate::projection::follow_delay`]), with whatever else came meanwhile. A kept
+    /// batch may be older than commits already announced: the follower reads on after it.
+    pub reached_head: bool,
+}
+
+impl TailRead {
+    fn kept(events: Arc<Vec<StoredEvent>>) -> Self {
+        TailRead {
+            events,
+            reached_head: false,
+        }
+    }
+}
+
 /// Batches a process's tail keeps (followers within this many batches of each other share).
 pub const KEEP_BATCHES: usize = 32;
 
@@ -48,17 +70,22 @@ impl Tail {
         after: Cursor,
         limit: i64,
     ) -> Result<Arc<Vec<StoredEvent>>, StoreError> {
+        Ok(self.read(after, limit).await?.events)
+    }
+
+    /// Like [`Tail::read_after`], saying whether the read reached the head.
+    pub async fn read(&self, after: Cursor, limit: i64) -> Result<TailRead, StoreError> {
         let (kept, at_head) = self.lookup(after, limit);
-        if let Some(batch) = kept {
-            return Ok(batch);
+        if let Some(events) = kept {
+            return Ok(TailRead::kept(events));
         }
         // A follower behind the head (a view catching up) reads on its own and holds no one
         // up. At the head (where the furthest kept batch ends, or nothing is kept) followers
         // crowd after every commit: one reads, those arriving meanwhile wait and share it.
         let _gate = if at_head {
             let gate = self.head_read.lock().await;
-            if let (Some(batch), _) = self.lookup(after, limit) {
-                return Ok(batch);
+            if let (Some(events), _) = self.lookup(after, limit) {
+                return Ok(TailRead::kept(events));
             }
             Some(gate)
         } else {
@@ -72,7 +99,10 @@ impl Tail {
                 recent.pop_front();
             }
         }
-        Ok(batch)
+        Ok(TailRead {
+            reached_head: (batch.len() as i64) < limit,
+            events: batch,
+        })
     }
 
     /// The kept batch that answers a read after `after`, if any, and whether `after` is at
@@ -110,6 +140,41 @@ mod tests {
             payload: json!({ "Noted": { "n": sequence } }),
             metadata: json!({}),
         }
+    }
+
+    #[tokio::test]
+    async fn a_fresh_read_shorter_than_asked_reached_the_head_and_a_kept_one_did_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = EventRepo::open_sqlite(&dir.path().join("events.db"))
+            .await
+            .unwrap();
+        let tail = Tail::new(repo.clone(), 4);
+        let start = Cursor::default();
+        repo.append(&[event("a", 1), event("a", 2), event("a", 3)])
+            .await
+            .unwrap();
+        // As many as asked: more may follow (a tail keeping nothing reads the store).
+        let full = Tail::new(repo.clone(), 0).read(start, 3).await.unwrap();
+        assert_eq!((full.events.len(), full.reached_head), (3, false));
+        // Fewer than asked, from the store: the head.
+        let short = tail.read(start, 10).await.unwrap();
+        assert_eq!((short.events.len(), short.reached_head), (3, true));
+        // The same batch kept for another follower: it may be older than the head.
+        repo.append(&[event("b", 1)]).await.unwrap();
+        let kept = tail.read(start, 10).await.unwrap();
+        assert!(Arc::ptr_eq(&kept.events, &short.events));
+        assert!(!kept.reached_head);
+        let rest = tail
+            .read(short.events.last().unwrap().cursor(), 10)
+            .await
+            .unwrap();
+        assert_eq!((rest.events.len(), rest.reached_head), (1, true));
+        // Nothing more: empty, at the head.
+        let none = tail
+            .read(rest.events.last().unwrap().cursor(), 10)
+            .await
+            .unwrap();
+        assert!(none.events.is_empty() && none.reached_head);
     }
 
     #[tokio::test]

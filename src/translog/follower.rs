@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use super::store::{self, NewLeaf};
 use super::{Log, record};
 use crate::engine::Engine;
+use crate::store::tail::TailRead;
 use crate::store::{Cursor, EventRepo, StoredEvent};
 
 /// The lease name (one appender per deployment).
@@ -137,13 +138,21 @@ async fn run(engine: &Engine, log: &Log) -> anyhow::Result<()> {
         commits.borrow_and_update();
         let mut read = 0;
         loop {
-            let events = engine.tail().read_after(appender.cursor, BATCH).await?;
+            let TailRead {
+                events,
+                reached_head,
+            } = engine.tail().read(appender.cursor, BATCH).await?;
             if events.is_empty() {
                 break;
             }
             read += events.len();
+            let writing = engine.rounds().read().await;
             appender.append(repo, &events).await?;
+            drop(writing);
             log.appended.send_replace(appender.frontier.size());
+            if reached_head {
+                break;
+            }
         }
         let size = appender.frontier.size();
         log.appended.send_replace(size);
@@ -154,6 +163,7 @@ async fn run(engine: &Engine, log: &Log) -> anyhow::Result<()> {
                 log.sign_interval.saturating_sub(t.elapsed())
             });
             if due.is_zero() {
+                let _writing = engine.rounds().read().await;
                 if let Some(head) =
                     sign(engine, log, &appender, last_head.as_ref(), &mut refused_at).await?
                 {

@@ -182,7 +182,7 @@ impl TestApp {
     /// Stops this server and starts a new one over the same store and data directory.
     pub async fn restart(self) -> TestApp {
         self.handle.stop(true).await;
-        self.engine.stop_projections();
+        self.engine.stop_projections().await;
         TestApp::spawn_with_url(
             self.data_dir.clone(),
             self.department.clone(),
@@ -195,7 +195,7 @@ impl TestApp {
     /// starts it again, after a test changed the store behind its back.
     pub async fn stop(self) -> (Settings, Arc<TempDir>, String) {
         self.handle.stop(true).await;
-        self.engine.stop_projections();
+        self.engine.stop_projections().await;
         (self.settings, self.data_dir, self.department)
     }
 
@@ -252,7 +252,7 @@ impl TestApp {
     /// Stops this server and starts one with changed settings over the same store.
     pub async fn restart_with(self, change: impl FnOnce(&mut Settings)) -> TestApp {
         self.handle.stop(true).await;
-        self.engine.stop_projections();
+        self.engine.stop_projections().await;
         let mut settings = self.settings.clone();
         change(&mut settings);
         TestApp::start(settings, self.data_dir.clone(), self.department.clone()).await

@@ -70,7 +70,7 @@ async fn assert_live_equals_rebuild(app: &TestApp) {
             "{name} did not catch up"
         );
     }
-    app.engine.stop_projections();
+    app.engine.stop_projections().await;
     let repo = app.engine.repo();
     let live = snapshot(repo).await;
     assert!(!live.is_empty());
@@ -144,7 +144,7 @@ async fn two_servers_on_one_postgres_run_each_projection_once() {
             .count();
         assert_eq!(holders, 1, "{name} is run by {holders} processes");
     }
-    second.engine.stop_projections();
+    second.engine.stop_projections().await;
     assert_live_equals_rebuild(&first).await;
 }
 
@@ -220,7 +220,7 @@ async fn a_view_worker_keeps_its_view_and_only_its_view() {
     for name in projection::names() {
         assert!(app.engine.wait_for_view(name).await);
     }
-    app.engine.stop_projections();
+    app.engine.stop_projections().await;
     let catalogue_before = repo.checkpoint("catalogue").await.unwrap();
     let worker = tokio::spawn(projection::follow(repo.clone(), vec!["cases".to_string()]));
     let ids = activity(&app, &power, 3).await;
