@@ -23,9 +23,11 @@ pub struct Checkpoint {
 /// One document as a batch leaves it: key, part, JSON.
 pub(crate) type DocRow = (String, String, String);
 
-/// How many documents a runner keeps of those it wrote ([`Written`]): a few MiB of the
-/// largest (the 2 kB case documents), more than the cases a busy office works at once.
-pub(crate) const WRITTEN_DOCS: NonZeroUsize = NonZeroUsize::new(4_096).unwrap();
+/// How many documents a runner keeps of those it wrote ([`Written`]): as many as the cases
+/// a server keeps for its commands (`RecentCases`), so that the documents of the cases being
+/// worked are folded without being read back; about 30 MiB of the largest (the 2 kB case
+/// documents), little for the other views.
+pub(crate) const WRITTEN_DOCS: NonZeroUsize = NonZeroUsize::new(16_384).unwrap();
 
 /// The documents a runner wrote last, as written (JSON), by key: the next batch that touches
 /// one folds from here instead of reading it back from the store. Sound because a runner is
