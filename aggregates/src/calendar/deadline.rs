@@ -44,21 +44,9 @@ impl WorkingCalendar {
         n: u32,
         paused: &[DateSpan],
     ) -> Result<NaiveDate, CalendarError> {
-        if n > MAX_WORKING_DAYS {
-            return Err(CalendarError::TooFar);
-        }
-        let mut counted: u32 = 0;
-        let mut date = start;
-        while counted < n {
-            date = date.succ_opt().ok_or(CalendarError::TooFar)?;
-            if (date - start).num_days() > MAX_WALK_DAYS {
-                return Err(CalendarError::TooFar);
-            }
-            if self.is_working_day(date)? && !is_paused(date, paused) {
-                counted += 1;
-            }
-        }
-        Ok(date)
+        self.walk_counting(start, n, |date| {
+            Ok(self.is_working_day(date)? && !is_paused(date, paused))
+        })
     }
 
     /// Walks from `start` until `n` days have counted, showing each day to `seen`.
@@ -69,16 +57,8 @@ impl WorkingCalendar {
         paused: &[DateSpan],
         mut seen: impl FnMut(CalendarDay),
     ) -> Result<NaiveDate, CalendarError> {
-        if n > MAX_WORKING_DAYS {
-            return Err(CalendarError::TooFar);
-        }
         let mut counted: u32 = 0;
-        let mut date = start;
-        while counted < n {
-            date = date.succ_opt().ok_or(CalendarError::TooFar)?;
-            if (date - start).num_days() > MAX_WALK_DAYS {
-                return Err(CalendarError::TooFar);
-            }
+        self.walk_counting(start, n, |date| {
             let kind = self.day_kind(date)?;
             let paused = is_paused(date, paused);
             let counts = kind.is_working() && !paused;
@@ -92,6 +72,30 @@ impl WorkingCalendar {
                 counted: counts,
                 ordinal: counts.then_some(counted),
             });
+            Ok(counts)
+        })
+    }
+
+    /// Steps a day at a time from `start` until `counts` said yes `n` times; the last such day.
+    fn walk_counting(
+        &self,
+        start: NaiveDate,
+        n: u32,
+        mut counts: impl FnMut(NaiveDate) -> Result<bool, CalendarError>,
+    ) -> Result<NaiveDate, CalendarError> {
+        if n > MAX_WORKING_DAYS {
+            return Err(CalendarError::TooFar);
+        }
+        let mut counted: u32 = 0;
+        let mut date = start;
+        while counted < n {
+            date = date.succ_opt().ok_or(CalendarError::TooFar)?;
+            if (date - start).num_days() > MAX_WALK_DAYS {
+                return Err(CalendarError::TooFar);
+            }
+            if counts(date)? {
+                counted += 1;
+            }
         }
         Ok(date)
     }
