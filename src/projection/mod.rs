@@ -121,7 +121,7 @@ struct Sink {
 }
 
 enum SinkStore {
-    Sqlite(sqlx::SqlitePool),
+    Sqlite(crate::store::SqliteStore),
     Postgres(PgConnection),
 }
 

@@ -5,9 +5,9 @@ use std::num::NonZeroUsize;
 
 use projections::{EventRecord, Projection};
 use serde::de::DeserializeOwned;
-use sqlx::{Postgres, QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 
-use crate::store::{Cursor, EventRepo, StoreError, StoredEvent};
+use crate::store::{Cursor, EventRepo, SqliteStore, StoreError, StoredEvent};
 
 /// A projection's checkpoint as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,16 +153,19 @@ pub(crate) struct Advance {
     pub to: Cursor,
 }
 
-/// Runs `body` on a pooled SQLite connection under `synchronous = NORMAL`. A view is derived
+/// Runs `body` on a pooled SQLite connection under `synchronous = NORMAL`, in this process's
+/// turn to write (taken first, so the commands' group commits and the followers' batches queue
+/// in order instead of in SQLite's busy handler). A view is derived
 /// state: its batches need not wait for their own fsync (WAL with synchronous=NORMAL stays
 /// consistent; a power cut can lose the last batches, documents and checkpoint together, and
 /// the runner folds those events again). The connection goes back to the pool at FULL, or is
 /// closed.
 pub(crate) async fn relaxed_sqlite<T>(
-    pool: &SqlitePool,
+    store: &SqliteStore,
     body: impl AsyncFnOnce(&mut sqlx::SqliteConnection) -> Result<T, ApplyError>,
 ) -> Result<T, ApplyError> {
-    let mut conn = pool.acquire().await?;
+    let _turn = store.write_turn().await;
+    let mut conn = store.acquire().await?;
     sqlx::query("PRAGMA synchronous = NORMAL")
         .execute(&mut *conn)
         .await?;
@@ -376,7 +379,7 @@ impl EventRepo {
                     "SELECT version, tx, position FROM projection_checkpoints WHERE name = ?1",
                 )
                 .bind(name)
-                .fetch_optional(pool)
+                .fetch_optional(pool.pool())
                 .await?
             }
             EventRepo::Postgres(pool) => {
@@ -403,6 +406,7 @@ impl EventRepo {
         version: i32,
         cursor: Cursor,
     ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
         match self {
             EventRepo::Sqlite(pool) => {
                 sqlx::query(
@@ -414,7 +418,7 @@ impl EventRepo {
                 .bind(version)
                 .bind(cursor.tx)
                 .bind(cursor.position)
-                .execute(pool)
+                .execute(pool.pool())
                 .await?;
             }
             EventRepo::Postgres(pool) => {
@@ -478,7 +482,7 @@ impl EventRepo {
                 sqlx::query_as("SELECT doc FROM view_docs WHERE projection = ?1 AND key = ?2")
                     .bind(projection)
                     .bind(key)
-                    .fetch_optional(pool)
+                    .fetch_optional(pool.pool())
                     .await?
             }
             EventRepo::Postgres(pool) => {
@@ -506,7 +510,7 @@ impl EventRepo {
                 )
                 .bind(projection)
                 .bind(part)
-                .fetch_all(pool)
+                .fetch_all(pool.pool())
                 .await?,
                 EventRepo::Postgres(pool) => {
                     sqlx::query_as(
@@ -601,7 +605,7 @@ impl EventRepo {
         let row: Option<(i64, i64)> = match self {
             EventRepo::Sqlite(pool) => {
                 sqlx::query_as("SELECT tx, position FROM events ORDER BY position DESC LIMIT 1")
-                    .fetch_optional(pool)
+                    .fetch_optional(pool.pool())
                     .await?
             }
             EventRepo::Postgres(pool) => {
@@ -625,7 +629,7 @@ impl EventRepo {
             EventRepo::Sqlite(pool) => {
                 sqlx::query_as("SELECT COUNT(*) FROM events WHERE position > ?1")
                     .bind(cursor.position)
-                    .fetch_one(pool)
+                    .fetch_one(pool.pool())
                     .await?
             }
             EventRepo::Postgres(pool) => {
@@ -653,7 +657,7 @@ impl EventRepo {
             .bind(aggregate_type)
             .bind(aggregate_id)
             .bind(sequence)
-            .fetch_optional(pool)
+            .fetch_optional(pool.pool())
             .await?,
             EventRepo::Postgres(pool) => sqlx::query_as(
                 "SELECT tx, position FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = $3",

@@ -19,7 +19,8 @@ fn lite(sql: &str) -> String {
 macro_rules! on_store {
     ($repo:expr, $pool:ident, $sql:ident = $text:expr => $body:expr) => {
         match $repo {
-            EventRepo::Sqlite($pool) => {
+            EventRepo::Sqlite(store) => {
+                let $pool = store.pool();
                 let $sql = lite($text);
                 $body
             }

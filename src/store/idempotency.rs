@@ -102,7 +102,7 @@ impl EventRepo {
                 ))
                 .bind(r.principal)
                 .bind(r.key)
-                .execute(pool)
+                .execute(pool.pool())
                 .await?;
                 sqlx::query(
                     "INSERT INTO idempotency_keys (principal, key, method, path, body_hash) \
@@ -113,7 +113,7 @@ impl EventRepo {
                 .bind(r.method)
                 .bind(r.path)
                 .bind(r.body_hash)
-                .execute(pool)
+                .execute(pool.pool())
                 .await?
                 .rows_affected()
             }
@@ -158,7 +158,7 @@ impl EventRepo {
                 ))
                 .bind(principal)
                 .bind(key)
-                .fetch_optional(pool)
+                .fetch_optional(pool.pool())
                 .await?;
                 match row {
                     None => None,
@@ -231,7 +231,7 @@ impl EventRepo {
                 .bind(status)
                 .bind(headers)
                 .bind(&response.body)
-                .execute(pool)
+                .execute(pool.pool())
                 .await?;
             }
             EventRepo::Postgres(pool) => {
@@ -266,7 +266,7 @@ impl EventRepo {
                 )
                 .bind(principal)
                 .bind(key)
-                .execute(pool)
+                .execute(pool.pool())
                 .await?;
             }
             EventRepo::Postgres(pool) => {
@@ -289,7 +289,7 @@ impl EventRepo {
             EventRepo::Sqlite(pool) => sqlx::query(&format!(
                 "DELETE FROM idempotency_keys WHERE created_at < {SQLITE_EXPIRED}"
             ))
-            .execute(pool)
+            .execute(pool.pool())
             .await?
             .rows_affected(),
             EventRepo::Postgres(pool) => sqlx::query(&format!(

@@ -18,9 +18,10 @@ use cqrs_es::persist::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::{PgPool, SqlitePool};
+use sqlx::PgPool;
 
 pub use postgres::ensure_database;
+pub use sqlite::{GroupCommits, SqliteStore, WriteTurn};
 
 /// Where projections are in the global order: the pair (transaction, position). On SQLite the
 /// transaction part is always 0, so this is just the position.
@@ -104,7 +105,7 @@ impl StoredEvent {
 #[derive(Clone, Debug)]
 pub enum EventRepo {
     /// Embedded SQLite file.
-    Sqlite(SqlitePool),
+    Sqlite(SqliteStore),
     /// PostgreSQL server.
     Postgres(PgPool),
 }
@@ -160,6 +161,16 @@ impl EventRepo {
             .map(EventRepo::Postgres)
     }
 
+    /// On SQLite, this process's turn at the single write lock (see
+    /// [`SqliteStore::write_turn`]), to hold across a write outside the commands' appends;
+    /// nothing on PostgreSQL.
+    pub async fn write_turn(&self) -> Option<WriteTurn> {
+        match self {
+            EventRepo::Sqlite(store) => Some(store.write_turn().await),
+            EventRepo::Postgres(_) => None,
+        }
+    }
+
     /// `sqlite` or `postgres`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -172,7 +183,7 @@ impl EventRepo {
     pub async fn ping(&self) -> Result<(), StoreError> {
         match self {
             EventRepo::Sqlite(pool) => {
-                sqlx::query("SELECT 1").execute(pool).await?;
+                sqlx::query("SELECT 1").execute(pool.pool()).await?;
             }
             EventRepo::Postgres(pool) => {
                 sqlx::query("SELECT 1").execute(pool).await?;
@@ -240,7 +251,7 @@ impl EventRepo {
                      ORDER BY position",
                 )
                 .bind(aggregate_type)
-                .fetch_all(pool)
+                .fetch_all(pool.pool())
                 .await?,
                 EventRepo::Postgres(pool) => sqlx::query_as(
                     "SELECT aggregate_id FROM events WHERE aggregate_type = $1 AND sequence = 1 \

@@ -1,19 +1,63 @@
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cqrs_es::persist::SerializedEvent;
+use sqlx::error::ErrorKind;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{ConnectOptions, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
 use super::{Cursor, StoreError, StoredEvent, decode_json};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-pub(super) async fn open(path: &Path) -> Result<SqlitePool, StoreError> {
+/// The SQLite store: a pool for reads and for the followers' batches, and one connection for
+/// the commands' appends (see [`Writer`]).
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    writer: Writer,
+}
+
+impl std::ops::Deref for SqliteStore {
+    type Target = SqlitePool;
+    fn deref(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+impl SqliteStore {
+    /// The pool (reads, and writes outside the commands' appends).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// How many appends were written in how many transactions.
+    pub fn group_commits(&self) -> GroupCommits {
+        let c = &self.writer.counts;
+        GroupCommits {
+            appends: c.appends.load(Ordering::Relaxed),
+            transactions: c.transactions.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Waits for this process's turn to write (see [`Writer`]); hold the guard across a
+    /// write transaction on a pooled connection.
+    pub async fn write_turn(&self) -> WriteTurn {
+        WriteTurn(self.writer.conn.clone().lock_owned().await)
+    }
+}
+
+/// This process's turn at SQLite's single write lock, taken by [`SqliteStore::write_turn`].
+pub struct WriteTurn(#[allow(dead_code)] OwnedMutexGuard<SqliteConnection>);
+
+pub(super) async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
     let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
         .map_err(StoreError::Connect)?
         .create_if_missing(true)
@@ -27,11 +71,199 @@ pub(super) async fn open(path: &Path) -> Result<SqlitePool, StoreError> {
         // A file connection does not go stale: no ping on every acquire.
         .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
+        .connect_with(options.clone())
         .await
         .map_err(StoreError::Connect)?;
     MIGRATOR.run(&pool).await.map_err(StoreError::Migrate)?;
-    Ok(pool)
+    let conn = options.connect().await.map_err(StoreError::Connect)?;
+    Ok(SqliteStore {
+        pool,
+        writer: Writer {
+            conn: Arc::new(Mutex::new(conn)),
+            queue: Arc::default(),
+            counts: Arc::default(),
+        },
+    })
+}
+
+/// Group commit of the commands' appends (SQLite has one writer at a time, and with
+/// synchronous=FULL each commit waits for its fsync). An append queues its events and starts
+/// a task that waits for the write connection; whichever task gets it first writes every
+/// append queued by then in one transaction, each in its own `INSERT` (a constraint failure,
+/// the optimistic check, backs out that statement alone and the transaction goes on), and
+/// answers each. The connection's mutex is also this process's turn at the write lock: the
+/// followers take it around their own transactions ([`SqliteStore::write_turn`]), so the
+/// writers of one process queue here in order instead of in SQLite's busy handler, which
+/// sleeps 1, 2, 5, 10… ms between tries. The writing task is spawned, so a request dropped
+/// midway (a client gone) never leaves a transaction half done.
+#[derive(Clone)]
+struct Writer {
+    conn: Arc<Mutex<SqliteConnection>>,
+    queue: Arc<std::sync::Mutex<Vec<Pending>>>,
+    counts: Arc<Counts>,
+}
+
+/// How many appends the [`Writer`] took and in how many transactions.
+#[derive(Debug, Default)]
+struct Counts {
+    appends: AtomicU64,
+    transactions: AtomicU64,
+}
+
+/// The group commit's figures since the store was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupCommits {
+    /// Appends written (committed or refused).
+    pub appends: u64,
+    /// Transactions they were written in.
+    pub transactions: u64,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").finish_non_exhaustive()
+    }
+}
+
+/// One command's events, bound as they are written, and where its answer goes.
+struct Pending {
+    rows: Vec<Row7>,
+    reply: oneshot::Sender<Result<Cursor, sqlx::Error>>,
+}
+
+/// aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata.
+type Row7 = (String, String, i64, String, String, String, String);
+
+impl Writer {
+    async fn append(&self, events: &[SerializedEvent]) -> Result<Cursor, sqlx::Error> {
+        let rows = events
+            .iter()
+            .map(|e| {
+                (
+                    e.aggregate_type.clone(),
+                    e.aggregate_id.clone(),
+                    e.sequence as i64,
+                    e.event_type.clone(),
+                    e.event_version.clone(),
+                    e.payload.to_string(),
+                    e.metadata.to_string(),
+                )
+            })
+            .collect();
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .lock()
+            .expect("the append queue is never poisoned: no code panics holding it")
+            .push(Pending { rows, reply });
+        let writer = self.clone();
+        tokio::spawn(async move { writer.write_queued().await });
+        answer.await.map_err(|_| sqlx::Error::WorkerCrashed)?
+    }
+
+    /// Takes the write connection and writes whatever is queued (nothing, when an earlier
+    /// task took this one's append along).
+    async fn write_queued(&self) {
+        let mut conn = self.conn.lock().await;
+        let batch = std::mem::take(
+            &mut *self
+                .queue
+                .lock()
+                .expect("the append queue is never poisoned: no code panics holding it"),
+        );
+        if !batch.is_empty() {
+            let c = &self.counts;
+            c.appends.fetch_add(batch.len() as u64, Ordering::Relaxed);
+            c.transactions.fetch_add(1, Ordering::Relaxed);
+        }
+        match batch.len() {
+            0 => {}
+            1 => {
+                let Pending { rows, reply } = batch.into_iter().next().expect("one");
+                let _ = reply.send(insert(&mut conn, &rows).await);
+            }
+            _ => write_batch(&mut conn, batch).await,
+        }
+    }
+}
+
+/// Writes several appends in one transaction and answers each. (A task dropped midway, by a
+/// runtime shutting down, leaves the transaction to be rolled back before the connection's
+/// next statement: sqlx's `Transaction` does so on drop.)
+async fn write_batch(conn: &mut SqliteConnection, batch: Vec<Pending>) {
+    use sqlx::Connection;
+    fn failed(err: &sqlx::Error) -> sqlx::Error {
+        sqlx::Error::Io(std::io::Error::other(format!(
+            "the group commit failed: {err}"
+        )))
+    }
+    let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
+        Ok(tx) => tx,
+        Err(err) => {
+            for p in batch {
+                let _ = p.reply.send(Err(failed(&err)));
+            }
+            return;
+        }
+    };
+    let mut written = Vec::with_capacity(batch.len());
+    let mut batch = batch.into_iter();
+    while let Some(Pending { rows, reply }) = batch.next() {
+        match insert(&mut tx, &rows).await {
+            Ok(cursor) => written.push((reply, cursor)),
+            // SQLite backs out the failed statement only; the transaction goes on.
+            Err(sqlx::Error::Database(db)) if db.kind() != ErrorKind::Other => {
+                let _ = reply.send(Err(sqlx::Error::Database(db)));
+            }
+            Err(err) => {
+                let _ = tx.rollback().await;
+                for (reply, _) in written {
+                    let _ = reply.send(Err(failed(&err)));
+                }
+                for p in batch {
+                    let _ = p.reply.send(Err(failed(&err)));
+                }
+                let _ = reply.send(Err(err));
+                return;
+            }
+        }
+    }
+    match tx.commit().await {
+        Ok(()) => {
+            for (reply, cursor) in written {
+                let _ = reply.send(Ok(cursor));
+            }
+        }
+        Err(err) => {
+            for (reply, _) in written {
+                let _ = reply.send(Err(failed(&err)));
+            }
+        }
+    }
+}
+
+/// One command's events in one statement; the place of the last one in the global order (from
+/// `RETURNING`).
+async fn insert(conn: &mut SqliteConnection, rows: &[Row7]) -> Result<Cursor, sqlx::Error> {
+    let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
+         payload, metadata) ",
+    );
+    builder.push_values(rows, |mut b, r| {
+        b.push_bind(&r.0)
+            .push_bind(&r.1)
+            .push_bind(r.2)
+            .push_bind(&r.3)
+            .push_bind(&r.4)
+            .push_bind(&r.5)
+            .push_bind(&r.6);
+    });
+    builder.push(" RETURNING tx, position");
+    let rows: Vec<(i64, i64)> = builder.build_query_as().fetch_all(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(tx, position)| Cursor { tx, position })
+        .max()
+        .unwrap_or_default())
 }
 
 const COLUMNS: &str = "position, tx, aggregate_type, aggregate_id, sequence, event_type, \
@@ -150,31 +382,11 @@ pub(super) async fn read_after(
         .collect::<Result<_, _>>()?)
 }
 
-/// Appends one command's events in one statement; returns the place of the last one in the
-/// global order (from `RETURNING`).
+/// Appends one command's events atomically, in a group commit with the appends queued beside
+/// it (see [`Writer`]); returns the place of the last one in the global order.
 pub(super) async fn append(
-    pool: &SqlitePool,
+    store: &SqliteStore,
     events: &[SerializedEvent],
 ) -> Result<Cursor, sqlx::Error> {
-    let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
-         payload, metadata) ",
-    );
-    builder.push_values(events, |mut b, e| {
-        b.push_bind(&e.aggregate_type)
-            .push_bind(&e.aggregate_id)
-            .push_bind(e.sequence as i64)
-            .push_bind(&e.event_type)
-            .push_bind(&e.event_version)
-            .push_bind(e.payload.to_string())
-            .push_bind(e.metadata.to_string());
-    });
-    builder.push(" RETURNING tx, position");
-    // One statement, one implicit transaction: all events of a command or none.
-    let rows: Vec<(i64, i64)> = builder.build_query_as().fetch_all(pool).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(tx, position)| Cursor { tx, position })
-        .max()
-        .unwrap_or_default())
+    store.writer.append(events).await
 }

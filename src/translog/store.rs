@@ -15,7 +15,8 @@ use crate::store::{Cursor, EventRepo, StoreError};
 macro_rules! on_store {
     ($repo:expr, |$pool:ident, $sql:ident| $body:expr) => {
         match $repo {
-            EventRepo::Sqlite($pool) => {
+            EventRepo::Sqlite(store) => {
+                let $pool = store.pool();
                 let $sql = |s: &str| sqlite_placeholders(s);
                 $body
             }
@@ -193,6 +194,7 @@ pub async fn append(
     nodes: &[(NodeId, Hash)],
     new_secrets: &[((String, String), AggregateSecret)],
 ) -> Result<(), StoreError> {
+    let _turn = repo.write_turn().await;
     on_store!(repo, |pool, _sql| {
         let mut tx = pool.begin().await?;
         for chunk in new_secrets.chunks(1000) {
@@ -342,6 +344,7 @@ pub async fn insert_head(
     let signature = hex::decode(&head.signature).unwrap_or_default();
     let q = "INSERT INTO log_heads (tree_size, timestamp_ms, root_hash, key_id, signature) \
              VALUES ($1, $2, $3, $4, $5)";
+    let _turn = repo.write_turn().await;
     on_store!(repo, |pool, sql| sqlx::query(&sql(q))
         .bind(head.tree_size as i64)
         .bind(head.timestamp as i64)

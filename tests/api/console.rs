@@ -20,7 +20,7 @@ fn body_error(html: &str) -> String {
 async fn sql(app: &TestApp, text: &str) {
     match app.engine.repo() {
         yangguang::store::EventRepo::Sqlite(pool) => {
-            sqlx::query(text).execute(pool).await.unwrap();
+            sqlx::query(text).execute(pool.pool()).await.unwrap();
         }
         yangguang::store::EventRepo::Postgres(pool) => {
             sqlx::query(text).execute(pool).await.unwrap();

@@ -493,7 +493,7 @@ async fn kept_answers_expire_after_a_day() {
                      strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-25 hours') WHERE key = ?1",
                 )
                 .bind(&key)
-                .execute(pool)
+                .execute(pool.pool())
                 .await
                 .unwrap();
             }

@@ -516,6 +516,80 @@ async fn concurrent_appends_one_winner(backend: Backend) {
     );
 }
 
+/// Eight racers on each of twelve streams at once, each appending two events: on SQLite they
+/// land in shared transactions (the group commit), where a refused append must back out
+/// alone, all its events, and leave the other streams' winners written.
+async fn racing_appends_on_many_streams(backend: Backend) {
+    const STREAMS: usize = 12;
+    const RACERS: usize = 8;
+    let (repo, _dir) = repo(backend).await;
+    let ids: Vec<String> = (0..STREAMS).map(|_| fresh("streams")).collect();
+    for id in &ids {
+        persist(&repo, &[event(id, 1, json!("first"))])
+            .await
+            .unwrap();
+    }
+    let before = match &repo {
+        EventRepo::Sqlite(store) => Some(store.group_commits()),
+        EventRepo::Postgres(_) => None,
+    };
+    let barrier = Arc::new(Barrier::new(STREAMS * RACERS));
+    let racers: Vec<_> = (0..STREAMS * RACERS)
+        .map(|n| {
+            let (repo, barrier, id) = (repo.clone(), barrier.clone(), ids[n % STREAMS].clone());
+            tokio::spawn(async move {
+                let events = [
+                    event(&id, 2, json!({ "racer": n, "half": 1 })),
+                    event(&id, 3, json!({ "racer": n, "half": 2 })),
+                ];
+                barrier.wait().await;
+                (n, persist(&repo, &events).await)
+            })
+        })
+        .collect();
+    let mut winners: HashMap<usize, usize> = HashMap::new();
+    for racer in racers {
+        let (n, result) = racer.await.unwrap();
+        match result {
+            Ok(()) => assert!(
+                winners.insert(n % STREAMS, n).is_none(),
+                "two winners on stream {}",
+                n % STREAMS
+            ),
+            Err(PersistenceError::OptimisticLockError) => {}
+            Err(other) => panic!("racer {n} failed with {other:?}"),
+        }
+    }
+    assert_eq!(winners.len(), STREAMS, "every stream has its winner");
+    let mut positions = HashSet::new();
+    for (s, id) in ids.iter().enumerate() {
+        let stored = repo.aggregate_events(TYPE, id).await.unwrap();
+        assert_eq!(
+            stored.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+            vec![1, 2, 3],
+            "stream {s}"
+        );
+        for (e, half) in stored[1..].iter().zip([1, 2]) {
+            assert_eq!(
+                e.payload,
+                json!({"Happened": {"racer": winners[&s], "half": half}}),
+                "stream {s} holds both events of its one winner"
+            );
+        }
+        assert!(stored.iter().all(|e| positions.insert(e.position)));
+    }
+    if let (Some(before), EventRepo::Sqlite(store)) = (before, &repo) {
+        let after = store.group_commits();
+        let appends = after.appends - before.appends;
+        let transactions = after.transactions - before.transactions;
+        assert_eq!(appends, (STREAMS * RACERS) as u64);
+        assert!(
+            transactions < appends,
+            "{appends} racing appends took {transactions} transactions: none shared one"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. read_after paging and aggregate_ids.
 
@@ -876,6 +950,7 @@ conformance!(
     append_and_read_back,
     optimistic_lock_all_or_nothing,
     concurrent_appends_one_winner,
+    racing_appends_on_many_streams,
     read_after_pages_in_global_order,
     random_writers_tailing_reader,
 );

@@ -144,7 +144,10 @@ async fn exec(repo: &EventRepo, sql: &str, binds: &[Bind<'_>]) {
     match repo {
         EventRepo::Sqlite(pool) => {
             let sql = yangguang::translog::store::sqlite_placeholders(sql);
-            bound!(sqlx::query(&sql)).execute(pool).await.unwrap();
+            bound!(sqlx::query(&sql))
+                .execute(pool.pool())
+                .await
+                .unwrap();
         }
         EventRepo::Postgres(pool) => {
             bound!(sqlx::query(sql)).execute(pool).await.unwrap();
@@ -169,7 +172,7 @@ fn set_note_sql(repo: &EventRepo) -> &'static str {
 async fn log_size(repo: &EventRepo) -> i64 {
     let q = "SELECT COUNT(*) FROM log_leaves";
     match repo {
-        EventRepo::Sqlite(pool) => sqlx::query(q).fetch_one(pool).await.unwrap().get(0),
+        EventRepo::Sqlite(pool) => sqlx::query(q).fetch_one(pool.pool()).await.unwrap().get(0),
         EventRepo::Postgres(pool) => sqlx::query(q).fetch_one(pool).await.unwrap().get(0),
     }
 }
@@ -386,7 +389,7 @@ async fn heads_re_signed_with_another_key_are_detected() {
         let heads: Vec<(i64, i64, Vec<u8>)> = match scene.repo() {
             EventRepo::Sqlite(pool) => {
                 sqlx::query_as("SELECT tree_size, timestamp_ms, root_hash FROM log_heads")
-                    .fetch_all(pool)
+                    .fetch_all(pool.pool())
                     .await
                     .unwrap()
             }
