@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -160,30 +161,98 @@ impl Writer {
         answer.await.map_err(|_| sqlx::Error::WorkerCrashed)?
     }
 
-    /// Takes the write connection and writes whatever is queued (nothing, when an earlier
-    /// task took this one's append along).
+    /// Takes the write connection and writes what is queued, up to [`MAX_BATCH_ROWS`] events
+    /// (nothing, when earlier tasks took this one's append along; what is left stays queued
+    /// for the tasks of those appends, which come later in the connection's queue).
     async fn write_queued(&self) {
         let mut conn = self.conn.lock().await;
-        let batch = std::mem::take(
-            &mut *self
+        let batch = {
+            let mut queue = self
                 .queue
                 .lock()
-                .expect("the append queue is never poisoned: no code panics holding it"),
-        );
-        if !batch.is_empty() {
-            let c = &self.counts;
-            c.appends.fetch_add(batch.len() as u64, Ordering::Relaxed);
-            c.transactions.fetch_add(1, Ordering::Relaxed);
+                .expect("the append queue is never poisoned: no code panics holding it");
+            let mut rows = 0;
+            let take = queue
+                .iter()
+                .take_while(|p| {
+                    rows += p.rows.len();
+                    rows <= MAX_BATCH_ROWS
+                })
+                .count()
+                .max(1)
+                .min(queue.len());
+            queue.drain(..take).collect::<Vec<_>>()
+        };
+        if batch.is_empty() {
+            return;
         }
-        match batch.len() {
-            0 => {}
-            1 => {
-                let Pending { rows, reply } = batch.into_iter().next().expect("one");
-                let _ = reply.send(insert(&mut conn, &rows).await);
+        let c = &self.counts;
+        c.appends.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        c.transactions.fetch_add(1, Ordering::Relaxed);
+        if batch.len() == 1 {
+            let Pending { rows, reply } = batch.into_iter().next().expect("one");
+            let _ = reply.send(insert(&mut conn, &rows).await);
+            return;
+        }
+        match insert_together(&mut conn, &batch).await {
+            Ok(cursors) => {
+                for (p, cursor) in batch.into_iter().zip(cursors) {
+                    let _ = p.reply.send(Ok(cursor));
+                }
             }
-            _ => write_batch(&mut conn, batch).await,
+            // Some append conflicts (the optimistic check): the statement wrote nothing, and
+            // each append is tried on its own.
+            Err(sqlx::Error::Database(db)) if db.kind() != ErrorKind::Other => {
+                write_batch(&mut conn, batch).await
+            }
+            Err(err) => {
+                for p in batch {
+                    let _ = p.reply.send(Err(failed(&err)));
+                }
+            }
         }
     }
+}
+
+/// The most events written by one statement of the group commit (seven parameters each, under
+/// SQLite's limit of 32,766).
+const MAX_BATCH_ROWS: usize = 4_000;
+
+/// The error each append of a failed group commit gets (an error cannot be cloned).
+fn failed(err: &sqlx::Error) -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::other(format!(
+        "the group commit failed: {err}"
+    )))
+}
+
+/// Every queued append in one `INSERT` (one statement is one transaction: one fsync, one
+/// round trip to the connection's thread); each append's cursor, in the batch's order. Fails
+/// whole if any append conflicts.
+async fn insert_together(
+    conn: &mut SqliteConnection,
+    batch: &[Pending],
+) -> Result<Vec<Cursor>, sqlx::Error> {
+    let mut owner: HashMap<(&str, &str, i64), usize> = HashMap::new();
+    for (i, p) in batch.iter().enumerate() {
+        for r in &p.rows {
+            owner.insert((&r.0, &r.1, r.2), i);
+        }
+    }
+    let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
+         payload, metadata) ",
+    );
+    builder.push_values(batch.iter().flat_map(|p| &p.rows), push_row);
+    builder.push(" RETURNING aggregate_type, aggregate_id, sequence, tx, position");
+    let written: Vec<(String, String, i64, i64, i64)> =
+        builder.build_query_as().fetch_all(conn).await?;
+    let mut cursors = vec![Cursor::default(); batch.len()];
+    for (aggregate_type, aggregate_id, sequence, tx, position) in written {
+        if let Some(&i) = owner.get(&(aggregate_type.as_str(), aggregate_id.as_str(), sequence)) {
+            cursors[i] = cursors[i].max(Cursor { tx, position });
+        }
+    }
+    Ok(cursors)
 }
 
 /// Writes several appends in one transaction and answers each. (A task dropped midway, by a
@@ -191,11 +260,6 @@ impl Writer {
 /// next statement: sqlx's `Transaction` does so on drop.)
 async fn write_batch(conn: &mut SqliteConnection, batch: Vec<Pending>) {
     use sqlx::Connection;
-    fn failed(err: &sqlx::Error) -> sqlx::Error {
-        sqlx::Error::Io(std::io::Error::other(format!(
-            "the group commit failed: {err}"
-        )))
-    }
     let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
         Ok(tx) => tx,
         Err(err) => {
@@ -241,6 +305,17 @@ async fn write_batch(conn: &mut SqliteConnection, batch: Vec<Pending>) {
     }
 }
 
+/// Binds one event's columns, as listed in the `INSERT`s here.
+fn push_row<'a>(mut b: sqlx::query_builder::Separated<'_, 'a, Sqlite, &'static str>, r: &'a Row7) {
+    b.push_bind(&r.0)
+        .push_bind(&r.1)
+        .push_bind(r.2)
+        .push_bind(&r.3)
+        .push_bind(&r.4)
+        .push_bind(&r.5)
+        .push_bind(&r.6);
+}
+
 /// One command's events in one statement; the place of the last one in the global order (from
 /// `RETURNING`).
 async fn insert(conn: &mut SqliteConnection, rows: &[Row7]) -> Result<Cursor, sqlx::Error> {
@@ -248,15 +323,7 @@ async fn insert(conn: &mut SqliteConnection, rows: &[Row7]) -> Result<Cursor, sq
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
          payload, metadata) ",
     );
-    builder.push_values(rows, |mut b, r| {
-        b.push_bind(&r.0)
-            .push_bind(&r.1)
-            .push_bind(r.2)
-            .push_bind(&r.3)
-            .push_bind(&r.4)
-            .push_bind(&r.5)
-            .push_bind(&r.6);
-    });
+    builder.push_values(rows, push_row);
     builder.push(" RETURNING tx, position");
     let rows: Vec<(i64, i64)> = builder.build_query_as().fetch_all(conn).await?;
     Ok(rows

@@ -590,6 +590,39 @@ async fn racing_appends_on_many_streams(backend: Backend) {
     }
 }
 
+/// Sixty-four appends of two events each on streams of their own, at once: each is answered
+/// with the position of its own last event (on SQLite they share statements, whose rows come
+/// back in no promised order).
+async fn concurrent_appends_learn_their_own_positions(backend: Backend) {
+    const WRITERS: usize = 64;
+    let (repo, _dir) = repo(backend).await;
+    let barrier = Arc::new(Barrier::new(WRITERS));
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|n| {
+            let (repo, barrier) = (repo.clone(), barrier.clone());
+            tokio::spawn(async move {
+                let id = fresh("own-position");
+                let events = [event(&id, 1, json!(n)), event(&id, 2, json!(n))];
+                barrier.wait().await;
+                let cursor = repo.append(&events).await.unwrap();
+                (id, cursor)
+            })
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    for writer in writers {
+        let (id, cursor) = writer.await.unwrap();
+        let stored = repo.aggregate_events(TYPE, &id).await.unwrap();
+        assert_eq!(stored.len(), 2);
+        assert_eq!(
+            cursor,
+            stored[1].cursor(),
+            "the answer to the append on {id}"
+        );
+        assert!(seen.insert(cursor.position));
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. read_after paging and aggregate_ids.
 
@@ -951,6 +984,7 @@ conformance!(
     optimistic_lock_all_or_nothing,
     concurrent_appends_one_winner,
     racing_appends_on_many_streams,
+    concurrent_appends_learn_their_own_positions,
     read_after_pages_in_global_order,
     random_writers_tailing_reader,
 );
