@@ -154,8 +154,10 @@ pub(crate) struct Advance {
 }
 
 /// Runs `body` on a pooled SQLite connection under `synchronous = NORMAL`, in this process's
-/// turn to write (taken first, so the commands' group commits and the followers' batches queue
-/// in order instead of in SQLite's busy handler). A view is derived
+/// turn to write (so the commands' group commits and the followers' batches queue in order
+/// instead of in SQLite's busy handler). The turn comes first, then the connection: a
+/// follower waiting for its turn holding a pooled connection would keep it from the requests'
+/// reads (measured: commands on SQLite 7,600/s → 4,700/s). A view is derived
 /// state: its batches need not wait for their own fsync (WAL with synchronous=NORMAL stays
 /// consistent; a power cut can lose the last batches, documents and checkpoint together, and
 /// the runner folds those events again). The connection goes back to the pool at FULL, or is
@@ -164,12 +166,13 @@ pub(crate) async fn relaxed_sqlite<T>(
     store: &SqliteStore,
     body: impl AsyncFnOnce(&mut sqlx::SqliteConnection) -> Result<T, ApplyError>,
 ) -> Result<T, ApplyError> {
-    let _turn = store.write_turn().await;
+    let turn = store.write_turn().await;
     let mut conn = store.acquire().await?;
     sqlx::query("PRAGMA synchronous = NORMAL")
         .execute(&mut *conn)
         .await?;
     let out = body(&mut conn).await;
+    drop(turn);
     if sqlx::query("PRAGMA synchronous = FULL")
         .execute(&mut *conn)
         .await
@@ -406,9 +409,10 @@ impl EventRepo {
         version: i32,
         cursor: Cursor,
     ) -> Result<(), StoreError> {
-        let _turn = self.write_turn().await;
         match self {
-            EventRepo::Sqlite(pool) => {
+            EventRepo::Sqlite(store) => {
+                let _turn = store.write_turn().await;
+                let mut conn = store.acquire().await?;
                 sqlx::query(
                     "INSERT INTO projection_checkpoints (name, version, tx, position) VALUES (?1, ?2, ?3, ?4) \
                      ON CONFLICT (name) DO UPDATE SET version = excluded.version, tx = excluded.tx, \
@@ -418,7 +422,7 @@ impl EventRepo {
                 .bind(version)
                 .bind(cursor.tx)
                 .bind(cursor.position)
-                .execute(pool.pool())
+                .execute(&mut *conn)
                 .await?;
             }
             EventRepo::Postgres(pool) => {

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cqrs_es::persist::SerializedEvent;
-use sqlx::error::ErrorKind;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -18,8 +17,8 @@ use super::{Cursor, StoreError, StoredEvent, decode_json};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// The SQLite store: a pool for reads and for the followers' batches, and one connection for
-/// the commands' appends (see [`Writer`]).
+/// The SQLite store: a pool for reads and for writes other than the commands' appends, and one
+/// connection for the appends (see [`Writer`]).
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -48,15 +47,16 @@ impl SqliteStore {
         }
     }
 
-    /// Waits for this process's turn to write (see [`Writer`]); hold the guard across a
-    /// write transaction on a pooled connection.
+    /// Waits for this process's turn to write (see [`Writer`]). Take it before a pooled
+    /// connection (every holder does: one order, no deadlock) and hold it across the write
+    /// transaction. Not re-entrant: an append awaited while holding it never completes.
     pub async fn write_turn(&self) -> WriteTurn {
         WriteTurn(self.writer.conn.clone().lock_owned().await)
     }
 }
 
 /// This process's turn at SQLite's single write lock, taken by [`SqliteStore::write_turn`].
-pub struct WriteTurn(#[allow(dead_code)] OwnedMutexGuard<SqliteConnection>);
+pub struct WriteTurn(#[allow(dead_code)] OwnedMutexGuard<Option<SqliteConnection>>);
 
 pub(super) async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
     let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
@@ -80,7 +80,8 @@ pub(super) async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
     Ok(SqliteStore {
         pool,
         writer: Writer {
-            conn: Arc::new(Mutex::new(conn)),
+            conn: Arc::new(Mutex::new(Some(conn))),
+            options: Arc::new(options),
             queue: Arc::default(),
             counts: Arc::default(),
         },
@@ -89,17 +90,22 @@ pub(super) async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
 
 /// Group commit of the commands' appends (SQLite has one writer at a time, and with
 /// synchronous=FULL each commit waits for its fsync). An append queues its events and starts
-/// a task that waits for the write connection; whichever task gets it first writes every
-/// append queued by then in one transaction, each in its own `INSERT` (a constraint failure,
-/// the optimistic check, backs out that statement alone and the transaction goes on), and
-/// answers each. The connection's mutex is also this process's turn at the write lock: the
-/// followers take it around their own transactions ([`SqliteStore::write_turn`]), so the
-/// writers of one process queue here in order instead of in SQLite's busy handler, which
-/// sleeps 1, 2, 5, 10… ms between tries. The writing task is spawned, so a request dropped
-/// midway (a client gone) never leaves a transaction half done.
+/// a task that waits for the write connection; the task that gets it writes everything queued
+/// by then, up to [`MAX_BATCH_ROWS`] events per statement: all of it in one `INSERT` (one
+/// statement, one transaction, one fsync), or, when that fails on a constraint (some append's
+/// optimistic check), each append in its own `INSERT` inside one transaction (a constraint
+/// failure backs out that statement alone), and answers each once it is committed. The
+/// connection's mutex is also this process's turn at the write lock: the followers (views,
+/// the transparency log, the alert raiser's checkpoint) take it around their transactions
+/// ([`SqliteStore::write_turn`]), so they and the appends queue here in order instead of in
+/// SQLite's busy handler, which sleeps 1, 2, 5, 10… ms between tries. (Rarer writers, such
+/// as idempotency keys and accounts, still meet the lock there.) The writing task is spawned,
+/// so a request dropped midway (a client gone) never leaves a batch half done; after an error
+/// other than a constraint the connection is closed and the next batch opens a new one.
 #[derive(Clone)]
 struct Writer {
-    conn: Arc<Mutex<SqliteConnection>>,
+    conn: Arc<Mutex<Option<SqliteConnection>>>,
+    options: Arc<SqliteConnectOptions>,
     queue: Arc<std::sync::Mutex<Vec<Pending>>>,
     counts: Arc<Counts>,
 }
@@ -116,7 +122,8 @@ struct Counts {
 pub struct GroupCommits {
     /// Appends written (committed or refused).
     pub appends: u64,
-    /// Transactions they were written in.
+    /// Transactions they were written in (a batch that conflicts counts twice: its failed
+    /// `INSERT`, then the transaction of its appends one by one).
     pub transactions: u64,
 }
 
@@ -134,6 +141,10 @@ struct Pending {
 
 /// aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata.
 type Row7 = (String, String, i64, String, String, String, String);
+
+/// The most events written by one statement of the group commit (seven parameters each, under
+/// SQLite's limit of 32,766).
+const MAX_BATCH_ROWS: usize = 4_000;
 
 impl Writer {
     async fn append(&self, events: &[SerializedEvent]) -> Result<Cursor, sqlx::Error> {
@@ -161,62 +172,96 @@ impl Writer {
         answer.await.map_err(|_| sqlx::Error::WorkerCrashed)?
     }
 
-    /// Takes the write connection and writes what is queued, up to [`MAX_BATCH_ROWS`] events
-    /// (nothing, when earlier tasks took this one's append along; what is left stays queued
-    /// for the tasks of those appends, which come later in the connection's queue).
+    /// The next batch: queued appends up to [`MAX_BATCH_ROWS`] events (at least one append).
+    fn next_batch(&self) -> Vec<Pending> {
+        let mut queue = self
+            .queue
+            .lock()
+            .expect("the append queue is never poisoned: no code panics holding it");
+        let mut rows = 0;
+        let take = queue
+            .iter()
+            .take_while(|p| {
+                rows += p.rows.len();
+                rows <= MAX_BATCH_ROWS
+            })
+            .count()
+            .max(1)
+            .min(queue.len());
+        queue.drain(..take).collect()
+    }
+
+    /// Takes the write connection and writes batches until the queue is empty (it is already,
+    /// when earlier tasks took this one's append along).
     async fn write_queued(&self) {
         let mut conn = self.conn.lock().await;
-        let batch = {
-            let mut queue = self
-                .queue
-                .lock()
-                .expect("the append queue is never poisoned: no code panics holding it");
-            let mut rows = 0;
-            let take = queue
-                .iter()
-                .take_while(|p| {
-                    rows += p.rows.len();
-                    rows <= MAX_BATCH_ROWS
-                })
-                .count()
-                .max(1)
-                .min(queue.len());
-            queue.drain(..take).collect::<Vec<_>>()
-        };
-        if batch.is_empty() {
-            return;
+        loop {
+            let batch = self.next_batch();
+            if batch.is_empty() {
+                return;
+            }
+            let c = &self.counts;
+            c.appends.fetch_add(batch.len() as u64, Ordering::Relaxed);
+            c.transactions.fetch_add(1, Ordering::Relaxed);
+            let open = match conn.as_mut() {
+                Some(open) => open,
+                None => match self.options.connect().await {
+                    Ok(open) => conn.insert(open),
+                    Err(err) => {
+                        fail_all(batch, &err);
+                        continue;
+                    }
+                },
+            };
+            if !self.write(open, batch).await {
+                // Closed on drop; the next batch opens another.
+                *conn = None;
+            }
         }
-        let c = &self.counts;
-        c.appends.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        c.transactions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Writes one batch and answers each append; false when the connection should be closed
+    /// (an error other than a constraint: its state is not known).
+    async fn write(&self, conn: &mut SqliteConnection, batch: Vec<Pending>) -> bool {
         if batch.len() == 1 {
             let Pending { rows, reply } = batch.into_iter().next().expect("one");
-            let _ = reply.send(insert(&mut conn, &rows).await);
-            return;
+            let result = insert(conn, &rows, true).await;
+            let healthy = result.as_ref().map_or_else(is_constraint, |_| true);
+            let _ = reply.send(result);
+            return healthy;
         }
-        match insert_together(&mut conn, &batch).await {
+        match insert_together(conn, &batch).await {
             Ok(cursors) => {
                 for (p, cursor) in batch.into_iter().zip(cursors) {
                     let _ = p.reply.send(Ok(cursor));
                 }
+                true
             }
-            // Some append conflicts (the optimistic check): the statement wrote nothing, and
-            // each append is tried on its own.
-            Err(sqlx::Error::Database(db)) if db.kind() != ErrorKind::Other => {
-                write_batch(&mut conn, batch).await
+            // Some append conflicts: the statement wrote nothing; each is tried on its own.
+            Err(err) if is_constraint(&err) => {
+                self.counts.transactions.fetch_add(1, Ordering::Relaxed);
+                write_one_by_one(conn, batch).await
             }
             Err(err) => {
-                for p in batch {
-                    let _ = p.reply.send(Err(failed(&err)));
-                }
+                fail_all(batch, &err);
+                false
             }
         }
     }
 }
 
-/// The most events written by one statement of the group commit (seven parameters each, under
-/// SQLite's limit of 32,766).
-const MAX_BATCH_ROWS: usize = 4_000;
+/// Whether SQLite refused a statement on a constraint (primary result code
+/// `SQLITE_CONSTRAINT`): with the default `ABORT` it backs out that statement alone.
+fn is_constraint(err: &sqlx::Error) -> bool {
+    const SQLITE_CONSTRAINT: i32 = 19;
+    match err {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == SQLITE_CONSTRAINT),
+        _ => false,
+    }
+}
 
 /// The error each append of a failed group commit gets (an error cannot be cloned).
 fn failed(err: &sqlx::Error) -> sqlx::Error {
@@ -225,9 +270,15 @@ fn failed(err: &sqlx::Error) -> sqlx::Error {
     )))
 }
 
-/// Every queued append in one `INSERT` (one statement is one transaction: one fsync, one
-/// round trip to the connection's thread); each append's cursor, in the batch's order. Fails
-/// whole if any append conflicts.
+fn fail_all(batch: impl IntoIterator<Item = Pending>, err: &sqlx::Error) {
+    for p in batch {
+        let _ = p.reply.send(Err(failed(err)));
+    }
+}
+
+/// Every append of the batch in one `INSERT` (one statement is one transaction: one fsync, one
+/// round trip to the connection's thread); each append's cursor, in the batch's order (rows
+/// are matched by key: `RETURNING` promises no order). Fails whole if any append conflicts.
 async fn insert_together(
     conn: &mut SqliteConnection,
     batch: &[Pending],
@@ -244,6 +295,9 @@ async fn insert_together(
     );
     builder.push_values(batch.iter().flat_map(|p| &p.rows), push_row);
     builder.push(" RETURNING aggregate_type, aggregate_id, sequence, tx, position");
+    // Kept prepared, as sqlx does (its cache holds 100 statements per connection): batches
+    // come in a few dozen sizes under load, and preparing one anew costs the writer more than
+    // the insert.
     let written: Vec<(String, String, i64, i64, i64)> =
         builder.build_query_as().fetch_all(conn).await?;
     let mut cursors = vec![Cursor::default(); batch.len()];
@@ -255,52 +309,49 @@ async fn insert_together(
     Ok(cursors)
 }
 
-/// Writes several appends in one transaction and answers each. (A task dropped midway, by a
-/// runtime shutting down, leaves the transaction to be rolled back before the connection's
-/// next statement: sqlx's `Transaction` does so on drop.)
-async fn write_batch(conn: &mut SqliteConnection, batch: Vec<Pending>) {
+/// Writes a batch's appends one by one in one transaction; answers each once the transaction
+/// is over (a refusal too: the append it clashed with may be one of this batch, which stands
+/// only if the transaction commits). False when the connection should be closed. (A task
+/// dropped midway, by a runtime shutting down, leaves the transaction to be rolled back before
+/// the connection's next statement: sqlx's `Transaction` does so on drop.)
+async fn write_one_by_one(conn: &mut SqliteConnection, batch: Vec<Pending>) -> bool {
     use sqlx::Connection;
     let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
         Ok(tx) => tx,
         Err(err) => {
-            for p in batch {
-                let _ = p.reply.send(Err(failed(&err)));
-            }
-            return;
+            fail_all(batch, &err);
+            return false;
         }
     };
-    let mut written = Vec::with_capacity(batch.len());
+    let mut answers: Vec<(oneshot::Sender<_>, Result<Cursor, sqlx::Error>)> =
+        Vec::with_capacity(batch.len());
     let mut batch = batch.into_iter();
     while let Some(Pending { rows, reply }) = batch.next() {
-        match insert(&mut tx, &rows).await {
-            Ok(cursor) => written.push((reply, cursor)),
-            // SQLite backs out the failed statement only; the transaction goes on.
-            Err(sqlx::Error::Database(db)) if db.kind() != ErrorKind::Other => {
-                let _ = reply.send(Err(sqlx::Error::Database(db)));
-            }
-            Err(err) => {
+        match insert(&mut tx, &rows, false).await {
+            Err(err) if !is_constraint(&err) => {
                 let _ = tx.rollback().await;
-                for (reply, _) in written {
+                for (reply, _) in answers {
                     let _ = reply.send(Err(failed(&err)));
                 }
-                for p in batch {
-                    let _ = p.reply.send(Err(failed(&err)));
-                }
+                fail_all(batch, &err);
                 let _ = reply.send(Err(err));
-                return;
+                return false;
             }
+            result => answers.push((reply, result)),
         }
     }
     match tx.commit().await {
         Ok(()) => {
-            for (reply, cursor) in written {
-                let _ = reply.send(Ok(cursor));
+            for (reply, result) in answers {
+                let _ = reply.send(result);
             }
+            true
         }
         Err(err) => {
-            for (reply, _) in written {
+            for (reply, _) in answers {
                 let _ = reply.send(Err(failed(&err)));
             }
+            false
         }
     }
 }
@@ -317,15 +368,23 @@ fn push_row<'a>(mut b: sqlx::query_builder::Separated<'_, 'a, Sqlite, &'static s
 }
 
 /// One command's events in one statement; the place of the last one in the global order (from
-/// `RETURNING`).
-async fn insert(conn: &mut SqliteConnection, rows: &[Row7]) -> Result<Cursor, sqlx::Error> {
+/// `RETURNING`). `persistent`: keep the statement prepared (for the common sizes).
+async fn insert(
+    conn: &mut SqliteConnection,
+    rows: &[Row7],
+    persistent: bool,
+) -> Result<Cursor, sqlx::Error> {
     let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
          payload, metadata) ",
     );
     builder.push_values(rows, push_row);
     builder.push(" RETURNING tx, position");
-    let rows: Vec<(i64, i64)> = builder.build_query_as().fetch_all(conn).await?;
+    let rows: Vec<(i64, i64)> = builder
+        .build_query_as()
+        .persistent(persistent)
+        .fetch_all(conn)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(tx, position)| Cursor { tx, position })

@@ -194,9 +194,11 @@ pub async fn append(
     nodes: &[(NodeId, Hash)],
     new_secrets: &[((String, String), AggregateSecret)],
 ) -> Result<(), StoreError> {
-    let _turn = repo.write_turn().await;
     on_store!(repo, |pool, _sql| {
-        let mut tx = pool.begin().await?;
+        // On SQLite, this process's turn to write, then the connection (as views do).
+        let _turn = repo.write_turn().await;
+        let mut conn = pool.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         for chunk in new_secrets.chunks(1000) {
             let mut b = sqlx::QueryBuilder::new(
                 "INSERT INTO log_secrets (aggregate_type, aggregate_id, secret) ",
@@ -344,15 +346,17 @@ pub async fn insert_head(
     let signature = hex::decode(&head.signature).unwrap_or_default();
     let q = "INSERT INTO log_heads (tree_size, timestamp_ms, root_hash, key_id, signature) \
              VALUES ($1, $2, $3, $4, $5)";
-    let _turn = repo.write_turn().await;
-    on_store!(repo, |pool, sql| sqlx::query(&sql(q))
-        .bind(head.tree_size as i64)
-        .bind(head.timestamp as i64)
-        .bind(root.to_vec())
-        .bind(&head.key_id)
-        .bind(signature)
-        .execute(pool)
-        .await
-        .map(|_| ())?);
+    on_store!(repo, |pool, sql| {
+        let _turn = repo.write_turn().await;
+        let mut conn = pool.acquire().await?;
+        sqlx::query(&sql(q))
+            .bind(head.tree_size as i64)
+            .bind(head.timestamp as i64)
+            .bind(root.to_vec())
+            .bind(&head.key_id)
+            .bind(signature)
+            .execute(&mut *conn)
+            .await?;
+    });
     Ok(())
 }

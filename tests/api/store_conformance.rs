@@ -898,6 +898,64 @@ async fn random_writers_tailing_reader(backend: Backend) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 5. SQLite: appends whose callers are gone (a client hung up) still leave the batch whole.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_appends_dropped_by_their_callers_leave_the_others_whole() {
+    const WRITERS: usize = 48;
+    let (repo, _dir) = sqlite_repo().await;
+    let barrier = Arc::new(Barrier::new(WRITERS));
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|n| {
+            let (repo, barrier) = (repo.clone(), barrier.clone());
+            tokio::spawn(async move {
+                let id = fresh("dropped");
+                let events = [event(&id, 1, json!(n)), event(&id, 2, json!(n))];
+                barrier.wait().await;
+                if n % 2 == 0 {
+                    // Queued, then given up at once: the caller's future is dropped.
+                    let gone = tokio::time::timeout(Duration::ZERO, repo.append(&events)).await;
+                    (id, gone.ok().map(|r| r.unwrap()))
+                } else {
+                    (id.clone(), Some(repo.append(&events).await.unwrap()))
+                }
+            })
+        })
+        .collect();
+    let mut dropped = Vec::new();
+    for writer in writers {
+        let (id, answer) = writer.await.unwrap();
+        match answer {
+            Some(cursor) => {
+                let stored = repo.aggregate_events(TYPE, &id).await.unwrap();
+                assert_eq!(stored.len(), 2, "{id}");
+                assert_eq!(cursor, stored[1].cursor());
+            }
+            None => dropped.push(id),
+        }
+    }
+    assert!(!dropped.is_empty(), "no caller gave up before its answer");
+    // A dropped append was queued: it is written whole (both events), never half.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for id in &dropped {
+        loop {
+            let stored = repo.aggregate_events(TYPE, id).await.unwrap();
+            assert!(stored.len() != 1, "half of {id}'s append was written");
+            if stored.len() == 2 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{id}'s append never landed");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    // And the writer goes on.
+    let id = fresh("after");
+    persist(&repo, &[event(&id, 1, json!("after"))])
+        .await
+        .unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
 // 5a. PostgreSQL: a committed event behind a running transaction is held back.
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
