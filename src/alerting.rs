@@ -354,8 +354,12 @@ fn case_record(e: &StoredEvent) -> Result<CaseEventRecord, serde_json::Error> {
 /// A case id with its events as the rules take them.
 type CaseStream = (String, Vec<CaseEventRecord>);
 
-/// How many case streams the event-driven part keeps ([`Streams`]).
-const STREAMS_KEPT: NonZeroUsize = NonZeroUsize::new(4_096).unwrap();
+/// How many case streams the event-driven part keeps ([`Streams`]): as many cases as the
+/// engine keeps for commands and each view keeps documents (16,384). Measured with
+/// `benches/profile` (12,000 cases opened, steps at 32 connections on ~9,500 of them): the
+/// server's RSS 233 → 305 MiB against 4,096 streams, PostgreSQL's CPU per step command
+/// 0.338 → 0.224 ms and 17% more commands, as each batch stopped reading its cases back.
+const STREAMS_KEPT: NonZeroUsize = NonZeroUsize::new(16_384).unwrap();
 
 /// The case streams the event-driven part has followed, by case id, as the rules take them.
 /// The log brings every event once, in order, so the events of a batch extend the streams
