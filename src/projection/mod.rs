@@ -122,7 +122,7 @@ struct Sink {
 
 enum SinkStore {
     Sqlite(crate::store::SqliteStore),
-    Postgres(PgConnection),
+    Postgres(PgConnection, views::Growth),
 }
 
 impl Sink {
@@ -138,7 +138,8 @@ impl Sink {
                 sqlx::query("SET synchronous_commit = off")
                     .execute(&mut conn)
                     .await?;
-                SinkStore::Postgres(conn)
+                let growth = views::Growth::read(&mut conn).await?;
+                SinkStore::Postgres(conn, growth)
             }
         };
         Ok(Sink {
@@ -166,9 +167,15 @@ impl Sink {
                 })
                 .await
             }
-            SinkStore::Postgres(conn) => {
-                views::apply_batch_pg(conn, projection, target, events, runs, advance, written)
-                    .await
+            SinkStore::Postgres(conn, growth) => {
+                match views::apply_batch_pg(
+                    conn, projection, target, events, runs, advance, written,
+                )
+                .await
+                {
+                    Ok(new) => growth.add(conn, new).await.map_err(ApplyError::from),
+                    Err(e) => Err(e),
+                }
             }
         };
         if applied.is_err() {
@@ -197,7 +204,7 @@ impl Sink {
                 })
                 .await
             }
-            SinkStore::Postgres(conn) => {
+            SinkStore::Postgres(conn, _) => {
                 let mut tx = conn.begin().await?;
                 views::write_pg(&mut tx, target, rows, advance).await?;
                 tx.commit().await?;
@@ -402,7 +409,7 @@ async fn run(
         progress.send_modify(|m| {
             m.insert(name.to_string(), place.seen);
         });
-        if let SinkStore::Postgres(conn) = &mut sink.store
+        if let SinkStore::Postgres(conn, _) = &mut sink.store
             && lease_checked.elapsed() >= LEASE_CHECK
         {
             // Keep the lease connection honest: a dead connection means a lost lease.
