@@ -167,7 +167,7 @@ pub(crate) async fn relaxed_sqlite<T>(
     body: impl AsyncFnOnce(&mut sqlx::SqliteConnection) -> Result<T, ApplyError>,
 ) -> Result<T, ApplyError> {
     let turn = store.write_turn().await;
-    let mut conn = store.acquire().await?;
+    let mut conn = store.pool().acquire().await?;
     sqlx::query("PRAGMA synchronous = NORMAL")
         .execute(&mut *conn)
         .await?;
@@ -464,7 +464,7 @@ impl EventRepo {
         match self {
             EventRepo::Sqlite(store) => {
                 let _turn = store.write_turn().await;
-                let mut conn = store.acquire().await?;
+                let mut conn = store.pool().acquire().await?;
                 sqlx::query(
                     "INSERT INTO projection_checkpoints (name, version, tx, position) VALUES (?1, ?2, ?3, ?4) \
                      ON CONFLICT (name) DO UPDATE SET version = excluded.version, tx = excluded.tx, \
@@ -586,7 +586,7 @@ impl EventRepo {
     pub async fn reset_view(&self, name: &str) -> Result<(), StoreError> {
         match self {
             EventRepo::Sqlite(pool) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let mut tx = pool.pool().begin_with("BEGIN IMMEDIATE").await?;
                 sqlx::query("DELETE FROM view_docs WHERE projection = ?1")
                     .bind(name)
                     .execute(&mut *tx)
@@ -633,7 +633,7 @@ impl EventRepo {
         ];
         match self {
             EventRepo::Sqlite(pool) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let mut tx = pool.pool().begin_with("BEGIN IMMEDIATE").await?;
                 for (sql, both) in statements {
                     let sql = sql.replace("{name}", "?1").replace("{shadow}", "?2");
                     let q = sqlx::query(&sql).bind(name);

@@ -212,7 +212,8 @@ impl EventRepo {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         match self {
             EventRepo::Sqlite(pool) => {
-                sqlite::aggregate_events(pool, aggregate_type, aggregate_id, after_sequence).await
+                sqlite::aggregate_events(pool.pool(), aggregate_type, aggregate_id, after_sequence)
+                    .await
             }
             EventRepo::Postgres(pool) => {
                 postgres::aggregate_events(pool, aggregate_type, aggregate_id, after_sequence).await
@@ -230,7 +231,9 @@ impl EventRepo {
         let mut out: std::collections::BTreeMap<String, Vec<StoredEvent>> = Default::default();
         for chunk in ids.chunks(EVENTS_OF_CHUNK) {
             let events = match self {
-                EventRepo::Sqlite(pool) => sqlite::events_of(pool, aggregate_type, chunk).await?,
+                EventRepo::Sqlite(pool) => {
+                    sqlite::events_of(pool.pool(), aggregate_type, chunk).await?
+                }
                 EventRepo::Postgres(pool) => {
                     postgres::events_of(pool, aggregate_type, chunk).await?
                 }
@@ -277,7 +280,7 @@ impl EventRepo {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         match self {
             EventRepo::Sqlite(pool) => {
-                sqlite::stream_page(pool, aggregate_type, after, upto, limit).await
+                sqlite::stream_page(pool.pool(), aggregate_type, after, upto, limit).await
             }
             EventRepo::Postgres(pool) => {
                 postgres::stream_page(pool, aggregate_type, after, upto, limit).await
@@ -294,7 +297,7 @@ impl EventRepo {
         limit: i64,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         match self {
-            EventRepo::Sqlite(pool) => sqlite::read_after(pool, after, limit).await,
+            EventRepo::Sqlite(pool) => sqlite::read_after(pool.pool(), after, limit).await,
             EventRepo::Postgres(pool) => postgres::read_after(pool, after, limit).await,
         }
     }

@@ -25,13 +25,6 @@ pub struct SqliteStore {
     writer: Writer,
 }
 
-impl std::ops::Deref for SqliteStore {
-    type Target = SqlitePool;
-    fn deref(&self) -> &SqlitePool {
-        &self.pool
-    }
-}
-
 impl SqliteStore {
     /// The pool (reads, and writes outside the commands' appends).
     pub fn pool(&self) -> &SqlitePool {
