@@ -364,12 +364,13 @@ const STREAMS_KEPT: NonZeroUsize = NonZeroUsize::new(16_384).unwrap();
 /// The case streams the event-driven part has followed, by case id, as the rules take them.
 /// The log brings every event once, in order, so the events of a batch extend the streams
 /// kept; a case is read from the store only when it is met in the middle of its stream (after
-/// a restart, or once dropped as the least recently touched).
-struct Streams(lru::LruCache<String, Vec<CaseEventRecord>>);
+/// a restart, or once dropped). Kept in a scan-resistant [`quick_cache`] cache, as the engine
+/// keeps its recent cases (`RecentCases`, which says why).
+struct Streams(quick_cache::unsync::Cache<String, Vec<CaseEventRecord>>);
 
 impl Streams {
     fn new(capacity: NonZeroUsize) -> Self {
-        Streams(lru::LruCache::new(capacity))
+        Streams(quick_cache::unsync::Cache::new(capacity.get()))
     }
 
     /// Extends the streams of the cases `events` touch: each case's whole stream so far, and
@@ -389,7 +390,7 @@ impl Streams {
         let mut unknown = Vec::new();
         for (id, new) in batch {
             let first = new.first().map_or(1, |r| r.sequence);
-            let kept = self.0.pop(id).unwrap_or_default();
+            let kept = self.0.remove(id).map(|(_, kept)| kept).unwrap_or_default();
             let next = kept.last().map_or(1, |r| r.sequence + 1);
             if first > next {
                 // A gap: not followed from its start.
@@ -404,7 +405,7 @@ impl Streams {
     }
 
     fn keep(&mut self, id: String, stream: Vec<CaseEventRecord>) {
-        self.0.put(id, stream);
+        self.0.insert(id, stream);
     }
 }
 
@@ -526,14 +527,14 @@ mod tests {
         for (id, s) in ready {
             streams.keep(id, s);
         }
-        // Two kept at most: C pushes out the least recently kept (A), which is then read.
+        // Two kept at most: after C, one of A and B must be read again.
         let (ready, _) = streams.extend(&[event("C", 1)]).unwrap();
         for (id, s) in ready {
             streams.keep(id, s);
         }
-        let (ready, unknown) = streams.extend(&[event("A", 4)]).unwrap();
-        assert!(ready.is_empty());
-        assert_eq!(unknown, ["A"]);
+        let (ready, unknown) = streams.extend(&[event("A", 4), event("B", 7)]).unwrap();
+        assert_eq!(ready.len(), 1);
+        assert_eq!(unknown.len(), 1);
     }
 
     #[test]

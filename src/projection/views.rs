@@ -29,22 +29,24 @@ pub(crate) type DocRow = (String, String, String);
 /// documents), little for the other views.
 pub(crate) const WRITTEN_DOCS: NonZeroUsize = NonZeroUsize::new(16_384).unwrap();
 
-/// The documents a runner wrote last, as written (JSON), by key: the next batch that touches
-/// one folds from here instead of reading it back from the store. Sound because a runner is
+/// Documents a runner wrote, as written (JSON), by key: the next batch that touches one folds
+/// from here instead of reading it back from the store. Kept in a scan-resistant
+/// [`quick_cache`] cache, as the engine keeps its recent cases (`RecentCases`, which says why).
+/// Sound because a runner is
 /// its view's only writer (PostgreSQL: it holds the lease), and every batch moves the
 /// checkpoint by compare-and-set from where this runner left it: had anyone else written the
 /// view, the batch fails with [`ApplyError::Moved`] and the runner starts over with an empty
 /// cache. For a target other than the last one, or after a failed batch, it starts empty.
 pub(crate) struct Written {
     target: String,
-    docs: lru::LruCache<String, String>,
+    docs: quick_cache::unsync::Cache<String, String>,
 }
 
 impl Written {
     pub(crate) fn new(capacity: NonZeroUsize) -> Self {
         Written {
             target: String::new(),
-            docs: lru::LruCache::new(capacity),
+            docs: quick_cache::unsync::Cache::new(capacity.get()),
         }
     }
 
@@ -63,8 +65,8 @@ impl Written {
             self.docs.clear();
             self.target = target.to_string();
         }
-        keys.filter(|k| match self.docs.pop(*k) {
-            Some(doc) => {
+        keys.filter(|k| match self.docs.remove(*k) {
+            Some((_, doc)) => {
                 docs.insert((*k).clone(), doc);
                 false
             }
@@ -77,7 +79,7 @@ impl Written {
     /// Remembers what a committed batch wrote.
     fn keep(&mut self, rows: Vec<DocRow>) {
         for (key, _, doc) in rows {
-            self.docs.put(key, doc);
+            self.docs.insert(key, doc);
         }
     }
 }
@@ -747,12 +749,20 @@ mod tests {
             ["a", "b", "c"]
         );
         written.keep(vec![row("a", "1"), row("b", "2"), row("c", "3")]);
-        // Two kept, the least recently written one dropped; taken documents leave the cache.
-        assert_eq!(written.take("cases", keys.iter(), &mut docs), ["a"]);
-        assert_eq!(
-            docs,
-            HashMap::from([("b".into(), "2".into()), ("c".into(), "3".into())])
-        );
+        // Two kept at most; taken documents leave the cache.
+        let missing: Vec<String> = written
+            .take("cases", keys.iter(), &mut docs)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(missing.len(), 1);
+        assert_eq!(docs.len(), 2);
+        for (key, doc) in [("a", "1"), ("b", "2"), ("c", "3")] {
+            assert_eq!(
+                docs.get(key).map(String::as_str),
+                (key != missing[0]).then_some(doc)
+            );
+        }
         let mut again = HashMap::new();
         assert_eq!(
             written.take("cases", keys.iter(), &mut again),
@@ -769,6 +779,33 @@ mod tests {
         assert_eq!(
             written.take("cases#rebuild", keys.iter(), &mut HashMap::new()),
             ["a", "b", "c"]
+        );
+    }
+
+    /// Batches that go round more documents than are kept, as steps on many open cases do:
+    /// least-recently-used eviction would drop each document just before it is next needed
+    /// and find none; the cache keeps a steady share and finds those.
+    #[test]
+    fn written_documents_resist_rounds_over_more_than_they_keep() {
+        let mut written = Written::new(NonZeroUsize::new(1_000).unwrap());
+        let keys: Vec<String> = (0..1_500).map(|i| format!("case-{i}")).collect();
+        let (mut found, mut asked) = (0, 0);
+        for round in 0..4 {
+            for chunk in keys.chunks(50) {
+                let mut docs = HashMap::new();
+                let missing = written.take("cases", chunk.iter(), &mut docs).len();
+                if round > 0 {
+                    asked += chunk.len();
+                    found += chunk.len() - missing;
+                }
+                written.keep(chunk.iter().map(|k| row(k, "{}")).collect());
+            }
+        }
+        // 1,000 of 1,500 is the most any cache of 1,000 can find in a round.
+        let share = found as f64 / asked as f64;
+        assert!(
+            (0.5..=0.67).contains(&share),
+            "found {share:.2} of the documents"
         );
     }
 }
