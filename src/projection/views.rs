@@ -5,7 +5,7 @@ use std::num::NonZeroUsize;
 
 use projections::{EventRecord, Projection};
 use serde::de::DeserializeOwned;
-use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::store::{Cursor, EventRepo, SqliteStore, StoreError, StoredEvent};
 
@@ -376,21 +376,29 @@ pub(crate) async fn write_pg(
     rows: &[DocRow],
     advance: Option<Advance>,
 ) -> Result<(), ApplyError> {
-    // 4 parameters a row, well under PostgreSQL's limit of 65,535.
-    for chunk in rows.chunks(5_000) {
-        let mut q: QueryBuilder<Postgres> =
-            QueryBuilder::new("INSERT INTO view_docs (projection, key, part, doc) ");
-        q.push_values(chunk, |mut b, (key, part, doc)| {
-            b.push_bind(target)
-                .push_bind(key)
-                .push_bind(part)
-                .push_bind(doc)
-                .push_unseparated("::json");
-        });
-        q.push(
-            " ON CONFLICT (projection, key) DO UPDATE SET part = excluded.part, doc = excluded.doc",
-        );
-        q.build().execute(&mut *tx).await?;
+    // One array per column (`unnest`): the statement's text is the same for any number of
+    // documents, so each connection prepares it once; a multi-row `VALUES` list is a new
+    // statement, parsed and planned again, for each batch size.
+    if !rows.is_empty() {
+        let mut keys = Vec::with_capacity(rows.len());
+        let mut parts = Vec::with_capacity(rows.len());
+        let mut docs = Vec::with_capacity(rows.len());
+        for (key, part, doc) in rows {
+            keys.push(key.as_str());
+            parts.push(part.as_str());
+            docs.push(doc.as_str());
+        }
+        sqlx::query(
+            "INSERT INTO view_docs (projection, key, part, doc) \
+             SELECT $1, k, p, d::json FROM unnest($2::text[], $3::text[], $4::text[]) AS r(k, p, d) \
+             ON CONFLICT (projection, key) DO UPDATE SET part = excluded.part, doc = excluded.doc",
+        )
+        .bind(target)
+        .bind(keys)
+        .bind(parts)
+        .bind(docs)
+        .execute(&mut *tx)
+        .await?;
     }
     let Some(Advance { version, from, to }) = advance else {
         return Ok(());

@@ -194,49 +194,138 @@ pub async fn append(
     nodes: &[(NodeId, Hash)],
     new_secrets: &[((String, String), AggregateSecret)],
 ) -> Result<(), StoreError> {
-    on_store!(repo, |pool, _sql| {
-        // On SQLite, this process's turn to write, then the connection (as views do).
-        let _turn = repo.write_turn().await;
-        let mut conn = pool.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        for chunk in new_secrets.chunks(1000) {
-            let mut b = sqlx::QueryBuilder::new(
-                "INSERT INTO log_secrets (aggregate_type, aggregate_id, secret) ",
-            );
-            b.push_values(chunk, |mut b, ((t, id), s)| {
-                b.push_bind(t)
-                    .push_bind(id)
-                    .push_bind(s.as_bytes().to_vec());
-            });
-            b.build().execute(&mut *tx).await?;
+    match repo {
+        EventRepo::Postgres(pool) => append_pg(pool, leaves, nodes, new_secrets).await,
+        EventRepo::Sqlite(store) => {
+            // This process's turn to write, then the connection (as views do).
+            let _turn = repo.write_turn().await;
+            let mut conn = store.pool().acquire().await?;
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            for chunk in new_secrets.chunks(1000) {
+                let mut b = sqlx::QueryBuilder::new(
+                    "INSERT INTO log_secrets (aggregate_type, aggregate_id, secret) ",
+                );
+                b.push_values(chunk, |mut b, ((t, id), s)| {
+                    b.push_bind(t)
+                        .push_bind(id)
+                        .push_bind(s.as_bytes().to_vec());
+                });
+                b.build().execute(&mut *tx).await?;
+            }
+            for chunk in leaves.chunks(1000) {
+                let mut b = sqlx::QueryBuilder::new(
+                    "INSERT INTO log_leaves (leaf_index, tx, position, aggregate_type, \
+                     aggregate_id, sequence, leaf) ",
+                );
+                b.push_values(chunk, |mut b, l| {
+                    b.push_bind(l.leaf_index)
+                        .push_bind(l.cursor.tx)
+                        .push_bind(l.cursor.position)
+                        .push_bind(&l.aggregate_type)
+                        .push_bind(&l.aggregate_id)
+                        .push_bind(l.sequence)
+                        .push_bind(&l.bytes);
+                });
+                b.build().execute(&mut *tx).await?;
+            }
+            for chunk in nodes.chunks(2000) {
+                let mut b = sqlx::QueryBuilder::new("INSERT INTO log_nodes (level, idx, hash) ");
+                b.push_values(chunk, |mut b, (id, hash)| {
+                    b.push_bind(id.level as i32)
+                        .push_bind(id.index as i64)
+                        .push_bind(hash.to_vec());
+                });
+                b.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
         }
-        for chunk in leaves.chunks(1000) {
-            let mut b = sqlx::QueryBuilder::new(
-                "INSERT INTO log_leaves (leaf_index, tx, position, aggregate_type, aggregate_id, \
-                 sequence, leaf) ",
-            );
-            b.push_values(chunk, |mut b, l| {
-                b.push_bind(l.leaf_index)
-                    .push_bind(l.cursor.tx)
-                    .push_bind(l.cursor.position)
-                    .push_bind(&l.aggregate_type)
-                    .push_bind(&l.aggregate_id)
-                    .push_bind(l.sequence)
-                    .push_bind(&l.bytes);
-            });
-            b.build().execute(&mut *tx).await?;
-        }
-        for chunk in nodes.chunks(2000) {
-            let mut b = sqlx::QueryBuilder::new("INSERT INTO log_nodes (level, idx, hash) ");
-            b.push_values(chunk, |mut b, (id, hash)| {
-                b.push_bind(id.level as i32)
-                    .push_bind(id.index as i64)
-                    .push_bind(hash.to_vec());
-            });
-            b.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-    });
+    }
+}
+
+/// [`append`] on PostgreSQL: each table's rows in one `INSERT … SELECT FROM unnest(…)` with
+/// one array per column, so the statement's text is the same for any number of rows and each
+/// connection prepares it once. (A multi-row `VALUES` list is a new statement for each row
+/// count, parsed and planned again: with the log's batches of varying size, nearly every time.)
+async fn append_pg(
+    pool: &sqlx::PgPool,
+    leaves: &[NewLeaf],
+    nodes: &[(NodeId, Hash)],
+    new_secrets: &[((String, String), AggregateSecret)],
+) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    if !new_secrets.is_empty() {
+        let (types, ids): (Vec<&str>, Vec<&str>) = new_secrets
+            .iter()
+            .map(|((t, id), _)| (t.as_str(), id.as_str()))
+            .unzip();
+        let secrets: Vec<&[u8]> = new_secrets
+            .iter()
+            .map(|(_, s)| s.as_bytes().as_slice())
+            .collect();
+        sqlx::query(
+            "INSERT INTO log_secrets (aggregate_type, aggregate_id, secret) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])",
+        )
+        .bind(types)
+        .bind(ids)
+        .bind(secrets)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if !leaves.is_empty() {
+        sqlx::query(
+            "INSERT INTO log_leaves (leaf_index, tx, position, aggregate_type, aggregate_id, \
+             sequence, leaf) SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[], \
+             $4::text[], $5::text[], $6::int8[], $7::bytea[])",
+        )
+        .bind(leaves.iter().map(|l| l.leaf_index).collect::<Vec<_>>())
+        .bind(leaves.iter().map(|l| l.cursor.tx).collect::<Vec<_>>())
+        .bind(leaves.iter().map(|l| l.cursor.position).collect::<Vec<_>>())
+        .bind(
+            leaves
+                .iter()
+                .map(|l| l.aggregate_type.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            leaves
+                .iter()
+                .map(|l| l.aggregate_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(leaves.iter().map(|l| l.sequence).collect::<Vec<_>>())
+        .bind(
+            leaves
+                .iter()
+                .map(|l| l.bytes.as_slice())
+                .collect::<Vec<_>>(),
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    if !nodes.is_empty() {
+        sqlx::query(
+            "INSERT INTO log_nodes (level, idx, hash) \
+             SELECT * FROM unnest($1::int4[], $2::int8[], $3::bytea[])",
+        )
+        .bind(
+            nodes
+                .iter()
+                .map(|(id, _)| id.level as i32)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            nodes
+                .iter()
+                .map(|(id, _)| id.index as i64)
+                .collect::<Vec<_>>(),
+        )
+        .bind(nodes.iter().map(|(_, h)| h.as_slice()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
