@@ -12,6 +12,8 @@
 -- When a thread runs out of cases it sends requests that fail (counted as `exhausted`).
 -- wrk 4.1 calls request() of thread 0 once before the run to check the request, and never sends
 -- that one: thread 0 answers that call without moving on, or its first case would skip a step.
+-- With YG_IDEMPOTENT=1 every request carries an Idempotency-Key of its own (case and round), as
+-- a client that retries safely sends.
 local common = dofile(os.getenv("YG_WRK_DIR") .. "/common.lua")
 
 local plan = {
@@ -40,6 +42,7 @@ function init(args)
                ["Authorization"] = "Bearer " .. os.getenv("YG_APPROVER") }
   exhausted = 0
   verify_pending = tonumber(index) == 0
+  idempotent = os.getenv("YG_IDEMPOTENT") == "1"
 end
 
 function request()
@@ -57,5 +60,10 @@ function request()
     k = k + 1
   end
   local body = string.format('{"outcome":"%s","expected_version":%d}', step[1], step[2])
-  return wrk.format("POST", "/api/v1/cases/" .. id .. "/steps", step[3] and approver or officer, body)
+  local headers = step[3] and approver or officer
+  if idempotent then
+    headers = { ["Content-Type"] = headers["Content-Type"], ["Authorization"] = headers["Authorization"],
+                ["Idempotency-Key"] = id .. "-" .. round }
+  end
+  return wrk.format("POST", "/api/v1/cases/" .. id .. "/steps", headers, body)
 end

@@ -159,7 +159,7 @@ impl Sink {
         let written = &mut self.written;
         let applied = match &mut self.store {
             SinkStore::Sqlite(pool) => {
-                views::relaxed_sqlite(pool, async |conn| {
+                pool.relaxed(async |conn| {
                     views::apply_batch_sqlite(
                         conn, projection, target, events, runs, advance, written,
                     )
@@ -196,7 +196,7 @@ impl Sink {
         self.written.clear();
         match &mut self.store {
             SinkStore::Sqlite(pool) => {
-                views::relaxed_sqlite(pool, async |conn| {
+                pool.relaxed(async |conn| {
                     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
                     views::write_sqlite(&mut tx, target, rows, advance).await?;
                     tx.commit().await?;

@@ -7,7 +7,7 @@ use projections::{EventRecord, Projection};
 use serde::de::DeserializeOwned;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
-use crate::store::{Cursor, EventRepo, SqliteStore, StoreError, StoredEvent};
+use crate::store::{Cursor, EventRepo, StoreError, StoredEvent};
 
 /// A projection's checkpoint as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,36 +153,6 @@ pub(crate) struct Advance {
     pub from: Cursor,
     /// Where the batch takes it.
     pub to: Cursor,
-}
-
-/// Runs `body` on a pooled SQLite connection under `synchronous = NORMAL`, in this process's
-/// turn to write (so the commands' group commits and the followers' batches queue in order
-/// instead of in SQLite's busy handler). The turn comes first, then the connection: a
-/// follower waiting for its turn holding a pooled connection would keep it from the requests'
-/// reads (measured: commands on SQLite 7,600/s → 4,700/s). A view is derived
-/// state: its batches need not wait for their own fsync (WAL with synchronous=NORMAL stays
-/// consistent; a power cut can lose the last batches, documents and checkpoint together, and
-/// the runner folds those events again). The connection goes back to the pool at FULL, or is
-/// closed.
-pub(crate) async fn relaxed_sqlite<T>(
-    store: &SqliteStore,
-    body: impl AsyncFnOnce(&mut sqlx::SqliteConnection) -> Result<T, ApplyError>,
-) -> Result<T, ApplyError> {
-    let turn = store.write_turn().await;
-    let mut conn = store.pool().acquire().await?;
-    sqlx::query("PRAGMA synchronous = NORMAL")
-        .execute(&mut *conn)
-        .await?;
-    let out = body(&mut conn).await;
-    drop(turn);
-    if sqlx::query("PRAGMA synchronous = FULL")
-        .execute(&mut *conn)
-        .await
-        .is_err()
-    {
-        conn.close_on_drop();
-    }
-    out
 }
 
 /// Applies a batch on SQLite under an immediate write lock (a deferred transaction that reads

@@ -15,8 +15,25 @@ fn lite(sql: &str) -> String {
 }
 
 /// Runs `$body` with `$pool` bound to the store's pool and `$sql` to `$text` in that store's
-/// placeholder style. The body is written once and compiled for each backend.
+/// placeholder style. The body is written once and compiled for each backend. With `write`, on
+/// SQLite the body runs in this process's turn at the write lock (taken before the body takes a
+/// pooled connection, as every writer does), so it queues behind the commands' group commits
+/// instead of meeting the lock in SQLite's busy handler.
 macro_rules! on_store {
+    (write $repo:expr, $pool:ident, $sql:ident = $text:expr => $body:expr) => {
+        match $repo {
+            EventRepo::Sqlite(store) => {
+                let _turn = store.write_turn().await;
+                let $pool = store.pool();
+                let $sql = lite($text);
+                $body
+            }
+            EventRepo::Postgres($pool) => {
+                let $sql: String = $text.to_string();
+                $body
+            }
+        }
+    };
     ($repo:expr, $pool:ident, $sql:ident = $text:expr => $body:expr) => {
         match $repo {
             EventRepo::Sqlite(store) => {
@@ -136,7 +153,7 @@ impl EventRepo {
             EventRepo::Sqlite(_) => lite(INSERT_IDENTITY),
             EventRepo::Postgres(_) => INSERT_IDENTITY.to_string(),
         };
-        let result: Result<(), sqlx::Error> = on_store!(self, pool, sql = INSERT_ACCOUNT => async {
+        let result: Result<(), sqlx::Error> = on_store!(write self, pool, sql = INSERT_ACCOUNT => async {
             let mut tx = pool.begin().await?;
             sqlx::query(&sql)
                 .bind(&account.id)
@@ -206,7 +223,7 @@ impl EventRepo {
         now: i64,
     ) -> Result<bool, StoreError> {
         const UPDATE: &str = "UPDATE accounts SET disabled_at = $2 WHERE id = $1";
-        let done: u64 = on_store!(self, pool, sql = UPDATE => {
+        let done: u64 = on_store!(write self, pool, sql = UPDATE => {
             sqlx::query(&sql)
                 .bind(id)
                 .bind(disabled_at)
@@ -267,7 +284,7 @@ impl EventRepo {
              failed_count = CASE WHEN failed_count + 1 >= $3 THEN 0 ELSE failed_count + 1 END, \
              locked_until = CASE WHEN failed_count + 1 >= $3 THEN $4 ELSE locked_until END \
              WHERE provider = $1 AND subject = $2 RETURNING locked_until";
-        let row: Option<(Option<i64>,)> = on_store!(self, pool, sql = UPDATE => {
+        let row: Option<(Option<i64>,)> = on_store!(write self, pool, sql = UPDATE => {
             sqlx::query_as(&sql)
                 .bind(provider)
                 .bind(subject)
@@ -287,7 +304,7 @@ impl EventRepo {
     ) -> Result<bool, StoreError> {
         const UPDATE: &str = "UPDATE identities SET failed_count = 0, locked_until = NULL \
                               WHERE provider = $1 AND subject = $2";
-        let done: u64 = on_store!(self, pool, sql = UPDATE => {
+        let done: u64 = on_store!(write self, pool, sql = UPDATE => {
             sqlx::query(&sql).bind(provider).bind(subject).execute(pool).await?.rows_affected()
         });
         Ok(done > 0)
@@ -303,7 +320,7 @@ impl EventRepo {
     ) -> Result<bool, StoreError> {
         const UPDATE: &str = "UPDATE identities SET secret_hash = $3, failed_count = 0, \
                               locked_until = NULL WHERE provider = $1 AND subject = $2";
-        let done: u64 = on_store!(self, pool, sql = UPDATE => {
+        let done: u64 = on_store!(write self, pool, sql = UPDATE => {
             sqlx::query(&sql)
                 .bind(LOCAL_PROVIDER)
                 .bind(subject)
@@ -331,14 +348,14 @@ impl EventRepo {
         // Now and then, forget sessions that ended more than a day ago.
         if rand::random_ratio(1, 64) {
             const PURGE: &str = "DELETE FROM sessions WHERE expires_at < $1";
-            let _: u64 = on_store!(self, pool, sql = PURGE => {
+            let _: u64 = on_store!(write self, pool, sql = PURGE => {
                 sqlx::query(&sql).bind(now - 86_400).execute(pool).await?.rows_affected()
             });
         }
         const INSERT: &str = "INSERT INTO sessions (id_hash, account_id, provider, csrf_token, \
                               created_at, last_seen_at, expires_at, revoked_at) \
                               VALUES ($1, $2, $3, $4, $5, $5, $6, NULL)";
-        let _: u64 = on_store!(self, pool, sql = INSERT => {
+        let _: u64 = on_store!(write self, pool, sql = INSERT => {
             sqlx::query(&sql)
                 .bind(id_hash)
                 .bind(account_id)
@@ -394,7 +411,7 @@ impl EventRepo {
     /// Notes a request on a session (for the idle timeout).
     pub async fn touch_session(&self, id_hash: &str, now: i64) -> Result<(), StoreError> {
         const UPDATE: &str = "UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1";
-        let _: u64 = on_store!(self, pool, sql = UPDATE => {
+        let _: u64 = on_store!(write self, pool, sql = UPDATE => {
             sqlx::query(&sql).bind(id_hash).bind(now).execute(pool).await?.rows_affected()
         });
         Ok(())
@@ -404,7 +421,7 @@ impl EventRepo {
     pub async fn revoke_session(&self, id_hash: &str, now: i64) -> Result<(), StoreError> {
         const UPDATE: &str = "UPDATE sessions SET revoked_at = $2 \
                               WHERE id_hash = $1 AND revoked_at IS NULL";
-        let _: u64 = on_store!(self, pool, sql = UPDATE => {
+        let _: u64 = on_store!(write self, pool, sql = UPDATE => {
             sqlx::query(&sql).bind(id_hash).bind(now).execute(pool).await?.rows_affected()
         });
         Ok(())
@@ -414,7 +431,7 @@ impl EventRepo {
     pub async fn revoke_sessions_of(&self, account_id: &str, now: i64) -> Result<(), StoreError> {
         const UPDATE: &str = "UPDATE sessions SET revoked_at = $2 \
                               WHERE account_id = $1 AND revoked_at IS NULL";
-        let _: u64 = on_store!(self, pool, sql = UPDATE => {
+        let _: u64 = on_store!(write self, pool, sql = UPDATE => {
             sqlx::query(&sql).bind(account_id).bind(now).execute(pool).await?.rows_affected()
         });
         Ok(())

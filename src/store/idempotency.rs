@@ -92,56 +92,54 @@ impl EventRepo {
         )))
     }
 
+    /// Claims the key with a pending row: inserts it, or replaces a row of the key that has
+    /// expired or whose claim was abandoned, in one statement (one commit). False if a live row
+    /// holds the key.
     async fn try_claim(&self, r: KeyedRequest<'_>) -> Result<bool, StoreError> {
-        let inserted = match self {
-            EventRepo::Sqlite(pool) => {
-                sqlx::query(&format!(
-                    "DELETE FROM idempotency_keys WHERE principal = ?1 AND key = ?2 \
-                     AND (created_at < {SQLITE_EXPIRED} \
-                          OR (status IS NULL AND created_at < {SQLITE_ABANDONED}))"
-                ))
-                .bind(r.principal)
-                .bind(r.key)
-                .execute(pool.pool())
-                .await?;
-                sqlx::query(
-                    "INSERT INTO idempotency_keys (principal, key, method, path, body_hash) \
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (principal, key) DO NOTHING",
-                )
-                .bind(r.principal)
-                .bind(r.key)
-                .bind(r.method)
-                .bind(r.path)
-                .bind(r.body_hash)
-                .execute(pool.pool())
-                .await?
-                .rows_affected()
+        let claimed = match self {
+            EventRepo::Sqlite(store) => {
+                let claim = async |conn: &mut sqlx::SqliteConnection| {
+                    sqlx::query(&format!(
+                        "INSERT INTO idempotency_keys (principal, key, method, path, body_hash) \
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (principal, key) DO UPDATE \
+                     SET method = excluded.method, path = excluded.path, \
+                         body_hash = excluded.body_hash, status = NULL, headers = NULL, \
+                         body = NULL, created_at = excluded.created_at \
+                     WHERE idempotency_keys.created_at < {SQLITE_EXPIRED} \
+                        OR (idempotency_keys.status IS NULL \
+                            AND idempotency_keys.created_at < {SQLITE_ABANDONED})"
+                    ))
+                    .bind(r.principal)
+                    .bind(r.key)
+                    .bind(r.method)
+                    .bind(r.path)
+                    .bind(r.body_hash)
+                    .execute(&mut *conn)
+                    .await
+                    .map(|done| done.rows_affected())
+                };
+                store.relaxed(claim).await?
             }
-            EventRepo::Postgres(pool) => {
-                sqlx::query(&format!(
-                    "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 \
-                     AND (created_at < {PG_EXPIRED} \
-                          OR (status IS NULL AND created_at < {PG_ABANDONED}))"
-                ))
-                .bind(r.principal)
-                .bind(r.key)
-                .execute(pool)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO idempotency_keys (principal, key, method, path, body_hash) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (principal, key) DO NOTHING",
-                )
-                .bind(r.principal)
-                .bind(r.key)
-                .bind(r.method)
-                .bind(r.path)
-                .bind(r.body_hash)
-                .execute(pool)
-                .await?
-                .rows_affected()
-            }
+            EventRepo::Postgres(pool) => sqlx::query(&format!(
+                "INSERT INTO idempotency_keys (principal, key, method, path, body_hash) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (principal, key) DO UPDATE \
+                 SET method = excluded.method, path = excluded.path, \
+                     body_hash = excluded.body_hash, status = NULL, headers = NULL, \
+                     body = NULL, created_at = excluded.created_at \
+                 WHERE idempotency_keys.created_at < {PG_EXPIRED} \
+                    OR (idempotency_keys.status IS NULL \
+                        AND idempotency_keys.created_at < {PG_ABANDONED})"
+            ))
+            .bind(r.principal)
+            .bind(r.key)
+            .bind(r.method)
+            .bind(r.path)
+            .bind(r.body_hash)
+            .execute(pool)
+            .await?
+            .rows_affected(),
         };
-        Ok(inserted == 1)
+        Ok(claimed == 1)
     }
 
     /// The row of a key, if any.
@@ -219,20 +217,23 @@ impl EventRepo {
     ) -> Result<(), StoreError> {
         let status = i32::from(response.status);
         match self {
-            EventRepo::Sqlite(pool) => {
+            EventRepo::Sqlite(store) => {
                 let headers = serde_json::to_string(&response.headers)
                     .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-                sqlx::query(
-                    "UPDATE idempotency_keys SET status = ?3, headers = ?4, body = ?5 \
-                     WHERE principal = ?1 AND key = ?2 AND status IS NULL",
-                )
-                .bind(principal)
-                .bind(key)
-                .bind(status)
-                .bind(headers)
-                .bind(&response.body)
-                .execute(pool.pool())
-                .await?;
+                let complete = async |conn: &mut sqlx::SqliteConnection| {
+                    sqlx::query(
+                        "UPDATE idempotency_keys SET status = ?3, headers = ?4, body = ?5 \
+                         WHERE principal = ?1 AND key = ?2 AND status IS NULL",
+                    )
+                    .bind(principal)
+                    .bind(key)
+                    .bind(status)
+                    .bind(headers)
+                    .bind(&response.body)
+                    .execute(&mut *conn)
+                    .await
+                };
+                store.relaxed(complete).await?;
             }
             EventRepo::Postgres(pool) => {
                 sqlx::query(
@@ -259,15 +260,18 @@ impl EventRepo {
         key: &str,
     ) -> Result<(), StoreError> {
         match self {
-            EventRepo::Sqlite(pool) => {
-                sqlx::query(
-                    "DELETE FROM idempotency_keys \
-                     WHERE principal = ?1 AND key = ?2 AND status IS NULL",
-                )
-                .bind(principal)
-                .bind(key)
-                .execute(pool.pool())
-                .await?;
+            EventRepo::Sqlite(store) => {
+                let release = async |conn: &mut sqlx::SqliteConnection| {
+                    sqlx::query(
+                        "DELETE FROM idempotency_keys \
+                         WHERE principal = ?1 AND key = ?2 AND status IS NULL",
+                    )
+                    .bind(principal)
+                    .bind(key)
+                    .execute(&mut *conn)
+                    .await
+                };
+                store.relaxed(release).await?;
             }
             EventRepo::Postgres(pool) => {
                 sqlx::query(
@@ -286,12 +290,17 @@ impl EventRepo {
     /// Deletes every row older than 24 hours; returns how many.
     pub async fn purge_idempotency_keys(&self) -> Result<u64, StoreError> {
         let deleted = match self {
-            EventRepo::Sqlite(pool) => sqlx::query(&format!(
-                "DELETE FROM idempotency_keys WHERE created_at < {SQLITE_EXPIRED}"
-            ))
-            .execute(pool.pool())
-            .await?
-            .rows_affected(),
+            EventRepo::Sqlite(store) => {
+                let purge = async |conn: &mut sqlx::SqliteConnection| {
+                    sqlx::query(&format!(
+                        "DELETE FROM idempotency_keys WHERE created_at < {SQLITE_EXPIRED}"
+                    ))
+                    .execute(&mut *conn)
+                    .await
+                    .map(|done| done.rows_affected())
+                };
+                store.relaxed(purge).await?
+            }
             EventRepo::Postgres(pool) => sqlx::query(&format!(
                 "DELETE FROM idempotency_keys WHERE created_at < {PG_EXPIRED}"
             ))

@@ -46,6 +46,38 @@ impl SqliteStore {
     pub async fn write_turn(&self) -> WriteTurn {
         WriteTurn(self.writer.conn.clone().lock_owned().await)
     }
+
+    /// Runs `body` on a pooled connection under `synchronous = NORMAL`, in this process's turn
+    /// to write (so the commands' group commits and every other writer queue in order instead
+    /// of in SQLite's busy handler). The turn comes first, then the connection: a writer
+    /// waiting for its turn holding a pooled connection would keep it from the requests' reads
+    /// (measured: commands on SQLite 7,600/s → 4,700/s). For writes that need not wait for
+    /// their own fsync: in WAL mode a commit at NORMAL stays consistent and is made durable by
+    /// the next commit at FULL (the WAL is written in order and synced whole), which under load
+    /// is the commands' next group commit; a power cut can lose the last such commits, each
+    /// whole. Views' batches (derived state, folded again) and idempotency keys (see
+    /// `store::idempotency`) are written so. The connection goes back to the pool at FULL, or
+    /// is closed.
+    pub async fn relaxed<T, E: From<sqlx::Error>>(
+        &self,
+        body: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let turn = self.write_turn().await;
+        let mut conn = self.pool().acquire().await?;
+        sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut *conn)
+            .await?;
+        let out = body(&mut conn).await;
+        drop(turn);
+        if sqlx::query("PRAGMA synchronous = FULL")
+            .execute(&mut *conn)
+            .await
+            .is_err()
+        {
+            conn.close_on_drop();
+        }
+        out
+    }
 }
 
 /// This process's turn at SQLite's single write lock, taken by [`SqliteStore::write_turn`].

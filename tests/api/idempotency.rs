@@ -475,6 +475,66 @@ async fn without_a_valid_token_the_key_is_ignored() {
     assert!(!r.replayed);
 }
 
+/// A claim whose request never answered (its process died) holds its key for five minutes;
+/// after that a retry takes the key over and runs.
+#[tokio::test]
+async fn abandoned_claims_are_taken_over_after_five_minutes() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let power = app.licence_power().await;
+        let alice = app.officer("alice");
+        let body = case_body(&power, "张三丰");
+        for (age_minutes, taken_over) in [(4, false), (6, true)] {
+            let key = fresh_key();
+            match app.engine.repo() {
+                yangguang::store::EventRepo::Sqlite(pool) => {
+                    sqlx::query(
+                        "INSERT INTO idempotency_keys (principal, key, method, path, body_hash, \
+                         created_at) VALUES ('alice', ?1, 'POST', '/api/v1/cases', 'x', \
+                         strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?2))",
+                    )
+                    .bind(&key)
+                    .bind(format!("-{age_minutes} minutes"))
+                    .execute(pool.pool())
+                    .await
+                    .unwrap();
+                }
+                yangguang::store::EventRepo::Postgres(pool) => {
+                    sqlx::query(
+                        "INSERT INTO idempotency_keys (principal, key, method, path, body_hash, \
+                         created_at) VALUES ('alice', $1, 'POST', '/api/v1/cases', 'x', \
+                         now() - make_interval(mins => $2))",
+                    )
+                    .bind(&key)
+                    .bind(age_minutes)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+                }
+            }
+            let retry =
+                answer(post_keyed(&app, "/api/v1/cases", Some(&alice), &key, &body).await).await;
+            if taken_over {
+                assert_eq!(retry.status, StatusCode::CREATED, "{backend:?}");
+                assert!(!retry.replayed, "{backend:?}");
+                // The retry's answer is now kept under the key.
+                let again =
+                    answer(post_keyed(&app, "/api/v1/cases", Some(&alice), &key, &body).await)
+                        .await;
+                assert!(again.replayed, "{backend:?}");
+                assert_eq!(again.json()["id"], retry.json()["id"]);
+            } else {
+                // Still held, by a request with another body hash ('x'): refused, not run.
+                assert_eq!(
+                    retry.status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{backend:?}"
+                );
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn kept_answers_expire_after_a_day() {
     for backend in BACKENDS {
