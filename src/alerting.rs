@@ -364,13 +364,12 @@ const STREAMS_KEPT: NonZeroUsize = NonZeroUsize::new(16_384).unwrap();
 /// The case streams the event-driven part has followed, by case id, as the rules take them.
 /// The log brings every event once, in order, so the events of a batch extend the streams
 /// kept; a case is read from the store only when it is met in the middle of its stream (after
-/// a restart, or once dropped). Kept in a scan-resistant [`quick_cache`] cache, as the engine
-/// keeps its recent cases (`RecentCases`, which says why).
+/// a restart, or once dropped). Kept in a scan-resistant cache ([`crate::cache`]).
 struct Streams(quick_cache::unsync::Cache<String, Vec<CaseEventRecord>>);
 
 impl Streams {
     fn new(capacity: NonZeroUsize) -> Self {
-        Streams(quick_cache::unsync::Cache::new(capacity.get()))
+        Streams(crate::cache::unsync(capacity.get()))
     }
 
     /// Extends the streams of the cases `events` touch: each case's whole stream so far, and
@@ -390,7 +389,13 @@ impl Streams {
         let mut unknown = Vec::new();
         for (id, new) in batch {
             let first = new.first().map_or(1, |r| r.sequence);
-            let kept = self.0.remove(id).map(|(_, kept)| kept).unwrap_or_default();
+            // Taken out of its entry, not out of the cache: the entry stays, marked as used,
+            // and `keep` puts the stream back in it (an empty stream reads as not followed).
+            let kept = self
+                .0
+                .get_mut(id)
+                .map(|mut kept| std::mem::take(&mut *kept))
+                .unwrap_or_default();
             let next = kept.last().map_or(1, |r| r.sequence + 1);
             if first > next {
                 // A gap: not followed from its start.

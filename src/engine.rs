@@ -102,17 +102,12 @@ const RECENT_CASES: usize = 16_384;
 /// the store refuses it (unique sequence per stream) and the command is decided again from the
 /// stream.
 ///
-/// Kept in a [`quick_cache`] cache: sharded locks, and an eviction (CLOCK-Pro-like, with
-/// ghosts of what it dropped) that resists scans. When the cases being worked go round more
-/// cases than it holds, least-recently-used eviction drops each case just before its next
-/// command and keeps none of them useful; this one keeps a steady share (16,384 of 26,000 cases
-/// worked in a round: 61% found, against 0%). The views' `Written` documents and the alert
-/// raiser's `Streams` are kept the same way, for the same reason.
+/// Kept in a scan-resistant cache with sharded locks ([`crate::cache`]).
 struct RecentCases(quick_cache::sync::Cache<String, (Case, usize)>);
 
 impl Default for RecentCases {
     fn default() -> Self {
-        RecentCases(quick_cache::sync::Cache::new(RECENT_CASES))
+        RecentCases(crate::cache::sync(RECENT_CASES))
     }
 }
 

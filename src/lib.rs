@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod alerting;
 pub mod api;
 pub mod auth;
+mod cache;
 pub mod catalogue_file;
 pub mod charts;
 pub mod config;

@@ -220,20 +220,20 @@ impl EventRepo {
             EventRepo::Sqlite(store) => {
                 let headers = serde_json::to_string(&response.headers)
                     .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-                let complete = async |conn: &mut sqlx::SqliteConnection| {
-                    sqlx::query(
-                        "UPDATE idempotency_keys SET status = ?3, headers = ?4, body = ?5 \
-                         WHERE principal = ?1 AND key = ?2 AND status IS NULL",
-                    )
-                    .bind(principal)
-                    .bind(key)
-                    .bind(status)
-                    .bind(headers)
-                    .bind(&response.body)
-                    .execute(&mut *conn)
-                    .await
-                };
-                store.relaxed(complete).await?;
+                // At FULL (unlike the claim): nothing written after it would make it durable,
+                // and a kept answer lost to a power cut lets a later retry run again.
+                let _turn = store.write_turn().await;
+                sqlx::query(
+                    "UPDATE idempotency_keys SET status = ?3, headers = ?4, body = ?5 \
+                     WHERE principal = ?1 AND key = ?2 AND status IS NULL",
+                )
+                .bind(principal)
+                .bind(key)
+                .bind(status)
+                .bind(headers)
+                .bind(&response.body)
+                .execute(store.pool())
+                .await?;
             }
             EventRepo::Postgres(pool) => {
                 sqlx::query(

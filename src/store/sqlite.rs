@@ -52,31 +52,44 @@ impl SqliteStore {
     /// of in SQLite's busy handler). The turn comes first, then the connection: a writer
     /// waiting for its turn holding a pooled connection would keep it from the requests' reads
     /// (measured: commands on SQLite 7,600/s → 4,700/s). For writes that need not wait for
-    /// their own fsync: in WAL mode a commit at NORMAL stays consistent and is made durable by
-    /// the next commit at FULL (the WAL is written in order and synced whole), which under load
-    /// is the commands' next group commit; a power cut can lose the last such commits, each
-    /// whole. Views' batches (derived state, folded again) and idempotency keys (see
-    /// `store::idempotency`) are written so. The connection goes back to the pool at FULL, or
-    /// is closed.
+    /// their own fsync: in WAL mode a commit at NORMAL stays consistent and becomes durable with
+    /// the next commit at FULL (the WAL is written in order and synced whole); a power cut can
+    /// lose the commits made since, each whole. Views' batches (derived state, folded again)
+    /// and idempotency claims (see `store::idempotency`) are written so. The connection goes
+    /// back to the pool at FULL; if it cannot be set back, or the caller drops this future
+    /// before it could (a request whose client hung up), the connection is closed instead of
+    /// going back at NORMAL.
     pub async fn relaxed<T, E: From<sqlx::Error>>(
         &self,
         body: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, E>,
     ) -> Result<T, E> {
         let turn = self.write_turn().await;
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = Relaxed(self.pool().acquire().await?, true);
         sqlx::query("PRAGMA synchronous = NORMAL")
-            .execute(&mut *conn)
+            .execute(&mut *conn.0)
             .await?;
-        let out = body(&mut conn).await;
+        let out = body(&mut conn.0).await;
         drop(turn);
         if sqlx::query("PRAGMA synchronous = FULL")
-            .execute(&mut *conn)
+            .execute(&mut *conn.0)
             .await
-            .is_err()
+            .is_ok()
         {
-            conn.close_on_drop();
+            conn.1 = false;
         }
         out
+    }
+}
+
+/// A pooled connection that may be at `synchronous = NORMAL` ([`SqliteStore::relaxed`]): while
+/// the flag is set, dropping it closes the connection rather than return it to the pool.
+struct Relaxed(sqlx::pool::PoolConnection<Sqlite>, bool);
+
+impl Drop for Relaxed {
+    fn drop(&mut self) {
+        if self.1 {
+            self.0.close_on_drop();
+        }
     }
 }
 
