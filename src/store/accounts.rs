@@ -21,22 +21,19 @@ fn lite(sql: &str) -> String {
 /// instead of meeting the lock in SQLite's busy handler.
 macro_rules! on_store {
     (write $repo:expr, $pool:ident, $sql:ident = $text:expr => $body:expr) => {
-        match $repo {
-            EventRepo::Sqlite(store) => {
-                let _turn = store.write_turn().await;
-                let $pool = store.pool();
-                let $sql = lite($text);
-                $body
-            }
-            EventRepo::Postgres($pool) => {
-                let $sql: String = $text.to_string();
-                $body
-            }
-        }
+        on_store!(@ $repo, true, $pool, $sql = $text => $body)
     };
     ($repo:expr, $pool:ident, $sql:ident = $text:expr => $body:expr) => {
+        on_store!(@ $repo, false, $pool, $sql = $text => $body)
+    };
+    (@ $repo:expr, $write:expr, $pool:ident, $sql:ident = $text:expr => $body:expr) => {
         match $repo {
             EventRepo::Sqlite(store) => {
+                let _turn = if $write {
+                    Some(store.write_turn().await)
+                } else {
+                    None
+                };
                 let $pool = store.pool();
                 let $sql = lite($text);
                 $body

@@ -96,48 +96,46 @@ impl EventRepo {
     /// expired or whose claim was abandoned, in one statement (one commit). False if a live row
     /// holds the key.
     async fn try_claim(&self, r: KeyedRequest<'_>) -> Result<bool, StoreError> {
-        let claimed = match self {
-            EventRepo::Sqlite(store) => {
-                let claim = async |conn: &mut sqlx::SqliteConnection| {
-                    sqlx::query(&format!(
-                        "INSERT INTO idempotency_keys (principal, key, method, path, body_hash) \
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (principal, key) DO UPDATE \
-                     SET method = excluded.method, path = excluded.path, \
-                         body_hash = excluded.body_hash, status = NULL, headers = NULL, \
-                         body = NULL, created_at = excluded.created_at \
-                     WHERE idempotency_keys.created_at < {SQLITE_EXPIRED} \
-                        OR (idempotency_keys.status IS NULL \
-                            AND idempotency_keys.created_at < {SQLITE_ABANDONED})"
-                    ))
-                    .bind(r.principal)
-                    .bind(r.key)
-                    .bind(r.method)
-                    .bind(r.path)
-                    .bind(r.body_hash)
-                    .execute(&mut *conn)
-                    .await
-                    .map(|done| done.rows_affected())
-                };
-                store.relaxed(claim).await?
-            }
-            EventRepo::Postgres(pool) => sqlx::query(&format!(
+        let claim = |expired: &str, abandoned: &str| {
+            format!(
                 "INSERT INTO idempotency_keys (principal, key, method, path, body_hash) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (principal, key) DO UPDATE \
                  SET method = excluded.method, path = excluded.path, \
                      body_hash = excluded.body_hash, status = NULL, headers = NULL, \
                      body = NULL, created_at = excluded.created_at \
-                 WHERE idempotency_keys.created_at < {PG_EXPIRED} \
+                 WHERE idempotency_keys.created_at < {expired} \
                     OR (idempotency_keys.status IS NULL \
-                        AND idempotency_keys.created_at < {PG_ABANDONED})"
-            ))
-            .bind(r.principal)
-            .bind(r.key)
-            .bind(r.method)
-            .bind(r.path)
-            .bind(r.body_hash)
-            .execute(pool)
-            .await?
-            .rows_affected(),
+                        AND idempotency_keys.created_at < {abandoned})"
+            )
+        };
+        let claimed = match self {
+            EventRepo::Sqlite(store) => {
+                let sql = crate::translog::store::sqlite_placeholders(&claim(
+                    SQLITE_EXPIRED,
+                    SQLITE_ABANDONED,
+                ));
+                let claim = async |conn: &mut sqlx::SqliteConnection| {
+                    sqlx::query(&sql)
+                        .bind(r.principal)
+                        .bind(r.key)
+                        .bind(r.method)
+                        .bind(r.path)
+                        .bind(r.body_hash)
+                        .execute(&mut *conn)
+                        .await
+                        .map(|done| done.rows_affected())
+                };
+                store.relaxed(claim).await?
+            }
+            EventRepo::Postgres(pool) => sqlx::query(&claim(PG_EXPIRED, PG_ABANDONED))
+                .bind(r.principal)
+                .bind(r.key)
+                .bind(r.method)
+                .bind(r.path)
+                .bind(r.body_hash)
+                .execute(pool)
+                .await?
+                .rows_affected(),
         };
         Ok(claimed == 1)
     }
