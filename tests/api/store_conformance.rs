@@ -79,6 +79,30 @@ fn fresh(tag: &str) -> String {
     format!("conf-{tag}-{}", uuid::Uuid::new_v4())
 }
 
+/// Spawns `n` tasks, the `i`-th running `task(i)`, and lets them go together (behind one
+/// barrier); their outputs in order.
+async fn at_once<T, F>(n: usize, task: impl Fn(usize) -> F) -> Vec<T>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let barrier = Arc::new(Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (barrier, work) = (barrier.clone(), task(i));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                work.await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
 /// An event of the test aggregate whose payload deserialises as `ConformanceEvent::Happened`.
 fn event(id: &str, sequence: usize, inner: Value) -> SerializedEvent {
     SerializedEvent::new(
@@ -481,21 +505,14 @@ async fn concurrent_appends_one_winner(backend: Backend) {
     let first: Vec<SerializedEvent> = (1..=3).map(|s| event(&id, s, json!(s))).collect();
     persist(&repo, &first).await.unwrap();
 
-    let barrier = Arc::new(Barrier::new(RACERS));
-    let racers: Vec<_> = (0..RACERS)
-        .map(|i| {
-            let (repo, barrier, id) = (repo.clone(), barrier.clone(), id.clone());
-            tokio::spawn(async move {
-                let e = event(&id, 4, json!({ "racer": i }));
-                barrier.wait().await;
-                (i, persist(&repo, &[e]).await)
-            })
-        })
-        .collect();
+    let racers = at_once(RACERS, |i| {
+        let (repo, e) = (repo.clone(), event(&id, 4, json!({ "racer": i })));
+        async move { (i, persist(&repo, &[e]).await) }
+    })
+    .await;
     let mut winners = Vec::new();
     let mut losers = 0;
-    for racer in racers {
-        let (i, result) = racer.await.unwrap();
+    for (i, result) in racers {
         match result {
             Ok(()) => winners.push(i),
             Err(PersistenceError::OptimisticLockError) => losers += 1,
@@ -533,23 +550,18 @@ async fn racing_appends_on_many_streams(backend: Backend) {
         EventRepo::Sqlite(store) => Some(store.group_commits()),
         EventRepo::Postgres(_) => None,
     };
-    let barrier = Arc::new(Barrier::new(STREAMS * RACERS));
-    let racers: Vec<_> = (0..STREAMS * RACERS)
-        .map(|n| {
-            let (repo, barrier, id) = (repo.clone(), barrier.clone(), ids[n % STREAMS].clone());
-            tokio::spawn(async move {
-                let events = [
-                    event(&id, 2, json!({ "racer": n, "half": 1 })),
-                    event(&id, 3, json!({ "racer": n, "half": 2 })),
-                ];
-                barrier.wait().await;
-                (n, persist(&repo, &events).await)
-            })
-        })
-        .collect();
+    let racers = at_once(STREAMS * RACERS, |n| {
+        let id = &ids[n % STREAMS];
+        let events = [
+            event(id, 2, json!({ "racer": n, "half": 1 })),
+            event(id, 3, json!({ "racer": n, "half": 2 })),
+        ];
+        let repo = repo.clone();
+        async move { (n, persist(&repo, &events).await) }
+    })
+    .await;
     let mut winners: HashMap<usize, usize> = HashMap::new();
-    for racer in racers {
-        let (n, result) = racer.await.unwrap();
+    for (n, result) in racers {
         match result {
             Ok(()) => assert!(
                 winners.insert(n % STREAMS, n).is_none(),
@@ -596,22 +608,14 @@ async fn racing_appends_on_many_streams(backend: Backend) {
 async fn concurrent_appends_learn_their_own_positions(backend: Backend) {
     const WRITERS: usize = 64;
     let (repo, _dir) = repo(backend).await;
-    let barrier = Arc::new(Barrier::new(WRITERS));
-    let writers: Vec<_> = (0..WRITERS)
-        .map(|n| {
-            let (repo, barrier) = (repo.clone(), barrier.clone());
-            tokio::spawn(async move {
-                let id = fresh("own-position");
-                let events = [event(&id, 1, json!(n)), event(&id, 2, json!(n))];
-                barrier.wait().await;
-                let cursor = repo.append(&events).await.unwrap();
-                (id, cursor)
-            })
-        })
-        .collect();
+    let writers = at_once(WRITERS, |n| {
+        let (repo, id) = (repo.clone(), fresh("own-position"));
+        let events = [event(&id, 1, json!(n)), event(&id, 2, json!(n))];
+        async move { (id, repo.append(&events).await.unwrap()) }
+    })
+    .await;
     let mut seen = HashSet::new();
-    for writer in writers {
-        let (id, cursor) = writer.await.unwrap();
+    for (id, cursor) in writers {
         let stored = repo.aggregate_events(TYPE, &id).await.unwrap();
         assert_eq!(stored.len(), 2);
         assert_eq!(
@@ -904,27 +908,22 @@ async fn random_writers_tailing_reader(backend: Backend) {
 async fn sqlite_appends_dropped_by_their_callers_leave_the_others_whole() {
     const WRITERS: usize = 48;
     let (repo, _dir) = sqlite_repo().await;
-    let barrier = Arc::new(Barrier::new(WRITERS));
-    let writers: Vec<_> = (0..WRITERS)
-        .map(|n| {
-            let (repo, barrier) = (repo.clone(), barrier.clone());
-            tokio::spawn(async move {
-                let id = fresh("dropped");
-                let events = [event(&id, 1, json!(n)), event(&id, 2, json!(n))];
-                barrier.wait().await;
-                if n % 2 == 0 {
-                    // Queued, then given up at once: the caller's future is dropped.
-                    let gone = tokio::time::timeout(Duration::ZERO, repo.append(&events)).await;
-                    (id, gone.ok().map(|r| r.unwrap()))
-                } else {
-                    (id.clone(), Some(repo.append(&events).await.unwrap()))
-                }
-            })
-        })
-        .collect();
+    let writers = at_once(WRITERS, |n| {
+        let (repo, id) = (repo.clone(), fresh("dropped"));
+        let events = [event(&id, 1, json!(n)), event(&id, 2, json!(n))];
+        async move {
+            if n % 2 == 0 {
+                // Queued, then given up at once: the caller's future is dropped.
+                let gone = tokio::time::timeout(Duration::ZERO, repo.append(&events)).await;
+                (id, gone.ok().map(|r| r.unwrap()))
+            } else {
+                (id.clone(), Some(repo.append(&events).await.unwrap()))
+            }
+        }
+    })
+    .await;
     let mut dropped = Vec::new();
-    for writer in writers {
-        let (id, answer) = writer.await.unwrap();
+    for (id, answer) in writers {
         match answer {
             Some(cursor) => {
                 let stored = repo.aggregate_events(TYPE, &id).await.unwrap();
