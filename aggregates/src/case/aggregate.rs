@@ -463,10 +463,6 @@ impl Case {
         Ok(power)
     }
 
-    async fn flowchart(&self, services: &CaseServices) -> Result<Flowchart, CaseError> {
-        Ok(self.pinned_power(services).await?.flowchart.clone())
-    }
-
     /// The discretion check of a proposed penalty under `power`, the case's pinned version.
     fn discretion_check(
         &self,
@@ -629,13 +625,14 @@ impl Aggregate for Case {
             } => {
                 let at = self.check_act(&actor, Some(expected_version), at, now)?;
                 let note = check_note(note)?;
-                let flowchart = self.flowchart(services).await?;
+                let power = self.pinned_power(services).await?;
+                let flowchart = &power.flowchart;
                 let Some(transition) = flowchart.transition(&self.current_step, &outcome).cloned()
                 else {
                     return Err(CaseError::OutcomeNotAllowed {
                         step: self.current_step.clone(),
                         outcome,
-                        allowed: self.allowed(&flowchart),
+                        allowed: self.allowed(flowchart),
                     });
                 };
                 for done in &self.steps_done {
