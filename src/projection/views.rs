@@ -253,9 +253,34 @@ pub(crate) async fn write_sqlite(
     Ok(())
 }
 
-/// Applies a batch on PostgreSQL over the connection that holds the projection's lease, so a
-/// lost lease (a dropped connection) also aborts the transaction. Returns how many of the
-/// documents it read were not there yet (new documents, for [`Growth`]).
+/// A batch's one statement around its checkpoint step (`$1` the view; `$2`-`$4` the documents'
+/// keys, parts and JSON; `$5`-`$7` the checkpoint's version and new cursor; `$8`-`$9` its
+/// cursor now): the documents are written only if the step returned a row.
+macro_rules! batch_statement {
+    ($checkpoint:literal) => {
+        concat!(
+            "WITH moved AS (",
+            $checkpoint,
+            "), written AS ( \
+             INSERT INTO view_docs (projection, key, part, doc) \
+             SELECT $1, k, p, d::json \
+             FROM unnest($2::text[], $3::text[], $4::text[]) AS r(k, p, d) \
+             WHERE EXISTS (SELECT 1 FROM moved) \
+             ON CONFLICT (projection, key) DO UPDATE SET part = excluded.part, doc = excluded.doc) \
+             SELECT count(*) FROM moved"
+        )
+    };
+}
+
+/// Applies a batch on PostgreSQL over the connection that holds the projection's lease.
+/// Returns how many of the documents it read were not there yet (new documents, for
+/// [`Growth`]).
+///
+/// The documents and the checkpoint go in one statement (its own transaction): one round trip
+/// a batch where `BEGIN`, the documents, the checkpoint and `COMMIT` took four. The
+/// checkpoint's compare-and-set comes first in it and the documents are written only if it
+/// moved, so a batch whose checkpoint another runner has moved writes nothing
+/// ([`ApplyError::Moved`]).
 pub(crate) async fn apply_batch_pg(
     conn: &mut sqlx::PgConnection,
     projection: &dyn Projection,
@@ -265,22 +290,20 @@ pub(crate) async fn apply_batch_pg(
     advance: Advance,
     written: &mut Written,
 ) -> Result<usize, ApplyError> {
-    use sqlx::Connection;
-    let mut tx = conn.begin().await?;
     let mut docs: HashMap<String, String> = HashMap::new();
     let keys = written.take(target, runs.keys(), &mut docs);
     let mut new = 0;
     if !keys.is_empty() {
-        // The JSON as text: the fold decodes it straight into its document type. Not locked
-        // (no FOR UPDATE, which writes a lock into every row read): the runner holding the
-        // lease is the only writer, and a writer that had slipped in would have moved the
-        // checkpoint, so the compare-and-set below would fail and roll this batch back.
+        // The JSON as text: the fold decodes it straight into its document type. Read outside
+        // the write (as it was, unlocked, inside a transaction at READ COMMITTED): the runner
+        // holding the lease is the only writer, and a writer that had slipped in would have
+        // moved the checkpoint, so the compare-and-set would fail and nothing be written.
         let rows = sqlx::query(
             "SELECT key, doc::text AS doc FROM view_docs WHERE projection = $1 AND key = ANY($2)",
         )
         .bind(target)
         .bind(&keys)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await?;
         new = keys.len() - rows.len();
         for row in rows {
@@ -288,10 +311,64 @@ pub(crate) async fn apply_batch_pg(
         }
     }
     let changed = fold(projection, events, runs, docs).map_err(ApplyError::Fold)?;
-    write_pg(&mut tx, target, &changed, Some(advance)).await?;
-    tx.commit().await?;
+    write_batch_pg(conn, target, &changed, advance).await?;
     written.keep(changed);
     Ok(new)
+}
+
+/// Writes a batch's documents and moves its checkpoint in one statement (see
+/// [`apply_batch_pg`]); [`ApplyError::Moved`], having written nothing, if the checkpoint is
+/// not at `advance.from`.
+async fn write_batch_pg(
+    conn: &mut sqlx::PgConnection,
+    target: &str,
+    changed: &[DocRow],
+    advance: Advance,
+) -> Result<(), ApplyError> {
+    let (keys, parts, docs) = doc_columns(changed);
+    let Advance { version, from, to } = advance;
+    // The checkpoint's step: the first one inserts it, later ones move it from where it was.
+    let statement = if from == Cursor::default() {
+        batch_statement!(
+            "INSERT INTO projection_checkpoints (name, version, tx, position) \
+             VALUES ($1, $5, $6, $7) ON CONFLICT (name) DO NOTHING RETURNING 1"
+        )
+    } else {
+        batch_statement!(
+            "UPDATE projection_checkpoints SET version = $5, tx = $6, position = $7, \
+             updated_at = now() WHERE name = $1 AND tx = $8 AND position = $9 RETURNING 1"
+        )
+    };
+    let (moved,): (i64,) = sqlx::query_as(statement)
+        .bind(target)
+        .bind(keys)
+        .bind(parts)
+        .bind(docs)
+        .bind(version)
+        .bind(to.tx)
+        .bind(to.position)
+        .bind(from.tx)
+        .bind(from.position)
+        .fetch_one(&mut *conn)
+        .await?;
+    if moved != 1 {
+        // Another runner moved the checkpoint since we read it: nothing was written.
+        return Err(ApplyError::Moved);
+    }
+    Ok(())
+}
+
+/// The documents as one array per column, for `unnest`.
+fn doc_columns(rows: &[DocRow]) -> (Vec<&str>, Vec<&str>, Vec<&str>) {
+    let mut keys = Vec::with_capacity(rows.len());
+    let mut parts = Vec::with_capacity(rows.len());
+    let mut docs = Vec::with_capacity(rows.len());
+    for (key, part, doc) in rows {
+        keys.push(key.as_str());
+        parts.push(part.as_str());
+        docs.push(doc.as_str());
+    }
+    (keys, parts, docs)
 }
 
 /// Keeps PostgreSQL's statistics of `view_docs` up with a view that fills fast. A batch reads
@@ -354,14 +431,7 @@ pub(crate) async fn write_pg(
     // documents, so each connection prepares it once; a multi-row `VALUES` list is a new
     // statement, parsed and planned again, for each batch size.
     if !rows.is_empty() {
-        let mut keys = Vec::with_capacity(rows.len());
-        let mut parts = Vec::with_capacity(rows.len());
-        let mut docs = Vec::with_capacity(rows.len());
-        for (key, part, doc) in rows {
-            keys.push(key.as_str());
-            parts.push(part.as_str());
-            docs.push(doc.as_str());
-        }
+        let (keys, parts, docs) = doc_columns(rows);
         sqlx::query(
             "INSERT INTO view_docs (projection, key, part, doc) \
              SELECT $1, k, p, d::json FROM unnest($2::text[], $3::text[], $4::text[]) AS r(k, p, d) \
@@ -718,6 +788,103 @@ mod tests {
 
     fn row(key: &str, doc: &str) -> DocRow {
         (key.to_string(), "part".to_string(), doc.to_string())
+    }
+
+    /// A batch whose checkpoint another runner moved writes nothing, on PostgreSQL: the
+    /// documents and the checkpoint go in one statement that writes the documents only if the
+    /// checkpoint moved from where the batch found it.
+    #[tokio::test]
+    async fn a_postgres_batch_writes_nothing_when_its_checkpoint_moved() {
+        let url = std::env::var("YANGGUANG_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/yangguang_test".into());
+        crate::store::ensure_database(&url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {url}: {e}"));
+        let repo = EventRepo::connect_postgres(&url, 2).await.unwrap();
+        let EventRepo::Postgres(pool) = &repo else {
+            unreachable!("a PostgreSQL store")
+        };
+        let mut conn = pool.acquire().await.unwrap();
+        let target = format!("moved-test-{}", uuid::Uuid::new_v4().simple());
+        let at = |position| Cursor { tx: 7, position };
+        let docs = async |conn: &mut sqlx::PgConnection| -> Vec<(String, String)> {
+            sqlx::query_as(
+                "SELECT key, doc::text FROM view_docs WHERE projection = $1 ORDER BY key",
+            )
+            .bind(&target)
+            .fetch_all(conn)
+            .await
+            .unwrap()
+        };
+        let advance = |from, to| Advance {
+            version: 1,
+            from,
+            to,
+        };
+
+        // The first batch inserts the checkpoint with its documents.
+        write_batch_pg(
+            &mut conn,
+            &target,
+            &[row("a", "1"), row("b", "2")],
+            advance(Cursor::default(), at(10)),
+        )
+        .await
+        .unwrap();
+        // A second "first" batch finds a checkpoint there: nothing written.
+        let refused = write_batch_pg(
+            &mut conn,
+            &target,
+            &[row("a", "99"), row("z", "99")],
+            advance(Cursor::default(), at(11)),
+        )
+        .await;
+        assert!(matches!(refused, Err(ApplyError::Moved)), "{refused:?}");
+        // The next batch moves it from where it is, replacing and adding documents.
+        write_batch_pg(
+            &mut conn,
+            &target,
+            &[row("b", "3"), row("c", "4")],
+            advance(at(10), at(20)),
+        )
+        .await
+        .unwrap();
+        // A batch that found the checkpoint at 10 (another runner has moved it to 20 since):
+        // refused, nothing written.
+        let refused = write_batch_pg(
+            &mut conn,
+            &target,
+            &[row("a", "5"), row("d", "6")],
+            advance(at(10), at(30)),
+        )
+        .await;
+        assert!(matches!(refused, Err(ApplyError::Moved)), "{refused:?}");
+        // A batch with no documents still moves the checkpoint.
+        write_batch_pg(&mut conn, &target, &[], advance(at(20), at(25)))
+            .await
+            .unwrap();
+
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(k, d)| (k.to_string(), d.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            docs(&mut conn).await,
+            pairs(&[("a", "1"), ("b", "3"), ("c", "4")])
+        );
+        let checkpoint = repo.checkpoint(&target).await.unwrap().unwrap();
+        assert_eq!(checkpoint.cursor, at(25));
+        sqlx::query("DELETE FROM view_docs WHERE projection = $1")
+            .bind(&target)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM projection_checkpoints WHERE name = $1")
+            .bind(&target)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
     }
 
     #[test]

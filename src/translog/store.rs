@@ -243,89 +243,82 @@ pub async fn append(
     }
 }
 
-/// [`append`] on PostgreSQL: each table's rows in one `INSERT … SELECT FROM unnest(…)` with
-/// one array per column, so the statement's text is the same for any number of rows and each
-/// connection prepares it once. (A multi-row `VALUES` list is a new statement for each row
-/// count, parsed and planned again: with the log's batches of varying size, nearly every time.)
+/// [`append`] on PostgreSQL, in one statement (so one transaction and one round trip, where
+/// `BEGIN`, an `INSERT` per table and `COMMIT` took five): each table's rows in an
+/// `INSERT … SELECT FROM unnest(…)` of its own, one array per column, joined as the
+/// statement's parts (`WITH`). Its text is the same for any number of rows, so each
+/// connection prepares it once (a multi-row `VALUES` list is a new statement for each row
+/// count, parsed and planned again: with the log's batches of varying size, nearly every
+/// time); a table with nothing to add gets empty arrays. A refused row (a second writer's
+/// duplicate) fails the whole statement.
 async fn append_pg(
     pool: &sqlx::PgPool,
     leaves: &[NewLeaf],
     nodes: &[(NodeId, Hash)],
     new_secrets: &[((String, String), AggregateSecret)],
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
-    if !new_secrets.is_empty() {
-        let (types, ids): (Vec<&str>, Vec<&str>) = new_secrets
+    let (secret_types, secret_ids): (Vec<&str>, Vec<&str>) = new_secrets
+        .iter()
+        .map(|((t, id), _)| (t.as_str(), id.as_str()))
+        .unzip();
+    let secrets: Vec<&[u8]> = new_secrets
+        .iter()
+        .map(|(_, s)| s.as_bytes().as_slice())
+        .collect();
+    sqlx::query(
+        "WITH secrets AS ( \
+             INSERT INTO log_secrets (aggregate_type, aggregate_id, secret) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])), \
+         leaves AS ( \
+             INSERT INTO log_leaves (leaf_index, tx, position, aggregate_type, aggregate_id, \
+                 sequence, leaf) \
+             SELECT * FROM unnest($4::int8[], $5::int8[], $6::int8[], $7::text[], $8::text[], \
+                 $9::int8[], $10::bytea[])), \
+         nodes AS ( \
+             INSERT INTO log_nodes (level, idx, hash) \
+             SELECT * FROM unnest($11::int4[], $12::int8[], $13::bytea[])) \
+         SELECT 1",
+    )
+    .bind(secret_types)
+    .bind(secret_ids)
+    .bind(secrets)
+    .bind(leaves.iter().map(|l| l.leaf_index).collect::<Vec<_>>())
+    .bind(leaves.iter().map(|l| l.cursor.tx).collect::<Vec<_>>())
+    .bind(leaves.iter().map(|l| l.cursor.position).collect::<Vec<_>>())
+    .bind(
+        leaves
             .iter()
-            .map(|((t, id), _)| (t.as_str(), id.as_str()))
-            .unzip();
-        let secrets: Vec<&[u8]> = new_secrets
+            .map(|l| l.aggregate_type.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        leaves
             .iter()
-            .map(|(_, s)| s.as_bytes().as_slice())
-            .collect();
-        sqlx::query(
-            "INSERT INTO log_secrets (aggregate_type, aggregate_id, secret) \
-             SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])",
-        )
-        .bind(types)
-        .bind(ids)
-        .bind(secrets)
-        .execute(&mut *tx)
-        .await?;
-    }
-    if !leaves.is_empty() {
-        sqlx::query(
-            "INSERT INTO log_leaves (leaf_index, tx, position, aggregate_type, aggregate_id, \
-             sequence, leaf) SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[], \
-             $4::text[], $5::text[], $6::int8[], $7::bytea[])",
-        )
-        .bind(leaves.iter().map(|l| l.leaf_index).collect::<Vec<_>>())
-        .bind(leaves.iter().map(|l| l.cursor.tx).collect::<Vec<_>>())
-        .bind(leaves.iter().map(|l| l.cursor.position).collect::<Vec<_>>())
-        .bind(
-            leaves
-                .iter()
-                .map(|l| l.aggregate_type.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            leaves
-                .iter()
-                .map(|l| l.aggregate_id.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(leaves.iter().map(|l| l.sequence).collect::<Vec<_>>())
-        .bind(
-            leaves
-                .iter()
-                .map(|l| l.bytes.as_slice())
-                .collect::<Vec<_>>(),
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-    if !nodes.is_empty() {
-        sqlx::query(
-            "INSERT INTO log_nodes (level, idx, hash) \
-             SELECT * FROM unnest($1::int4[], $2::int8[], $3::bytea[])",
-        )
-        .bind(
-            nodes
-                .iter()
-                .map(|(id, _)| id.level as i32)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            nodes
-                .iter()
-                .map(|(id, _)| id.index as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(nodes.iter().map(|(_, h)| h.as_slice()).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
+            .map(|l| l.aggregate_id.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(leaves.iter().map(|l| l.sequence).collect::<Vec<_>>())
+    .bind(
+        leaves
+            .iter()
+            .map(|l| l.bytes.as_slice())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        nodes
+            .iter()
+            .map(|(id, _)| id.level as i32)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        nodes
+            .iter()
+            .map(|(id, _)| id.index as i64)
+            .collect::<Vec<_>>(),
+    )
+    .bind(nodes.iter().map(|(_, h)| h.as_slice()).collect::<Vec<_>>())
+    .execute(pool)
+    .await?;
     Ok(())
 }
 

@@ -442,3 +442,122 @@ async fn the_public_case_page_shows_each_events_leaf_with_its_proof_and_the_sign
         assert!(english.contains("Transparency log") && english.contains("Leaf index"));
     }
 }
+
+/// A database of its own for a test that writes the log's tables directly (every other
+/// PostgreSQL test shares one database, and its log).
+/// Returns the store, the URL of the `postgres` database and the database's name (to drop it).
+async fn own_pg_database(name: &str) -> (yangguang::store::EventRepo, (String, String)) {
+    let shared = crate::helpers::pg_url().await;
+    let base = shared.rsplit_once('/').expect("a database URL").0;
+    let db = format!("{name}_{}", uuid::Uuid::new_v4().simple());
+    let url = format!("{base}/{db}");
+    yangguang::store::ensure_database(&url).await.unwrap();
+    let repo = yangguang::store::EventRepo::connect_postgres(&url, 2)
+        .await
+        .unwrap();
+    (repo, (format!("{base}/postgres"), db))
+}
+
+/// An append of leaves, nodes and secrets stands or fails whole: a batch holding a leaf the
+/// log already has (a second writer's duplicate) adds none of its leaves, nodes or secrets.
+#[tokio::test]
+async fn a_log_append_stands_or_fails_whole() {
+    use std::collections::BTreeSet;
+    use tlog::leaf::AggregateSecret;
+    use tlog::tree::NodeId;
+    use yangguang::store::Cursor;
+    use yangguang::translog::store::{self, NewLeaf};
+
+    let leaf = |index: i64, id: &str| NewLeaf {
+        leaf_index: index,
+        cursor: Cursor {
+            tx: 1,
+            position: index + 1,
+        },
+        aggregate_type: "Case".into(),
+        aggregate_id: id.into(),
+        sequence: 1,
+        bytes: vec![index as u8; 8],
+    };
+    let node = |level: u32, index: u64| (NodeId { level, index }, [index as u8; 32]);
+    let secret = |id: &str, byte: u8| {
+        (
+            ("Case".to_string(), id.to_string()),
+            AggregateSecret::from_bytes([byte; 32]),
+        )
+    };
+    for backend in BACKENDS {
+        let (repo, _dir, drop_db) = match backend {
+            Backend::Sqlite => {
+                let (repo, dir) = crate::helpers::sqlite_repo().await;
+                (repo, Some(dir), None)
+            }
+            Backend::Postgres => {
+                let (repo, drop_db) = own_pg_database("yangguang_test_log").await;
+                (repo, None, Some(drop_db))
+            }
+        };
+        store::append(
+            &repo,
+            &[leaf(0, "A"), leaf(1, "A")],
+            &[node(0, 0), node(0, 1), node(1, 0)],
+            &[secret("A", 1)],
+        )
+        .await
+        .unwrap();
+        let refused = store::append(
+            &repo,
+            &[leaf(1, "B"), leaf(2, "B")],
+            &[node(0, 2)],
+            &[secret("B", 2)],
+        )
+        .await;
+        assert!(refused.is_err(), "{backend:?}: a duplicate leaf was taken");
+
+        let leaves = store::leaves(&repo, 0, 10).await.unwrap();
+        assert_eq!(
+            leaves
+                .iter()
+                .map(|l| (l.leaf_index, l.aggregate_id.as_str()))
+                .collect::<Vec<_>>(),
+            [(0, "A"), (1, "A")],
+            "{backend:?}"
+        );
+        assert_eq!(store::size(&repo).await.unwrap(), 2, "{backend:?}");
+        let ids: BTreeSet<NodeId> = [(0, 0), (0, 1), (1, 0), (0, 2)]
+            .into_iter()
+            .map(|(level, index)| NodeId { level, index })
+            .collect();
+        let nodes = store::nodes(&repo, &ids).await.unwrap();
+        assert_eq!(nodes.len(), 3, "{backend:?}: {nodes:?}");
+        assert!(!nodes.contains_key(&NodeId { level: 0, index: 2 }));
+        let secrets = store::secrets(
+            &repo,
+            &[
+                ("Case".to_string(), "A".to_string()),
+                ("Case".to_string(), "B".to_string()),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            secrets
+                .keys()
+                .map(|(_, id)| id.as_str())
+                .collect::<Vec<_>>(),
+            ["A"],
+            "{backend:?}"
+        );
+
+        if let Some((admin, db)) = drop_db {
+            drop(repo);
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .unwrap();
+            sqlx::query(&format!("DROP DATABASE \"{db}\" WITH (FORCE)"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+}
