@@ -11,6 +11,25 @@ fn is_paused(date: NaiveDate, paused: &[DateSpan]) -> bool {
     paused.iter().any(|span| span.contains(date))
 }
 
+/// The paused spans as disjoint `[from, until)` intervals in order (empty spans dropped,
+/// overlapping and touching ones joined), so that no day is counted twice.
+pub(super) fn merged(paused: &[DateSpan]) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut spans: Vec<(NaiveDate, NaiveDate)> = paused
+        .iter()
+        .filter(|s| s.from < s.until)
+        .map(|s| (s.from, s.until))
+        .collect();
+    spans.sort_unstable();
+    let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::with_capacity(spans.len());
+    for (from, until) in spans {
+        match out.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(until),
+            _ => out.push((from, until)),
+        }
+    }
+    out
+}
+
 impl WorkingCalendar {
     /// Due date of `n` working days counted from `start`: the start day is never counted (Civil Code art. 201); counting begins the next working day; days inside `paused` spans are skipped. n = 0 → due = start.
     ///
@@ -38,7 +57,72 @@ impl WorkingCalendar {
 
     /// The due date alone of [`WorkingCalendar::add_working_days`] (same rules, same errors),
     /// without the day-by-day account: what deadline checks on every read need.
+    ///
+    /// Inside the calendar's covered years it counts from the day table's running counts
+    /// (a binary search for each stretch between pauses); a computation that would reach a day
+    /// outside them walks day by day as [`WorkingCalendar::add_working_days`] does, so the
+    /// answer and the errors are the walk's either way (`fast_paths_agree_with_the_walk`).
     pub fn due_date(
+        &self,
+        start: NaiveDate,
+        n: u32,
+        paused: &[DateSpan],
+    ) -> Result<NaiveDate, CalendarError> {
+        if n > MAX_WORKING_DAYS {
+            return Err(CalendarError::TooFar);
+        }
+        if n > 0
+            && let Some(due) = self.due_date_counted(start, n, &merged(paused))
+        {
+            if (due - start).num_days() > MAX_WALK_DAYS {
+                return Err(CalendarError::TooFar);
+            }
+            return Ok(due);
+        }
+        self.due_date_walked(start, n, paused)
+    }
+
+    /// [`WorkingCalendar::due_date`] from the day table's counts, if every day it looks at is
+    /// in the table and covered: the `need`-th working day after `from`, and as many more as
+    /// there were paused working days on the way, until a stretch meets none.
+    pub(super) fn due_date_counted(
+        &self,
+        start: NaiveDate,
+        n: u32,
+        paused: &[(NaiveDate, NaiveDate)],
+    ) -> Option<NaiveDate> {
+        let (mut from, mut need) = (start, n);
+        loop {
+            let due = self.table.nth_working_after(from, need)?;
+            let skipped = self.paused_working_days(from, due, paused)?;
+            if skipped == 0 {
+                return Some(due);
+            }
+            (from, need) = (due, skipped);
+        }
+    }
+
+    /// Working days in `(after, upto]` inside the (merged) paused spans, from the table.
+    fn paused_working_days(
+        &self,
+        after: NaiveDate,
+        upto: NaiveDate,
+        paused: &[(NaiveDate, NaiveDate)],
+    ) -> Option<u32> {
+        let mut days = 0;
+        for &(from, until) in paused {
+            // The span's days in (after, upto]: (max(from - 1, after), min(until - 1, upto)].
+            let lo = from.pred_opt()?.max(after);
+            let hi = until.pred_opt()?.min(upto);
+            if lo < hi {
+                days += self.table.working_between(lo, hi)?;
+            }
+        }
+        Some(days)
+    }
+
+    /// [`WorkingCalendar::due_date`] day by day.
+    pub(super) fn due_date_walked(
         &self,
         start: NaiveDate,
         n: u32,
@@ -117,6 +201,21 @@ impl WorkingCalendar {
         if (until - start).num_days() > MAX_WALK_DAYS {
             return Err(CalendarError::TooFar);
         }
+        if let Some(working) = self.table.working_between(start, until)
+            && let Some(skipped) = self.paused_working_days(start, until, &merged(paused))
+        {
+            return Ok(working - skipped);
+        }
+        self.working_days_between_walked(start, until, paused)
+    }
+
+    /// [`WorkingCalendar::working_days_between`] day by day (`until > start`).
+    pub(super) fn working_days_between_walked(
+        &self,
+        start: NaiveDate,
+        until: NaiveDate,
+        paused: &[DateSpan],
+    ) -> Result<u32, CalendarError> {
         let mut count: u32 = 0;
         for date in start.iter_days().skip(1).take_while(|d| *d <= until) {
             if self.is_working_day(date)? && !is_paused(date, paused) {

@@ -79,11 +79,19 @@ pub struct WorkingCalendar {
 
 /// Every day from 1 January of the first covered year to 31 December of the last: whether it
 /// is a working day, or that its year is not covered. Deadline walks look days up here instead
-/// of working out each day's kind (a map lookup, and a holiday's name cloned).
+/// of working out each day's kind (a map lookup, and a holiday's name cloned). With each day
+/// come running counts (of the working days and of the uncovered days before it), so the
+/// working days of an interval are a subtraction and the `n`-th working day after a date a
+/// binary search ([`WorkingCalendar::due_date`], [`WorkingCalendar::working_days_between`]),
+/// where a walk looked at every day.
 #[derive(Debug, Clone, Default)]
 struct DayTable {
     first: Option<NaiveDate>,
     days: Vec<TableDay>,
+    /// `working_before[i]`: working days among `days[..i]` (one more entry than `days`).
+    working_before: Vec<u32>,
+    /// `uncovered_before[i]`: uncovered days among `days[..i]`.
+    uncovered_before: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +115,7 @@ impl DayTable {
         ) else {
             return DayTable::default();
         };
-        let days = from
+        let days: Vec<TableDay> = from
             .iter_days()
             .take_while(|d| *d <= to)
             .map(|date| match calendar.day_kind(date) {
@@ -116,8 +124,18 @@ impl DayTable {
                 _ => TableDay::Uncovered,
             })
             .collect();
+        let running = |kind: TableDay| {
+            std::iter::once(0)
+                .chain(days.iter().scan(0u32, move |count, day| {
+                    *count += u32::from(*day == kind);
+                    Some(*count)
+                }))
+                .collect()
+        };
         DayTable {
             first: Some(from),
+            working_before: running(TableDay::Working),
+            uncovered_before: running(TableDay::Uncovered),
             days,
         }
     }
@@ -130,6 +148,38 @@ impl DayTable {
             TableDay::Working => Some(true),
             TableDay::Rest => Some(false),
         }
+    }
+
+    /// The index after `date`'s in `days` (so the days after `date` start there), if the day
+    /// after `date` is in the table.
+    fn after(&self, date: NaiveDate) -> Option<usize> {
+        let next = (date - self.first?).num_days() + 1;
+        usize::try_from(next).ok().filter(|i| *i < self.days.len())
+    }
+
+    /// Working days in `(after, upto]`, if every day of it is in the table and covered
+    /// (`after < upto`).
+    fn working_between(&self, after: NaiveDate, upto: NaiveDate) -> Option<u32> {
+        let from = self.after(after)?;
+        let to = from + usize::try_from((upto - after).num_days()).ok()?;
+        if to > self.days.len() || self.uncovered_before[to] != self.uncovered_before[from] {
+            return None;
+        }
+        Some(self.working_before[to] - self.working_before[from])
+    }
+
+    /// The `n`-th working day after `after` (`n >= 1`), if it and every day before it are in
+    /// the table and covered.
+    fn nth_working_after(&self, after: NaiveDate, n: u32) -> Option<NaiveDate> {
+        let from = self.after(after)?;
+        let target = self.working_before[from] + n;
+        // The first `i` with `working_before[i] >= target`: the day `i - 1` is the n-th.
+        let end = self.working_before.partition_point(|count| *count < target);
+        if end > self.days.len() || self.uncovered_before[end] != self.uncovered_before[from] {
+            return None;
+        }
+        let days = i64::try_from(end - from).ok()?;
+        Some(after + chrono::TimeDelta::days(days))
     }
 }
 

@@ -146,3 +146,96 @@ proptest! {
         }
     }
 }
+
+/// The calendars the fast paths are checked on: the built-in years (2024-2026) and the same
+/// without 2025 (a year inside the day table that is not covered), each under both policies.
+fn calendars() -> Vec<WorkingCalendar> {
+    let mut gapped = WorkingCalendar::empty();
+    for year in WorkingCalendar::builtin().years() {
+        if year.year != 2025 {
+            gapped.add_year(year.clone()).expect("a built-in year");
+        }
+    }
+    let mut out = Vec::new();
+    for calendar in [WorkingCalendar::builtin(), gapped] {
+        for policy in [OutsideCoverage::Refuse, OutsideCoverage::WeekendsOnly] {
+            out.push(calendar.clone().with_outside_coverage(policy));
+        }
+    }
+    out
+}
+
+/// Up to five pauses near `start`, over a longer reach than [`spans_near`] (overlapping,
+/// touching, empty and inverted ones included).
+fn long_case() -> impl Strategy<Value = (NaiveDate, u32, Vec<DateSpan>, i64)> {
+    (start_date(), 0u32..400, 0i64..700).prop_flat_map(|(start, n, until)| {
+        let spans = prop::collection::vec((-20i64..500, -3i64..90), 0..6).prop_map(move |raw| {
+            raw.into_iter()
+                .map(|(offset, len)| {
+                    let from = start + TimeDelta::days(offset);
+                    DateSpan {
+                        from,
+                        until: from + TimeDelta::days(len),
+                    }
+                })
+                .collect::<Vec<_>>()
+        });
+        (Just(start), Just(n), spans, Just(until))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// `due_date` and `working_days_between` count from the day table where they can and
+    /// walk where they cannot: the same answers, and the same errors, as walking every day.
+    #[test]
+    fn fast_paths_agree_with_the_walk((start, n, paused, until) in long_case()) {
+        let until = start + TimeDelta::days(until);
+        for cal in calendars() {
+            prop_assert_eq!(
+                cal.due_date(start, n, &paused),
+                cal.due_date_walked(start, n, &paused),
+                "due_date({}, {}, {:?}) on {:?} ({:?})",
+                start, n, &paused, cal.covered_years(), cal.outside_coverage()
+            );
+            let walked = if until <= start {
+                Ok(0)
+            } else {
+                cal.working_days_between_walked(start, until, &paused)
+            };
+            prop_assert_eq!(
+                cal.working_days_between(start, until, &paused),
+                walked,
+                "working_days_between({}, {}, {:?}) on {:?} ({:?})",
+                start, until, &paused, cal.covered_years(), cal.outside_coverage()
+            );
+        }
+    }
+}
+
+/// Inside the covered years the due date comes from the table's counts, pauses and all (the
+/// walk is only the way out of them).
+#[test]
+fn due_dates_inside_coverage_are_counted_not_walked() {
+    let cal = WorkingCalendar::builtin();
+    let start = NaiveDate::from_ymd_opt(2025, 9, 26).unwrap();
+    let paused = [
+        DateSpan {
+            from: NaiveDate::from_ymd_opt(2025, 10, 9).unwrap(),
+            until: NaiveDate::from_ymd_opt(2025, 10, 20).unwrap(),
+        },
+        DateSpan {
+            from: NaiveDate::from_ymd_opt(2025, 10, 15).unwrap(),
+            until: NaiveDate::from_ymd_opt(2025, 10, 22).unwrap(),
+        },
+    ];
+    for n in [1, 5, 20, 60] {
+        let counted = cal.due_date_counted(start, n, &super::deadline::merged(&paused));
+        assert_eq!(
+            counted,
+            Some(cal.due_date_walked(start, n, &paused).unwrap()),
+            "{n}"
+        );
+    }
+}
