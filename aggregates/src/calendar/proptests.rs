@@ -18,7 +18,17 @@ fn start_date() -> impl Strategy<Value = NaiveDate> {
 
 /// Up to three pauses near `start`, some empty or inverted.
 fn spans_near(start: NaiveDate) -> impl Strategy<Value = Vec<DateSpan>> {
-    prop::collection::vec((-15i64..150, -3i64..30), 0..4).prop_map(move |raw| {
+    spans_around(start, -15..150, -3..30, 4)
+}
+
+/// Fewer than `most` pauses starting `offsets` days from `start`, `lengths` days long.
+fn spans_around(
+    start: NaiveDate,
+    offsets: std::ops::Range<i64>,
+    lengths: std::ops::Range<i64>,
+    most: usize,
+) -> impl Strategy<Value = Vec<DateSpan>> {
+    prop::collection::vec((offsets, lengths), 0..most).prop_map(move |raw| {
         raw.into_iter()
             .map(|(offset, len)| {
                 let from = start + TimeDelta::days(offset);
@@ -169,17 +179,7 @@ fn calendars() -> Vec<WorkingCalendar> {
 /// touching, empty and inverted ones included).
 fn long_case() -> impl Strategy<Value = (NaiveDate, u32, Vec<DateSpan>, i64)> {
     (start_date(), 0u32..400, 0i64..700).prop_flat_map(|(start, n, until)| {
-        let spans = prop::collection::vec((-20i64..500, -3i64..90), 0..6).prop_map(move |raw| {
-            raw.into_iter()
-                .map(|(offset, len)| {
-                    let from = start + TimeDelta::days(offset);
-                    DateSpan {
-                        from,
-                        until: from + TimeDelta::days(len),
-                    }
-                })
-                .collect::<Vec<_>>()
-        });
+        let spans = spans_around(start, -20..500, -3..90, 6);
         (Just(start), Just(n), spans, Just(until))
     })
 }
