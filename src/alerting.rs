@@ -82,7 +82,9 @@ pub fn spawn(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
 async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
     // Hold the lease for as long as this loop runs (the connection is the lease).
     let _lease = match engine.repo() {
-        EventRepo::Postgres(pool) => Some(crate::projection::take_lease(pool, CHECKPOINT).await?),
+        EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
+            Some(crate::projection::take_lease(pool, CHECKPOINT).await?)
+        }
         EventRepo::Sqlite(_) => None,
     };
     tracing::info!("alerting lease taken");

@@ -325,7 +325,7 @@ impl Engine {
             *w = (*w).max(cursor);
         }
         self.commits.send_modify(|n| *n += 1);
-        if let EventRepo::Postgres(pool) = &self.repo {
+        if let EventRepo::Postgres(crate::store::PgStore { pool, .. }) = &self.repo {
             self.notifier.wake(pool);
         }
     }

@@ -129,7 +129,7 @@ impl Sink {
     async fn acquire(repo: &EventRepo, lease_name: &str) -> Result<Sink, sqlx::Error> {
         let store = match repo {
             EventRepo::Sqlite(pool) => SinkStore::Sqlite(pool.clone()),
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
                 let mut conn = take_lease(pool, lease_name).await?;
                 // A view is derived state: its batches commit without waiting for the WAL
                 // flush. A crash can lose the last batches, never part of one (the documents
@@ -356,7 +356,7 @@ pub fn spawn_runners(
             })
         })
         .collect();
-    if let EventRepo::Postgres(pool) = &repo {
+    if let EventRepo::Postgres(crate::store::PgStore { pool, .. }) = &repo {
         tasks.push(spawn_listener(pool.clone(), commits, own_tag));
     }
     tasks

@@ -491,7 +491,7 @@ impl EventRepo {
                 .fetch_optional(pool.pool())
                 .await?
             }
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
                 sqlx::query_as(
                     "SELECT version, tx, position FROM projection_checkpoints WHERE name = $1",
                 )
@@ -531,7 +531,7 @@ impl EventRepo {
                 .execute(&mut *conn)
                 .await?;
             }
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
                 // Committed without waiting for the WAL flush (`set_config(.., true)` holds
                 // for this statement's own transaction): a checkpoint lost in a crash only
                 // makes its consumer raise the same idempotent commands again.
@@ -595,7 +595,7 @@ impl EventRepo {
                     .fetch_optional(pool.pool())
                     .await?
             }
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
                 sqlx::query_as("SELECT doc::text FROM view_docs WHERE projection = $1 AND key = $2")
                     .bind(projection)
                     .bind(key)
@@ -622,7 +622,7 @@ impl EventRepo {
                 .bind(part)
                 .fetch_all(pool.pool())
                 .await?,
-                EventRepo::Postgres(pool) => {
+                EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
                     sqlx::query_as(
                         "SELECT doc::text FROM view_docs WHERE projection = $1 \
                      AND ($2::text IS NULL OR part = $2) ORDER BY key",
@@ -651,7 +651,7 @@ impl EventRepo {
                     .await?;
                 tx.commit().await?;
             }
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("DELETE FROM view_docs WHERE projection = $1")
                     .bind(name)
@@ -696,7 +696,7 @@ impl EventRepo {
                 }
                 tx.commit().await?;
             }
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
                 let mut tx = pool.begin().await?;
                 for (sql, both) in statements {
                     let sql = sql.replace("{name}", "$1").replace("{shadow}", "$2");
@@ -718,7 +718,7 @@ impl EventRepo {
                     .fetch_optional(pool.pool())
                     .await?
             }
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
                 sqlx::query_as(
                     "SELECT tx, position FROM events \
                      WHERE tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
@@ -742,7 +742,7 @@ impl EventRepo {
                     .fetch_one(pool.pool())
                     .await?
             }
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
                 sqlx::query_as("SELECT COUNT(*) FROM events WHERE (tx, position) > ($1, $2)")
                     .bind(cursor.tx)
                     .bind(cursor.position)
@@ -769,7 +769,7 @@ impl EventRepo {
             .bind(sequence)
             .fetch_optional(pool.pool())
             .await?,
-            EventRepo::Postgres(pool) => sqlx::query_as(
+            EventRepo::Postgres(crate::store::PgStore { pool, .. }) => sqlx::query_as(
                 "SELECT tx, position FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = $3",
             )
             .bind(aggregate_type)
@@ -801,7 +801,7 @@ mod tests {
             .await
             .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {url}: {e}"));
         let repo = EventRepo::connect_postgres(&url, 2).await.unwrap();
-        let EventRepo::Postgres(pool) = &repo else {
+        let EventRepo::Postgres(crate::store::PgStore { pool, .. }) = &repo else {
             unreachable!("a PostgreSQL store")
         };
         let mut conn = pool.acquire().await.unwrap();

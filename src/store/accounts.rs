@@ -6,7 +6,7 @@
 //!
 //! Times are seconds since the Unix epoch, computed by the caller, so both stores compare the
 //! same integers.
-use super::{EventRepo, StoreError};
+use super::{EventRepo, PgStore, StoreError};
 
 /// The SQL written with `$1`-style placeholders, as SQLite wants it (`?1`): positional, so a
 /// parameter may appear twice or out of order.
@@ -38,7 +38,7 @@ macro_rules! on_store {
                 let $sql = lite($text);
                 $body
             }
-            EventRepo::Postgres($pool) => {
+            EventRepo::Postgres(PgStore { pool: $pool, .. }) => {
                 let $sql: String = $text.to_string();
                 $body
             }

@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::types::Json;
 
-use super::{EventRepo, StoreError};
+use super::{EventRepo, PgStore, StoreError};
 
 /// A response kept for replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,15 +127,17 @@ impl EventRepo {
                 };
                 store.relaxed(claim).await?
             }
-            EventRepo::Postgres(pool) => sqlx::query(&claim(PG_EXPIRED, PG_ABANDONED))
-                .bind(r.principal)
-                .bind(r.key)
-                .bind(r.method)
-                .bind(r.path)
-                .bind(r.body_hash)
-                .execute(pool)
-                .await?
-                .rows_affected(),
+            EventRepo::Postgres(PgStore { pool, .. }) => {
+                sqlx::query(&claim(PG_EXPIRED, PG_ABANDONED))
+                    .bind(r.principal)
+                    .bind(r.key)
+                    .bind(r.method)
+                    .bind(r.path)
+                    .bind(r.body_hash)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+            }
         };
         Ok(claimed == 1)
     }
@@ -178,7 +180,7 @@ impl EventRepo {
                     }
                 }
             }
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(PgStore { pool, .. }) => {
                 let row = sqlx::query(&format!(
                     "SELECT {COLUMNS} FROM idempotency_keys WHERE principal = $1 AND key = $2"
                 ))
@@ -233,7 +235,7 @@ impl EventRepo {
                 .execute(store.pool())
                 .await?;
             }
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(PgStore { pool, .. }) => {
                 sqlx::query(
                     "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 \
                      WHERE principal = $1 AND key = $2 AND status IS NULL",
@@ -271,7 +273,7 @@ impl EventRepo {
                 };
                 store.relaxed(release).await?;
             }
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(PgStore { pool, .. }) => {
                 sqlx::query(
                     "DELETE FROM idempotency_keys \
                      WHERE principal = $1 AND key = $2 AND status IS NULL",
@@ -299,7 +301,7 @@ impl EventRepo {
                 };
                 store.relaxed(purge).await?
             }
-            EventRepo::Postgres(pool) => sqlx::query(&format!(
+            EventRepo::Postgres(PgStore { pool, .. }) => sqlx::query(&format!(
                 "DELETE FROM idempotency_keys WHERE created_at < {PG_EXPIRED}"
             ))
             .execute(pool)

@@ -18,10 +18,43 @@ use cqrs_es::persist::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::PgPool;
 
-pub use postgres::ensure_database;
-pub use sqlite::{GroupCommits, SqliteStore, WriteTurn};
+pub use postgres::{PgStore, ensure_database};
+pub use sqlite::{SqliteStore, WriteTurn};
+
+/// How many appends a store's group commit took and in how many transactions.
+#[derive(Debug, Default)]
+struct Counts {
+    appends: std::sync::atomic::AtomicU64,
+    transactions: std::sync::atomic::AtomicU64,
+}
+
+impl Counts {
+    /// A batch of `appends` written in `transactions` more transactions.
+    fn add(&self, appends: usize, transactions: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.appends.fetch_add(appends as u64, Relaxed);
+        self.transactions.fetch_add(transactions, Relaxed);
+    }
+
+    fn read(&self) -> GroupCommits {
+        use std::sync::atomic::Ordering::Relaxed;
+        GroupCommits {
+            appends: self.appends.load(Relaxed),
+            transactions: self.transactions.load(Relaxed),
+        }
+    }
+}
+
+/// The group commit's figures since the store was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupCommits {
+    /// Appends written (committed or refused).
+    pub appends: u64,
+    /// Transactions they were written in (a batch that conflicts counts again for each
+    /// transaction of its appends written one by one).
+    pub transactions: u64,
+}
 
 /// Where projections are in the global order: the pair (transaction, position). On SQLite the
 /// transaction part is always 0, so this is just the position.
@@ -107,7 +140,7 @@ pub enum EventRepo {
     /// Embedded SQLite file.
     Sqlite(SqliteStore),
     /// PostgreSQL server.
-    Postgres(PgPool),
+    Postgres(PgStore),
 }
 
 /// Errors of opening a store.
@@ -171,6 +204,14 @@ impl EventRepo {
         }
     }
 
+    /// How many appends the store's group commit wrote in how many transactions.
+    pub fn group_commits(&self) -> GroupCommits {
+        match self {
+            EventRepo::Sqlite(store) => store.group_commits(),
+            EventRepo::Postgres(store) => store.group_commits(),
+        }
+    }
+
     /// `sqlite` or `postgres`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -185,7 +226,7 @@ impl EventRepo {
             EventRepo::Sqlite(pool) => {
                 sqlx::query("SELECT 1").execute(pool.pool()).await?;
             }
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(PgStore { pool, .. }) => {
                 sqlx::query("SELECT 1").execute(pool).await?;
             }
         }
@@ -215,7 +256,7 @@ impl EventRepo {
                 sqlite::aggregate_events(pool.pool(), aggregate_type, aggregate_id, after_sequence)
                     .await
             }
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(PgStore { pool, .. }) => {
                 postgres::aggregate_events(pool, aggregate_type, aggregate_id, after_sequence).await
             }
         }
@@ -234,7 +275,7 @@ impl EventRepo {
                 EventRepo::Sqlite(pool) => {
                     sqlite::events_of(pool.pool(), aggregate_type, chunk).await?
                 }
-                EventRepo::Postgres(pool) => {
+                EventRepo::Postgres(PgStore { pool, .. }) => {
                     postgres::events_of(pool, aggregate_type, chunk).await?
                 }
             };
@@ -256,7 +297,7 @@ impl EventRepo {
                 .bind(aggregate_type)
                 .fetch_all(pool.pool())
                 .await?,
-                EventRepo::Postgres(pool) => sqlx::query_as(
+                EventRepo::Postgres(PgStore { pool, .. }) => sqlx::query_as(
                     "SELECT aggregate_id FROM events WHERE aggregate_type = $1 AND sequence = 1 \
                      ORDER BY position",
                 )
@@ -282,7 +323,7 @@ impl EventRepo {
             EventRepo::Sqlite(pool) => {
                 sqlite::stream_page(pool.pool(), aggregate_type, after, upto, limit).await
             }
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(PgStore { pool, .. }) => {
                 postgres::stream_page(pool, aggregate_type, after, upto, limit).await
             }
         }
@@ -298,7 +339,9 @@ impl EventRepo {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         match self {
             EventRepo::Sqlite(pool) => sqlite::read_after(pool.pool(), after, limit).await,
-            EventRepo::Postgres(pool) => postgres::read_after(pool, after, limit).await,
+            EventRepo::Postgres(PgStore { pool, .. }) => {
+                postgres::read_after(pool, after, limit).await
+            }
         }
     }
 }
@@ -313,7 +356,7 @@ impl EventRepo {
         }
         match self {
             EventRepo::Sqlite(pool) => sqlite::append(pool, events).await,
-            EventRepo::Postgres(pool) => postgres::append(pool, events).await,
+            EventRepo::Postgres(store) => postgres::append(store, events).await,
         }
         .map_err(persistence)
     }

@@ -1,23 +1,43 @@
+use std::collections::HashMap;
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use cqrs_es::persist::SerializedEvent;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::types::Json;
-use sqlx::{ConnectOptions, Connection, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Row as _};
+use tokio::sync::{Mutex, oneshot};
 
-use super::{Cursor, StoreError, StoredEvent};
+use super::{Counts, Cursor, GroupCommits, StoreError, StoredEvent};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// A pooled connection idle this long is pinged before it is handed out.
 const PING_WHEN_IDLE: Duration = Duration::from_secs(1);
 
+/// The PostgreSQL store: a pool for reads and for every write but the commands' appends, and
+/// the group commit of those ([`Writer`]).
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    /// The pool (reads, and writes outside the commands' appends).
+    pub pool: PgPool,
+    writer: Writer,
+}
+
+impl PgStore {
+    /// How many appends were written in how many transactions.
+    pub fn group_commits(&self) -> GroupCommits {
+        self.writer.counts.read()
+    }
+}
+
 pub(super) async fn connect(
     url: &str,
     max_connections: u32,
     acquire_timeout: Duration,
-) -> Result<PgPool, StoreError> {
+) -> Result<PgStore, StoreError> {
     let options = PgConnectOptions::from_str(url).map_err(StoreError::Connect)?;
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
@@ -35,11 +55,359 @@ pub(super) async fn connect(
                 Ok(true)
             })
         })
-        .connect_with(options)
+        .connect_with(options.clone())
         .await
         .map_err(StoreError::Connect)?;
     MIGRATOR.run(&pool).await.map_err(StoreError::Migrate)?;
-    Ok(pool)
+    Ok(PgStore {
+        pool,
+        writer: Writer {
+            slots: (0..WRITERS).map(|_| Arc::default()).collect(),
+            next_slot: Arc::default(),
+            options: Arc::new(options),
+            connect_timeout: acquire_timeout,
+            queue: Arc::default(),
+            counts: Arc::default(),
+        },
+    })
+}
+
+/// Group commit of the commands' appends (组提交). Each command's append is one transaction
+/// of its own in PostgreSQL's eyes only if it is written alone; under concurrency that costs
+/// PostgreSQL a statement, a transaction and a commit record per command, and the server a
+/// round trip (and sqlx's ping of the pooled connection it returns). Instead an append queues
+/// its events and starts a task that waits for one of [`WRITERS`] connections of the writer's
+/// own (outside the pool); the task that gets one writes everything queued by then, up to
+/// [`MAX_BATCH_ROWS`] events: all of it in one `INSERT … SELECT FROM unnest(…)` (one
+/// statement, one transaction, one commit; one prepared shape whatever the batch's size), the
+/// appends in the order of their first keys, so that two batches (of this process, or of
+/// another) seldom wait on each other's keys in opposite orders (PostgreSQL would find such a
+/// deadlock and fail one statement, which is then written again as below). When that statement fails on the database's side (some append's optimistic check:
+/// a unique violation; or anything else), it wrote nothing, and each append is written again
+/// alone, in its own statement, so it gets its own answer: committed, 409, or its own error.
+/// Alone, a command waits for nothing: the task takes the queue as it is, so one client's
+/// command is written at once. The task is spawned, so a request dropped midway (a client
+/// gone) never leaves a batch half done. A connection that fails otherwise is closed, and the
+/// next batch connects again; one idle for [`PING_WHEN_IDLE`] is pinged first, as the pool's
+/// are.
+#[derive(Clone)]
+struct Writer {
+    slots: Vec<Arc<Mutex<Option<Slot>>>>,
+    next_slot: Arc<AtomicUsize>,
+    options: Arc<PgConnectOptions>,
+    connect_timeout: Duration,
+    queue: Arc<std::sync::Mutex<Vec<Pending>>>,
+    counts: Arc<Counts>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").finish_non_exhaustive()
+    }
+}
+
+/// A writer's connection and when it was last used.
+struct Slot {
+    conn: PgConnection,
+    used_at: Instant,
+}
+
+/// How many batches of appends may be in flight at once: while one waits for its commit's
+/// WAL flush the next can be written.
+const WRITERS: usize = 2;
+
+/// The most events written by one statement of the group commit.
+const MAX_BATCH_ROWS: usize = 2_000;
+
+/// One command's events, as they are written, and where its answer goes.
+struct Pending {
+    rows: Vec<Row>,
+    reply: oneshot::Sender<Result<Cursor, sqlx::Error>>,
+}
+
+/// One event's columns as bound: aggregate_type, aggregate_id, sequence, event_type,
+/// event_version, payload, metadata (JSON text).
+type Row = (String, String, i64, String, String, String, String);
+
+impl Writer {
+    async fn append(&self, events: &[SerializedEvent]) -> Result<Cursor, sqlx::Error> {
+        let rows = events
+            .iter()
+            .map(|e| {
+                (
+                    e.aggregate_type.clone(),
+                    e.aggregate_id.clone(),
+                    e.sequence as i64,
+                    e.event_type.clone(),
+                    e.event_version.clone(),
+                    e.payload.to_string(),
+                    e.metadata.to_string(),
+                )
+            })
+            .collect();
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .lock()
+            .expect("the append queue is never poisoned: no code panics holding it")
+            .push(Pending { rows, reply });
+        let writer = self.clone();
+        tokio::spawn(async move { writer.write_queued().await });
+        answer.await.map_err(|_| sqlx::Error::WorkerCrashed)?
+    }
+
+    /// The next batch: queued appends up to [`MAX_BATCH_ROWS`] events (at least one append).
+    fn next_batch(&self) -> Vec<Pending> {
+        let mut queue = self
+            .queue
+            .lock()
+            .expect("the append queue is never poisoned: no code panics holding it");
+        let mut rows = 0;
+        let take = queue
+            .iter()
+            .take_while(|p| {
+                rows += p.rows.len();
+                rows <= MAX_BATCH_ROWS
+            })
+            .count()
+            .max(1)
+            .min(queue.len());
+        queue.drain(..take).collect()
+    }
+
+    /// Takes a writer's connection (the slots in turn) and writes batches until the queue is
+    /// empty (it is already, when other tasks took this one's append along). Every append
+    /// has a task of its own waiting for a slot, so none is left in the queue unwritten.
+    async fn write_queued(&self) {
+        let n = self.next_slot.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+        let mut slot = self.slots[n].lock().await;
+        loop {
+            let batch = self.next_batch();
+            if batch.is_empty() {
+                return;
+            }
+            self.counts.add(batch.len(), 1);
+            let conn = match self.ready(&mut slot).await {
+                Ok(conn) => conn,
+                Err(err) => {
+                    *slot = None;
+                    fail_all(batch, &err);
+                    continue;
+                }
+            };
+            if !self.write(conn, batch).await {
+                // Closed on drop; the next batch connects again.
+                *slot = None;
+            } else if let Some(slot) = slot.as_mut() {
+                slot.used_at = Instant::now();
+            }
+        }
+    }
+
+    /// The slot's connection, connected or checked first as needed.
+    async fn ready<'s>(
+        &self,
+        slot: &'s mut Option<Slot>,
+    ) -> Result<&'s mut PgConnection, sqlx::Error> {
+        if let Some(open) = slot.as_mut()
+            && open.used_at.elapsed() >= PING_WHEN_IDLE
+            && open.conn.ping().await.is_err()
+        {
+            *slot = None;
+        }
+        if slot.is_none() {
+            let conn = tokio::time::timeout(self.connect_timeout, self.options.connect())
+                .await
+                .map_err(|_| sqlx::Error::PoolTimedOut)??;
+            *slot = Some(Slot {
+                conn,
+                used_at: Instant::now(),
+            });
+        }
+        Ok(&mut slot.as_mut().expect("connected above").conn)
+    }
+
+    /// Writes one batch and answers each append; false when the connection should be closed
+    /// (an error not from the database: the connection's state is not known).
+    ///
+    /// Appends of the batch that claim a key an earlier append of the batch claims (two
+    /// commands on one case from the same version) are held back: the earlier ones are written
+    /// together first, and a held-back append whose rival was committed is refused (409)
+    /// without a statement, as the store would refuse it; one whose rival was not is tried
+    /// alone.
+    async fn write(&self, conn: &mut PgConnection, batch: Vec<Pending>) -> bool {
+        let mut claimed: HashMap<(&str, &str, i64), usize> = HashMap::new();
+        let mut first = Vec::with_capacity(batch.len());
+        let mut rivals: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (i, p) in batch.iter().enumerate() {
+            let against: Vec<usize> = p
+                .rows
+                .iter()
+                .filter_map(|r| claimed.get(&(r.0.as_str(), r.1.as_str(), r.2)).copied())
+                .collect();
+            if against.is_empty() {
+                for r in &p.rows {
+                    claimed.insert((r.0.as_str(), r.1.as_str(), r.2), i);
+                }
+                first.push(i);
+            } else {
+                rivals.push((i, against));
+            }
+        }
+        let mut answers: Vec<Option<Result<Cursor, sqlx::Error>>> =
+            (0..batch.len()).map(|_| None).collect();
+        let together: Vec<&Pending> = first.iter().map(|&i| &batch[i]).collect();
+        let mut healthy = true;
+        match insert(conn, &together).await {
+            Ok(cursors) => {
+                for (&i, cursor) in first.iter().zip(cursors) {
+                    answers[i] = Some(Ok(cursor));
+                }
+            }
+            // The statement wrote nothing: each append alone, for its own answer.
+            Err(sqlx::Error::Database(_)) if first.len() > 1 => {
+                for &i in &first {
+                    self.counts.add(0, 1);
+                    let result = insert(conn, &[&batch[i]]).await.map(|c| c[0]);
+                    healthy = !matches!(&result, Err(e) if !is_database(e));
+                    answers[i] = Some(result);
+                    if !healthy {
+                        break;
+                    }
+                }
+            }
+            Err(err) => {
+                healthy = is_database(&err);
+                answers[first[0]] = Some(Err(err));
+            }
+        }
+        for (i, against) in rivals {
+            if against.iter().any(|&j| matches!(answers[j], Some(Ok(_)))) {
+                answers[i] = Some(Err(sqlx::Error::Database(Box::new(Conflict))));
+            } else if healthy {
+                self.counts.add(0, 1);
+                let result = insert(conn, &[&batch[i]]).await.map(|c| c[0]);
+                healthy = !matches!(&result, Err(e) if !is_database(e));
+                answers[i] = Some(result);
+            }
+        }
+        // Appends left unwritten after the connection failed get that failure.
+        let failure = answers.iter().find_map(|a| match a {
+            Some(Err(e)) if !is_database(e) => Some(e.to_string()),
+            _ => None,
+        });
+        for (p, answer) in batch.into_iter().zip(answers) {
+            let answer = answer.unwrap_or_else(|| {
+                Err(sqlx::Error::Io(std::io::Error::other(format!(
+                    "the group commit failed: {}",
+                    failure.as_deref().unwrap_or("its connection was lost")
+                ))))
+            });
+            let _ = p.reply.send(answer);
+        }
+        healthy
+    }
+}
+
+fn is_database(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(_))
+}
+
+/// The refusal of an append that lost to another append of the same batch on one of its
+/// keys: what PostgreSQL would answer it (unique violation, `23505`), without the statement.
+#[derive(Debug)]
+struct Conflict;
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("another append of the same group commit took this sequence")
+    }
+}
+
+impl std::error::Error for Conflict {}
+
+impl sqlx::error::DatabaseError for Conflict {
+    fn message(&self) -> &str {
+        "another append of the same group commit took this sequence"
+    }
+
+    fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+        Some("23505".into())
+    }
+
+    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self
+    }
+
+    fn kind(&self) -> sqlx::error::ErrorKind {
+        sqlx::error::ErrorKind::UniqueViolation
+    }
+}
+
+/// The error each append of a failed group commit gets (an error cannot be cloned).
+fn failed(err: &sqlx::Error) -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::other(format!(
+        "the group commit failed: {err}"
+    )))
+}
+
+fn fail_all(batch: impl IntoIterator<Item = Pending>, err: &sqlx::Error) {
+    for p in batch {
+        let _ = p.reply.send(Err(failed(err)));
+    }
+}
+
+/// The appends' events in one statement, the appends in the order of their first keys (each
+/// append's events in its own order); each append's cursor (its last
+/// event's place in the global order), in the appends' order (rows are matched by key:
+/// `RETURNING` promises no order). Writes nothing if any row is refused.
+async fn insert(conn: &mut PgConnection, batch: &[&Pending]) -> Result<Vec<Cursor>, sqlx::Error> {
+    let mut order: Vec<usize> = (0..batch.len()).collect();
+    order.sort_unstable_by_key(|&i| batch[i].rows.first().map(|r| (&r.0, &r.1, r.2)));
+    let rows: Vec<(&Row, usize)> = order
+        .into_iter()
+        .flat_map(|i| batch[i].rows.iter().map(move |r| (r, i)))
+        .collect();
+    let owner: HashMap<(&str, &str, i64), usize> = rows
+        .iter()
+        .map(|(r, i)| ((r.0.as_str(), r.1.as_str(), r.2), *i))
+        .collect();
+    macro_rules! column {
+        ($f:tt) => {
+            rows.iter().map(|(r, _)| &r.$f).collect::<Vec<_>>()
+        };
+    }
+    let written: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
+         payload, metadata) \
+         SELECT t, id, s, e, v, p::jsonb, m::jsonb \
+         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
+         $7::text[]) WITH ORDINALITY AS r(t, id, s, e, v, p, m, n) ORDER BY n \
+         RETURNING aggregate_type, aggregate_id, sequence, tx, position",
+    )
+    .bind(column!(0))
+    .bind(column!(1))
+    .bind(column!(2))
+    .bind(column!(3))
+    .bind(column!(4))
+    .bind(column!(5))
+    .bind(column!(6))
+    .fetch_all(conn)
+    .await?;
+    let mut cursors = vec![Cursor::default(); batch.len()];
+    for (aggregate_type, aggregate_id, sequence, tx, position) in written {
+        if let Some(&i) = owner.get(&(aggregate_type.as_str(), aggregate_id.as_str(), sequence)) {
+            cursors[i] = cursors[i].max(Cursor { tx, position });
+        }
+    }
+    Ok(cursors)
 }
 
 /// Creates the database named in `url` if it does not exist (connecting to `postgres`).
@@ -194,31 +562,11 @@ pub(super) async fn read_after(
         .collect::<Result<_, _>>()?)
 }
 
-/// Appends one command's events in one statement; returns the place of the last one in the
-/// global order (from `RETURNING`, so the caller needs no second round trip to learn it).
+/// Appends one command's events atomically, in a group commit with the appends queued beside
+/// it (see [`Writer`]); returns the place of the last one in the global order.
 pub(super) async fn append(
-    pool: &PgPool,
+    store: &PgStore,
     events: &[SerializedEvent],
 ) -> Result<Cursor, sqlx::Error> {
-    let mut builder: QueryBuilder<Postgres> = QueryBuilder::new(
-        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
-         payload, metadata) ",
-    );
-    builder.push_values(events, |mut b, e| {
-        b.push_bind(&e.aggregate_type)
-            .push_bind(&e.aggregate_id)
-            .push_bind(e.sequence as i64)
-            .push_bind(&e.event_type)
-            .push_bind(&e.event_version)
-            .push_bind(Json(&e.payload))
-            .push_bind(Json(&e.metadata));
-    });
-    builder.push(" RETURNING tx, position");
-    // One statement, one implicit transaction: all events of a command or none.
-    let rows: Vec<(i64, i64)> = builder.build_query_as().fetch_all(pool).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(tx, position)| Cursor { tx, position })
-        .max()
-        .unwrap_or_default())
+    store.writer.append(events).await
 }

@@ -2,7 +2,6 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -13,7 +12,7 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
-use super::{Cursor, StoreError, StoredEvent, decode_json};
+use super::{Counts, Cursor, GroupCommits, StoreError, StoredEvent, decode_json};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -33,11 +32,7 @@ impl SqliteStore {
 
     /// How many appends were written in how many transactions.
     pub fn group_commits(&self) -> GroupCommits {
-        let c = &self.writer.counts;
-        GroupCommits {
-            appends: c.appends.load(Ordering::Relaxed),
-            transactions: c.transactions.load(Ordering::Relaxed),
-        }
+        self.writer.counts.read()
     }
 
     /// Waits for this process's turn to write (see [`Writer`]). Take it before a pooled
@@ -148,23 +143,6 @@ struct Writer {
     counts: Arc<Counts>,
 }
 
-/// How many appends the [`Writer`] took and in how many transactions.
-#[derive(Debug, Default)]
-struct Counts {
-    appends: AtomicU64,
-    transactions: AtomicU64,
-}
-
-/// The group commit's figures since the store was opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GroupCommits {
-    /// Appends written (committed or refused).
-    pub appends: u64,
-    /// Transactions they were written in (a batch that conflicts counts twice: its failed
-    /// `INSERT`, then the transaction of its appends one by one).
-    pub transactions: u64,
-}
-
 impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Writer").finish_non_exhaustive()
@@ -238,9 +216,7 @@ impl Writer {
             if batch.is_empty() {
                 return;
             }
-            let c = &self.counts;
-            c.appends.fetch_add(batch.len() as u64, Ordering::Relaxed);
-            c.transactions.fetch_add(1, Ordering::Relaxed);
+            self.counts.add(batch.len(), 1);
             let open = match conn.as_mut() {
                 Some(open) => open,
                 None => match self.options.connect().await {
@@ -277,7 +253,7 @@ impl Writer {
             }
             // Some append conflicts: the statement wrote nothing; each is tried on its own.
             Err(err) if is_constraint(&err) => {
-                self.counts.transactions.fetch_add(1, Ordering::Relaxed);
+                self.counts.add(0, 1);
                 write_one_by_one(conn, batch).await
             }
             Err(err) => {

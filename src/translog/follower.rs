@@ -122,7 +122,9 @@ impl Appender {
 async fn run(engine: &Engine, log: &Log) -> anyhow::Result<()> {
     let repo = engine.repo();
     let mut lease = match repo {
-        EventRepo::Postgres(pool) => Some(crate::projection::take_lease(pool, LEASE).await?),
+        EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
+            Some(crate::projection::take_lease(pool, LEASE).await?)
+        }
         EventRepo::Sqlite(_) => None,
     };
     let mut appender = Appender::load(repo).await?;
@@ -228,7 +230,9 @@ async fn sign(
 pub async fn catch_up(engine: &Engine, log: &Log) -> anyhow::Result<(u64, u64)> {
     let repo = engine.repo();
     let _lease = match repo {
-        EventRepo::Postgres(pool) => Some(crate::projection::take_lease(pool, LEASE).await?),
+        EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
+            Some(crate::projection::take_lease(pool, LEASE).await?)
+        }
         EventRepo::Sqlite(_) => None,
     };
     let mut appender = Appender::load(repo).await?;

@@ -20,7 +20,7 @@ macro_rules! on_store {
                 let $sql = |s: &str| sqlite_placeholders(s);
                 $body
             }
-            EventRepo::Postgres($pool) => {
+            EventRepo::Postgres(crate::store::PgStore { pool: $pool, .. }) => {
                 let $sql = |s: &str| s.to_owned();
                 $body
             }
@@ -136,7 +136,7 @@ pub async fn secrets(
     if keys.is_empty() {
         return Ok(out);
     }
-    if let EventRepo::Postgres(pool) = repo {
+    if let EventRepo::Postgres(crate::store::PgStore { pool, .. }) = repo {
         // One statement whatever the number of keys: a list of placeholders as long as the
         // keys would be a statement (and a plan) for every length.
         let (types, ids): (Vec<&str>, Vec<&str>) =
@@ -195,7 +195,9 @@ pub async fn append(
     new_secrets: &[((String, String), AggregateSecret)],
 ) -> Result<(), StoreError> {
     match repo {
-        EventRepo::Postgres(pool) => append_pg(pool, leaves, nodes, new_secrets).await,
+        EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
+            append_pg(pool, leaves, nodes, new_secrets).await
+        }
         EventRepo::Sqlite(store) => {
             // This process's turn to write, then the connection (as views do).
             let _turn = repo.write_turn().await;

@@ -22,7 +22,7 @@ async fn sql(app: &TestApp, text: &str) {
         yangguang::store::EventRepo::Sqlite(pool) => {
             sqlx::query(text).execute(pool.pool()).await.unwrap();
         }
-        yangguang::store::EventRepo::Postgres(pool) => {
+        yangguang::store::EventRepo::Postgres(yangguang::store::PgStore { pool, .. }) => {
             sqlx::query(text).execute(pool).await.unwrap();
         }
     }

@@ -499,7 +499,9 @@ async fn abandoned_claims_are_taken_over_after_five_minutes() {
                     .await
                     .unwrap();
                 }
-                yangguang::store::EventRepo::Postgres(pool) => {
+                yangguang::store::EventRepo::Postgres(yangguang::store::PgStore {
+                    pool, ..
+                }) => {
                     sqlx::query(
                         "INSERT INTO idempotency_keys (principal, key, method, path, body_hash, \
                          created_at) VALUES ('alice', $1, 'POST', '/api/v1/cases', 'x', \
@@ -557,7 +559,7 @@ async fn kept_answers_expire_after_a_day() {
                 .await
                 .unwrap();
             }
-            yangguang::store::EventRepo::Postgres(pool) => {
+            yangguang::store::EventRepo::Postgres(yangguang::store::PgStore { pool, .. }) => {
                 sqlx::query(
                     "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' \
                      WHERE key = $1",

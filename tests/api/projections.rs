@@ -263,7 +263,9 @@ async fn the_listener_wakes_runners_for_other_processes_commits_only() {
     let server = shared.rsplit_once('/').map_or(shared.as_str(), |(s, _)| s);
     let url = format!("{server}/yangguang_t_listener");
     yangguang::store::ensure_database(&url).await.unwrap();
-    let EventRepo::Postgres(pool) = EventRepo::connect_postgres(&url, 2).await.unwrap() else {
+    let EventRepo::Postgres(yangguang::store::PgStore { pool, .. }) =
+        EventRepo::connect_postgres(&url, 2).await.unwrap()
+    else {
         unreachable!("a PostgreSQL URL");
     };
     let commits = std::sync::Arc::new(tokio::sync::watch::channel(0_u64).0);

@@ -533,9 +533,9 @@ async fn concurrent_appends_one_winner(backend: Backend) {
     );
 }
 
-/// Eight racers on each of twelve streams at once, each appending two events: on SQLite they
-/// land in shared transactions (the group commit), where a refused append must back out
-/// alone, all its events, and leave the other streams' winners written.
+/// Eight racers on each of twelve streams at once, each appending two events: they land in
+/// shared transactions (the group commit, on both stores), where a refused append must back
+/// out alone, all its events, and leave the other streams' winners written.
 async fn racing_appends_on_many_streams(backend: Backend) {
     const STREAMS: usize = 12;
     const RACERS: usize = 8;
@@ -546,10 +546,7 @@ async fn racing_appends_on_many_streams(backend: Backend) {
             .await
             .unwrap();
     }
-    let before = match &repo {
-        EventRepo::Sqlite(store) => Some(store.group_commits()),
-        EventRepo::Postgres(_) => None,
-    };
+    let before = repo.group_commits();
     let racers = at_once(STREAMS * RACERS, |n| {
         let id = &ids[n % STREAMS];
         let events = [
@@ -590,16 +587,14 @@ async fn racing_appends_on_many_streams(backend: Backend) {
         }
         assert!(stored.iter().all(|e| positions.insert(e.position)));
     }
-    if let (Some(before), EventRepo::Sqlite(store)) = (before, &repo) {
-        let after = store.group_commits();
-        let appends = after.appends - before.appends;
-        let transactions = after.transactions - before.transactions;
-        assert_eq!(appends, (STREAMS * RACERS) as u64);
-        assert!(
-            transactions < appends,
-            "{appends} racing appends took {transactions} transactions: none shared one"
-        );
-    }
+    let after = repo.group_commits();
+    let appends = after.appends - before.appends;
+    let transactions = after.transactions - before.transactions;
+    assert_eq!(appends, (STREAMS * RACERS) as u64);
+    assert!(
+        transactions < appends,
+        "{appends} racing appends took {transactions} transactions: none shared one"
+    );
 }
 
 /// Sixty-four appends of two events each on streams of their own, at once: each is answered
@@ -719,7 +714,7 @@ async fn random_writer(
         let which = rng.random_range(0..ids.len());
         let e = event(&ids[which], next[which], json!({ "n": n }));
         match &repo {
-            EventRepo::Postgres(pool) if rng.random_bool(0.4) => {
+            EventRepo::Postgres(yangguang::store::PgStore { pool, .. }) if rng.random_bool(0.4) => {
                 let hold = Duration::from_millis(rng.random_range(0..=20));
                 let mut tx = pool.begin().await.unwrap();
                 insert_in(&mut tx, &e).await;
@@ -767,7 +762,7 @@ async fn random_writers_tailing_reader(backend: Backend) {
 
     let (_, mut cursor) = read_through(&repo, Cursor::default(), 500, &mine, &HashSet::new()).await;
     let naive_pool = match &repo {
-        EventRepo::Postgres(pool) => Some(pool.clone()),
+        EventRepo::Postgres(yangguang::store::PgStore { pool, .. }) => Some(pool.clone()),
         EventRepo::Sqlite(_) => None,
     };
     let mut naive_checkpoint = match &naive_pool {
@@ -960,7 +955,7 @@ async fn sqlite_appends_dropped_by_their_callers_leave_the_others_whole() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_read_after_holds_back_events_behind_running_transactions() {
     let repo = pg_repo().await;
-    let EventRepo::Postgres(pool) = &repo else {
+    let EventRepo::Postgres(yangguang::store::PgStore { pool, .. }) = &repo else {
         panic!("pg_repo is not PostgreSQL");
     };
     let (slow, fast) = (fresh("slow"), fresh("fast"));

@@ -149,7 +149,7 @@ async fn exec(repo: &EventRepo, sql: &str, binds: &[Bind<'_>]) {
                 .await
                 .unwrap();
         }
-        EventRepo::Postgres(pool) => {
+        EventRepo::Postgres(yangguang::store::PgStore { pool, .. }) => {
             bound!(sqlx::query(sql)).execute(pool).await.unwrap();
         }
     };
@@ -173,7 +173,9 @@ async fn log_size(repo: &EventRepo) -> i64 {
     let q = "SELECT COUNT(*) FROM log_leaves";
     match repo {
         EventRepo::Sqlite(pool) => sqlx::query(q).fetch_one(pool.pool()).await.unwrap().get(0),
-        EventRepo::Postgres(pool) => sqlx::query(q).fetch_one(pool).await.unwrap().get(0),
+        EventRepo::Postgres(yangguang::store::PgStore { pool, .. }) => {
+            sqlx::query(q).fetch_one(pool).await.unwrap().get(0)
+        }
     }
 }
 
@@ -393,7 +395,7 @@ async fn heads_re_signed_with_another_key_are_detected() {
                     .await
                     .unwrap()
             }
-            EventRepo::Postgres(pool) => {
+            EventRepo::Postgres(yangguang::store::PgStore { pool, .. }) => {
                 sqlx::query_as("SELECT tree_size, timestamp_ms, root_hash FROM log_heads")
                     .fetch_all(pool)
                     .await

@@ -111,7 +111,8 @@ async fn kill_under_load(store: Store) {
 
     let catch_up = harness::wait_caught_up(&repo, Duration::from_secs(30)).await;
     let docs = harness::check_views_equal_rebuild(&mut server, &repo).await;
-    if let (EventRepo::Postgres(pool), Some(url)) = (&repo, &url) {
+    if let (EventRepo::Postgres(yangguang::store::PgStore { pool, .. }), Some(url)) = (&repo, &url)
+    {
         pool.close().await;
         harness::drop_database(url).await;
     }

@@ -162,7 +162,7 @@ async fn outage() {
     let worklist_cases = harness::check_worklist(&server.base, &officer, &records).await;
     let repo = EventRepo::connect_postgres(&url, 4).await.unwrap();
     let docs = harness::check_views_equal_rebuild(&mut server, &repo).await;
-    if let EventRepo::Postgres(pool) = &repo {
+    if let EventRepo::Postgres(yangguang::store::PgStore { pool, .. }) = &repo {
         pool.close().await;
     }
 

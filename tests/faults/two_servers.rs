@@ -326,7 +326,7 @@ async fn assert_rebuild_equals(url: &str, live: &BTreeMap<&'static str, Vec<Valu
             .unwrap_or_else(|e| panic!("rebuild of {name} failed: {e:#}"));
     }
     let rebuilt = snapshot(&repo).await;
-    if let EventRepo::Postgres(pool) = &repo {
+    if let EventRepo::Postgres(yangguang::store::PgStore { pool, .. }) = &repo {
         pool.close().await;
     }
     let mut docs = 0;
@@ -559,7 +559,7 @@ async fn two_servers() {
     assert_nothing_after(&repo, head).await;
     let docs = assert_rebuild_equals(&url, &live).await;
     let survivor_leases = survivor.leases();
-    if let EventRepo::Postgres(pool) = &repo {
+    if let EventRepo::Postgres(yangguang::store::PgStore { pool, .. }) = &repo {
         pool.close().await;
     }
     harness::drop_database(&url).await;
