@@ -13,12 +13,12 @@ use aggregates::case::{Case, CaseServices, Clock, LookupError, PowerLookup};
 use aggregates::feedback::Feedback;
 use aggregates::power::{Power, PowerEvent, PowerStatus, PublishedPower};
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::persist::{PersistedEventStore, PersistenceError, SerializedEvent};
+use cqrs_es::persist::{PersistedEventStore, PersistenceError};
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
 use serde::Serialize;
 
 use crate::projection::Progress;
-use crate::store::{Cursor, EventRepo, StoreError, StoredEvent};
+use crate::store::{Cursor, EventRepo, NewEvent, StoreError, StoredEvent};
 
 /// Who did it and under which request: goes into every event's metadata.
 #[derive(Debug, Clone, Serialize)]
@@ -629,11 +629,12 @@ impl Engine {
                 metadata: metadata.clone(),
             })
             .collect();
-        let serialized = envelopes
+        let rows = envelopes
             .iter()
-            .map(SerializedEvent::try_from)
-            .collect::<Result<Vec<_>, PersistenceError>>()?;
-        let cursor = self.repo.append(&serialized).await?;
+            .map(NewEvent::of)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(PersistenceError::from)?;
+        let cursor = self.repo.append_new(rows).await?;
         self.committed(cursor);
         Ok((envelopes, state))
     }

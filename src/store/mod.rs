@@ -12,10 +12,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use cqrs_es::Aggregate;
 use cqrs_es::persist::{
     PersistedEventRepository, PersistenceError, ReplayStream, SerializedEvent, SerializedSnapshot,
 };
+use cqrs_es::{Aggregate, DomainEvent, EventEnvelope};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -346,11 +346,72 @@ impl EventRepo {
     }
 }
 
+/// An event as the stores write it: its columns, with its payload and metadata as JSON text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    /// The aggregate's type.
+    pub aggregate_type: String,
+    /// The aggregate's id.
+    pub aggregate_id: String,
+    /// Its place in the aggregate's stream (from 1).
+    pub sequence: i64,
+    /// The event's type.
+    pub event_type: String,
+    /// The event's version.
+    pub event_version: String,
+    /// The payload, JSON text.
+    pub payload: String,
+    /// The metadata, JSON text.
+    pub metadata: String,
+}
+
+impl NewEvent {
+    /// A command's event as it is written: serialized straight from the typed event to text
+    /// (cqrs-es's `SerializedEvent` goes through a `serde_json::Value`, which the stores
+    /// would then print again).
+    pub fn of<A: Aggregate>(envelope: &EventEnvelope<A>) -> Result<Self, serde_json::Error> {
+        Ok(NewEvent {
+            aggregate_type: A::TYPE.to_string(),
+            aggregate_id: envelope.aggregate_id.clone(),
+            sequence: envelope.sequence as i64,
+            event_type: envelope.payload.event_type(),
+            event_version: envelope.payload.event_version(),
+            payload: serde_json::to_string(&envelope.payload)?,
+            metadata: serde_json::to_string(&envelope.metadata)?,
+        })
+    }
+
+    /// The unique key: aggregate type, aggregate id, sequence.
+    fn key(&self) -> (&str, &str, i64) {
+        (&self.aggregate_type, &self.aggregate_id, self.sequence)
+    }
+}
+
+impl From<&SerializedEvent> for NewEvent {
+    fn from(e: &SerializedEvent) -> Self {
+        NewEvent {
+            aggregate_type: e.aggregate_type.clone(),
+            aggregate_id: e.aggregate_id.clone(),
+            sequence: e.sequence as i64,
+            event_type: e.event_type.clone(),
+            event_version: e.event_version.clone(),
+            payload: e.payload.to_string(),
+            metadata: e.metadata.to_string(),
+        }
+    }
+}
+
 impl EventRepo {
     /// Appends one command's events atomically (the unique `(aggregate_type, aggregate_id,
     /// sequence)` key makes a concurrent writer's append fail with `OptimisticLockError`);
     /// returns the place of the last event in the global order.
     pub async fn append(&self, events: &[SerializedEvent]) -> Result<Cursor, PersistenceError> {
+        self.append_new(events.iter().map(NewEvent::from).collect())
+            .await
+    }
+
+    /// [`Self::append`] of events already in the form the stores write.
+    pub async fn append_new(&self, events: Vec<NewEvent>) -> Result<Cursor, PersistenceError> {
         if events.is_empty() {
             return Ok(Cursor::default());
         }

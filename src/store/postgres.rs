@@ -4,13 +4,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use cqrs_es::persist::SerializedEvent;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::types::Json;
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Row as _};
 use tokio::sync::{Mutex, oneshot};
 
-use super::{Counts, Cursor, GroupCommits, StoreError, StoredEvent};
+use super::{Counts, Cursor, GroupCommits, NewEvent, StoreError, StoredEvent};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -121,30 +120,12 @@ const MAX_BATCH_ROWS: usize = 2_000;
 
 /// One command's events, as they are written, and where its answer goes.
 struct Pending {
-    rows: Vec<Row>,
+    rows: Vec<NewEvent>,
     reply: oneshot::Sender<Result<Cursor, sqlx::Error>>,
 }
 
-/// One event's columns as bound: aggregate_type, aggregate_id, sequence, event_type,
-/// event_version, payload, metadata (JSON text).
-type Row = (String, String, i64, String, String, String, String);
-
 impl Writer {
-    async fn append(&self, events: &[SerializedEvent]) -> Result<Cursor, sqlx::Error> {
-        let rows = events
-            .iter()
-            .map(|e| {
-                (
-                    e.aggregate_type.clone(),
-                    e.aggregate_id.clone(),
-                    e.sequence as i64,
-                    e.event_type.clone(),
-                    e.event_version.clone(),
-                    e.payload.to_string(),
-                    e.metadata.to_string(),
-                )
-            })
-            .collect();
+    async fn append(&self, rows: Vec<NewEvent>) -> Result<Cursor, sqlx::Error> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .lock()
@@ -242,11 +223,11 @@ impl Writer {
             let against: Vec<usize> = p
                 .rows
                 .iter()
-                .filter_map(|r| claimed.get(&(r.0.as_str(), r.1.as_str(), r.2)).copied())
+                .filter_map(|r| claimed.get(&r.key()).copied())
                 .collect();
             if against.is_empty() {
                 for r in &p.rows {
-                    claimed.insert((r.0.as_str(), r.1.as_str(), r.2), i);
+                    claimed.insert(r.key(), i);
                 }
                 first.push(i);
             } else {
@@ -370,15 +351,13 @@ fn fail_all(batch: impl IntoIterator<Item = Pending>, err: &sqlx::Error) {
 /// `RETURNING` promises no order). Writes nothing if any row is refused.
 async fn insert(conn: &mut PgConnection, batch: &[&Pending]) -> Result<Vec<Cursor>, sqlx::Error> {
     let mut order: Vec<usize> = (0..batch.len()).collect();
-    order.sort_unstable_by_key(|&i| batch[i].rows.first().map(|r| (&r.0, &r.1, r.2)));
-    let rows: Vec<(&Row, usize)> = order
+    order.sort_unstable_by_key(|&i| batch[i].rows.first().map(NewEvent::key));
+    let rows: Vec<(&NewEvent, usize)> = order
         .into_iter()
         .flat_map(|i| batch[i].rows.iter().map(move |r| (r, i)))
         .collect();
-    let owner: HashMap<(&str, &str, i64), usize> = rows
-        .iter()
-        .map(|(r, i)| ((r.0.as_str(), r.1.as_str(), r.2), *i))
-        .collect();
+    let owner: HashMap<(&str, &str, i64), usize> =
+        rows.iter().map(|(r, i)| (r.key(), *i)).collect();
     macro_rules! column {
         ($f:tt) => {
             rows.iter().map(|(r, _)| &r.$f).collect::<Vec<_>>()
@@ -392,13 +371,13 @@ async fn insert(conn: &mut PgConnection, batch: &[&Pending]) -> Result<Vec<Curso
          $7::text[]) WITH ORDINALITY AS r(t, id, s, e, v, p, m, n) ORDER BY n \
          RETURNING aggregate_type, aggregate_id, sequence, tx, position",
     )
-    .bind(column!(0))
-    .bind(column!(1))
-    .bind(column!(2))
-    .bind(column!(3))
-    .bind(column!(4))
-    .bind(column!(5))
-    .bind(column!(6))
+    .bind(column!(aggregate_type))
+    .bind(column!(aggregate_id))
+    .bind(column!(sequence))
+    .bind(column!(event_type))
+    .bind(column!(event_version))
+    .bind(column!(payload))
+    .bind(column!(metadata))
     .fetch_all(conn)
     .await?;
     let mut cursors = vec![Cursor::default(); batch.len()];
@@ -564,9 +543,105 @@ pub(super) async fn read_after(
 
 /// Appends one command's events atomically, in a group commit with the appends queued beside
 /// it (see [`Writer`]); returns the place of the last one in the global order.
-pub(super) async fn append(
-    store: &PgStore,
-    events: &[SerializedEvent],
-) -> Result<Cursor, sqlx::Error> {
+pub(super) async fn append(store: &PgStore, events: Vec<NewEvent>) -> Result<Cursor, sqlx::Error> {
     store.writer.append(events).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::EventRepo;
+
+    fn event(id: &str, sequence: i64) -> NewEvent {
+        NewEvent {
+            aggregate_type: "GroupTest".into(),
+            aggregate_id: id.into(),
+            sequence,
+            event_type: "Happened".into(),
+            event_version: "1".into(),
+            payload: format!(r#"{{"Happened":{{"sequence":{sequence}}}}}"#),
+            metadata: "{}".into(),
+        }
+    }
+
+    fn pending(rows: Vec<NewEvent>) -> (Pending, oneshot::Receiver<Result<Cursor, sqlx::Error>>) {
+        let (reply, answer) = oneshot::channel();
+        (Pending { rows, reply }, answer)
+    }
+
+    async fn stored(conn: &mut PgConnection, id: &str) -> Vec<(i64, String)> {
+        sqlx::query_as(
+            "SELECT sequence, payload->'Happened'->>'sequence' FROM events \
+             WHERE aggregate_type = 'GroupTest' AND aggregate_id = $1 ORDER BY sequence",
+        )
+        .bind(id)
+        .fetch_all(conn)
+        .await
+        .unwrap()
+    }
+
+    fn refused(answer: Result<Cursor, sqlx::Error>) -> bool {
+        matches!(answer, Err(sqlx::Error::Database(db))
+            if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
+    }
+
+    /// One group: a command alone (written), two commands on one case from the same version
+    /// (the first written, the second refused without a statement), and a command whose
+    /// sequence another process took (refused: the group is then written again command by
+    /// command, and the others stand). Then a group where the command that claimed a key first
+    /// is refused by the store, so the command held back behind it is tried alone, and wins.
+    #[tokio::test]
+    async fn a_group_answers_each_command_as_writing_it_alone_would() {
+        let url = std::env::var("YANGGUANG_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/yangguang_test".into());
+        crate::store::ensure_database(&url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {url}: {e}"));
+        let repo = EventRepo::connect_postgres(&url, 2).await.unwrap();
+        let EventRepo::Postgres(store) = &repo else {
+            unreachable!("a PostgreSQL store")
+        };
+        let writer = &store.writer;
+        let mut conn = store.pool.acquire().await.unwrap().detach();
+        let fresh = |name: &str| format!("{name}-{}", uuid::Uuid::new_v4().simple());
+        let (alone, pair, taken) = (fresh("alone"), fresh("pair"), fresh("taken"));
+        // Another process took `taken`'s sequence 1.
+        insert(&mut conn, &[&pending(vec![event(&taken, 1)]).0])
+            .await
+            .unwrap();
+        let before = writer.counts.read();
+
+        let (a, a_answer) = pending(vec![event(&alone, 1), event(&alone, 2)]);
+        let (b, b_answer) = pending(vec![event(&pair, 1)]);
+        let (c, c_answer) = pending(vec![event(&pair, 1), event(&pair, 2)]);
+        let (d, d_answer) = pending(vec![event(&taken, 1)]);
+        assert!(writer.write(&mut conn, vec![a, b, c, d]).await);
+        let a_cursor = a_answer.await.unwrap().unwrap();
+        let b_cursor = b_answer.await.unwrap().unwrap();
+        assert!(
+            refused(c_answer.await.unwrap()),
+            "the second command on `pair`"
+        );
+        assert!(refused(d_answer.await.unwrap()), "the command on `taken`");
+        assert_eq!(stored(&mut conn, &alone).await.len(), 2);
+        // `c` had two events: `pair` holds one, `b`'s.
+        assert_eq!(stored(&mut conn, &pair).await, vec![(1, "1".to_string())]);
+        assert_eq!(stored(&mut conn, &taken).await.len(), 1);
+        assert_ne!(a_cursor, b_cursor);
+        // The group's statement failed on `taken`, then the three it held were written one by
+        // one; the refused rival cost no statement.
+        let after = writer.counts.read();
+        assert_eq!(after.transactions - before.transactions, 3);
+
+        // `first` claims `open` 1 too, but the store refuses it on `taken` 1; `second`, held
+        // back behind it on `open` 1, is then tried alone and wins.
+        let open = fresh("open");
+        let (first, first_answer) = pending(vec![event(&taken, 1), event(&open, 1)]);
+        let (second, second_answer) = pending(vec![event(&open, 1)]);
+        assert!(writer.write(&mut conn, vec![first, second]).await);
+        assert!(refused(first_answer.await.unwrap()));
+        second_answer.await.unwrap().unwrap();
+        assert_eq!(stored(&mut conn, &open).await, vec![(1, "1".to_string())]);
+        assert_eq!(stored(&mut conn, &taken).await.len(), 1);
+    }
 }

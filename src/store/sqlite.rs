@@ -5,14 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use cqrs_es::persist::SerializedEvent;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{ConnectOptions, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
-use super::{Counts, Cursor, GroupCommits, StoreError, StoredEvent, decode_json};
+use super::{Counts, Cursor, GroupCommits, NewEvent, StoreError, StoredEvent, decode_json};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -151,33 +150,16 @@ impl std::fmt::Debug for Writer {
 
 /// One command's events, bound as they are written, and where its answer goes.
 struct Pending {
-    rows: Vec<Row7>,
+    rows: Vec<NewEvent>,
     reply: oneshot::Sender<Result<Cursor, sqlx::Error>>,
 }
-
-/// aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata.
-type Row7 = (String, String, i64, String, String, String, String);
 
 /// The most events written by one statement of the group commit (seven parameters each, under
 /// SQLite's limit of 32,766).
 const MAX_BATCH_ROWS: usize = 4_000;
 
 impl Writer {
-    async fn append(&self, events: &[SerializedEvent]) -> Result<Cursor, sqlx::Error> {
-        let rows = events
-            .iter()
-            .map(|e| {
-                (
-                    e.aggregate_type.clone(),
-                    e.aggregate_id.clone(),
-                    e.sequence as i64,
-                    e.event_type.clone(),
-                    e.event_version.clone(),
-                    e.payload.to_string(),
-                    e.metadata.to_string(),
-                )
-            })
-            .collect();
+    async fn append(&self, rows: Vec<NewEvent>) -> Result<Cursor, sqlx::Error> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .lock()
@@ -300,7 +282,7 @@ async fn insert_together(
     let mut owner: HashMap<(&str, &str, i64), usize> = HashMap::new();
     for (i, p) in batch.iter().enumerate() {
         for r in &p.rows {
-            owner.insert((&r.0, &r.1, r.2), i);
+            owner.insert(r.key(), i);
         }
     }
     let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
@@ -371,21 +353,24 @@ async fn write_one_by_one(conn: &mut SqliteConnection, batch: Vec<Pending>) -> b
 }
 
 /// Binds one event's columns, as listed in the `INSERT`s here.
-fn push_row<'a>(mut b: sqlx::query_builder::Separated<'_, 'a, Sqlite, &'static str>, r: &'a Row7) {
-    b.push_bind(&r.0)
-        .push_bind(&r.1)
-        .push_bind(r.2)
-        .push_bind(&r.3)
-        .push_bind(&r.4)
-        .push_bind(&r.5)
-        .push_bind(&r.6);
+fn push_row<'a>(
+    mut b: sqlx::query_builder::Separated<'_, 'a, Sqlite, &'static str>,
+    r: &'a NewEvent,
+) {
+    b.push_bind(&r.aggregate_type)
+        .push_bind(&r.aggregate_id)
+        .push_bind(r.sequence)
+        .push_bind(&r.event_type)
+        .push_bind(&r.event_version)
+        .push_bind(&r.payload)
+        .push_bind(&r.metadata);
 }
 
 /// One command's events in one statement; the place of the last one in the global order (from
 /// `RETURNING`). `persistent`: keep the statement prepared (for the common sizes).
 async fn insert(
     conn: &mut SqliteConnection,
-    rows: &[Row7],
+    rows: &[NewEvent],
     persistent: bool,
 ) -> Result<Cursor, sqlx::Error> {
     let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
@@ -526,7 +511,7 @@ pub(super) async fn read_after(
 /// it (see [`Writer`]); returns the place of the last one in the global order.
 pub(super) async fn append(
     store: &SqliteStore,
-    events: &[SerializedEvent],
+    events: Vec<NewEvent>,
 ) -> Result<Cursor, sqlx::Error> {
     store.writer.append(events).await
 }

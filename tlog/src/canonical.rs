@@ -8,52 +8,55 @@ use serde_json::Value;
 
 /// The canonical text of `value`.
 pub fn to_string(value: &Value) -> String {
-    let mut out = String::new();
-    write(value, &mut out);
-    out
+    String::from_utf8(to_bytes(value)).expect("canonical JSON is UTF-8: it is built from strs")
 }
 
 /// The canonical bytes of `value` (its canonical text in UTF-8).
 pub fn to_bytes(value: &Value) -> Vec<u8> {
-    to_string(value).into_bytes()
+    let mut out = Vec::with_capacity(256);
+    write(value, &mut out);
+    out
 }
 
-fn write(value: &Value, out: &mut String) {
+fn write(value: &Value, out: &mut Vec<u8>) {
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => write_str(s, out),
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        // serde_json prints a number as its Display does, with no allocation.
+        Value::Number(n) => to_writer(out, n),
+        Value::String(s) => to_writer(out, s),
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
         Value::Object(map) => {
             let mut members: Vec<(&String, &Value)> = map.iter().collect();
-            members.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-            out.push('{');
+            members.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            out.push(b'{');
             for (i, (key, item)) in members.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                write_str(key, out);
-                out.push(':');
+                to_writer(out, key);
+                out.push(b':');
                 write(item, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
     }
 }
 
-fn write_str(s: &str, out: &mut String) {
-    // serde_json's string escaping is fixed: the same string always gives the same text.
-    out.push_str(&Value::String(s.to_owned()).to_string());
+/// serde_json's compact text of a string or number, appended: its string escaping is fixed,
+/// so the same string always gives the same text.
+fn to_writer<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    serde_json::to_writer(&mut *out, value)
+        .expect("writing a string or number into a Vec cannot fail");
 }
 
 #[cfg(test)]

@@ -184,7 +184,8 @@ pub fn typed_payload(aggregate_type: &str, event_type: &str, payload: &Value) ->
         payload: &Value,
         event_type: &str,
     ) -> Option<Value> {
-        let event: E = serde_json::from_value(payload.clone()).ok()?;
+        // Read from the value in place (`&Value` is a deserializer): no copy of the payload.
+        let event = E::deserialize(payload).ok()?;
         (event.event_type() == event_type)
             .then(|| serde_json::to_value(&event).ok())
             .flatten()

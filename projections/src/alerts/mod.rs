@@ -27,7 +27,7 @@ pub mod records;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use aggregates::alert::{AlertCommand, AlertRule, AlertSource, EventRef, Severity, alert_id};
 use aggregates::calendar::WorkingCalendar;
@@ -462,6 +462,10 @@ pub struct CaseHistory<'a> {
     pub power_code: String,
     /// The state after each event, with the time it held.
     pub windows: Vec<Window>,
+    /// The limits already computed, by window (its `applied`) and day: the deadline rules
+    /// (yellow and red cards for both limits, the step's own limit) each look at the same
+    /// windows on the same days first.
+    times: std::sync::Mutex<HashMap<(usize, NaiveDate), Option<CaseTimes>>>,
 }
 
 impl<'a> CaseHistory<'a> {
@@ -512,6 +516,7 @@ impl<'a> CaseHistory<'a> {
             department: department.clone(),
             power_code: power_code.clone(),
             windows,
+            times: Default::default(),
         })
     }
 
@@ -562,6 +567,19 @@ impl<'a> CaseHistory<'a> {
         state.times(self.flowchart, self.calendar, moment).ok()
     }
 
+    /// [`Self::times_on`] of a window's state, computed once per window and day.
+    fn window_times_on(&self, window: &Window, date: NaiveDate) -> Option<CaseTimes> {
+        let key = (window.applied, date);
+        if let Some(known) = self.times.lock().ok().and_then(|t| t.get(&key).cloned()) {
+            return known;
+        }
+        let times = self.times_on(&window.state, date);
+        if let Ok(mut known) = self.times.lock() {
+            known.insert(key, times.clone());
+        }
+        times
+    }
+
     /// The first day of `window` on which `holds` is true, with the limits on that day; `None`
     /// if it is not true on the window's last day. `holds` must only grow with time within a
     /// window (false, …, false, true, …, true), as "used at least", "overdue" and "at most n
@@ -573,11 +591,11 @@ impl<'a> CaseHistory<'a> {
     ) -> Option<(NaiveDate, CaseTimes)> {
         let mut lo = china_date(window.from);
         let mut hi = china_date(window.until).max(lo);
-        let mut found = self.times_on(&window.state, hi).filter(|t| holds(t))?;
+        let mut found = self.window_times_on(window, hi).filter(|t| holds(t))?;
         while lo < hi {
             let half = u64::try_from((hi - lo).num_days() / 2).unwrap_or(0);
             let mid = lo.checked_add_days(Days::new(half)).unwrap_or(lo);
-            match self.times_on(&window.state, mid) {
+            match self.window_times_on(window, mid) {
                 Some(times) if holds(&times) => {
                     hi = mid;
                     found = times;
