@@ -60,7 +60,6 @@ impl Clock for SystemClock {
 pub struct Engine {
     repo: EventRepo,
     powers: PersistedEventStore<EventRepo, Power>,
-    cases: PersistedEventStore<EventRepo, Case>,
     alerts: PersistedEventStore<EventRepo, Alert>,
     feedback: PersistedEventStore<EventRepo, Feedback>,
     access: PersistedEventStore<EventRepo, DataAccess>,
@@ -197,7 +196,6 @@ impl Engine {
         });
         Engine {
             powers: PersistedEventStore::new_event_store(repo.clone()),
-            cases: PersistedEventStore::new_event_store(repo.clone()),
             alerts: PersistedEventStore::new_event_store(repo.clone()),
             feedback: PersistedEventStore::new_event_store(repo.clone()),
             access: PersistedEventStore::new_event_store(repo.clone()),
@@ -523,10 +521,7 @@ impl Engine {
             let from_recent = recent.is_some();
             let (case, sequence) = match recent.take() {
                 Some(kept) => kept,
-                None => {
-                    let context = self.cases.load_aggregate(id).await?;
-                    (context.aggregate, context.current_sequence)
-                }
+                None => self.load_case_state(id).await?,
             };
             let decided = self
                 .decide(
@@ -637,6 +632,24 @@ impl Engine {
         let cursor = self.repo.append_new(rows).await?;
         self.committed(cursor);
         Ok((envelopes, state))
+    }
+
+    /// A case's state and the sequence of its last event, folded from its stream's payloads
+    /// (a case that does not exist is `Case::default()` at 0).
+    async fn load_case_state(&self, id: &str) -> Result<(Case, usize), PersistenceError> {
+        let payloads = self
+            .repo
+            .payloads(Case::TYPE, id)
+            .await
+            .map_err(|e| match e {
+                StoreError::Query(q) => crate::store::persistence(q),
+                other => PersistenceError::UnknownError(Box::new(other)),
+            })?;
+        let mut case = Case::default();
+        for payload in &payloads {
+            case.apply(serde_json::from_str(payload)?);
+        }
+        Ok((case, payloads.len()))
     }
 
     /// Loads a case with its stored events; `None` if it does not exist.

@@ -262,6 +262,38 @@ impl EventRepo {
         }
     }
 
+    /// The payloads of one aggregate's events, as JSON text, in sequence order: what a
+    /// command needs to rebuild the aggregate's state (no metadata, no positions, no
+    /// `serde_json::Value` in between).
+    pub async fn payloads(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> =
+            match self {
+                EventRepo::Sqlite(store) => sqlx::query_as(
+                    "SELECT payload FROM events WHERE aggregate_type = ?1 AND aggregate_id = ?2 \
+                     ORDER BY sequence",
+                )
+                .bind(aggregate_type)
+                .bind(aggregate_id)
+                .fetch_all(store.pool())
+                .await?,
+                EventRepo::Postgres(PgStore { pool, .. }) => {
+                    sqlx::query_as(
+                        "SELECT payload::text FROM events WHERE aggregate_type = $1 \
+                     AND aggregate_id = $2 ORDER BY sequence",
+                    )
+                    .bind(aggregate_type)
+                    .bind(aggregate_id)
+                    .fetch_all(pool)
+                    .await?
+                }
+            };
+        Ok(rows.into_iter().map(|(payload,)| payload).collect())
+    }
+
     /// Every event of the aggregates `ids` of one type, grouped by aggregate (each in sequence
     /// order; an id with no events is absent). One query per [`EVENTS_OF_CHUNK`] ids.
     pub async fn events_of(
