@@ -41,6 +41,8 @@ struct Appender {
     frontier: Frontier,
     cursor: Cursor,
     secrets: HashMap<(String, String), AggregateSecret>,
+    /// How many secrets `secrets` holds before it starts over ([`SECRET_CACHE`]).
+    secrets_kept: usize,
 }
 
 impl Appender {
@@ -54,21 +56,31 @@ impl Appender {
             frontier,
             cursor: stored.cursor,
             secrets: HashMap::new(),
+            secrets_kept: SECRET_CACHE,
         })
     }
 
     /// Appends a batch in one transaction; the in-memory state moves only once it committed.
     async fn append(&mut self, repo: &EventRepo, events: &[StoredEvent]) -> anyhow::Result<()> {
-        let mut missing: Vec<(String, String)> = events
+        let mut keys: Vec<(String, String)> = events
             .iter()
             .map(|e| (e.aggregate_type.clone(), e.aggregate_id.clone()))
-            .filter(|k| !self.secrets.contains_key(k))
             .collect();
-        missing.sort();
-        missing.dedup();
-        if self.secrets.len() + missing.len() > SECRET_CACHE {
+        keys.sort();
+        keys.dedup();
+        let unknown = keys
+            .iter()
+            .filter(|k| !self.secrets.contains_key(*k))
+            .count();
+        if self.secrets.len() + unknown > self.secrets_kept {
+            // Start over; then every aggregate of the batch is looked up again (clearing after
+            // choosing which to look up lost the secrets of those that were known).
             self.secrets.clear();
         }
+        let missing: Vec<(String, String)> = keys
+            .into_iter()
+            .filter(|k| !self.secrets.contains_key(k))
+            .collect();
         let found = store::secrets(repo, &missing).await?;
         let mut new_secrets = Vec::new();
         for key in missing {
@@ -252,4 +264,57 @@ pub async fn catch_up(engine: &Engine, log: &Log) -> anyhow::Result<(u64, u64)> 
         sign(engine, log, &appender, last.as_ref(), &mut None).await?;
     }
     Ok((appender.frontier.size() - start, appender.frontier.size()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(position: i64, aggregate_id: &str) -> StoredEvent {
+        StoredEvent {
+            position,
+            tx: 0,
+            aggregate_type: "Feedback".into(),
+            aggregate_id: aggregate_id.into(),
+            sequence: 1,
+            event_type: "Noted".into(),
+            event_version: "1".into(),
+            payload: serde_json::json!({"Noted": {"n": position}}),
+            metadata: serde_json::Value::Null,
+            recorded_at: chrono::Utc::now(),
+        }
+    }
+
+    /// When the secrets kept are full, the appender starts over: a batch with an aggregate it
+    /// knew and one it did not must look both up again (it lost the known one's secret, and
+    /// failed with "no secret for an aggregate", when the lookup was chosen before the clear).
+    #[tokio::test]
+    async fn a_full_secret_cache_starts_over_without_losing_the_batch_s_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = EventRepo::open_sqlite(&dir.path().join("log.db"))
+            .await
+            .unwrap();
+        let mut appender = Appender::load(&repo).await.unwrap();
+        appender.secrets_kept = 2;
+        appender
+            .append(&repo, &[event(1, "a"), event(2, "b")])
+            .await
+            .unwrap();
+        let b_secret = appender.secrets[&("Feedback".to_string(), "b".to_string())].clone();
+        appender
+            .append(&repo, &[event(3, "b"), event(4, "c")])
+            .await
+            .unwrap();
+        assert_eq!(appender.frontier.size(), 4);
+        assert_eq!(
+            appender.secrets.len(),
+            2,
+            "started over with the batch's two"
+        );
+        let stored = store::secrets(&repo, &[("Feedback".to_string(), "b".to_string())])
+            .await
+            .unwrap();
+        let b = ("Feedback".to_string(), "b".to_string());
+        assert!(stored[&b] == b_secret && appender.secrets[&b] == b_secret);
+    }
 }
