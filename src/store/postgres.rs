@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::types::Json;
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Row as _};
-use tokio::sync::{Mutex, oneshot};
+use tokio::sync::Mutex;
 
+use super::group::{self, Pending, fail_all};
 use super::{Counts, Cursor, GroupCommits, NewEvent, StoreError, StoredEvent};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -95,7 +96,7 @@ struct Writer {
     next_slot: Arc<AtomicUsize>,
     options: Arc<PgConnectOptions>,
     connect_timeout: Duration,
-    queue: Arc<std::sync::Mutex<Vec<Pending>>>,
+    queue: Arc<group::Queue>,
     counts: Arc<Counts>,
 }
 
@@ -118,41 +119,12 @@ const WRITERS: usize = 2;
 /// The most events written by one statement of the group commit.
 const MAX_BATCH_ROWS: usize = 2_000;
 
-/// One command's events, as they are written, and where its answer goes.
-struct Pending {
-    rows: Vec<NewEvent>,
-    reply: oneshot::Sender<Result<Cursor, sqlx::Error>>,
-}
-
 impl Writer {
     async fn append(&self, rows: Vec<NewEvent>) -> Result<Cursor, sqlx::Error> {
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .lock()
-            .expect("the append queue is never poisoned: no code panics holding it")
-            .push(Pending { rows, reply });
+        let answer = self.queue.push(rows);
         let writer = self.clone();
         tokio::spawn(async move { writer.write_queued().await });
-        answer.await.map_err(|_| sqlx::Error::WorkerCrashed)?
-    }
-
-    /// The next batch: queued appends up to [`MAX_BATCH_ROWS`] events (at least one append).
-    fn next_batch(&self) -> Vec<Pending> {
-        let mut queue = self
-            .queue
-            .lock()
-            .expect("the append queue is never poisoned: no code panics holding it");
-        let mut rows = 0;
-        let take = queue
-            .iter()
-            .take_while(|p| {
-                rows += p.rows.len();
-                rows <= MAX_BATCH_ROWS
-            })
-            .count()
-            .max(1)
-            .min(queue.len());
-        queue.drain(..take).collect()
+        group::answer(answer).await
     }
 
     /// Takes a writer's connection (the slots in turn) and writes batches until the queue is
@@ -162,7 +134,7 @@ impl Writer {
         let n = self.next_slot.fetch_add(1, Ordering::Relaxed) % self.slots.len();
         let mut slot = self.slots[n].lock().await;
         loop {
-            let batch = self.next_batch();
+            let batch = self.queue.next_batch(MAX_BATCH_ROWS);
             if batch.is_empty() {
                 return;
             }
@@ -329,19 +301,6 @@ impl sqlx::error::DatabaseError for Conflict {
 
     fn kind(&self) -> sqlx::error::ErrorKind {
         sqlx::error::ErrorKind::UniqueViolation
-    }
-}
-
-/// The error each append of a failed group commit gets (an error cannot be cloned).
-fn failed(err: &sqlx::Error) -> sqlx::Error {
-    sqlx::Error::Io(std::io::Error::other(format!(
-        "the group commit failed: {err}"
-    )))
-}
-
-fn fail_all(batch: impl IntoIterator<Item = Pending>, err: &sqlx::Error) {
-    for p in batch {
-        let _ = p.reply.send(Err(failed(err)));
     }
 }
 
@@ -549,6 +508,8 @@ pub(super) async fn append(store: &PgStore, events: Vec<NewEvent>) -> Result<Cur
 
 #[cfg(test)]
 mod tests {
+    use tokio::sync::oneshot;
+
     use super::*;
     use crate::store::EventRepo;
 

@@ -11,6 +11,7 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
+use super::group::{self, Pending, fail_all, failed};
 use super::{Counts, Cursor, GroupCommits, NewEvent, StoreError, StoredEvent, decode_json};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -138,7 +139,7 @@ pub(super) async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
 struct Writer {
     conn: Arc<Mutex<Option<SqliteConnection>>>,
     options: Arc<SqliteConnectOptions>,
-    queue: Arc<std::sync::Mutex<Vec<Pending>>>,
+    queue: Arc<group::Queue>,
     counts: Arc<Counts>,
 }
 
@@ -148,45 +149,16 @@ impl std::fmt::Debug for Writer {
     }
 }
 
-/// One command's events, bound as they are written, and where its answer goes.
-struct Pending {
-    rows: Vec<NewEvent>,
-    reply: oneshot::Sender<Result<Cursor, sqlx::Error>>,
-}
-
 /// The most events written by one statement of the group commit (seven parameters each, under
 /// SQLite's limit of 32,766).
 const MAX_BATCH_ROWS: usize = 4_000;
 
 impl Writer {
     async fn append(&self, rows: Vec<NewEvent>) -> Result<Cursor, sqlx::Error> {
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .lock()
-            .expect("the append queue is never poisoned: no code panics holding it")
-            .push(Pending { rows, reply });
+        let answer = self.queue.push(rows);
         let writer = self.clone();
         tokio::spawn(async move { writer.write_queued().await });
-        answer.await.map_err(|_| sqlx::Error::WorkerCrashed)?
-    }
-
-    /// The next batch: queued appends up to [`MAX_BATCH_ROWS`] events (at least one append).
-    fn next_batch(&self) -> Vec<Pending> {
-        let mut queue = self
-            .queue
-            .lock()
-            .expect("the append queue is never poisoned: no code panics holding it");
-        let mut rows = 0;
-        let take = queue
-            .iter()
-            .take_while(|p| {
-                rows += p.rows.len();
-                rows <= MAX_BATCH_ROWS
-            })
-            .count()
-            .max(1)
-            .min(queue.len());
-        queue.drain(..take).collect()
+        group::answer(answer).await
     }
 
     /// Takes the write connection and writes batches until the queue is empty (it is already,
@@ -194,7 +166,7 @@ impl Writer {
     async fn write_queued(&self) {
         let mut conn = self.conn.lock().await;
         loop {
-            let batch = self.next_batch();
+            let batch = self.queue.next_batch(MAX_BATCH_ROWS);
             if batch.is_empty() {
                 return;
             }
@@ -256,19 +228,6 @@ fn is_constraint(err: &sqlx::Error) -> bool {
             .and_then(|c| c.parse::<i32>().ok())
             .is_some_and(|code| code & 0xff == SQLITE_CONSTRAINT),
         _ => false,
-    }
-}
-
-/// The error each append of a failed group commit gets (an error cannot be cloned).
-fn failed(err: &sqlx::Error) -> sqlx::Error {
-    sqlx::Error::Io(std::io::Error::other(format!(
-        "the group commit failed: {err}"
-    )))
-}
-
-fn fail_all(batch: impl IntoIterator<Item = Pending>, err: &sqlx::Error) {
-    for p in batch {
-        let _ = p.reply.send(Err(failed(err)));
     }
 }
 
