@@ -27,7 +27,7 @@ pub struct Settings {
     /// The token signing key file; defaults to `<data_dir>/token.key`. Share one file between
     /// processes serving one PostgreSQL.
     pub token_key_file: Option<PathBuf>,
-    /// Maximum PostgreSQL connections per process.
+    /// The PostgreSQL pool's size per process (the group commit keeps two connections beside it).
     pub pg_max_connections: u32,
     /// Log format: `text` or `json`.
     pub log_format: String,
