@@ -795,12 +795,7 @@ mod tests {
     /// checkpoint moved from where the batch found it.
     #[tokio::test]
     async fn a_postgres_batch_writes_nothing_when_its_checkpoint_moved() {
-        let url = std::env::var("YANGGUANG_TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/yangguang_test".into());
-        crate::store::ensure_database(&url)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {url}: {e}"));
-        let repo = EventRepo::connect_postgres(&url, 2).await.unwrap();
+        let repo = crate::store::test_postgres().await;
         let EventRepo::Postgres(crate::store::PgStore { pool, .. }) = &repo else {
             unreachable!("a PostgreSQL store")
         };

@@ -23,6 +23,18 @@ use serde_json::Value;
 pub use postgres::{PgStore, ensure_database};
 pub use sqlite::{SqliteStore, WriteTurn};
 
+/// The test database's store (`YANGGUANG_TEST_DATABASE_URL`, created if missing), for the
+/// unit tests that need PostgreSQL.
+#[cfg(test)]
+pub(crate) async fn test_postgres() -> EventRepo {
+    let url = std::env::var("YANGGUANG_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/yangguang_test".into());
+    ensure_database(&url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {url}: {e}"));
+    EventRepo::connect_postgres(&url, 2).await.unwrap()
+}
+
 /// How many appends a store's group commit took and in how many transactions.
 #[derive(Debug, Default)]
 struct Counts {

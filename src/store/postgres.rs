@@ -553,12 +553,7 @@ mod tests {
     /// is refused by the store, so the command held back behind it is tried alone, and wins.
     #[tokio::test]
     async fn a_group_answers_each_command_as_writing_it_alone_would() {
-        let url = std::env::var("YANGGUANG_TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/yangguang_test".into());
-        crate::store::ensure_database(&url)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {url}: {e}"));
-        let repo = EventRepo::connect_postgres(&url, 2).await.unwrap();
+        let repo = crate::store::test_postgres().await;
         let EventRepo::Postgres(store) = &repo else {
             unreachable!("a PostgreSQL store")
         };
