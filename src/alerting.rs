@@ -96,7 +96,7 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
         .map(|c| c.cursor)
         .unwrap_or_default();
     let mut next_sweep = tokio::time::Instant::now();
-    let mut streams = Streams::new(STREAMS_KEPT);
+    let mut streams = Streams::new(engine.cached_cases());
     loop {
         commits.borrow_and_update();
         let mut read = 0;
@@ -355,13 +355,6 @@ fn case_record(e: &StoredEvent) -> Result<CaseEventRecord, serde_json::Error> {
 
 /// A case id with its events as the rules take them.
 type CaseStream = (String, Vec<CaseEventRecord>);
-
-/// How many case streams the event-driven part keeps ([`Streams`]): as many cases as the
-/// engine keeps for commands and each view keeps documents (16,384). Measured with
-/// `benches/profile` (12,000 cases opened, steps at 32 connections on ~9,500 of them): the
-/// server's RSS 233 → 305 MiB against 4,096 streams, PostgreSQL's CPU per step command
-/// 0.338 → 0.224 ms and 17% more commands, as each batch stopped reading its cases back.
-const STREAMS_KEPT: NonZeroUsize = NonZeroUsize::new(16_384).unwrap();
 
 /// The case streams the event-driven part has followed, by case id, as the rules take them.
 /// The log brings every event once, in order, so the events of a batch extend the streams

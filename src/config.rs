@@ -29,6 +29,11 @@ pub struct Settings {
     pub token_key_file: Option<PathBuf>,
     /// The PostgreSQL pool's size per process (the group commit keeps two connections beside it).
     pub pg_max_connections: u32,
+    /// How many cases this process keeps in memory as its work left them (在办案件): for its
+    /// commands (the case's state), and for each view runner and the alert raiser (what they
+    /// last wrote or read of it). A case outside them is read back from the store when next
+    /// touched. Size it to the cases worked in a day or so; see the README for the memory.
+    pub cached_cases: usize,
     /// Log format: `text` or `json`.
     pub log_format: String,
     /// Supervision rules of the jurisdiction (`[alert_policy]` in the config file): yellow
@@ -79,6 +84,7 @@ impl Default for Settings {
             outside_coverage: OutsideCoverage::Refuse,
             token_key_file: None,
             pg_max_connections: 16,
+            cached_cases: crate::engine::CACHED_CASES.get(),
             log_format: "text".into(),
             alert_policy: projections::alerts::AlertPolicy::default(),
             public_lookup_per_minute: 60,
@@ -161,6 +167,11 @@ impl Settings {
                 reads_burst: self.log_reads_burst,
             },
         )
+    }
+
+    /// How many cases each cache of case state keeps (`cached_cases`, at least one).
+    pub fn cache_capacity(&self) -> std::num::NonZeroUsize {
+        std::num::NonZeroUsize::new(self.cached_cases).unwrap_or(std::num::NonZeroUsize::MIN)
     }
 
     /// The SQLite file in use when no PostgreSQL URL is set.

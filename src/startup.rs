@@ -36,7 +36,8 @@ pub async fn engine(settings: &Settings) -> anyhow::Result<Engine> {
     let repo = open_store(settings).await?;
     Ok(
         Engine::new(repo, settings.calendar()?, Arc::new(SystemClock))
-            .with_alert_policy(settings.alert_policy.clone()),
+            .with_alert_policy(settings.alert_policy.clone())
+            .with_cached_cases(settings.cache_capacity()),
     )
 }
 

@@ -9,6 +9,7 @@
 mod views;
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -126,7 +127,11 @@ enum SinkStore {
 }
 
 impl Sink {
-    async fn acquire(repo: &EventRepo, lease_name: &str) -> Result<Sink, sqlx::Error> {
+    async fn acquire(
+        repo: &EventRepo,
+        lease_name: &str,
+        cached_docs: NonZeroUsize,
+    ) -> Result<Sink, sqlx::Error> {
         let store = match repo {
             EventRepo::Sqlite(pool) => SinkStore::Sqlite(pool.clone()),
             EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
@@ -144,7 +149,7 @@ impl Sink {
         };
         Ok(Sink {
             store,
-            written: views::Written::new(views::WRITTEN_DOCS),
+            written: views::Written::new(cached_docs),
         })
     }
 
@@ -317,18 +322,38 @@ async fn store_checkpoint(
     Ok(())
 }
 
+/// What a process's runners share.
+pub struct Runners {
+    /// The log's tail, read once for all of them.
+    pub tail: Arc<Tail>,
+    /// Changes after every commit of this process (and of others, once the listener runs).
+    pub commits: Arc<watch::Sender<u64>>,
+    /// Where each runner stands.
+    pub progress: Arc<Progress>,
+    /// This process's tag on its own commit notifications (skipped by its listener).
+    pub own_tag: Option<String>,
+    /// Held around each write.
+    pub rounds: Rounds,
+    /// How many documents each runner keeps of those it wrote ([`views::Written`]).
+    pub cached_docs: NonZeroUsize,
+}
+
 /// Runs `projections` until the process ends (restarting a projection's loop after errors),
 /// woken by `commits`; on PostgreSQL also the listener that announces other processes'
 /// commits on it.
 pub fn spawn_runners(
     projections: Vec<Box<dyn Projection>>,
     repo: EventRepo,
-    tail: Arc<Tail>,
-    commits: Arc<watch::Sender<u64>>,
-    progress: Arc<Progress>,
-    own_tag: Option<String>,
-    rounds: Rounds,
+    runners: Runners,
 ) -> Vec<tokio::task::JoinHandle<()>> {
+    let Runners {
+        tail,
+        commits,
+        progress,
+        own_tag,
+        rounds,
+        cached_docs,
+    } = runners;
     let mut tasks: Vec<tokio::task::JoinHandle<()>> = projections
         .into_iter()
         .map(|projection| {
@@ -340,8 +365,13 @@ pub fn spawn_runners(
             let projection: Arc<dyn Projection> = Arc::from(projection);
             tokio::spawn(async move {
                 loop {
-                    match run(&repo, &tail, &rounds, projection.as_ref(), &mut commits, &progress)
-                        .await
+                    let shared = Shared {
+                        tail: &tail,
+                        rounds: &rounds,
+                        progress: &progress,
+                        cached_docs,
+                    };
+                    match run(&repo, shared, projection.as_ref(), &mut commits).await
                     {
                         Err(e) if matches!(e.downcast_ref::<ApplyError>(), Some(ApplyError::Moved)) => {
                             tracing::info!(projection = projection.name(), "checkpoint moved by another runner; reloading");
@@ -362,16 +392,29 @@ pub fn spawn_runners(
     tasks
 }
 
+/// A runner's part of [`Runners`].
+#[derive(Clone, Copy)]
+struct Shared<'a> {
+    tail: &'a Tail,
+    rounds: &'a Rounds,
+    progress: &'a Progress,
+    cached_docs: NonZeroUsize,
+}
+
 async fn run(
     repo: &EventRepo,
-    tail: &Tail,
-    rounds: &Rounds,
+    shared: Shared<'_>,
     projection: &dyn Projection,
     commits: &mut watch::Receiver<u64>,
-    progress: &Progress,
 ) -> anyhow::Result<()> {
+    let Shared {
+        tail,
+        rounds,
+        progress,
+        cached_docs,
+    } = shared;
     let name = projection.name();
-    let mut sink = Sink::acquire(repo, name).await?;
+    let mut sink = Sink::acquire(repo, name, cached_docs).await?;
     tracing::info!(projection = name, "projection lease taken");
     let start = match repo.checkpoint(name).await? {
         Some(cp) if cp.version == projection.version() => cp.cursor,
@@ -435,7 +478,11 @@ async fn run(
 /// worker for views, beside servers on the same PostgreSQL (commits announced with
 /// `pg_notify` wake it; on SQLite it polls every second). Takes each lease as servers do, so a
 /// view is still run by one process at a time. Returns only on a bad name.
-pub async fn follow(repo: EventRepo, names: Vec<String>) -> anyhow::Result<()> {
+pub async fn follow(
+    repo: EventRepo,
+    names: Vec<String>,
+    cached_docs: NonZeroUsize,
+) -> anyhow::Result<()> {
     let mut chosen: Vec<Box<dyn Projection>> = projections::all();
     if !names.is_empty() {
         if let Some(unknown) = names
@@ -449,11 +496,15 @@ pub async fn follow(repo: EventRepo, names: Vec<String>) -> anyhow::Result<()> {
         }
         chosen.retain(|p| names.iter().any(|n| n == p.name()));
     }
-    let tail = Arc::new(Tail::new(repo.clone(), crate::store::tail::KEEP_BATCHES));
-    let commits = Arc::new(watch::channel(0_u64).0);
-    let progress = Arc::new(watch::channel(BTreeMap::new()).0);
-    let rounds = Rounds::default();
-    for task in spawn_runners(chosen, repo, tail, commits, progress, None, rounds) {
+    let runners = Runners {
+        tail: Arc::new(Tail::new(repo.clone(), crate::store::tail::KEEP_BATCHES)),
+        commits: Arc::new(watch::channel(0_u64).0),
+        progress: Arc::new(watch::channel(BTreeMap::new()).0),
+        own_tag: None,
+        rounds: Rounds::default(),
+        cached_docs,
+    };
+    for task in spawn_runners(chosen, repo, runners) {
         task.await?;
     }
     Ok(())
@@ -542,7 +593,7 @@ pub async fn rebuild_paged(
         .find(|p| p.name() == name)
         .ok_or_else(|| anyhow::anyhow!("no projection named {name}"))?
         .into();
-    let mut sink = Sink::acquire(repo, name).await?;
+    let mut sink = Sink::acquire(repo, name, views::REBUILD_DOCS).await?;
     // One reader: nothing to share, nothing kept.
     let tail = Tail::new(repo.clone(), 0);
     let shadow = format!("{name}#rebuild");

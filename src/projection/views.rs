@@ -23,11 +23,11 @@ pub struct Checkpoint {
 /// One document as a batch leaves it: key, part, JSON.
 pub(crate) type DocRow = (String, String, String);
 
-/// How many documents a runner keeps of those it wrote ([`Written`]): as many as the cases
-/// a server keeps for its commands (`RecentCases`), so that the documents of the cases being
-/// worked are folded without being read back; about 30 MiB of the largest (the 2 kB case
-/// documents), little for the other views.
-pub(crate) const WRITTEN_DOCS: NonZeroUsize = NonZeroUsize::new(16_384).unwrap();
+/// How many documents a rebuild keeps of those it wrote ([`Written`]). A rebuild reads the log
+/// in order, where a case's events mostly lie close together, so it needs fewer than a
+/// running view's runner, which keeps `cached_cases` so that the documents of the cases being
+/// worked are folded without being read back. (P4 of `benches/run`: 125 MiB peak at 16,384.)
+pub(crate) const REBUILD_DOCS: NonZeroUsize = NonZeroUsize::new(16_384).unwrap();
 
 /// Documents a runner wrote, as written (JSON), by key: the next batch that touches one folds
 /// from here instead of reading it back from the store. Kept in a scan-resistant

@@ -10,7 +10,7 @@ use tempfile::TempDir;
 use yangguang::auth::TokenKeys;
 use yangguang::catalogue_file;
 use yangguang::config::Settings;
-use yangguang::engine::{Engine, SystemClock};
+use yangguang::engine::Engine;
 use yangguang::startup;
 use yangguang::store::{EventRepo, ensure_database};
 
@@ -149,8 +149,10 @@ impl TestApp {
         } else {
             Backend::Sqlite
         };
-        let repo = startup::open_store(&settings).await.unwrap();
-        let engine = Engine::new(repo, settings.calendar().unwrap(), Arc::new(SystemClock))
+        // As the server builds it: store, calendar, alert policy, caches.
+        let engine = startup::engine(&settings)
+            .await
+            .unwrap()
             .with_log(settings.transparency_log().unwrap());
         engine.note_head().await.unwrap();
         let keys = TokenKeys::load_or_create(&settings.token_key_path()).unwrap();

@@ -117,6 +117,57 @@ async fn postgres_views_survive_a_restart_and_equal_a_rebuild() {
     assert_live_equals_rebuild(&app).await;
 }
 
+/// Cases worked in turn by a server keeping one case (`cached_cases = 1`): every command,
+/// every view batch and every alert batch but the last case's starts from the store.
+async fn work_cases_in_turn_keeping_one(app: TestApp) {
+    let app = app.restart_with(|s| s.cached_cases = 1).await;
+    assert_eq!(app.engine.cached_cases().get(), 1);
+    let power = app.licence_power().await;
+    let officer = app.officer("alice");
+    // (case id, its version as the last command left it)
+    let mut cases = Vec::new();
+    for _ in 0..4 {
+        let case = app.open_case(&power, &officer).await;
+        cases.push((case["id"].as_str().unwrap().to_string(), 1));
+    }
+    for outcome in ["受理", "需现场核查"] {
+        for (id, version) in &mut cases {
+            let r = app.step(id, &officer, outcome, *version).await;
+            assert_eq!(r.status(), StatusCode::OK, "{outcome} on {id}");
+            let case: Value = r.json().await.unwrap();
+            let next = case["version"].as_u64().unwrap();
+            assert!(next > *version, "{case}");
+            *version = next;
+        }
+    }
+    // A stale version is still refused when the case comes from the store.
+    assert_problem(
+        app.step(&cases[0].0, &officer, "受理", 1).await,
+        StatusCode::CONFLICT,
+        "stale_version",
+    )
+    .await;
+    for (id, version) in &cases {
+        let r = app
+            .get(&format!("/api/v1/cases/{id}"), Some(&officer))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let case: Value = r.json().await.unwrap();
+        assert_eq!(case["version"], *version, "{case}");
+    }
+    assert_live_equals_rebuild(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_a_server_keeping_one_case_works_many_in_turn() {
+    work_cases_in_turn_keeping_one(TestApp::spawn(crate::helpers::Backend::Sqlite).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_a_server_keeping_one_case_works_many_in_turn() {
+    work_cases_in_turn_keeping_one(TestApp::spawn_isolated_pg().await).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_servers_on_one_postgres_run_each_projection_once() {
     let first = TestApp::spawn_isolated_pg().await;
@@ -210,10 +261,14 @@ async fn a_view_worker_keeps_its_view_and_only_its_view() {
     let power = app.licence_power().await;
     let repo = app.engine.repo().clone();
     // A bad name is refused, naming the views there are.
-    let err = projection::follow(repo.clone(), vec!["nope".to_string()])
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = projection::follow(
+        repo.clone(),
+        vec!["nope".to_string()],
+        yangguang::engine::CACHED_CASES,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("nope") && err.contains("cases"), "{err}");
     // The server lets its views go; a worker takes `cases` alone.
     crate::alerts::settle(&app).await;
@@ -222,7 +277,11 @@ async fn a_view_worker_keeps_its_view_and_only_its_view() {
     }
     app.engine.stop_projections().await;
     let catalogue_before = repo.checkpoint("catalogue").await.unwrap();
-    let worker = tokio::spawn(projection::follow(repo.clone(), vec!["cases".to_string()]));
+    let worker = tokio::spawn(projection::follow(
+        repo.clone(),
+        vec!["cases".to_string()],
+        yangguang::engine::CACHED_CASES,
+    ));
     let ids = activity(&app, &power, 3).await;
     // The worker folds every event of these cases into `cases` (each document's version
     // counts the events applied); nothing runs `catalogue`.
