@@ -34,6 +34,8 @@ pub const WATCH_INTERVAL: Duration = Duration::from_secs(60);
 /// The checkpoint name of the event-driven part.
 pub const CHECKPOINT: &str = "alert-raiser";
 const BATCH: i64 = 500;
+/// Documents of the `cases` view the deadline sweep reads at a time.
+const SWEEP_PAGE: i64 = 1_000;
 /// How many alert ids [`KnownAlerts`] holds before it starts over.
 const KNOWN_ALERTS_MAX: usize = 200_000;
 
@@ -153,19 +155,31 @@ fn time_can_tell(case: &Case) -> bool {
 
 /// The deadline watcher's pass: every case time can still raise an alert on, evaluated now;
 /// then the statistical discretion pattern over every final decision.
+/// The `cases` view is read a page at a time: the sweep holds one page of documents, not
+/// every case ever opened (about 2 kB each), and gives the other tasks their turn between pages.
 async fn sweep(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
     let mut samples = Vec::new();
     let mut watched = Vec::new();
-    for doc in engine.repo().view_docs_text("cases", None).await? {
-        let Ok(doc) = serde_json::from_str::<CaseDoc>(&doc) else {
-            continue;
-        };
-        if time_can_tell(&doc.case) {
-            watched.push(doc.case.tracking_no.clone());
+    let mut after = String::new();
+    loop {
+        let page = engine
+            .repo()
+            .view_docs_page("cases", &after, SWEEP_PAGE)
+            .await?;
+        let Some((last, _)) = page.last() else { break };
+        after.clone_from(last);
+        for (_, doc) in &page {
+            let Ok(doc) = serde_json::from_str::<CaseDoc>(doc) else {
+                continue;
+            };
+            if time_can_tell(&doc.case) {
+                watched.push(doc.case.tracking_no.clone());
+            }
+            if let Some(sample) = decision_sample(&doc.case) {
+                samples.push(sample);
+            }
         }
-        if let Some(sample) = decision_sample(&doc.case) {
-            samples.push(sample);
-        }
+        tokio::task::yield_now().await;
     }
     raise_for_cases(engine, policy, &watched).await?;
     raise_patterns(engine, policy, samples).await
