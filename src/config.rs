@@ -33,7 +33,8 @@ pub struct Settings {
     /// commands (the case's state), and for each view runner and the alert raiser (what they
     /// last wrote or read of it). A case outside them is read back from the store when next
     /// touched. Size it to the cases worked in a day or so; see the README for the memory.
-    pub cached_cases: usize,
+    /// At least 1 (0 is refused when the settings load).
+    pub cached_cases: std::num::NonZeroUsize,
     /// Log format: `text` or `json`.
     pub log_format: String,
     /// Supervision rules of the jurisdiction (`[alert_policy]` in the config file): yellow
@@ -84,7 +85,7 @@ impl Default for Settings {
             outside_coverage: OutsideCoverage::Refuse,
             token_key_file: None,
             pg_max_connections: 16,
-            cached_cases: crate::engine::CACHED_CASES.get(),
+            cached_cases: crate::engine::CACHED_CASES,
             log_format: "text".into(),
             alert_policy: projections::alerts::AlertPolicy::default(),
             public_lookup_per_minute: 60,
@@ -169,11 +170,6 @@ impl Settings {
         )
     }
 
-    /// How many cases each cache of case state keeps (`cached_cases`, at least one).
-    pub fn cache_capacity(&self) -> std::num::NonZeroUsize {
-        std::num::NonZeroUsize::new(self.cached_cases).unwrap_or(std::num::NonZeroUsize::MIN)
-    }
-
     /// The SQLite file in use when no PostgreSQL URL is set.
     pub fn sqlite_path(&self) -> PathBuf {
         self.data_dir.join("yangguang.sqlite")
@@ -198,5 +194,29 @@ impl Settings {
             }
         }
         Ok(calendar)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The settings of a config file's text, or the error loading them, as printed.
+    fn from_toml(text: &str) -> Result<Settings, String> {
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_cache_of_no_cases_is_refused_when_the_settings_load() {
+        assert_eq!(from_toml("cached_cases = 5").unwrap().cached_cases.get(), 5);
+        let refused = from_toml("cached_cases = 0").unwrap_err();
+        assert!(refused.contains("cached_cases"), "{refused}");
+        assert_eq!(
+            from_toml("").unwrap().cached_cases,
+            crate::engine::CACHED_CASES
+        );
     }
 }

@@ -242,7 +242,8 @@ impl Engine {
     }
 
     /// The same engine keeping `cases` cases in each of its caches of case state: its
-    /// commands', each view runner's, the alert raiser's.
+    /// commands', each view runner's, the alert raiser's. Set it before the followers start
+    /// ([`Engine::start_projections`] and the alert raiser take it when they start).
     pub fn with_cached_cases(mut self, cases: std::num::NonZeroUsize) -> Self {
         self.cached_cases = cases;
         self.recent_cases = RecentCases::new(cases.get());

@@ -522,7 +522,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let settings = settings(cli.config.as_ref(), &store, None, false)?;
                 let repo = startup::open_store(&settings).await?;
                 tokio::select! {
-                    followed = projection::follow(repo, names, settings.cache_capacity()) => followed?,
+                    followed = projection::follow(repo, names, settings.cached_cases) => followed?,
                     _ = tokio::signal::ctrl_c() => {}
                 }
             }

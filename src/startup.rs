@@ -37,7 +37,7 @@ pub async fn engine(settings: &Settings) -> anyhow::Result<Engine> {
     Ok(
         Engine::new(repo, settings.calendar()?, Arc::new(SystemClock))
             .with_alert_policy(settings.alert_policy.clone())
-            .with_cached_cases(settings.cache_capacity()),
+            .with_cached_cases(settings.cached_cases),
     )
 }
 

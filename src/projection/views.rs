@@ -26,7 +26,7 @@ pub(crate) type DocRow = (String, String, String);
 /// How many documents a rebuild keeps of those it wrote ([`Written`]). A rebuild reads the log
 /// in order, where a case's events mostly lie close together, so it needs fewer than a
 /// running view's runner, which keeps `cached_cases` so that the documents of the cases being
-/// worked are folded without being read back. (P4 of `benches/run`: 125 MiB peak at 16,384.)
+/// worked are folded without being read back. (P4 of `benches/run`: 69-125 MiB peak at 16,384 in the full runs of 2026-11-28.)
 pub(crate) const REBUILD_DOCS: NonZeroUsize = NonZeroUsize::new(16_384).unwrap();
 
 /// Documents a runner wrote, as written (JSON), by key: the next batch that touches one folds
@@ -636,9 +636,10 @@ impl EventRepo {
         Ok(rows.into_iter().map(|(d,)| d).collect())
     }
 
-    /// Up to `limit` documents of a view whose keys follow `after` (`""`: from the first), in
-    /// key order, each with its key (as stored, JSON text): a reader of a whole view takes it a
-    /// page at a time, holding one page, and starts the next after the last key it got.
+    /// Up to `limit` documents of a view whose keys follow `after` (`""`: from the first; no
+    /// view has an empty key), in key order, as (key, document as stored: JSON text): a reader
+    /// of a whole view takes it a page at a time, holding one page, and starts the next after
+    /// the last key it got.
     pub async fn view_docs_page(
         &self,
         projection: &str,

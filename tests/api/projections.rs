@@ -120,7 +120,9 @@ async fn postgres_views_survive_a_restart_and_equal_a_rebuild() {
 /// Cases worked in turn by a server keeping one case (`cached_cases = 1`): every command,
 /// every view batch and every alert batch but the last case's starts from the store.
 async fn work_cases_in_turn_keeping_one(app: TestApp) {
-    let app = app.restart_with(|s| s.cached_cases = 1).await;
+    let app = app
+        .restart_with(|s| s.cached_cases = std::num::NonZeroUsize::MIN)
+        .await;
     assert_eq!(app.engine.cached_cases().get(), 1);
     let power = app.licence_power().await;
     let officer = app.officer("alice");

@@ -9,7 +9,6 @@ use tempfile::TempDir;
 use yangguang::auth::TokenKeys;
 use yangguang::catalogue_file;
 use yangguang::config::Settings;
-use yangguang::engine::{Engine, SystemClock};
 use yangguang::startup;
 
 /// The demo power the case is opened under, and its department.
@@ -53,8 +52,7 @@ impl TestServer {
             database_url: None,
             ..Settings::default()
         };
-        let repo = startup::open_store(&settings).await.unwrap();
-        let engine = Engine::new(repo, settings.calendar().unwrap(), Arc::new(SystemClock));
+        let engine = startup::engine(&settings).await.unwrap();
         let file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE).unwrap();
         catalogue_file::import(&engine, &file, "browser-test-loader")
             .await
