@@ -365,7 +365,12 @@ impl Engine {
         use aggregates::case::CaseStatus;
         self.wait_for_view("cases").await;
         let mut items = Vec::new();
-        for CaseDoc { case, .. } in self.repo().view_docs("cases", Some(department)).await? {
+        // The cases in hand, or the ended ones when asked for by status.
+        let part = projections::cases::department_part(
+            department,
+            query.status.unwrap_or(CaseStatus::Open),
+        );
+        for CaseDoc { case, .. } in self.repo().view_docs("cases", Some(&part)).await? {
             if query.power.as_deref().is_some_and(|p| p != case.power_code) {
                 continue;
             }

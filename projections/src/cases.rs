@@ -1,6 +1,9 @@
 //! Cases: one document per case with its state (for officers' worklists and the deadline
-//! figures) and its public view (for 动态公开), keyed by case id, listed by department.
-use aggregates::case::{Case, CaseEvent};
+//! figures) and its public view (for 动态公开), keyed by case id, listed by department: the
+//! cases in hand in the department's part, the ended ones (办结, 撤回) in a part of their
+//! own ([`department_part`]), so a worklist reads the cases in hand and not the years of
+//! ended ones beside them.
+use aggregates::case::{Case, CaseEvent, CaseStatus};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +31,8 @@ impl Fold for CasesProjection {
 
     fn version(&self) -> i32 {
         // 2: manual pauses show no free-text reason on the public view.
-        2
+        // 3: ended cases in a part of their own (`department_part`).
+        3
     }
 
     fn key(&self, event: &EventRecord) -> Option<String> {
@@ -51,6 +55,16 @@ impl Fold for CasesProjection {
     }
 
     fn part(&self, doc: &CaseDoc) -> String {
-        doc.case.department.clone()
+        department_part(&doc.case.department, doc.case.status)
+    }
+}
+
+/// The part of the `cases` view that holds a department's cases of `status`: the department's
+/// code for the cases in hand (open or paused), the code and `/ended` for concluded and
+/// withdrawn ones (a department code has no `/`).
+pub fn department_part(department: &str, status: CaseStatus) -> String {
+    match status {
+        CaseStatus::Concluded | CaseStatus::Withdrawn => format!("{department}/ended"),
+        CaseStatus::New | CaseStatus::Open | CaseStatus::Paused => department.to_string(),
     }
 }

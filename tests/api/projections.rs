@@ -214,6 +214,40 @@ async fn the_worklist_lists_open_cases_by_deadline() {
     for id in &ids {
         assert!(listed.contains(&id.as_str()));
     }
+    // A case refused at acceptance has ended: it leaves the worklist of cases in hand and is
+    // listed with the ended ones when asked for by its status, alone there.
+    let ended = app.open_case(&power, &officer).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app.step(&ended, &officer, "不予受理", 1).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let ids_of = async |path: &str| -> Vec<String> {
+        let r = app.get(path, Some(&officer)).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let items: Vec<Value> = r.json().await.unwrap();
+        items
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let in_hand = ids_of("/api/v1/worklist").await;
+    assert!(!in_hand.contains(&ended));
+    assert!(ids.iter().all(|id| in_hand.contains(id)));
+    assert_eq!(
+        ids_of("/api/v1/worklist?status=concluded").await,
+        std::slice::from_ref(&ended)
+    );
+    assert!(ids_of("/api/v1/worklist?status=withdrawn").await.is_empty());
+    let open = ids_of("/api/v1/worklist?status=open").await;
+    assert!(!open.is_empty() && open.iter().all(|id| ids.contains(id)));
+    // The worklist of cases in hand reads only theirs: the ended case is in a part of its own.
+    let repo = app.engine.repo();
+    let in_part = async |part: &str| repo.view_docs_text("cases", Some(part)).await.unwrap();
+    let ended_part = in_part(&format!("{}/ended", app.department)).await;
+    assert_eq!(ended_part.len(), 1);
+    assert!(ended_part[0].contains(&ended));
+    assert_eq!(in_part(&app.department).await.len(), ids.len());
     let r = app.get("/api/v1/worklist", None).await;
     assert_problem(r, StatusCode::UNAUTHORIZED, "unauthorized").await;
     let inspector = app.token(aggregates::Role::Inspector, None, "i");
