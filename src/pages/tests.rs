@@ -19,7 +19,6 @@ use crate::auth::TokenKeys;
 use crate::catalogue_file::{DEMO_CATALOGUE, import, parse};
 use crate::engine::{CommandMeta, Engine};
 use crate::query_code::{QueryCode, tracking_number};
-use crate::store::EventRepo;
 
 const POWER: &str = "PD-SCJG-XK-001";
 const DEPARTMENT: &str = "pudong-amr";
@@ -67,10 +66,7 @@ fn meta() -> CommandMeta {
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = EventRepo::open_sqlite(&dir.path().join("events.db"))
-        .await
-        .unwrap();
+    let (repo, dir) = crate::store::test_sqlite().await;
     let engine = Engine::new(repo, WorkingCalendar::builtin(), Arc::new(FixedClock));
     engine.start_projections();
     import(&engine, &parse(DEMO_CATALOGUE).unwrap(), "test-loader")

@@ -923,10 +923,7 @@ mod tests {
     /// of another view's; on both stores.
     #[tokio::test]
     async fn a_view_read_in_pages_gives_every_document_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let sqlite = EventRepo::open_sqlite(&dir.path().join("events.db"))
-            .await
-            .unwrap();
+        let (sqlite, _dir) = crate::store::test_sqlite().await;
         for repo in [sqlite, crate::store::test_postgres().await] {
             let view = format!("pages-test-{}", uuid::Uuid::new_v4().simple());
             let other = format!("{view}-other");

@@ -35,6 +35,16 @@ pub(crate) async fn test_postgres() -> EventRepo {
     EventRepo::connect_postgres(&url, 2).await.unwrap()
 }
 
+/// A SQLite store in a temporary directory (kept while the guard lives), for the unit tests.
+#[cfg(test)]
+pub(crate) async fn test_sqlite() -> (EventRepo, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = EventRepo::open_sqlite(&dir.path().join("events.db"))
+        .await
+        .unwrap();
+    (repo, dir)
+}
+
 /// How many appends a store's group commit took and in how many transactions.
 #[derive(Debug, Default)]
 struct Counts {

@@ -142,18 +142,9 @@ mod tests {
         }
     }
 
-    /// A store in a temporary directory (kept while the guard lives).
-    async fn sqlite_repo() -> (EventRepo, tempfile::TempDir) {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = EventRepo::open_sqlite(&dir.path().join("events.db"))
-            .await
-            .unwrap();
-        (repo, dir)
-    }
-
     #[tokio::test]
     async fn a_fresh_read_shorter_than_asked_reached_the_head_and_a_kept_one_did_not() {
-        let (repo, _dir) = sqlite_repo().await;
+        let (repo, _dir) = crate::store::test_sqlite().await;
         let tail = Tail::new(repo.clone(), 4);
         let start = Cursor::default();
         repo.append(&[event("a", 1), event("a", 2), event("a", 3)])
@@ -185,7 +176,7 @@ mod tests {
 
     #[tokio::test]
     async fn followers_at_one_place_share_a_read_and_every_answer_is_a_fresh_read() {
-        let (repo, _dir) = sqlite_repo().await;
+        let (repo, _dir) = crate::store::test_sqlite().await;
         let tail = Tail::new(repo.clone(), 2);
         let start = Cursor::default();
         assert!(tail.read_after(start, 10).await.unwrap().is_empty());
@@ -222,7 +213,7 @@ mod tests {
 
     #[tokio::test]
     async fn events_of_groups_the_streams_asked_for() {
-        let (repo, _dir) = sqlite_repo().await;
+        let (repo, _dir) = crate::store::test_sqlite().await;
         repo.append(&[event("a", 1), event("a", 2)]).await.unwrap();
         repo.append(&[event("b", 1)]).await.unwrap();
         repo.append(&[event("c", 1)]).await.unwrap();
@@ -237,7 +228,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_follower_behind_the_head_does_not_wait_for_a_read_at_the_head() {
-        let (repo, _dir) = sqlite_repo().await;
+        let (repo, _dir) = crate::store::test_sqlite().await;
         let tail = Tail::new(repo.clone(), 4);
         repo.append(&[event("a", 1)]).await.unwrap();
         repo.append(&[event("a", 2)]).await.unwrap();

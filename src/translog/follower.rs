@@ -290,10 +290,7 @@ mod tests {
     /// failed with "no secret for an aggregate", when the lookup was chosen before the clear).
     #[tokio::test]
     async fn a_full_secret_cache_starts_over_without_losing_the_batch_s_secrets() {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = EventRepo::open_sqlite(&dir.path().join("log.db"))
-            .await
-            .unwrap();
+        let (repo, _dir) = crate::store::test_sqlite().await;
         let mut appender = Appender::load(&repo).await.unwrap();
         appender.secrets_kept = 2;
         appender
