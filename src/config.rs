@@ -21,7 +21,8 @@ pub struct Settings {
     pub demo: bool,
     /// Extra working-day calendar files (`*.yaml`, one year each) that add or correct years.
     pub calendar_dir: Option<PathBuf>,
-    /// What to do for dates in years without calendar data: `refuse` (default) or
+    /// What to do for dates in years without calendar data: `provisional` (default: weekends
+    /// and the statutory holidays of the law, marked 预计 wherever they show), `refuse` or
     /// `weekends_only`.
     pub outside_coverage: OutsideCoverage,
     /// The token signing key file; defaults to `<data_dir>/token.key`. Share one file between
@@ -82,7 +83,7 @@ impl Default for Settings {
             database_url: None,
             demo: false,
             calendar_dir: None,
-            outside_coverage: OutsideCoverage::Refuse,
+            outside_coverage: OutsideCoverage::Provisional,
             token_key_file: None,
             pg_max_connections: 16,
             cached_cases: crate::engine::CACHED_CASES,

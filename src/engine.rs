@@ -56,6 +56,38 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock for tests (测试时钟): it starts at a chosen instant and runs on with real time, and
+/// a test may move it ([`TestClock::set`]), so that a test's dates never depend on the day it
+/// runs. Only tests build one (`startup::engine_with_clock`): no setting or flag reaches it,
+/// so no deployment can run on a clock other than the system's.
+pub struct TestClock {
+    /// (the instant the clock showed, the real instant it showed it at).
+    anchor: std::sync::Mutex<(chrono::DateTime<chrono::FixedOffset>, std::time::Instant)>,
+}
+
+impl TestClock {
+    /// A clock showing `at` now.
+    pub fn starting_at(at: chrono::DateTime<chrono::FixedOffset>) -> Self {
+        TestClock {
+            anchor: std::sync::Mutex::new((at, std::time::Instant::now())),
+        }
+    }
+
+    /// Moves the clock: it shows `at` now, and runs on from there.
+    pub fn set(&self, at: chrono::DateTime<chrono::FixedOffset>) {
+        let mut anchor = self.anchor.lock().unwrap_or_else(|e| e.into_inner());
+        *anchor = (at, std::time::Instant::now());
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        let (at, since) = *self.anchor.lock().unwrap_or_else(|e| e.into_inner());
+        let elapsed = chrono::TimeDelta::from_std(since.elapsed()).unwrap_or_default();
+        (at + elapsed).with_timezone(&aggregates::case::china_offset())
+    }
+}
+
 /// Commands and catalogue reads over one store.
 pub struct Engine {
     repo: EventRepo,

@@ -31,14 +31,21 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<EventRepo> {
     })
 }
 
-/// The engine over the configured store and calendar.
+/// The engine over the configured store and calendar, on the system clock.
 pub async fn engine(settings: &Settings) -> anyhow::Result<Engine> {
+    engine_with_clock(settings, Arc::new(SystemClock)).await
+}
+
+/// The engine on another clock: for tests only (a [`crate::engine::TestClock`]), so that
+/// their dates do not depend on the day they run.
+pub async fn engine_with_clock(
+    settings: &Settings,
+    clock: Arc<dyn aggregates::case::Clock>,
+) -> anyhow::Result<Engine> {
     let repo = open_store(settings).await?;
-    Ok(
-        Engine::new(repo, settings.calendar()?, Arc::new(SystemClock))
-            .with_alert_policy(settings.alert_policy.clone())
-            .with_cached_cases(settings.cached_cases),
-    )
+    Ok(Engine::new(repo, settings.calendar()?, clock)
+        .with_alert_policy(settings.alert_policy.clone())
+        .with_cached_cases(settings.cached_cases))
 }
 
 /// The demo's console accounts: (name, role, department, display name).

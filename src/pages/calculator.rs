@@ -17,6 +17,12 @@ pub(crate) fn kind_words(lang: Lang, kind: &DayKind) -> String {
         (DayKind::Holiday { name }, Lang::En) => format!("Holiday: {name}"),
         (DayKind::MakeUpWorkday { name }, Lang::Zh) => format!("调休上班（{name}）"),
         (DayKind::MakeUpWorkday { name }, Lang::En) => format!("Make-up workday ({name})"),
+        (DayKind::ProvisionalHoliday { name }, Lang::Zh) => {
+            format!("{name} 休（法定节假日，预计）")
+        }
+        (DayKind::ProvisionalHoliday { name }, Lang::En) => {
+            format!("Statutory holiday: {name} (provisional)")
+        }
         (DayKind::AssumedWorkday, _) => lang.t("推定工作日", "Assumed workday").into(),
         (DayKind::AssumedWeekend, _) => lang.t("推定休息日", "Assumed rest day").into(),
     }
@@ -28,6 +34,7 @@ fn kind_class(kind: &DayKind) -> &'static str {
         DayKind::Weekend => "weekend",
         DayKind::Holiday { .. } => "holiday",
         DayKind::MakeUpWorkday { .. } => "makeup",
+        DayKind::ProvisionalHoliday { .. } => "holiday provisional",
         DayKind::AssumedWorkday => "assumed-workday",
         DayKind::AssumedWeekend => "assumed-weekend",
     }
@@ -191,7 +198,18 @@ pub(crate) async fn calculator(req: HttpRequest, engine: web::Data<Engine>) -> H
                         Lang::En => { "Accepted on " (ymd(calc.start)) " (" (weekday(ctx.lang, calc.start)) "), " (calc.working_days) " working days." }
                     }
                 }
-                @if calc.days.iter().any(|d| d.kind.is_assumed()) {
+                @let provisional = engine.calendar().provisional_years(calc.start, calc.due);
+                @if !provisional.is_empty() {
+                    p class="warning" id="provisional" {
+                        (super::provisional_note(&ctx, &provisional))
+                        " "
+                        (ctx.t(
+                            "这些年份按周末和《全国年节及纪念日放假办法》规定的法定节假日计算，未含调休。",
+                            "Those years are counted with weekends and the statutory holidays of the \
+                             national holiday measures, without any swapped working days.",
+                        ))
+                    }
+                } @else if calc.days.iter().any(|d| d.kind.is_assumed()) {
                     p class="warning" { (ctx.t("部分日期超出已收录年份，按周一至周五为工作日推定。", "Some dates lie outside the covered years and were assumed (Monday to Friday as workdays).")) }
                 }
                 @if !calc.days.is_empty() {
@@ -240,6 +258,16 @@ pub(crate) async fn calculator(req: HttpRequest, engine: web::Data<Engine>) -> H
                     li {
                         (y.year) (ctx.t("年：", ": ")) (y.source.title)
                         @if let Some(no) = &y.source.document_no { "（" (no) "）" }
+                    }
+                }
+                @if let Some(law) = covered
+                    .last()
+                    .and_then(|last| aggregates::calendar::statutory::version_for(last + 1))
+                {
+                    li {
+                        (ctx.t("尚未公布安排的年份（预计）：", "Years without a published arrangement (provisional): "))
+                        (law.source.title)
+                        @if let Some(no) = &law.source.document_no { "（" (no) "）" }
                     }
                 }
             }

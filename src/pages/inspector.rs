@@ -510,6 +510,15 @@ fn alert_block(ctx: &Ctx, signed: &SignedIn, doc: &AlertDoc, case_id: &str) -> M
                 " · " span class="alert-status" { (status_words(ctx.lang, a.status)) }
             }
             p class="muted" { code { (doc.id) } @if let Some(at) = a.raised_at { " · " (cst(at)) } }
+            @let provisional: Vec<i32> = a.details.get("provisional_years")
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+                .unwrap_or_default();
+            @if !provisional.is_empty() {
+                p class="alert-provisional warning" {
+                    (ctx.t("所依据的期限届满日：", "The due date it rests on: "))
+                    (super::provisional_note(ctx, &provisional))
+                }
+            }
             details { summary { (ctx.t("规则所见", "What the rule saw")) }
                 pre { (serde_json::to_string_pretty(&a.details).unwrap_or_default()) } }
             @if let Some(ack) = &a.acknowledged { p { (ctx.t("签收人：", "Acknowledged by ")) code { (ack.by) } } }

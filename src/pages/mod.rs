@@ -605,6 +605,52 @@ pub(crate) fn bad_query(ctx: &Ctx, section: Section) -> HttpResponse {
 }
 
 /// A date as `2026-03-06`.
+/// The mark of a date that rests on provisional years (预计): 「预计，待国务院公布2027年节假日
+/// 安排后确定」.
+pub(crate) fn provisional_note(ctx: &Ctx, years: &[i32]) -> String {
+    let list = |sep: &str| {
+        years
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    match ctx.lang {
+        Lang::Zh => format!("预计，待国务院公布{}年节假日安排后确定。", list("、")),
+        Lang::En => format!(
+            "Provisional: to be confirmed when the State Council publishes the holiday \
+             arrangements for {}.",
+            list(", ")
+        ),
+    }
+}
+
+/// Why a limit cannot be computed, in the page's language.
+pub(crate) fn calendar_error_words(
+    ctx: &Ctx,
+    error: &aggregates::calendar::CalendarError,
+) -> String {
+    use aggregates::calendar::CalendarError;
+    match (error, ctx.lang) {
+        (CalendarError::YearNotCovered { year, .. }, Lang::Zh) => {
+            format!("工作日历尚未收录 {year} 年的节假日安排，期限暂无法计算。")
+        }
+        (CalendarError::YearNotCovered { year, .. }, Lang::En) => format!(
+            "The working-day calendar has no holiday arrangements for {year} yet; the limit \
+             cannot be computed."
+        ),
+        (CalendarError::TooFar, _) => ctx
+            .t("期限过长，无法计算。", "The limit is too long to compute.")
+            .into(),
+        _ => ctx
+            .t(
+                "工作日历数据有误，期限暂无法计算。",
+                "The calendar data is faulty; the limit cannot be computed.",
+            )
+            .into(),
+    }
+}
+
 pub(crate) fn ymd(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }

@@ -982,6 +982,11 @@ fn limit_block(ctx: &Ctx, engine: &Engine, id: &str, label: &str, limit: &LimitS
                 @else { " · " (ctx.t("计时暂停中", "clock paused")) }
                 (card_flag(ctx, class))
             }
+            @if limit.provisional {
+                p class="limit-provisional hint" id={ (id) "-provisional" } {
+                    (super::provisional_note(ctx, &limit.provisional_years))
+                }
+            }
         }
     }
 }
@@ -1042,7 +1047,7 @@ async fn render_case(
         .as_ref()
         .map(|p| case.times(&p.flowchart, engine.calendar(), engine.now()));
     let limits_error = match &computed {
-        Some(Err(e)) => Some(e.to_string()),
+        Some(Err(e)) => Some(super::calendar_error_words(ctx, e)),
         _ => None,
     };
     let times = computed.and_then(Result::ok);
@@ -1152,10 +1157,7 @@ async fn render_case(
             }
         }
         @if let Some(e) = &limits_error {
-            p class="warning" id="limits-error" {
-                (ctx.t("时限暂时无法计算（缺少该年度的工作日历）：", "The limits cannot be computed now (no working-day calendar for the year): "))
-                (e)
-            }
+            p class="warning" id="limits-error" { (e) }
         }
         @if let Some(svg) = &svg {
             figure id="flowchart" {

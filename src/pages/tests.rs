@@ -512,10 +512,24 @@ async fn the_calculator_explains_every_day() {
     assert!(en.has("Make-up workday"));
     assert!(en.has("Due date"));
 
-    let out = get!(&app, "/calculator?start=2031-01-02&days=5");
+    // A year without its notice: counted by the law's statutory holidays, and marked.
+    let provisional = get!(&app, "/calculator?start=2030-12-30&days=5");
+    assert_eq!(provisional.status, StatusCode::OK, "{}", provisional.body);
+    assert!(
+        provisional.has("预计，待国务院公布2030、2031年节假日安排后确定"),
+        "{}",
+        provisional.body
+    );
+    assert!(
+        provisional.has("元旦 休（法定节假日，预计）"),
+        "{}",
+        provisional.body
+    );
+    // Before the law's first version nothing is known: refused, in words.
+    let out = get!(&app, "/calculator?start=2005-01-04&days=5");
     assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(out.has("2024、2025、2026"), "{}", out.body);
-    assert!(out.has("2031"));
+    assert!(out.has("2005"));
 
     for uri in [
         "/calculator?start=abc&days=5",
@@ -545,10 +559,19 @@ async fn the_deadline_api_answers_json_and_problems() {
     assert_eq!(json["working_days"], 10);
     assert_eq!(json["days"][3]["date"], "2026-02-14");
     assert_eq!(json["days"][3]["kind"]["kind"], "make_up_workday");
+    assert_eq!(json["provisional"], false);
+    let r = get!(&app, "/api/v1/calendar/deadline?start=2026-12-25&days=10");
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(json["provisional"], true);
+    assert_eq!(json["provisional_years"], serde_json::json!([2027]));
+    // 12/28-12/31 (1-4), 元旦 off by law, 1/4-1/8 (5-9), 1/11 (10).
+    assert_eq!(json["due"], "2027-01-11");
+    assert_eq!(json["days"][6]["kind"]["kind"], "provisional_holiday");
 
     for (uri, status, code) in [
         (
-            "/api/v1/calendar/deadline?start=2031-01-02&days=5",
+            "/api/v1/calendar/deadline?start=2005-01-04&days=5",
             StatusCode::UNPROCESSABLE_ENTITY,
             "calendar_not_covered",
         ),

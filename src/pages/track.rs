@@ -235,6 +235,11 @@ fn limit_block(ctx: &Ctx, id: &str, label: &str, limit: &LimitStatus, paused: bo
                     (ctx.t("期限届满日暂无法计算。", "The due date cannot be computed yet."))
                 }
             }
+            @if limit.provisional && limit.due.is_some() {
+                p class="limit-provisional" id={ (id) "-provisional" } {
+                    (super::provisional_note(ctx, &limit.provisional_years))
+                }
+            }
         }
     }
 }

@@ -418,6 +418,21 @@ pub struct NewEvent {
     pub payload: String,
     /// The metadata, JSON text.
     pub metadata: String,
+    /// When it was recorded (the `recorded_at` column), as UTC text with milliseconds
+    /// (`2026-11-02T01:00:00.000Z`, the form SQLite's default writes): the `recorded_at` of
+    /// the metadata, which the engine takes from its clock, so that one clock dates a
+    /// command's events and the rules that judge them; the system clock when it has none.
+    pub recorded_at: String,
+}
+
+/// The `recorded_at` column's text for a metadata `recorded_at` (RFC 3339), or for now.
+fn recorded_at_text(metadata_recorded_at: Option<&str>) -> String {
+    metadata_recorded_at
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .unwrap_or_else(chrono::Utc::now)
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
 }
 
 impl NewEvent {
@@ -433,6 +448,7 @@ impl NewEvent {
             event_version: envelope.payload.event_version(),
             payload: serde_json::to_string(&envelope.payload)?,
             metadata: serde_json::to_string(&envelope.metadata)?,
+            recorded_at: recorded_at_text(envelope.metadata.get("recorded_at").map(String::as_str)),
         })
     }
 
@@ -452,6 +468,7 @@ impl From<&SerializedEvent> for NewEvent {
             event_version: e.event_version.clone(),
             payload: e.payload.to_string(),
             metadata: e.metadata.to_string(),
+            recorded_at: recorded_at_text(e.metadata.get("recorded_at").and_then(|v| v.as_str())),
         }
     }
 }

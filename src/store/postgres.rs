@@ -324,10 +324,10 @@ async fn insert(conn: &mut PgConnection, batch: &[&Pending]) -> Result<Vec<Curso
     }
     let written: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
-         payload, metadata) \
-         SELECT t, id, s, e, v, p::jsonb, m::jsonb \
+         payload, metadata, recorded_at) \
+         SELECT t, id, s, e, v, p::jsonb, m::jsonb, at::timestamptz \
          FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
-         $7::text[]) WITH ORDINALITY AS r(t, id, s, e, v, p, m, n) ORDER BY n \
+         $7::text[], $8::text[]) WITH ORDINALITY AS r(t, id, s, e, v, p, m, at, n) ORDER BY n \
          RETURNING aggregate_type, aggregate_id, sequence, tx, position",
     )
     .bind(column!(aggregate_type))
@@ -337,6 +337,7 @@ async fn insert(conn: &mut PgConnection, batch: &[&Pending]) -> Result<Vec<Curso
     .bind(column!(event_version))
     .bind(column!(payload))
     .bind(column!(metadata))
+    .bind(column!(recorded_at))
     .fetch_all(conn)
     .await?;
     let mut cursors = vec![Cursor::default(); batch.len()];
@@ -522,6 +523,7 @@ mod tests {
             event_version: "1".into(),
             payload: format!(r#"{{"Happened":{{"sequence":{sequence}}}}}"#),
             metadata: "{}".into(),
+            recorded_at: "2026-11-02T01:00:00.000Z".into(),
         }
     }
 

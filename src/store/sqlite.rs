@@ -246,7 +246,7 @@ async fn insert_together(
     }
     let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
-         payload, metadata) ",
+         payload, metadata, recorded_at) ",
     );
     builder.push_values(batch.iter().flat_map(|p| &p.rows), push_row);
     builder.push(" RETURNING aggregate_type, aggregate_id, sequence, tx, position");
@@ -322,7 +322,8 @@ fn push_row<'a>(
         .push_bind(&r.event_type)
         .push_bind(&r.event_version)
         .push_bind(&r.payload)
-        .push_bind(&r.metadata);
+        .push_bind(&r.metadata)
+        .push_bind(&r.recorded_at);
 }
 
 /// One command's events in one statement; the place of the last one in the global order (from
@@ -334,7 +335,7 @@ async fn insert(
 ) -> Result<Cursor, sqlx::Error> {
     let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
-         payload, metadata) ",
+         payload, metadata, recorded_at) ",
     );
     builder.push_values(rows, push_row);
     builder.push(" RETURNING tx, position");

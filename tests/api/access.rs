@@ -617,7 +617,7 @@ fn open_case_body(power: &str) -> Value {
         "power_code": power,
         "party": {"kind": "organisation", "name": "上海某某餐饮管理有限公司", "id_number": "91350100M000100Y43"},
         "channel": "window",
-        "received_at": chrono::Utc::now().to_rfc3339(),
+        "received_at": crate::helpers::test_now().to_rfc3339(),
     })
 }
 

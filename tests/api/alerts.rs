@@ -49,7 +49,7 @@ pub(crate) async fn settle(app: &TestApp) {
     }
 }
 
-async fn alerts_of(app: &TestApp, inspector: &str, case_id: &str) -> Vec<Value> {
+pub(crate) async fn alerts_of(app: &TestApp, inspector: &str, case_id: &str) -> Vec<Value> {
     settle(app).await;
     let all: Vec<Value> = app
         .get("/api/v1/alerts", Some(inspector))
@@ -85,8 +85,11 @@ async fn rules_raise_alerts_once_and_inspectors_work_them() {
         let officer = app.officer("alice");
         let inspector = app.token(Role::Inspector, None, "inspector-1");
 
-        // A case received weeks ago, its acceptance logged only now: late acceptance,
-        // back-filling, and (by the deadline watcher) red cards on its limits.
+        // A case received weeks ago, its acceptance logged only now (two weeks after the
+        // acceptance it states): late acceptance, back-filling, and (by the deadline watcher)
+        // red cards on its limits.
+        app.clock
+            .set(chrono::DateTime::parse_from_rfc3339("2026-11-16T09:00:00+08:00").unwrap());
         let r = app
             .post(
                 "/api/v1/cases",

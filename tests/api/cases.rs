@@ -311,7 +311,7 @@ async fn officers_of_another_department_and_other_roles_are_refused() {
                     "power_code": power,
                     "party": {"kind": "organisation", "name": "上海某某餐饮管理有限公司", "id_number": "91350100M000100Y43"},
                     "channel": "online",
-                    "received_at": chrono::Utc::now().to_rfc3339(),
+                    "received_at": crate::helpers::test_now().to_rfc3339(),
                 }),
             )
             .await;
@@ -477,7 +477,7 @@ async fn bad_case_input_is_refused_clearly() {
                     "power_code": power,
                     "party": {"kind": "person", "name": "", "id_number": "123", "phone": "abc"},
                     "channel": "window",
-                    "received_at": chrono::Utc::now().to_rfc3339(),
+                    "received_at": crate::helpers::test_now().to_rfc3339(),
                 }),
             )
             .await;
@@ -499,7 +499,7 @@ async fn bad_case_input_is_refused_clearly() {
                     "power_code": "NO-SUCH-POWER",
                     "party": {"kind": "organisation", "name": "某公司", "id_number": "91350100M000100Y43"},
                     "channel": "window",
-                    "received_at": chrono::Utc::now().to_rfc3339(),
+                    "received_at": crate::helpers::test_now().to_rfc3339(),
                     "surprise": true,
                 }),
             )
@@ -514,7 +514,7 @@ async fn bad_case_input_is_refused_clearly() {
                     "power_code": "NO-SUCH-POWER",
                     "party": {"kind": "organisation", "name": "某公司", "id_number": "91350100M000100Y43"},
                     "channel": "window",
-                    "received_at": chrono::Utc::now().to_rfc3339(),
+                    "received_at": crate::helpers::test_now().to_rfc3339(),
                 }),
             )
             .await;
@@ -547,8 +547,9 @@ async fn bad_case_input_is_refused_clearly() {
 }
 
 /// Deadlines are computed from the calendar in force: a case whose limit runs into a year
-/// without data says so plainly, and once a deployment adds that year (here a made-up 2027
-/// file, clearly test data) the same case shows its due date.
+/// without its notice has a provisional due date (weekends and the statutory holidays of the
+/// law), marked with the year it rests on; once a deployment adds that year (here a made-up
+/// 2027 file, clearly test data) the same case shows the due date the file gives, unmarked.
 #[tokio::test]
 async fn deadlines_follow_the_calendar_data_in_force() {
     let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
@@ -608,17 +609,25 @@ async fn deadlines_follow_the_calendar_data_in_force() {
         .json()
         .await
         .unwrap();
-    assert!(case["limits"].is_null());
-    assert!(
-        case["limits_error"].as_str().unwrap().contains("2027"),
-        "{case}"
-    );
+    let statutory = &case["limits"]["statutory"];
+    assert_eq!(statutory["provisional"], true, "{case}");
+    assert_eq!(statutory["provisional_years"], json!([2027]), "{case}");
+    let provisional_due = statutory["due"].as_str().unwrap().to_owned();
+    let by_law = aggregates::calendar::WorkingCalendar::builtin()
+        .due_date(
+            chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(),
+            60,
+            &[],
+        )
+        .unwrap();
+    assert_eq!(provisional_due, by_law.to_string());
+    assert!(case["limits_error"].is_null(), "{case}");
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("2027.yaml"),
         "year: 2027\nsource:\n  title: TEST DATA - not a State Council notice\n  published: 2026-11-01\n  \
-         publisher: yangguang tests\nholidays:\n  - name: 元旦\n    from: 2027-01-01\n    to: 2027-01-01\n",
+         publisher: yangguang tests\nholidays:\n  - name: 元旦\n    from: 2027-01-01\n    to: 2027-01-05\n",
     )
     .unwrap();
     let calendar_dir = dir.path().to_path_buf();
@@ -650,6 +659,15 @@ async fn deadlines_follow_the_calendar_data_in_force() {
     };
     assert_eq!(due, expected.to_string());
     assert!(due.starts_with("2027-"));
+    // The made-up file gives 元旦 five days (to Tuesday 5 January): the date moved two working
+    // days later, and the mark went.
+    assert!(due > provisional_due.as_str(), "{due} {provisional_due}");
+    assert_eq!(case["limits"]["statutory"]["provisional"], false, "{case}");
+    assert!(
+        case["limits"]["statutory"]
+            .get("provisional_years")
+            .is_none()
+    );
 }
 
 /// Two servers on one PostgreSQL work one case by turns. Each keeps the cases its commands

@@ -210,7 +210,7 @@ async fn a_suspended_power_takes_no_new_cases_and_can_be_reinstated() {
                 Some(&officer),
                 &json!({"power_code": code,
                         "party": {"kind": "organisation", "name": "某公司", "id_number": "91350100M000100Y43"},
-                        "channel": "window", "received_at": chrono::Utc::now().to_rfc3339()}),
+                        "channel": "window", "received_at": crate::helpers::test_now().to_rfc3339()}),
             )
             .await;
         assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "power_not_active").await;

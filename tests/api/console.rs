@@ -41,7 +41,7 @@ async fn open_case_by_form(app: &TestApp, console: &Console, power: &str) -> Str
                 ("channel", "window"),
                 (
                     "received_at",
-                    &chrono::Utc::now()
+                    &crate::helpers::test_now()
                         .with_timezone(&aggregates::case::china_offset())
                         .format("%Y-%m-%dT%H:%M")
                         .to_string(),
@@ -305,7 +305,7 @@ async fn five_wrong_passwords_lock_the_account_with_the_same_answer_as_an_unknow
             .unwrap()
             .unwrap();
         let until = identity.locked_until.expect("locked");
-        let expected = chrono::Utc::now().timestamp() + 15 * 60;
+        let expected = app.now().timestamp() + 15 * 60;
         assert!(
             (expected - 5..=expected + 1).contains(&until),
             "{until} vs {expected}"

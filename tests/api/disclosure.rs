@@ -25,7 +25,7 @@ async fn no_public_response_shows_personal_data() {
                     "party": {"kind": "person", "name": NAME, "id_number": ID_NUMBER,
                               "phone": PHONE, "address": ADDRESS},
                     "channel": "window",
-                    "received_at": chrono::Utc::now().to_rfc3339(),
+                    "received_at": crate::helpers::test_now().to_rfc3339(),
                 }),
             )
             .await;
@@ -149,7 +149,7 @@ async fn published_decision_of_the_person(app: &TestApp, officer: &str) -> Strin
                 "party": {"kind": "person", "name": NAME, "id_number": ID_NUMBER,
                           "phone": PHONE, "address": ADDRESS},
                 "channel": "inspection",
-                "received_at": chrono::Utc::now().to_rfc3339(),
+                "received_at": crate::helpers::test_now().to_rfc3339(),
             }),
         )
         .await

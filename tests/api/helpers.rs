@@ -10,9 +10,28 @@ use tempfile::TempDir;
 use yangguang::auth::TokenKeys;
 use yangguang::catalogue_file;
 use yangguang::config::Settings;
-use yangguang::engine::Engine;
+use yangguang::engine::{Engine, TestClock};
 use yangguang::startup;
 use yangguang::store::{EventRepo, ensure_database};
+
+/// The day every test's servers start on (Monday 2 November 2026, in a year whose notice is
+/// built in): a test's dates never depend on the day it runs. Tests of other days set a
+/// server's clock ([`TestApp::clock`]).
+pub const TEST_START: &str = "2026-11-02T09:00:00+08:00";
+
+/// The time on a test's clocks: [`TEST_START`] plus the real time since the test process
+/// first asked, so that clocks of servers started later (restarts) never run backwards.
+pub fn test_now() -> chrono::DateTime<chrono::FixedOffset> {
+    static ANCHOR: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let elapsed = ANCHOR.get_or_init(std::time::Instant::now).elapsed();
+    chrono::DateTime::parse_from_rfc3339(TEST_START).unwrap()
+        + chrono::TimeDelta::from_std(elapsed).unwrap()
+}
+
+/// A clock for a new server, showing [`test_now`].
+pub fn test_clock() -> Arc<TestClock> {
+    Arc::new(TestClock::starting_at(test_now()))
+}
 
 /// Which event store a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +92,8 @@ pub struct TestApp {
     pub department: String,
     /// The server's engine: writes through it count as this server's own.
     pub engine: actix_web::web::Data<Engine>,
+    /// The server's clock (its engine's): [`TEST_START`] on, unless a test sets it.
+    pub clock: Arc<TestClock>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -104,6 +125,16 @@ impl TestApp {
         data_dir: Arc<TempDir>,
         department: String,
         database_url: Option<String>,
+    ) -> TestApp {
+        Self::spawn_with_url_on(data_dir, department, database_url, test_clock()).await
+    }
+
+    /// [`TestApp::spawn_with_url`] on this clock.
+    pub async fn spawn_with_url_on(
+        data_dir: Arc<TempDir>,
+        department: String,
+        database_url: Option<String>,
+        clock: Arc<TestClock>,
     ) -> TestApp {
         if std::env::var("TEST_LOG").is_ok() {
             yangguang::telemetry::init(false, "info");
@@ -139,18 +170,28 @@ impl TestApp {
             ..Settings::default()
         };
         let _ = backend;
-        Self::start(settings, data_dir, department).await
+        Self::start_on(settings, data_dir, department, clock).await
     }
 
     /// Starts a server with these settings.
     pub async fn start(settings: Settings, data_dir: Arc<TempDir>, department: String) -> TestApp {
+        Self::start_on(settings, data_dir, department, test_clock()).await
+    }
+
+    /// Starts a server with these settings on this clock.
+    pub async fn start_on(
+        settings: Settings,
+        data_dir: Arc<TempDir>,
+        department: String,
+        clock: Arc<TestClock>,
+    ) -> TestApp {
         let backend = if settings.database_url.is_some() {
             Backend::Postgres
         } else {
             Backend::Sqlite
         };
         // As the server builds it: store, calendar, alert policy, caches.
-        let engine = startup::engine(&settings)
+        let engine = startup::engine_with_clock(&settings, clock.clone())
             .await
             .unwrap()
             .with_log(settings.transparency_log().unwrap());
@@ -177,18 +218,25 @@ impl TestApp {
             data_dir,
             department,
             engine,
+            clock,
             handle,
         }
+    }
+
+    /// The time on this server's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        aggregates::case::Clock::now(self.clock.as_ref())
     }
 
     /// Stops this server and starts a new one over the same store and data directory.
     pub async fn restart(self) -> TestApp {
         self.handle.stop(true).await;
         self.engine.stop_projections().await;
-        TestApp::spawn_with_url(
+        TestApp::spawn_with_url_on(
             self.data_dir.clone(),
             self.department.clone(),
             self.settings.database_url.clone(),
+            self.clock.clone(),
         )
         .await
     }
@@ -257,7 +305,13 @@ impl TestApp {
         self.engine.stop_projections().await;
         let mut settings = self.settings.clone();
         change(&mut settings);
-        TestApp::start(settings, self.data_dir.clone(), self.department.clone()).await
+        TestApp::start_on(
+            settings,
+            self.data_dir.clone(),
+            self.department.clone(),
+            self.clock.clone(),
+        )
+        .await
     }
 
     /// Another server process on the same store (PostgreSQL), sharing the token key.
@@ -365,7 +419,7 @@ impl TestApp {
                         "phone": "13912345678", "address": "上海市浦东新区世纪大道100号"
                     },
                     "channel": "window",
-                    "received_at": chrono::Utc::now().to_rfc3339(),
+                    "received_at": self.now().to_rfc3339(),
                 }),
             )
             .await;

@@ -36,7 +36,7 @@ fn open_body(power: &str, party: Value) -> Value {
         "power_code": power,
         "party": party,
         "channel": "window",
-        "received_at": chrono::Utc::now().to_rfc3339(),
+        "received_at": crate::helpers::test_now().to_rfc3339(),
     })
 }
 
@@ -525,7 +525,7 @@ async fn impossible_and_offsetless_dates_are_400() {
         .await;
     assert_problem(r, StatusCode::BAD_REQUEST, "invalid_query").await;
     // Any offset is fine (UTC, west of Greenwich); the future is refused.
-    let past = chrono::Utc::now() - chrono::Duration::days(3);
+    let past = crate::helpers::test_now() - chrono::Duration::days(3);
     let west = chrono::FixedOffset::west_opt(5 * 3600).unwrap();
     for (at, status) in [
         (

@@ -4,6 +4,7 @@ mod access;
 mod alerts;
 mod cases;
 mod catalogue;
+mod clocks;
 mod console;
 mod disclosure;
 mod helpers;

@@ -42,9 +42,21 @@ pub struct TestServer {
     _data_dir: Arc<TempDir>,
 }
 
+/// The day the scenarios' servers start on (Monday 2 November 2026, in a year whose notice
+/// is built in), so that what the pages show does not depend on the day the tests run.
+pub const TEST_START: &str = "2026-11-02T09:00:00+08:00";
+
 impl TestServer {
-    /// Starts the server and seeds a case whose current step is 材料审查.
+    /// Starts the server on [`TEST_START`] and seeds a case whose current step is 材料审查.
     pub async fn spawn() -> TestServer {
+        Self::spawn_at(TEST_START).await
+    }
+
+    /// Starts the server with its clock at `start` (RFC 3339) and seeds a case received then,
+    /// whose current step is 材料审查.
+    pub async fn spawn_at(start: &str) -> TestServer {
+        let start = chrono::DateTime::parse_from_rfc3339(start).unwrap();
+        let clock = Arc::new(yangguang::engine::TestClock::starting_at(start));
         let data_dir = Arc::new(tempfile::tempdir().unwrap());
         let settings = Settings {
             bind: "127.0.0.1:0".into(),
@@ -52,7 +64,9 @@ impl TestServer {
             database_url: None,
             ..Settings::default()
         };
-        let engine = startup::engine(&settings).await.unwrap();
+        let engine = startup::engine_with_clock(&settings, clock.clone())
+            .await
+            .unwrap();
         let file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE).unwrap();
         catalogue_file::import(&engine, &file, "browser-test-loader")
             .await
@@ -127,7 +141,7 @@ impl TestServer {
                     "phone": PARTY_PHONE, "address": PARTY_ADDRESS,
                 },
                 "channel": "window",
-                "received_at": chrono::Utc::now().to_rfc3339(),
+                "received_at": aggregates::case::Clock::now(clock.as_ref()).to_rfc3339(),
             }))
             .send()
             .await

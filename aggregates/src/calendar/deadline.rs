@@ -47,11 +47,14 @@ impl WorkingCalendar {
     ) -> Result<DeadlineCalculation, CalendarError> {
         let mut days = Vec::new();
         let due = self.walk(start, n, paused, |day| days.push(day))?;
+        let provisional_years = self.provisional_years(start, due);
         Ok(DeadlineCalculation {
             start,
             working_days: n,
             due,
             days,
+            provisional: !provisional_years.is_empty(),
+            provisional_years,
         })
     }
 

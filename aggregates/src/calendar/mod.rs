@@ -12,11 +12,14 @@
 //! corrects an embedded one with [`WorkingCalendar::parse_year`] and
 //! [`WorkingCalendar::add_year`].
 //!
-//! For a date in a year with no data the calendar never guesses silently: under
-//! [`OutsideCoverage::Refuse`] (the default) it answers
-//! [`CalendarError::YearNotCovered`]; under [`OutsideCoverage::WeekendsOnly`]
-//! it answers with an explicitly *assumed* kind ([`DayKind::AssumedWorkday`],
-//! [`DayKind::AssumedWeekend`]).
+//! For a date in a year with no data the calendar never guesses silently. Under
+//! [`OutsideCoverage::Provisional`] (the default) the year is *provisional*: weekends and the
+//! statutory holidays of 《全国年节及纪念日放假办法》 ([`statutory`]) are rest days, no 调休 is
+//! guessed, and every such day says so ([`DayKind::ProvisionalHoliday`],
+//! [`DayKind::AssumedWorkday`], [`DayKind::AssumedWeekend`]); a computation that rests on
+//! one is marked ([`WorkingCalendar::provisional_years`]). Under [`OutsideCoverage::Refuse`]
+//! it answers [`CalendarError::YearNotCovered`]; under [`OutsideCoverage::WeekendsOnly`]
+//! it assumes weekends only.
 //!
 //! Counting follows Civil Code art. 201 (《民法典》第二百零一条): the start day
 //! is never counted; counting begins with the next working day. Days on which
@@ -24,6 +27,7 @@
 //! skipped. The module is pure: no clock reads, no I/O at run time.
 
 mod deadline;
+pub mod statutory;
 mod validate;
 
 #[cfg(test)]
@@ -43,6 +47,10 @@ pub const MAX_WORKING_DAYS: u32 = 3650;
 /// Longest walk, in calendar days, that deadline arithmetic performs before
 /// giving up with [`CalendarError::TooFar`] (30 years).
 pub const MAX_WALK_DAYS: i64 = 30 * 366;
+
+/// Provisional years after the last covered one that the day table holds (later ones are
+/// walked day by day).
+const PROVISIONAL_IN_TABLE: i32 = 2;
 
 /// Smallest year a calendar file may describe.
 pub const MIN_YEAR: i32 = 2000;
@@ -109,6 +117,12 @@ impl DayTable {
         ) else {
             return DayTable::default();
         };
+        // Provisional years right after the covered ones are counted from the table too:
+        // the cases of the coming year are the ones that need them.
+        let last = match calendar.outside {
+            OutsideCoverage::Provisional => (last + PROVISIONAL_IN_TABLE).min(MAX_YEAR),
+            _ => last,
+        };
         let (Some(from), Some(to)) = (
             NaiveDate::from_ymd_opt(first, 1, 1),
             NaiveDate::from_ymd_opt(last, 12, 31),
@@ -118,10 +132,14 @@ impl DayTable {
         let days: Vec<TableDay> = from
             .iter_days()
             .take_while(|d| *d <= to)
-            .map(|date| match calendar.day_kind(date) {
-                Ok(kind) if calendar.covers(date.year()) && kind.is_working() => TableDay::Working,
-                Ok(_) if calendar.covers(date.year()) => TableDay::Rest,
-                _ => TableDay::Uncovered,
+            .map(|date| {
+                let in_table = calendar.covers(date.year())
+                    || calendar.outside == OutsideCoverage::Provisional;
+                match calendar.day_kind(date) {
+                    Ok(kind) if in_table && kind.is_working() => TableDay::Working,
+                    Ok(_) if in_table => TableDay::Rest,
+                    _ => TableDay::Uncovered,
+                }
             })
             .collect();
         let running = |kind: TableDay| {
@@ -241,8 +259,12 @@ pub struct HolidaySpec {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OutsideCoverage {
-    /// Answer [`CalendarError::YearNotCovered`] (the default).
+    /// The year is provisional (预计): weekends and the statutory holidays of the law in force
+    /// ([`statutory`]) are rest days, no 调休 is guessed, and every answer that rests on such a
+    /// day is marked (the default). Dates before the law's first version (2008) are refused.
     #[default]
+    Provisional,
+    /// Answer [`CalendarError::YearNotCovered`].
     Refuse,
     /// Treat Monday to Friday as working days and Saturday and Sunday as rest
     /// days, reported as [`DayKind::AssumedWorkday`] / [`DayKind::AssumedWeekend`].
@@ -268,11 +290,16 @@ pub enum DayKind {
         /// The name of the holiday it makes up for.
         name: String,
     },
-    /// outside coverage under WeekendsOnly: a Monday to Friday assumed to be a
-    /// working day (推定工作日).
+    /// A statutory holiday (法定节假日) of a provisional year: a day off by law, before the
+    /// year's notice is loaded (预计).
+    ProvisionalHoliday {
+        /// The holiday's name, e.g. 春节.
+        name: String,
+    },
+    /// Outside coverage (a provisional year, or under WeekendsOnly): a Monday to Friday that
+    /// is no statutory holiday, assumed to be a working day (推定工作日).
     AssumedWorkday,
-    /// outside coverage under WeekendsOnly: a Saturday or Sunday assumed to be
-    /// a rest day (推定休息日).
+    /// Outside coverage: a Saturday or Sunday assumed to be a rest day (推定休息日).
     AssumedWeekend,
 }
 
@@ -288,7 +315,10 @@ impl DayKind {
 
     /// Whether this kind was assumed for a date outside the covered years.
     pub fn is_assumed(&self) -> bool {
-        matches!(self, DayKind::AssumedWorkday | DayKind::AssumedWeekend)
+        matches!(
+            self,
+            DayKind::AssumedWorkday | DayKind::AssumedWeekend | DayKind::ProvisionalHoliday { .. }
+        )
     }
 }
 
@@ -324,6 +354,13 @@ pub struct DeadlineCalculation {
     pub due: NaiveDate,
     /// Every day after `start` up to and including `due`, and whether it counted.
     pub days: Vec<CalendarDay>,
+    /// Whether the count rests on a provisional year (预计: no State Council notice loaded):
+    /// the due date may move when its notice is loaded.
+    #[serde(default)]
+    pub provisional: bool,
+    /// The provisional years it rests on, ascending.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provisional_years: Vec<i32>,
 }
 
 /// One day of a [`DeadlineCalculation`] trace.
@@ -434,7 +471,7 @@ fn special_days_of(year: &CalendarYear) -> Vec<(NaiveDate, SpecialDay)> {
 impl WorkingCalendar {
     /// The calendar with the embedded years 2024, 2025 and 2026, each
     /// transcribed from the State Council General Office's notice, and the
-    /// [`OutsideCoverage::Refuse`] policy.
+    /// [`OutsideCoverage::Provisional`] policy for other years.
     pub fn builtin() -> Self {
         let mut calendar = Self::empty();
         for yaml in BUILTIN_YEARS {
@@ -448,7 +485,7 @@ impl WorkingCalendar {
         calendar
     }
 
-    /// A calendar with no year at all and the [`OutsideCoverage::Refuse`] policy.
+    /// A calendar with no year at all and the [`OutsideCoverage::Provisional`] policy.
     pub fn empty() -> Self {
         Self::default()
     }
@@ -509,7 +546,22 @@ impl WorkingCalendar {
     /// The same calendar with another policy for dates outside the covered years.
     pub fn with_outside_coverage(mut self, policy: OutsideCoverage) -> Self {
         self.outside = policy;
+        self.table = DayTable::build(&self);
         self
+    }
+
+    /// Whether dates of `year` are provisional (预计): no notice loaded, and the policy
+    /// [`OutsideCoverage::Provisional`].
+    pub fn is_provisional(&self, year: i32) -> bool {
+        !self.covers(year) && self.outside == OutsideCoverage::Provisional
+    }
+
+    /// The provisional years among those of the days `from..=to`, ascending: what a
+    /// computation over those days rests on besides official notices (empty when none).
+    pub fn provisional_years(&self, from: NaiveDate, to: NaiveDate) -> Vec<i32> {
+        (from.year().min(to.year())..=from.year().max(to.year()))
+            .filter(|y| self.is_provisional(*y))
+            .collect()
     }
 
     /// The policy for dates outside the covered years.
@@ -545,7 +597,17 @@ impl WorkingCalendar {
     /// notice does fix (a spill-over across New Year) still gets that meaning.
     pub fn day_kind(&self, date: NaiveDate) -> Result<DayKind, CalendarError> {
         let covered = self.covers(date.year());
-        if !covered && self.outside == OutsideCoverage::Refuse {
+        let statutory = match (covered, self.outside) {
+            (true, _) | (false, OutsideCoverage::WeekendsOnly) => None,
+            (false, OutsideCoverage::Provisional) => statutory::days_of(date.year()),
+            (false, OutsideCoverage::Refuse) => None,
+        };
+        let refused = match self.outside {
+            OutsideCoverage::Refuse => !covered,
+            OutsideCoverage::Provisional => !covered && statutory.is_none(),
+            OutsideCoverage::WeekendsOnly => false,
+        };
+        if refused {
             return Err(CalendarError::YearNotCovered {
                 year: date.year(),
                 covered: self.covered_years(),
@@ -553,6 +615,13 @@ impl WorkingCalendar {
         }
         if let Some(day) = self.special_days.get(&date) {
             return Ok(day.day_kind());
+        }
+        if let Some(days) = statutory
+            && let Ok(i) = days.binary_search_by_key(&date, |(d, _)| *d)
+        {
+            return Ok(DayKind::ProvisionalHoliday {
+                name: days[i].1.to_owned(),
+            });
         }
         Ok(match (covered, is_weekend(date)) {
             (true, false) => DayKind::Workday,

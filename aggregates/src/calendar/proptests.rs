@@ -142,7 +142,7 @@ proptest! {
 
     #[test]
     fn refuse_never_guesses((start, n, paused) in case()) {
-        let refuse = WorkingCalendar::builtin();
+        let refuse = WorkingCalendar::builtin().with_outside_coverage(OutsideCoverage::Refuse);
         match refuse.add_working_days(start, n, &paused) {
             Ok(calc) => {
                 prop_assert!(calc.days.iter().all(|x| !x.kind.is_assumed()));
@@ -158,7 +158,7 @@ proptest! {
 }
 
 /// The calendars the fast paths are checked on: the built-in years (2024-2026) and the same
-/// without 2025 (a year inside the day table that is not covered), each under both policies.
+/// without 2025 (a year inside the day table that is not covered), each under every policy.
 fn calendars() -> Vec<WorkingCalendar> {
     let mut gapped = WorkingCalendar::empty();
     for year in WorkingCalendar::builtin().years() {
@@ -168,7 +168,11 @@ fn calendars() -> Vec<WorkingCalendar> {
     }
     let mut out = Vec::new();
     for calendar in [WorkingCalendar::builtin(), gapped] {
-        for policy in [OutsideCoverage::Refuse, OutsideCoverage::WeekendsOnly] {
+        for policy in [
+            OutsideCoverage::Refuse,
+            OutsideCoverage::WeekendsOnly,
+            OutsideCoverage::Provisional,
+        ] {
             out.push(calendar.clone().with_outside_coverage(policy));
         }
     }

@@ -1291,6 +1291,8 @@ fn limit(limit_days: u32, start: &str, used_days: u32, due: Option<&str>) -> Lim
         remaining_days: i64::from(limit_days) - i64::from(used_days),
         due: due.map(d),
         overdue: used_days > limit_days,
+        provisional: false,
+        provisional_years: vec![],
     }
 }
 

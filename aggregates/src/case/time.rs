@@ -35,6 +35,14 @@ pub struct LimitStatus {
     pub due: Option<NaiveDate>,
     /// Whether the limit has been passed.
     pub overdue: bool,
+    /// Whether the count rests on a provisional year (预计): a year whose State Council
+    /// notice is not loaded yet, counted by the law's statutory holidays alone. The due date
+    /// may move when the notice is loaded.
+    #[serde(default)]
+    pub provisional: bool,
+    /// The provisional years the count rests on, ascending (empty when `provisional` is false).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provisional_years: Vec<i32>,
 }
 
 /// A paused span, by dates.
@@ -117,11 +125,14 @@ impl Case {
         } else {
             Some(calendar.due_date(start, limit_days, &relevant)?)
         };
+        let provisional_years = calendar.provisional_years(start, due.map_or(end, |d| d.max(end)));
         Ok(LimitStatus {
             limit_days,
             start,
             used_days,
             remaining_days: i64::from(limit_days) - i64::from(used_days),
+            provisional: !provisional_years.is_empty(),
+            provisional_years,
             due,
             // Late once a day after the due date has begun, working day or not.
             overdue: used_days > limit_days || due.is_some_and(|d| end > d),

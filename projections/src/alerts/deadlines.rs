@@ -28,6 +28,7 @@ fn limit_details(
         as_of,
         current_step: window.state.current_step.clone(),
         current_step_name: window.state.current_step_name.clone(),
+        provisional_years: limit.provisional_years.clone(),
     }
 }
 

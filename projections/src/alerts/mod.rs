@@ -216,6 +216,10 @@ pub enum AlertDetails {
         current_step: String,
         /// Its name.
         current_step_name: String,
+        /// The years without their State Council notice the count rested on (预计): the card
+        /// fired on a provisional date (empty when every day counted was official).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        provisional_years: Vec<i32>,
     },
     /// One visit of a step against its own limit (step overdue, late acceptance).
     Step {

@@ -26,6 +26,7 @@ fn yellow_at_80_percent_of_the_promised_limit() {
             as_of: d("03-25"),
             current_step: "shencha".into(),
             current_step_name: "审查".into(),
+            provisional_years: vec![],
         }
     );
     assert_eq!(evidence_seqs(card), [1]);
@@ -199,6 +200,7 @@ fn red_the_day_after_the_promised_due_date() {
             as_of: d("03-28"),
             current_step: "shencha".into(),
             current_step_name: "审查".into(),
+            provisional_years: vec![],
         }
     );
 }

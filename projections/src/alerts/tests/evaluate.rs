@@ -1,5 +1,6 @@
 //! The entry point: every rule at once, the policy's shape, and candidates into commands.
 use aggregates::alert::{AlertCommand, AlertSource};
+use aggregates::calendar::OutsideCoverage;
 use serde_json::json;
 
 use super::*;
@@ -91,7 +92,8 @@ fn events_that_do_not_open_a_case_give_nothing() {
 #[test]
 fn a_year_without_calendar_data_gives_no_time_alerts() {
     // A calendar without 2026 cannot count the days, so no limit rule can tell; the rules that
-    // need no calendar still run. (Yangguang refuses such dates unless `weekends_only` is set.)
+    // need no calendar still run. (Yangguang counts such dates as provisional by default; this
+    // calendar refuses them, as `outside_coverage = "refuse"` does.)
     let case = Timeline::opened("03-13")
         .step("受理", &at("03-23", "09:00:00"), ZHANG)
         .step("撤回", &at("04-30", "10:00:00"), LI);
@@ -100,7 +102,7 @@ fn a_year_without_calendar_data_gives_no_time_alerts() {
     let without = evaluate(
         &case.records,
         &case.flowchart,
-        &WorkingCalendar::empty(),
+        &WorkingCalendar::empty().with_outside_coverage(OutsideCoverage::Refuse),
         &policy,
         now,
     );
