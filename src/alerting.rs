@@ -129,6 +129,8 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
         }
         if tokio::time::Instant::now() >= next_sweep {
             let _writing = engine.rounds().read().await;
+            // The sweep counts with the newest calendar (a year loaded by another server).
+            engine.refresh_calendar().await?;
             sweep(engine, policy).await?;
             next_sweep = tokio::time::Instant::now() + WATCH_INTERVAL;
         }
@@ -468,7 +470,7 @@ async fn raise_on_records(
     };
     let now = engine.now();
     let mut raised = 0;
-    for candidate in evaluate(records, &power.flowchart, engine.calendar(), policy, now) {
+    for candidate in evaluate(records, &power.flowchart, &engine.calendar(), policy, now) {
         raised += raise(engine, candidate).await?;
     }
     Ok(raised)

@@ -70,7 +70,7 @@ const MAX_NAME_CHARS: usize = 100;
 /// Parses a catalogue file and checks every entry, reporting every problem at once.
 pub fn parse(text: &str) -> Result<CatalogueFile, ImportError> {
     // Deep flow nesting would make the YAML scanner take quadratic time.
-    aggregates::yaml::check_flow_depth(text).map_err(ImportError::Malformed)?;
+    aggregates::yaml::check(text).map_err(ImportError::Malformed)?;
     let file: CatalogueFile =
         serde_norway::from_str(text).map_err(|e| ImportError::Malformed(e.to_string()))?;
     let mut problems = Vec::new();

@@ -97,7 +97,12 @@ pub struct Engine {
     access: PersistedEventStore<EventRepo, DataAccess>,
     case_services: CaseServices,
     catalogue: Arc<Catalogue>,
-    calendar: Arc<WorkingCalendar>,
+    /// The calendar in force: `base_calendar` plus the years loaded into the store.
+    calendar: std::sync::RwLock<Arc<WorkingCalendar>>,
+    /// The built-in years and the deployment's files, with the policy for other years.
+    base_calendar: WorkingCalendar,
+    /// The newest loaded year's row id the calendar in force was built from.
+    calendar_version: std::sync::atomic::AtomicI64,
     clock: Arc<dyn Clock>,
     /// Bumped after every commit: wakes this process's projection runners.
     commits: Arc<tokio::sync::watch::Sender<u64>>,
@@ -220,6 +225,24 @@ tokio::task_local! {
     pub static MIN_POSITION: Cursor;
 }
 
+/// How often a server looks for calendar years another server of the deployment loaded.
+pub const CALENDAR_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Keeps a server's calendar in step with the years loaded into the store.
+pub fn spawn_calendar_refresh(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CALENDAR_REFRESH);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(error) = engine.refresh_calendar().await {
+                tracing::warn!(%error, "the calendar's loaded years could not be read");
+            }
+        }
+    })
+}
+
 /// How long a read waits for a view to catch up with this process's own writes.
 const VIEW_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -241,7 +264,9 @@ impl Engine {
                 clock: clock.clone(),
             },
             catalogue,
-            calendar: Arc::new(calendar),
+            calendar: std::sync::RwLock::new(Arc::new(calendar.clone())),
+            base_calendar: calendar,
+            calendar_version: std::sync::atomic::AtomicI64::new(0),
             clock,
             commits: Arc::new(tokio::sync::watch::Sender::new(0)),
             written: std::sync::Mutex::new(Cursor::default()),
@@ -438,9 +463,84 @@ impl Engine {
         &self.tail
     }
 
-    /// The working-day calendar.
-    pub fn calendar(&self) -> &WorkingCalendar {
-        &self.calendar
+    /// The working-day calendar in force.
+    pub fn calendar(&self) -> Arc<WorkingCalendar> {
+        self.calendar
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    /// Rebuilds the calendar in force when the store's loaded years changed (another server
+    /// loaded one): the built-in years and files, then each loaded year. A stored year that no
+    /// longer fits is skipped and logged. Returns whether anything changed.
+    pub async fn refresh_calendar(&self) -> Result<bool, crate::store::StoreError> {
+        use std::sync::atomic::Ordering;
+        let version = self.repo.calendar_version().await?;
+        if version == self.calendar_version.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        let mut calendar = self.base_calendar.clone();
+        for stored in self.repo.calendar_years().await? {
+            let added = WorkingCalendar::parse_year(&stored.content)
+                .and_then(|year| calendar.add_year(year));
+            if let Err(error) = added {
+                tracing::error!(year = stored.year, %error, "a loaded calendar year was skipped");
+            }
+        }
+        if let Ok(mut current) = self.calendar.write() {
+            *current = Arc::new(calendar);
+        }
+        self.calendar_version.store(version, Ordering::Release);
+        Ok(true)
+    }
+
+    /// Checks a year to load (导入年度节假日安排) against the calendar in force: every problem
+    /// of the file, a missing source URL, and a date that contradicts a neighbouring year.
+    /// Returns the calendar it would make.
+    pub fn check_calendar_year(
+        &self,
+        year: &aggregates::calendar::CalendarYear,
+    ) -> Result<WorkingCalendar, Vec<aggregates::calendar::YearProblem>> {
+        use aggregates::calendar::{CalendarError, YearProblem};
+        let mut problems = Vec::new();
+        if year
+            .source
+            .url
+            .as_deref()
+            .is_none_or(|u| u.trim().is_empty())
+        {
+            problems.push(YearProblem::NoUrl);
+        }
+        let mut calendar = (*self.calendar()).clone();
+        match calendar.add_year(year.clone()) {
+            Ok(()) => {}
+            Err(CalendarError::InvalidData { problems: found }) => problems.extend(found),
+            Err(other) => {
+                tracing::error!(error = %other, "unexpected calendar error");
+                problems.push(YearProblem::YearOutOfRange(year.year));
+            }
+        }
+        if problems.is_empty() {
+            Ok(calendar)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Loads a year (checked with [`Engine::check_calendar_year`]) into the store, for every
+    /// server of the deployment, and into this server's calendar at once.
+    pub async fn load_calendar_year(
+        &self,
+        year: &aggregates::calendar::CalendarYear,
+        loaded_by: &str,
+    ) -> anyhow::Result<()> {
+        let content = serde_norway::to_string(year)?;
+        self.repo
+            .add_calendar_year(year.year, &content, loaded_by, self.now().timestamp())
+            .await?;
+        self.refresh_calendar().await?;
+        Ok(())
     }
 
     /// Now.

@@ -71,6 +71,11 @@ enum Command {
         #[command(subcommand)]
         command: CatalogueCommand,
     },
+    /// The working-day calendar (工作日历): load a year's State Council notice, list the years.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Read models: status and rebuilds.
     Projections {
         #[command(subcommand)]
@@ -380,6 +385,137 @@ async fn users(config: Option<&PathBuf>, command: UsersCommand) -> anyhow::Resul
     Ok(())
 }
 
+async fn calendar(config: Option<&PathBuf>, command: CalendarCommand) -> anyhow::Result<()> {
+    match command {
+        CalendarCommand::Import {
+            file,
+            by,
+            dry_run,
+            store,
+        } => {
+            let settings = settings(config, &store, None, false)?;
+            let text = std::fs::read_to_string(&file)?;
+            let engine = startup::engine(&settings).await?;
+            let year = aggregates::calendar::CalendarYear::from_yaml(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let candidate = match engine.check_calendar_year(&year) {
+                Ok(candidate) => candidate,
+                Err(problems) => return refuse_year(&file, &problems),
+            };
+            let moved = engine.calendar_preview(&candidate).await?;
+            eprintln!(
+                "{}: {} ({}), {} holidays; {} due dates of running cases move",
+                year.year,
+                year.source.title,
+                year.source
+                    .document_no
+                    .as_deref()
+                    .unwrap_or("no document number"),
+                year.holidays.len(),
+                moved.len()
+            );
+            for m in &moved {
+                eprintln!(
+                    "  {} {} {}: {} -> {}",
+                    m.tracking_no,
+                    m.power_name,
+                    m.limit,
+                    m.before
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    m.after.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
+                );
+            }
+            if dry_run {
+                eprintln!("dry run: nothing loaded");
+            } else {
+                engine.load_calendar_year(&year, &by).await?;
+                eprintln!("loaded {} for every server of this store", year.year);
+            }
+        }
+        CalendarCommand::List { store } => {
+            let settings = settings(config, &store, None, false)?;
+            let engine = startup::engine(&settings).await?;
+            let loaded: std::collections::BTreeMap<i32, _> = engine
+                .repo()
+                .calendar_years()
+                .await?
+                .into_iter()
+                .map(|y| (y.year, y))
+                .collect();
+            let calendar = engine.calendar();
+            let first = calendar.covered_years().first().copied().unwrap_or(2024);
+            let this_year = chrono::Datelike::year(&engine.now());
+            for year in first..=this_year + 2 {
+                let state = match (calendar.year(year), calendar.is_provisional(year)) {
+                    (Some(data), _) => {
+                        let from = match loaded.get(&year) {
+                            Some(l) => format!(
+                                "loaded by {} on {} (Beijing time)",
+                                l.loaded_by,
+                                chrono::DateTime::from_timestamp(l.loaded_at, 0)
+                                    .map(|t| t
+                                        .with_timezone(&aggregates::case::china_offset())
+                                        .format("%Y-%m-%d %H:%M")
+                                        .to_string())
+                                    .unwrap_or_default()
+                            ),
+                            None => "built in or a file of YANGGUANG_CALENDAR_DIR".into(),
+                        };
+                        format!("official    {} ({from})", data.source.title)
+                    }
+                    (None, true) => "provisional weekends and statutory holidays only".into(),
+                    (None, false) => "missing".into(),
+                };
+                println!("{year}  {state}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Prints every problem of a year file (Chinese, then English) and fails.
+fn refuse_year(
+    file: &std::path::Path,
+    problems: &[aggregates::calendar::YearProblem],
+) -> anyhow::Result<()> {
+    eprintln!(
+        "{}: {} problem(s), nothing loaded:",
+        file.display(),
+        problems.len()
+    );
+    for p in problems {
+        eprintln!("  - {}  ({p})", p.zh());
+    }
+    anyhow::bail!("the calendar file is invalid")
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Load one year (a YAML file in the shape of `aggregates/data/calendar/20XX.yaml`, with
+    /// its source) into the store, for every server of the deployment. Every problem is
+    /// listed and nothing is loaded if there is one; the running cases whose due dates move
+    /// are shown first.
+    Import {
+        /// The YAML file.
+        file: PathBuf,
+        /// Who loads it (recorded with the year).
+        #[arg(long, default_value = "calendar-import")]
+        by: String,
+        /// Show the problems and the due dates that would move, load nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Each year from the first built in to two years ahead: official (with its notice and
+    /// where it comes from), provisional or missing.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
 #[derive(Subcommand)]
 enum CatalogueCommand {
     /// Register and publish every power of a YAML file; every problem is listed and nothing
@@ -476,6 +612,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
         }
         Command::Users { command } => users(cli.config.as_ref(), command).await?,
+        Command::Calendar { command } => calendar(cli.config.as_ref(), command).await?,
         Command::Catalogue { command } => match command {
             CatalogueCommand::Import { file, store } => {
                 let settings = settings(cli.config.as_ref(), &store, None, false)?;

@@ -151,6 +151,25 @@ pub struct PowerPage {
     pub published: Arc<PublishedPower>,
 }
 
+/// A running case's due date that loading a calendar year would move.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct MovedDueDate {
+    /// 办件编号.
+    pub tracking_no: String,
+    /// The power's name.
+    pub power_name: String,
+    /// The department handling it.
+    pub department: String,
+    /// `statutory` (法定时限) or `promised` (承诺时限).
+    pub limit: &'static str,
+    /// The due date now (`None` when it cannot be computed, or the clock is paused).
+    pub before: Option<NaiveDate>,
+    /// The due date with the year loaded.
+    pub after: Option<NaiveDate>,
+    /// How far it moves, in calendar days (later is positive).
+    pub calendar_days: Option<i64>,
+}
+
 /// An open case on an officer's worklist (办件清单).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WorklistItem {
@@ -344,6 +363,86 @@ impl Engine {
             .and_then(|d| DecisionsProjection::published(&d)))
     }
 
+    /// The running cases whose due dates `candidate` (the calendar a year to load would make)
+    /// moves, and by how much (导入预览): read from the `cases` view a page at a time.
+    pub async fn calendar_preview(
+        &self,
+        candidate: &aggregates::calendar::WorkingCalendar,
+    ) -> Result<Vec<MovedDueDate>, LoadError> {
+        use aggregates::case::CaseStatus;
+        let current = self.calendar();
+        let now = self.now();
+        let mut moved = Vec::new();
+        let mut after = String::new();
+        loop {
+            let page = self.repo().view_docs_page("cases", &after, 1_000).await?;
+            let Some((last, _)) = page.last() else { break };
+            after.clone_from(last);
+            for (_, text) in &page {
+                let Ok(doc) = serde_json::from_str::<CaseDoc>(text) else {
+                    continue;
+                };
+                let case = &doc.case;
+                if !matches!(case.status, CaseStatus::Open | CaseStatus::Paused) {
+                    continue;
+                }
+                let Some(power) = self
+                    .catalogue()
+                    .version_of(&case.power_code, case.power_version)
+                    .await?
+                else {
+                    continue;
+                };
+                let before = case.times(&power.flowchart, &current, now).ok();
+                let after_times = case.times(&power.flowchart, candidate, now).ok();
+                let pairs = [
+                    (
+                        "statutory",
+                        before.as_ref().and_then(|t| t.statutory.due),
+                        after_times.as_ref().and_then(|t| t.statutory.due),
+                    ),
+                    (
+                        "promised",
+                        before.as_ref().and_then(|t| t.promised.as_ref()?.due),
+                        after_times.as_ref().and_then(|t| t.promised.as_ref()?.due),
+                    ),
+                ];
+                for (limit, was, will) in pairs {
+                    if was != will {
+                        moved.push(MovedDueDate {
+                            tracking_no: case.tracking_no.clone(),
+                            power_name: case.power_name.clone(),
+                            department: case.department.clone(),
+                            limit,
+                            before: was,
+                            after: will,
+                            calendar_days: was.zip(will).map(|(a, b)| (b - a).num_days()),
+                        });
+                    }
+                }
+            }
+            tokio::task::yield_now().await;
+        }
+        Ok(moved)
+    }
+
+    /// The years whose dates are provisional and should be loaded now: this year if it is,
+    /// and from 1 November next year if it is (the notice usually appears in November or
+    /// December). Administrators' console and `/healthz` warn about them.
+    pub fn provisional_warning(&self) -> Vec<i32> {
+        use chrono::Datelike;
+        let today = aggregates::case::china_date(self.now());
+        let calendar = self.calendar();
+        let mut years = Vec::new();
+        if calendar.is_provisional(today.year()) {
+            years.push(today.year());
+        }
+        if today.month() >= 11 && calendar.is_provisional(today.year() + 1) {
+            years.push(today.year() + 1);
+        }
+        years
+    }
+
     /// The case's limits now, if its power version and the calendar allow computing them.
     pub async fn case_times(
         &self,
@@ -353,7 +452,7 @@ impl Engine {
             .catalogue()
             .version_of(&case.power_code, case.power_version)
             .await?
-            .and_then(|p| case.times(&p.flowchart, self.calendar(), self.now()).ok()))
+            .and_then(|p| case.times(&p.flowchart, &self.calendar(), self.now()).ok()))
     }
 
     /// Cases of a department, nearest deadline first.
@@ -515,7 +614,7 @@ impl Engine {
             let mut on_time = None;
             let mut used_days = None;
             if let Some(closed_at) = concluded
-                && let Ok(used) = case.used_working_days(self.calendar(), china_date(closed_at))
+                && let Ok(used) = case.used_working_days(&self.calendar(), china_date(closed_at))
             {
                 on_time = Some(used <= case.statutory_limit_days);
                 used_days = Some(used);

@@ -43,9 +43,12 @@ pub async fn engine_with_clock(
     clock: Arc<dyn aggregates::case::Clock>,
 ) -> anyhow::Result<Engine> {
     let repo = open_store(settings).await?;
-    Ok(Engine::new(repo, settings.calendar()?, clock)
+    let engine = Engine::new(repo, settings.calendar()?, clock)
         .with_alert_policy(settings.alert_policy.clone())
-        .with_cached_cases(settings.cached_cases))
+        .with_cached_cases(settings.cached_cases);
+    // The years loaded into the store (by any server of the deployment).
+    engine.refresh_calendar().await?;
+    Ok(engine)
 }
 
 /// The demo's console accounts: (name, role, department, display name).
@@ -176,6 +179,9 @@ pub fn run_shared(
     let account_policy = web::Data::new(limits.accounts);
     engine.start_projections();
     engine.adopt(crate::alerting::spawn(engine.clone().into_inner()));
+    engine.adopt(crate::engine::spawn_calendar_refresh(
+        engine.clone().into_inner(),
+    ));
     if let Some(log) = engine.log() {
         engine.adopt(crate::translog::spawn(
             engine.clone().into_inner(),

@@ -4,8 +4,13 @@
 //! to the current flow nesting level for every token, so deeply nested flow collections take
 //! quadratic time: `[` × 40 000 takes 2.5 s, × 100 000 about 18 s, a 1 MB file minutes.
 //! `serde_norway` refuses anything nested deeper than 128 levels anyway, but only after the
-//! scanner has read the whole document. [`check_flow_depth`] finds such nesting in one linear
+//! scanner has read the whole document. [`check`] finds such nesting in one linear
 //! pass first (found by `tests/fuzz`).
+//!
+//! Aliases (`*name`) copy what their anchor names every time they are used, so a small file
+//! can expand to gigabytes (a 408 KB upload repeating one anchored string 2,500 times took a
+//! server to 1.24 GB). No file Yangguang reads needs them: [`check`] refuses any alias in the
+//! same pass.
 
 /// Flow nesting deeper than this is refused before parsing. `serde_norway` refuses more than
 /// 128 levels of any nesting, so no document it accepts is refused here; the margin absorbs
@@ -13,9 +18,22 @@
 pub const MAX_FLOW_DEPTH: usize = 256;
 
 /// Refuses text whose flow collections (`[...]`, `{...}`) nest deeper than
-/// [`MAX_FLOW_DEPTH`], with a sentence saying so.
-pub fn check_flow_depth(text: &str) -> Result<(), String> {
-    if flow_depth(text) > MAX_FLOW_DEPTH {
+/// [`MAX_FLOW_DEPTH`], or that uses an alias (`*name`), with a sentence saying so. Run it on
+/// every YAML text from outside before parsing it.
+pub fn check(text: &str) -> Result<(), String> {
+    let scan = scan(text);
+    if scan.aliases > 0 {
+        return Err(
+            "YAML aliases (*name) are not accepted: write each value out (an alias repeats \
+             what its anchor names, and can make a small file huge)"
+                .to_owned(),
+        );
+    }
+    check_depth(scan.deepest)
+}
+
+fn check_depth(deepest: usize) -> Result<(), String> {
+    if deepest > MAX_FLOW_DEPTH {
         Err(format!(
             "the YAML nests flow collections ([...] or {{...}}) more than {MAX_FLOW_DEPTH} \
              levels deep"
@@ -31,10 +49,26 @@ pub fn check_flow_depth(text: &str) -> Result<(), String> {
 /// so `a[1]` in a plain scalar does not count. An approximation: a bracket inside a plain
 /// scalar after a space, or in a block scalar, is counted too.
 pub fn flow_depth(text: &str) -> usize {
+    scan(text).deepest
+}
+
+/// What one pass over a YAML text found.
+struct Scan {
+    /// The deepest flow nesting.
+    deepest: usize,
+    /// Aliases (`*name` where a node may start), outside comments and quoted scalars. An
+    /// approximation like the brackets': ` *x` inside a plain scalar counts too.
+    aliases: usize,
+}
+
+fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
-    let (mut level, mut deepest) = (0usize, 0usize);
+    let (mut level, mut deepest, mut aliases) = (0usize, 0usize, 0usize);
     // The byte before, as far as token boundaries go (b'\n' at the start).
     let mut prev = b'\n';
+    // The last byte on this line that was not a space (b'\n' if none), and whether everything
+    // significant on the line so far was a block sequence's `- `: where a node may start.
+    let (mut sig, mut entries_only) = (b'\n', true);
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
@@ -71,12 +105,45 @@ pub fn flow_depth(text: &str) -> usize {
                 deepest = deepest.max(level);
             }
             b']' | b'}' if level > 0 => level -= 1,
+            // An alias starts a node: at the start of a line, after `key: `, after a block
+            // sequence's `- `, or in a flow collection after `[`, `{` or `,`. Inside a plain
+            // scalar (`a: 2 *3`) a star follows other text and is no alias.
+            b'*' if bytes
+                .get(i + 1)
+                .is_some_and(|n| !matches!(n, b' ' | b'\t' | b'\r' | b'\n'))
+                && (sig == b'\n'
+                    || sig == b':'
+                    || (sig == b'-' && entries_only)
+                    || (level > 0 && matches!(sig, b'[' | b'{' | b','))) =>
+            {
+                aliases += 1;
+            }
             _ => {}
         }
-        prev = bytes.get(i).copied().unwrap_or(b'\n');
+        let current = bytes.get(i).copied().unwrap_or(b'\n');
+        match current {
+            b'\n' => (sig, entries_only) = (b'\n', true),
+            b' ' | b'\t' | b'\r' => {}
+            b'-' if entries_only
+                && bytes
+                    .get(i + 1)
+                    .is_none_or(|n| matches!(n, b' ' | b'\t' | b'\r' | b'\n')) =>
+            {
+                sig = b'-';
+            }
+            // `a:b` is text; only `: ` (or `:` at the end of a line) separates a key.
+            b':' if bytes
+                .get(i + 1)
+                .is_some_and(|n| !matches!(n, b' ' | b'\t' | b'\r' | b'\n')) =>
+            {
+                (sig, entries_only) = (b'a', false);
+            }
+            other => (sig, entries_only) = (other, false),
+        }
+        prev = current;
         i += 1;
     }
-    deepest
+    Scan { deepest, aliases }
 }
 
 #[cfg(test)]
@@ -101,8 +168,26 @@ mod tests {
     }
 
     #[test]
+    fn refuses_aliases_but_not_stars_in_text() {
+        let bomb = format!(
+            "a: &x {}\nb: [{}]\n",
+            "y".repeat(100),
+            ["*x"; 50].join(", ")
+        );
+        assert!(check(&bomb).unwrap_err().contains("aliases"));
+        assert!(check("a: &x 1\nb: *x\n").is_err());
+        assert!(check("- *x\n").is_err());
+        assert!(check("a: [1, *x]\n").is_err());
+        assert!(check("a:\n  - - *x\n").is_err());
+        // A star or an ampersand inside text, quoted or not, and an unused anchor are fine.
+        assert!(check("a: 2*3\nb: \"see *note\"\nc: 'x *y'\nd: A & B\ne: &anchor 1\n").is_ok());
+        assert!(check("id: 𖿠 *0\nb: x - *y\nc: a, *b\nd: 0:*!\n").is_ok());
+        assert!(check("# *comment\na: 1 # *x\n").is_ok());
+    }
+
+    #[test]
     fn refuses_deep_nesting_only() {
-        assert!(check_flow_depth(&format!("a: {}{}", "[".repeat(257), "]".repeat(257))).is_err());
-        assert!(check_flow_depth(&format!("a: {}{}", "[".repeat(256), "]".repeat(256))).is_ok());
+        assert!(check(&format!("a: {}{}", "[".repeat(257), "]".repeat(257))).is_err());
+        assert!(check(&format!("a: {}{}", "[".repeat(256), "]".repeat(256))).is_ok());
     }
 }

@@ -302,7 +302,7 @@ pub(crate) async fn case_view(engine: &Engine, case: &Case) -> Result<CaseView, 
     let now = engine.now();
     let (limits, limits_error, allowed, step) = match &power {
         Some(p) => {
-            let (limits, err) = match case.times(&p.flowchart, engine.calendar(), now) {
+            let (limits, err) = match case.times(&p.flowchart, &engine.calendar(), now) {
                 Ok(t) => (Some(t), None),
                 Err(e) => (None, Some(e.to_string())),
             };

@@ -17,6 +17,11 @@ struct Health {
     status: &'static str,
     /// `sqlite` or `postgres`.
     store: &'static str,
+    /// What an operator should see to (in English, for the logs and monitors): a year whose
+    /// dates are provisional and whose State Council notice should be loaded
+    /// (`yangguang calendar import`), this year at any time and next year from 1 November.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
 }
 
 /// Liveness and readiness: answers 200 when the event store answers, 503 otherwise.
@@ -30,8 +35,19 @@ struct Health {
 #[get("/healthz")]
 async fn healthz(engine: web::Data<Engine>) -> Result<HttpResponse, ApiError> {
     engine.repo().ping().await.map_err(ApiError::unavailable)?;
+    let warnings = engine
+        .provisional_warning()
+        .into_iter()
+        .map(|year| {
+            format!(
+                "calendar year {year} is provisional (weekends and statutory holidays only): \
+                 load the State Council's notice for {year} with `yangguang calendar import`"
+            )
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(Health {
         status: "ok",
         store: engine.repo().kind(),
+        warnings,
     }))
 }

@@ -81,7 +81,12 @@ pub(crate) async fn catalogue(
             Some("status") => p class="ok-note" role="status" id="done" { (ctx.t("状态已更改：", "Status changed: ")) code { (code) } }
             _ => {}
         }
-        p { a id="upload-link" href=(ctx.link("/admin/upload")) { (ctx.t("上传新版本（YAML）", "Upload a new version (YAML)")) } }
+        (super::calendar_admin::provisional_banner(&ctx, &engine))
+        p {
+            a id="upload-link" href=(ctx.link("/admin/upload")) { (ctx.t("上传新版本（YAML）", "Upload a new version (YAML)")) }
+            " · "
+            a id="calendar-link" href=(ctx.link("/admin/calendar")) { (ctx.t("工作日历管理", "Working-day calendar")) }
+        }
         div class="table-scroll" {
             table id="catalogue" {
                 caption { (ctx.t("职权事项", "Powers")) }
@@ -249,7 +254,7 @@ fn check_yaml(lang: Lang, yaml: &str, department: &str) -> Checked {
     if yaml.len() > MAX_YAML {
         return malformed(format!("{} > {MAX_YAML} bytes", yaml.len()));
     }
-    if let Err(e) = aggregates::yaml::check_flow_depth(yaml) {
+    if let Err(e) = aggregates::yaml::check(yaml) {
         return malformed(e);
     }
     let entry: PowerEntry = match serde_norway::from_str(yaml) {

@@ -86,7 +86,8 @@ fn rule(ctx: &Ctx) -> Markup {
 /// `GET /calculator`.
 pub(crate) async fn calculator(req: HttpRequest, engine: web::Data<Engine>) -> HttpResponse {
     let ctx = Ctx::new(&req, engine.now());
-    let covered = engine.calendar().covered_years();
+    let calendar = engine.calendar();
+    let covered = calendar.covered_years();
     let raw_start = ctx.params.get("start");
     let raw_days = ctx.params.get("days");
     // Echo only what is safe to put back into the form.
@@ -254,7 +255,7 @@ pub(crate) async fn calculator(req: HttpRequest, engine: web::Data<Engine>) -> H
                 (years_list(ctx.lang, &covered))
             }
             ul {
-                @for y in engine.calendar().years() {
+                @for y in calendar.years() {
                     li {
                         (y.year) (ctx.t("年：", ": ")) (y.source.title)
                         @if let Some(no) = &y.source.document_no { "（" (no) "）" }

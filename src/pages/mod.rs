@@ -6,6 +6,7 @@
 //! that does not answer a 503 page.
 mod admin;
 mod calculator;
+mod calendar_admin;
 mod catalogue;
 mod decisions;
 mod feedback;
@@ -85,6 +86,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/officer/cases/{id}/fee", web::post().to(officer::fee))
         .route("/admin", web::get().to(admin::catalogue))
+        .route(
+            "/admin/calendar",
+            web::get().to(calendar_admin::calendar_page),
+        )
+        .route(
+            "/admin/calendar/check",
+            web::post().to(calendar_admin::check_page),
+        )
+        .route("/admin/calendar/load", web::post().to(calendar_admin::load))
         .route("/admin/upload", web::get().to(admin::upload_form_page))
         .route("/admin/upload", web::post().to(admin::upload))
         .route("/admin/publish", web::post().to(admin::publish))

@@ -1045,7 +1045,7 @@ async fn render_case(
     };
     let computed = power
         .as_ref()
-        .map(|p| case.times(&p.flowchart, engine.calendar(), engine.now()));
+        .map(|p| case.times(&p.flowchart, &engine.calendar(), engine.now()));
     let limits_error = match &computed {
         Some(Err(e)) => Some(super::calendar_error_words(ctx, e)),
         _ => None,

@@ -3,6 +3,7 @@
 //! Both implement cqrs-es's `PersistedEventRepository`, so cqrs-es drives the aggregates over
 //! either; [`EventRepo`] is an enum because that trait is not object-safe.
 pub mod accounts;
+pub mod calendar;
 mod group;
 pub mod idempotency;
 mod postgres;

@@ -30,6 +30,8 @@ mod deadline;
 pub mod statutory;
 mod validate;
 
+pub use validate::YearProblem;
+
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
@@ -215,6 +217,16 @@ pub struct CalendarYear {
     pub holidays: Vec<HolidaySpec>,
 }
 
+impl CalendarYear {
+    /// Reads a year file's shape only ([`CalendarError::Malformed`] if it is not one), without
+    /// checking its rules: for callers that list the rules' problems together with their own
+    /// ([`WorkingCalendar::add_year`] checks them).
+    pub fn from_yaml(yaml: &str) -> Result<CalendarYear, CalendarError> {
+        crate::yaml::check(yaml).map_err(CalendarError::Malformed)?;
+        serde_norway::from_str(yaml).map_err(|e| CalendarError::Malformed(e.to_string()))
+    }
+}
+
 /// Citation of the notice (通知) a [`CalendarYear`] was transcribed from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -393,10 +405,10 @@ pub enum CalendarError {
         covered: Vec<i32>,
     },
     /// A calendar year failed validation; every problem found is listed.
-    #[error("calendar data is invalid: {problems:?}")]
+    #[error("calendar data is invalid: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     InvalidData {
-        /// One sentence per problem.
-        problems: Vec<String>,
+        /// Every problem found.
+        problems: Vec<YearProblem>,
     },
     /// A calendar file is not YAML of the expected shape.
     #[error("{0}")]
@@ -496,8 +508,7 @@ impl WorkingCalendar {
     /// parses but breaks a rule gives [`CalendarError::InvalidData`] listing
     /// every problem.
     pub fn parse_year(yaml: &str) -> Result<CalendarYear, CalendarError> {
-        let year: CalendarYear =
-            serde_norway::from_str(yaml).map_err(|e| CalendarError::Malformed(e.to_string()))?;
+        let year = CalendarYear::from_yaml(yaml)?;
         validate::check_year(&year)?;
         Ok(year)
     }
@@ -520,13 +531,10 @@ impl WorkingCalendar {
         for (date, day) in special_days_of(&year) {
             match special_days.get(&date) {
                 Some(existing) if existing.kind != day.kind || existing.name != day.name => {
-                    problems.push(format!(
-                        "{date} is {} in the {} file but {} in the {} file",
-                        describe(existing),
-                        existing.year,
-                        describe(&day),
-                        day.year
-                    ));
+                    problems.push(YearProblem::ConflictsWithNeighbour {
+                        date,
+                        other_year: existing.year,
+                    });
                 }
                 Some(_) => {}
                 None => {
@@ -637,12 +645,5 @@ impl WorkingCalendar {
             Some(working) => Ok(working),
             None => self.day_kind(date).map(|kind| kind.is_working()),
         }
-    }
-}
-
-fn describe(day: &SpecialDay) -> String {
-    match day.kind {
-        SpecialKind::Holiday => format!("holiday {}", day.name),
-        SpecialKind::MakeUpWorkday => format!("make-up workday for {}", day.name),
     }
 }

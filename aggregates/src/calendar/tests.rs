@@ -722,7 +722,9 @@ fn builtin_files_round_trip_and_are_valid() {
 
 fn problems(result: Result<CalendarYear, CalendarError>) -> Vec<String> {
     match result {
-        Err(CalendarError::InvalidData { problems }) => problems,
+        Err(CalendarError::InvalidData { problems }) => {
+            problems.iter().map(ToString::to_string).collect()
+        }
         other => panic!("expected InvalidData, got {other:?}"),
     }
 }
@@ -765,11 +767,11 @@ holidays:
         // 2027-02-03 is a Wednesday inside A; 2027-03-03 a Wednesday.
         "make-up workday 2027-02-03 is a Wed",
         "make-up workday 2027-03-03 is a Wed",
-        "make-up workday 2027-02-03 of A lies inside holiday A",
-        "holidays A (2027-02-01..=2027-02-10) and B (2027-02-08..=2027-02-12) overlap",
-        "make-up workday 2027-02-27 is listed twice (A and B)",
+        "make-up workday 2027-02-03 lies inside holiday A",
+        "holidays A and B overlap",
+        "make-up workday 2027-02-27 is listed twice",
         "to 2028-03-01 is outside 2027",
-        "make-up workday 2026-11-28 is outside 2027",
+        "make_up_workdays 2026-11-28 is outside 2027",
     ];
     for needle in expect {
         assert!(
@@ -778,6 +780,24 @@ holidays:
         );
     }
     assert_eq!(found.len(), expect.len(), "{found:#?}");
+    // The same problems in Chinese, for the administrators' page.
+    let Err(CalendarError::InvalidData { problems }) = WorkingCalendar::parse_year(yaml) else {
+        panic!("invalid");
+    };
+    let zh: Vec<String> = problems.iter().map(YearProblem::zh).collect();
+    for needle in [
+        "未写明通知标题",
+        "第 1 个节假日没有名称",
+        "调休上班日 2027-03-03 是星期三，不是周六或周日",
+        "2027-02-03 既是A的放假日，又是调休上班日",
+        "A与B的放假日期重叠",
+        "日期 2028-03-01 不在 2027 年内",
+    ] {
+        assert!(
+            zh.iter().any(|p| p.contains(needle)),
+            "missing {needle:?} in {zh:#?}"
+        );
+    }
 }
 
 #[test]
@@ -800,7 +820,7 @@ fn validation_checks_year_range_and_emptiness() {
     assert_eq!(
         validate::check_year(&year),
         Err(CalendarError::InvalidData {
-            problems: vec!["year 1999 is outside 2000..=2100".to_owned()]
+            problems: vec![YearProblem::YearOutOfRange(1999)]
         })
     );
     year.year = 2101;
@@ -810,7 +830,7 @@ fn validation_checks_year_range_and_emptiness() {
     assert_eq!(
         validate::check_year(&year),
         Err(CalendarError::InvalidData {
-            problems: vec!["year 2027 lists no holiday".to_owned()]
+            problems: vec![YearProblem::NoHoliday(2027)]
         })
     );
 }
@@ -842,7 +862,11 @@ fn add_year_validates_and_leaves_calendar_unchanged_on_error() {
     match err {
         CalendarError::InvalidData { problems } => {
             assert_eq!(problems.len(), 1, "{problems:?}");
-            assert!(problems[0].contains("2026-12-27"), "{problems:?}");
+            assert!(
+                problems[0].to_string().contains("2026-12-27"),
+                "{problems:?}"
+            );
+            assert!(problems[0].zh().contains("2026-12-27"), "{problems:?}");
         }
         other => panic!("{other:?}"),
     }

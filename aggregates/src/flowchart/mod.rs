@@ -437,7 +437,7 @@ pub fn parse_yaml(text: &str) -> Result<Flowchart, Vec<FlowchartProblem>> {
         }]
     };
     // Deep flow nesting would make the YAML scanner take quadratic time.
-    crate::yaml::check_flow_depth(text).map_err(malformed)?;
+    crate::yaml::check(text).map_err(malformed)?;
     let spec: FlowchartSpec = serde_norway::from_str(text).map_err(|e| malformed(e.to_string()))?;
     Flowchart::parse(spec)
 }

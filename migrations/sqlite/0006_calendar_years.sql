@@ -1,0 +1,11 @@
+-- Working-day calendar years loaded into the deployment (`yangguang calendar import`, the
+-- administrators' calendar page). Append-only: a year loaded again is a new row, the newest
+-- row of a year is in force, and the rows say who loaded what when.
+CREATE TABLE IF NOT EXISTS calendar_years (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    year       INTEGER NOT NULL,
+    content    TEXT    NOT NULL,  -- the year in the shape of aggregates/data/calendar/20XX.yaml
+    loaded_by  TEXT    NOT NULL,
+    loaded_at  INTEGER NOT NULL   -- seconds since the Unix epoch
+);
+CREATE INDEX IF NOT EXISTS calendar_years_year ON calendar_years (year, id);
