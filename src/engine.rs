@@ -97,8 +97,9 @@ pub struct Engine {
     access: PersistedEventStore<EventRepo, DataAccess>,
     case_services: CaseServices,
     catalogue: Arc<Catalogue>,
-    /// The calendar in force: `base_calendar` plus the years loaded into the store.
-    calendar: std::sync::RwLock<Arc<WorkingCalendar>>,
+    /// The calendar in force: `base_calendar` plus the years loaded into the store (shared
+    /// with the case aggregate's services).
+    calendar: Arc<CalendarCell>,
     /// The built-in years and the deployment's files, with the policy for other years.
     base_calendar: WorkingCalendar,
     /// The newest loaded year's row id the calendar in force was built from.
@@ -225,6 +226,19 @@ tokio::task_local! {
     pub static MIN_POSITION: Cursor;
 }
 
+/// The calendar in force, replaced whole when a year is loaded; commands and reads take the
+/// one in force when they start.
+pub struct CalendarCell(std::sync::RwLock<Arc<WorkingCalendar>>);
+
+impl aggregates::case::CalendarSource for CalendarCell {
+    fn calendar(&self) -> Arc<WorkingCalendar> {
+        self.0
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+}
+
 /// How often a server looks for calendar years another server of the deployment loaded.
 pub const CALENDAR_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -249,6 +263,9 @@ const VIEW_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 impl Engine {
     /// An engine over `repo`.
     pub fn new(repo: EventRepo, calendar: WorkingCalendar, clock: Arc<dyn Clock>) -> Self {
+        let calendar_cell = Arc::new(CalendarCell(std::sync::RwLock::new(Arc::new(
+            calendar.clone(),
+        ))));
         let catalogue = Arc::new(Catalogue {
             repo: repo.clone(),
             versions: RwLock::new(HashMap::new()),
@@ -262,9 +279,10 @@ impl Engine {
             case_services: CaseServices {
                 powers: catalogue.clone(),
                 clock: clock.clone(),
+                calendar: calendar_cell.clone(),
             },
             catalogue,
-            calendar: std::sync::RwLock::new(Arc::new(calendar.clone())),
+            calendar: calendar_cell,
             base_calendar: calendar,
             calendar_version: std::sync::atomic::AtomicI64::new(0),
             clock,
@@ -465,10 +483,7 @@ impl Engine {
 
     /// The working-day calendar in force.
     pub fn calendar(&self) -> Arc<WorkingCalendar> {
-        self.calendar
-            .read()
-            .map(|c| c.clone())
-            .unwrap_or_else(|e| e.into_inner().clone())
+        aggregates::case::CalendarSource::calendar(self.calendar.as_ref())
     }
 
     /// Rebuilds the calendar in force when the store's loaded years changed (another server
@@ -488,7 +503,7 @@ impl Engine {
                 tracing::error!(year = stored.year, %error, "a loaded calendar year was skipped");
             }
         }
-        if let Ok(mut current) = self.calendar.write() {
+        if let Ok(mut current) = self.calendar.0.write() {
             *current = Arc::new(calendar);
         }
         self.calendar_version.store(version, Ordering::Release);

@@ -289,6 +289,15 @@ impl From<CaseError> for ApiError {
             CaseError::AlreadyPublished { .. } => (StatusCode::CONFLICT, "already_published"),
             CaseError::DecisionRevoked => (StatusCode::UNPROCESSABLE_ENTITY, "decision_revoked"),
             CaseError::SelfApproval => (StatusCode::UNPROCESSABLE_ENTITY, "self_approval"),
+            CaseError::ExtensionNotAllowed { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "extension_not_allowed")
+            }
+            CaseError::ExtensionTooLong { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "extension_too_long")
+            }
+            CaseError::LimitAlreadyPassed { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "limit_already_passed")
+            }
             CaseError::Unavailable => {
                 return ApiError::unavailable(anyhow::anyhow!("power lookup failed"));
             }

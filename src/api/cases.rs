@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(record_penalty_decision)
         .service(check_penalty_decision)
         .service(charge_fee)
+        .service(extend_limit)
         .service(publish_decision)
         .service(revoke_decision)
         .service(worklist);
@@ -693,6 +694,71 @@ async fn withdraw(
         CaseCommand::WithdrawCase {
             actor: principal.actor(),
             expected_version: body.expected_version,
+            reason: body.reason,
+            at: body.at,
+        },
+    )
+    .await
+}
+
+/// An extension of the case's limits (延长期限) with its approval.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionRequest {
+    /// Working days to add: 1 to what the pinned version's `extension` still allows.
+    #[schema(example = 10)]
+    pub days: u32,
+    /// Who approved it (批准人), 1 to 100 characters.
+    #[schema(example = "副局长 王某")]
+    pub approved_by: String,
+    /// Why (延期理由, told to the applicant), 1 to 500 characters.
+    pub reason: String,
+    /// The case version the officer saw.
+    pub expected_version: u64,
+    /// When approved, if not now.
+    #[serde(default)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// Extend the case's limits (延长期限: 行政许可法 第四十二条, 政府信息公开条例 第三十三条):
+/// the statutory limit, and the promised one with it, grow by `days` working days. Officers of
+/// the case's department; at most what the pinned version's `extension` allows in all; only
+/// before the statutory limit has passed. Every deadline rule counts with the new limit.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    request_body = ExtensionRequest,
+    responses(
+        (status = 200, description = "Extended; the case as it now stands", body = CaseView),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: `extension_not_allowed`, `extension_too_long`, `limit_already_passed`, `invalid_text`, case closed, bad time", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cases/{id}/extension")]
+async fn extend_limit(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Json<ExtensionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require(&principal, Role::Officer)?;
+    let body = body.into_inner();
+    run_command(
+        &engine,
+        &principal,
+        &request_id,
+        &id,
+        CaseCommand::ExtendLimit {
+            actor: principal.actor(),
+            expected_version: body.expected_version,
+            days: body.days,
+            approved_by: body.approved_by,
             reason: body.reason,
             at: body.at,
         },

@@ -488,6 +488,17 @@ fn event_words(lang: Lang, payload: &serde_json::Value, event_type: &str) -> Str
         Ok(CaseEvent::CaseConcluded { result, .. }) => {
             format!("{}{result}", lang.t("办结：", "Concluded: "))
         }
+        Ok(CaseEvent::LimitExtended {
+            days,
+            approved_by,
+            reason,
+            ..
+        }) => match lang {
+            Lang::Zh => format!("延长期限：{days} 个工作日，批准人 {approved_by}；{reason}"),
+            Lang::En => {
+                format!("Limit extended: {days} working days, approved by {approved_by}; {reason}")
+            }
+        },
         _ => event_type.to_string(),
     }
 }

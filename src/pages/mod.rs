@@ -85,6 +85,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(officer::revoke),
         )
         .route("/officer/cases/{id}/fee", web::post().to(officer::fee))
+        .route(
+            "/officer/cases/{id}/extension",
+            web::post().to(officer::extension),
+        )
         .route("/admin", web::get().to(admin::catalogue))
         .route(
             "/admin/calendar",

@@ -617,6 +617,8 @@ fn case_error_words(lang: Lang, e: &CaseError) -> String {
             (Lang::Zh, "note") => "备注最多 500 个字符，不能含控制字符。".into(),
             (Lang::Zh, "justification") => "说明理由必填，1 至 2000 个字符。".into(),
             (Lang::Zh, "item") => "收费项目必填，最多 100 个字符。".into(),
+            (Lang::Zh, "approved_by") => "批准人必填，最多 100 个字符。".into(),
+            (Lang::En, "approved_by") => "The approver is required, at most 100 characters.".into(),
             (Lang::Zh, "amount_fen") => "收费金额应在 0.01 元至 1000 万元之间。".into(),
             (Lang::En, "item") => "The fee item is required, at most 100 characters.".into(),
             (Lang::En, "amount_fen") => "The amount must be 0.01 to 10,000,000 yuan.".into(),
@@ -637,6 +639,24 @@ fn case_error_words(lang: Lang, e: &CaseError) -> String {
             Lang::En => format!("The decision cannot be recorded: {}", check.message),
         },
         CaseError::ZeroFee => t("收费金额须大于零。", "A fee must be more than nothing."),
+        CaseError::ExtensionNotAllowed { .. } => t(
+            "该事项版本没有可延长的期限。",
+            "This version allows no extension of its limit.",
+        ),
+        CaseError::ExtensionTooLong { remaining } => match lang {
+            Lang::Zh => {
+                format!("延长天数须为 1 至 {remaining} 个工作日（法定可延长期限的剩余部分）。")
+            }
+            Lang::En => format!(
+                "An extension of 1 to {remaining} working days is allowed (what the law still allows)."
+            ),
+        },
+        CaseError::LimitAlreadyPassed { due } => match lang {
+            Lang::Zh => format!("法定期限已于 {due} 届满，不能再延长。"),
+            Lang::En => {
+                format!("The statutory limit ended on {due}; it can no longer be extended.")
+            }
+        },
         CaseError::NoConcludedDecision => t(
             "办件尚未办结或没有处罚决定。",
             "The case has no concluded penalty decision.",
@@ -945,6 +965,13 @@ fn event_line(ctx: &Ctx, event: &StoredEvent) -> Markup {
                 Some(CaseEvent::CaseWithdrawn { reason, .. }) => {
                     strong { (ctx.t("撤回/终止", "Withdrawn")) } "：" (reason)
                 }
+                Some(CaseEvent::LimitExtended { days, approved_by, reason, .. }) => {
+                    strong { (ctx.t("延长期限", "Limit extended")) } "："
+                    @match ctx.lang {
+                        Lang::Zh => { "延长 " (days) " 个工作日，批准人 " (approved_by) "；" (reason) }
+                        Lang::En => { (days) " working days, approved by " (approved_by) "; " (reason) }
+                    }
+                }
                 Some(CaseEvent::PenaltyDecisionRecorded { amount_fen, check, .. }) => {
                     strong { (ctx.t("记录处罚决定", "Penalty decision recorded")) } "：" (format_yuan(*amount_fen)) " · " (check.label)
                     @if check.deviation { " " strong class="flag due-soon" { (ctx.t("偏离裁量基准", "departs from the standard")) } }
@@ -981,6 +1008,14 @@ fn limit_block(ctx: &Ctx, engine: &Engine, id: &str, label: &str, limit: &LimitS
                 @if let Some(d) = limit.due { " · " (ctx.t("届满日 ", "due ")) (ymd(d)) }
                 @else { " · " (ctx.t("计时暂停中", "clock paused")) }
                 (card_flag(ctx, class))
+            }
+            @if limit.extended_days > 0 {
+                p class="limit-extended hint" id={ (id) "-extended" } {
+                    @match ctx.lang {
+                        Lang::Zh => { "已依法延长 " (limit.extended_days) " 个工作日（含在上列时限内）。" }
+                        Lang::En => { "Lawfully extended by " (limit.extended_days) " working days (included above)." }
+                    }
+                }
             }
             @if limit.provisional {
                 p class="limit-provisional hint" id={ (id) "-provisional" } {
@@ -1361,6 +1396,41 @@ async fn render_case(
                             input id="fee-note" name="note" type="text" maxlength="500" value=(typed.value("fee", "note"));
                         }
                         div class="actions" { button id="fee-submit" type="submit" class="secondary" { (ctx.t("记录收费", "Record the fee")) } }
+                    }
+                }
+                @if let Some(ext) = power.as_ref().and_then(|p| p.content.extension.as_ref()) {
+                    @let remaining = ext.days.saturating_sub(case.extended_days);
+                    h2 { (ctx.t("延长期限", "Extend the limit")) }
+                    p class="hint" id="extension-basis" {
+                        (ext.basis)
+                        " "
+                        @match ctx.lang {
+                            Lang::Zh => { "（可延长 " (ext.days) " 个工作日，已延长 " (case.extended_days) " 个工作日。）" }
+                            Lang::En => { "(Up to " (ext.days) " working days; " (case.extended_days) " used.)" }
+                        }
+                    }
+                    @if remaining > 0 {
+                        form id="extension-form" method="post" action=(ctx.link(&format!("{base}/extension"))) class="console-form" {
+                            (signed.csrf_input())
+                            (ctx.lang_input())
+                            input type="hidden" name="expected_version" value=(version);
+                            div class="field" {
+                                label for="extension-days" { (ctx.t("延长工作日数", "Working days")) " *" }
+                                input id="extension-days" name="days" type="number" min="1" max=(remaining) step="1" inputmode="numeric" required
+                                    value=(typed.value("extension", "days"));
+                            }
+                            div class="field" {
+                                label for="extension-approved-by" { (ctx.t("批准人", "Approved by")) " *" }
+                                input id="extension-approved-by" name="approved_by" type="text" required maxlength="100"
+                                    value=(typed.value("extension", "approved_by"));
+                            }
+                            div class="field" {
+                                label for="extension-reason" { (ctx.t("延期理由（将告知申请人）", "Reason (told to the applicant)")) " *" }
+                                input id="extension-reason" name="reason" type="text" required maxlength="500"
+                                    value=(typed.value("extension", "reason"));
+                            }
+                            div class="actions" { button id="extension-submit" type="submit" class="secondary" { (ctx.t("记录延期", "Record the extension")) } }
+                        }
                     }
                 }
                 details id="withdraw" {
@@ -1803,6 +1873,53 @@ pub(crate) async fn fee(
                     at: None,
                 },
                 "fee",
+            ))
+        },
+    )
+    .await
+}
+
+/// `POST /officer/cases/{id}/extension`: the limit extended with its approval.
+pub(crate) async fn extension(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    signed: SignedIn,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    run_case_form(
+        CaseForm {
+            req,
+            engine,
+            signed,
+            request_id,
+            id: id.into_inner(),
+            body,
+        },
+        "extension",
+        |ctx, params, actor, expected| {
+            let days = params
+                .get("days")
+                .and_then(|d| d.parse::<u32>().ok())
+                .filter(|d| *d > 0)
+                .ok_or_else(|| {
+                    ctx.t(
+                        "请填写延长的工作日数（正整数）。",
+                        "Enter the working days to add (a whole number).",
+                    )
+                    .to_string()
+                })?;
+            Ok((
+                CaseCommand::ExtendLimit {
+                    actor,
+                    expected_version: expected,
+                    days,
+                    approved_by: params.get("approved_by").unwrap_or("").to_string(),
+                    reason: params.get("reason").unwrap_or("").to_string(),
+                    at: None,
+                },
+                "extension",
             ))
         },
     )

@@ -235,6 +235,14 @@ fn limit_block(ctx: &Ctx, id: &str, label: &str, limit: &LimitStatus, paused: bo
                     (ctx.t("期限届满日暂无法计算。", "The due date cannot be computed yet."))
                 }
             }
+            @if limit.extended_days > 0 {
+                p class="limit-extended" id={ (id) "-extended" } {
+                    @match ctx.lang {
+                        Lang::Zh => { "已依法延长 " (limit.extended_days) " 个工作日。" }
+                        Lang::En => { "Lawfully extended by " (limit.extended_days) " working days." }
+                    }
+                }
+            }
             @if limit.provisional && limit.due.is_some() {
                 p class="limit-provisional" id={ (id) "-provisional" } {
                     (super::provisional_note(ctx, &limit.provisional_years))

@@ -106,6 +106,7 @@ fn table() -> Vec<Row> {
         row("POST", "/api/v1/cases/{id}/clock", officer_only(200)),
         row("POST", "/api/v1/cases/{id}/withdraw", officer_only(200)),
         row("POST", "/api/v1/cases/{id}/fees", officer_only(200)),
+        row("POST", "/api/v1/cases/{id}/extension", officer_only(200)),
         // A licence case: the officer passes the access check and the domain refuses (422
         // not_a_penalty_power); everyone else is stopped before.
         row(
@@ -459,6 +460,16 @@ impl Fixture {
                     Method::POST,
                     format!("/api/v1/cases/{id}/fees"),
                     Some(json!({"item": "工本费", "amount_fen": 1000, "expected_version": 1})),
+                )
+            }
+            ("POST", "/api/v1/cases/{id}/extension") => {
+                let id = self.fresh_case().await;
+                fresh_case = Some(id.clone());
+                (
+                    Method::POST,
+                    format!("/api/v1/cases/{id}/extension"),
+                    Some(json!({"days": 5, "approved_by": "副局长 王某",
+                                "reason": "需现场核查", "expected_version": 1})),
                 )
             }
             ("GET", "/api/v1/worklist") => (Method::GET, "/api/v1/worklist".into(), None),

@@ -16,7 +16,9 @@ use yangguang::store::{EventRepo, ensure_database};
 
 /// The day every test's servers start on (Monday 2 November 2026, in a year whose notice is
 /// built in): a test's dates never depend on the day it runs. Tests of other days set a
-/// server's clock ([`TestApp::clock`]).
+/// server's clock ([`TestApp::clock`]); on PostgreSQL they take a database of their own
+/// ([`TestApp::spawn_isolated_pg`]), because the deadline watcher of whichever server holds
+/// its lease sweeps every case of the database with that server's clock.
 pub const TEST_START: &str = "2026-11-02T09:00:00+08:00";
 
 /// The time on a test's clocks: [`TEST_START`] plus the real time since the test process
@@ -365,12 +367,18 @@ impl TestApp {
     /// Registers and publishes the demo's 食品经营许可 flowchart under a fresh code in this
     /// test's department; returns the code.
     pub async fn licence_power(&self) -> String {
+        self.demo_power("食品经营许可").await
+    }
+
+    /// The demo catalogue's power of this name, registered and published under a fresh code
+    /// in this test's department; returns the code.
+    pub async fn demo_power(&self, name: &str) -> String {
         let file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE).unwrap();
         let entry = file
             .powers
             .iter()
-            .find(|p| p.name == "食品经营许可")
-            .unwrap()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("no demo power {name}"))
             .clone();
         let code = unique("T").to_uppercase();
         let admin = self.admin();

@@ -8,6 +8,7 @@ mod catalogue;
 mod clocks;
 mod console;
 mod disclosure;
+mod extensions;
 mod helpers;
 mod idempotency;
 mod inputs;

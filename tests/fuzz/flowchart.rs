@@ -228,6 +228,7 @@ impl Big {
                     } else {
                         Vec::new()
                     },
+                    approves_extension: false,
                     result: end.then(|| format!("结果{i}")),
                 }
             })
@@ -393,6 +394,7 @@ fn dense() -> BoxedStrategy<FlowchartSpec> {
                     limit_days: None,
                     pauses_clock: false,
                     separate_from: Vec::new(),
+                    approves_extension: false,
                     result: (i == k - 1).then(|| "办结".into()),
                 })
                 .collect();
@@ -465,6 +467,7 @@ fn chain_like() -> BoxedStrategy<FlowchartSpec> {
                         limit_days: None,
                         pauses_clock: false,
                         separate_from: Vec::new(),
+                        approves_extension: false,
                         result: end.then(|| labels[(i + 5) % labels.len()].clone()),
                     }
                 })
@@ -538,6 +541,7 @@ fn random_small() -> BoxedStrategy<FlowchartSpec> {
                 limit_days,
                 pauses_clock,
                 separate_from,
+                approves_extension: false,
                 result,
             },
         );

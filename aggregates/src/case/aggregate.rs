@@ -211,6 +211,9 @@ pub struct Case {
     /// The decision's publication, once published (kept after a revocation, which withdraws it).
     #[serde(default)]
     pub publication: Option<Publication>,
+    /// Working days the limits were extended by (已依法延长), in all.
+    #[serde(default)]
+    pub extended_days: u32,
 }
 
 /// A step may be dated at most this far ahead of the server clock (clock skew).
@@ -463,6 +466,43 @@ impl Case {
         Ok(power)
     }
 
+    /// Working days of extension the pinned version still allows, refusing a version that
+    /// allows none.
+    fn extension_room(&self, power: &PublishedPower) -> Result<u32, CaseError> {
+        let allowed = power
+            .content
+            .extension
+            .as_ref()
+            .map(|e| e.days)
+            .ok_or_else(|| CaseError::ExtensionNotAllowed {
+                code: self.power_code.clone(),
+                version: self.power_version,
+            })?;
+        Ok(allowed.saturating_sub(self.extended_days))
+    }
+
+    /// Refuses an extension once the statutory limit has passed on `at`'s day (it must be
+    /// decided and told to the applicant within the limit). Where the calendar cannot count
+    /// the days the extension is not refused: the event records its date for supervision.
+    fn check_limit_not_passed(
+        &self,
+        power: &PublishedPower,
+        services: &CaseServices,
+        at: DateTime<FixedOffset>,
+    ) -> Result<(), CaseError> {
+        let calendar = services.calendar.calendar();
+        match self.times(&power.flowchart, &calendar, at) {
+            Ok(times) if times.statutory.overdue => Err(CaseError::LimitAlreadyPassed {
+                due: times
+                    .statutory
+                    .due
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// The discretion check of a proposed penalty under `power`, the case's pinned version.
     fn discretion_check(
         &self,
@@ -653,6 +693,17 @@ impl Aggregate for Case {
                     .step(&transition.to)
                     .cloned()
                     .ok_or(CaseError::Unavailable)?;
+                // Completing the extension's approval (延期审批) extends the limits by what the
+                // version still allows, if the limit has not passed yet.
+                let extension = if from.approves_extension {
+                    let remaining = self.extension_room(&power)?;
+                    if remaining > 0 {
+                        self.check_limit_not_passed(&power, services, at)?;
+                    }
+                    (remaining > 0).then_some(remaining)
+                } else {
+                    None
+                };
                 if let Some(pause) = self.open_pause().cloned() {
                     sink.write(
                         CaseEvent::ClockResumed {
@@ -679,11 +730,27 @@ impl Aggregate for Case {
                         exception: transition.exception,
                         at,
                         by: actor.id.clone(),
-                        note,
+                        note: note.clone(),
                     },
                     self,
                 )
                 .await;
+                if let Some(days) = extension {
+                    sink.write(
+                        CaseEvent::LimitExtended {
+                            days,
+                            approved_by: actor.id.clone(),
+                            reason: note.unwrap_or_else(|| {
+                                format!("{}：{}", from.name, transition.outcome)
+                            }),
+                            at,
+                            by: actor.id.clone(),
+                            step: Some(from.id.clone()),
+                        },
+                        self,
+                    )
+                    .await;
+                }
                 if flowchart.is_end(&to.id) {
                     sink.write(
                         CaseEvent::CaseConcluded {
@@ -912,6 +979,42 @@ impl Aggregate for Case {
                 )
                 .await;
             }
+            CaseCommand::ExtendLimit {
+                actor,
+                expected_version,
+                days,
+                approved_by,
+                reason,
+                at,
+            } => {
+                let at = self.check_act(&actor, Some(expected_version), at, now)?;
+                let approved_by = check_reason("approved_by", &approved_by)?;
+                if approved_by.chars().count() > 100 {
+                    return Err(CaseError::InvalidText {
+                        field: "approved_by".into(),
+                        message: "at most 100 characters".into(),
+                    });
+                }
+                let reason = check_reason("reason", &reason)?;
+                let power = self.pinned_power(services).await?;
+                let remaining = self.extension_room(&power)?;
+                if days == 0 || days > remaining {
+                    return Err(CaseError::ExtensionTooLong { remaining });
+                }
+                self.check_limit_not_passed(&power, services, at)?;
+                sink.write(
+                    CaseEvent::LimitExtended {
+                        days,
+                        approved_by,
+                        reason,
+                        at,
+                        by: actor.id,
+                        step: None,
+                    },
+                    self,
+                )
+                .await;
+            }
             CaseCommand::WithdrawCase {
                 actor,
                 expected_version,
@@ -983,6 +1086,9 @@ impl Aggregate for Case {
                 self.promised_limit_days = promised_limit_days;
                 self.query_code_salt = query_code_salt;
                 self.query_code_hash = query_code_hash;
+            }
+            CaseEvent::LimitExtended { days, .. } => {
+                self.extended_days = self.extended_days.saturating_add(days);
             }
             CaseEvent::StepCompleted {
                 from,

@@ -163,6 +163,24 @@ pub enum CaseCommand {
         /// When; now if absent.
         at: Option<DateTime<FixedOffset>>,
     },
+    /// 延长期限: extend the case's limits with the approval the law requires (行政许可法 第四十二条:
+    /// 经本行政机关负责人批准，可以延长十日; 政府信息公开条例 第三十三条: 经政府信息公开工作机构
+    /// 负责人同意). At most what the pinned version's `extension` allows in all, and only before
+    /// the statutory limit has passed.
+    ExtendLimit {
+        /// The officer recording it.
+        actor: Actor,
+        /// The case version the officer saw; another version is a conflict.
+        expected_version: u64,
+        /// Working days to add (1 to what the version still allows).
+        days: u32,
+        /// Who approved it (批准人: the head's name or post), 1 to 100 characters.
+        approved_by: String,
+        /// Why (延期理由, told to the applicant), 1 to 500 characters.
+        reason: String,
+        /// When approved; now if absent.
+        at: Option<DateTime<FixedOffset>>,
+    },
     /// 撤回/终止: the case ends without a decision.
     WithdrawCase {
         /// The officer.

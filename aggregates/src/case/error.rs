@@ -150,6 +150,26 @@ pub enum CaseError {
     /// The 减轻 approver is the officer recording the decision.
     #[error("a 减轻 decision must be approved by someone other than the officer recording it")]
     SelfApproval,
+    /// The pinned version allows no extension of its limits.
+    #[error("version {version} of power {code} allows no extension of its limit")]
+    ExtensionNotAllowed {
+        /// The power.
+        code: String,
+        /// The pinned version.
+        version: u32,
+    },
+    /// More days than the version still allows (or none).
+    #[error("an extension of 1 to {remaining} working days is allowed")]
+    ExtensionTooLong {
+        /// Working days the version still allows.
+        remaining: u32,
+    },
+    /// The statutory limit has passed: it can no longer be extended.
+    #[error("the statutory limit has passed (due {due}): it can no longer be extended")]
+    LimitAlreadyPassed {
+        /// The due date that passed.
+        due: String,
+    },
     /// The power store could not be read.
     #[error("the catalogue is temporarily unavailable")]
     Unavailable,

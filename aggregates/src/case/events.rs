@@ -163,6 +163,22 @@ pub enum CaseEvent {
         /// Note.
         note: Option<String>,
     },
+    /// 已依法延长期限: the statutory limit (and the promised one, if any) grew by `days`
+    /// working days, with the approval recorded.
+    LimitExtended {
+        /// Working days added.
+        days: u32,
+        /// Who approved it (批准人).
+        approved_by: String,
+        /// Why.
+        reason: String,
+        /// When approved.
+        at: DateTime<FixedOffset>,
+        /// Who recorded it (subject id).
+        by: String,
+        /// The flowchart step whose completion approved it, if it came with a step.
+        step: Option<String>,
+    },
     /// 已撤回/终止.
     CaseWithdrawn {
         /// Why.
@@ -183,6 +199,7 @@ impl DomainEvent for CaseEvent {
             CaseEvent::ClockResumed { .. } => "ClockResumed",
             CaseEvent::CaseConcluded { .. } => "CaseConcluded",
             CaseEvent::CaseWithdrawn { .. } => "CaseWithdrawn",
+            CaseEvent::LimitExtended { .. } => "LimitExtended",
             CaseEvent::PenaltyDecisionRecorded { .. } => "PenaltyDecisionRecorded",
             CaseEvent::FeeCharged { .. } => "FeeCharged",
             CaseEvent::PenaltyDecisionPublished { .. } => "PenaltyDecisionPublished",
@@ -206,6 +223,7 @@ impl CaseEvent {
             | CaseEvent::ClockResumed { at, .. }
             | CaseEvent::CaseConcluded { at, .. }
             | CaseEvent::CaseWithdrawn { at, .. }
+            | CaseEvent::LimitExtended { at, .. }
             | CaseEvent::PenaltyDecisionRecorded { at, .. }
             | CaseEvent::FeeCharged { at, .. }
             | CaseEvent::PenaltyDecisionPublished { at, .. }

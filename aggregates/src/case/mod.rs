@@ -12,7 +12,7 @@ pub use aggregate::{
 pub use commands::{CaseCommand, Channel, MitigationApproval};
 pub use error::{AllowedOutcome, CaseError};
 pub use events::CaseEvent;
-pub use services::{CaseServices, Clock, LookupError, PowerLookup};
+pub use services::{CalendarSource, CaseServices, Clock, FixedCalendar, LookupError, PowerLookup};
 pub use time::{CaseTimes, LimitStatus, PausedSpan, china_date, china_offset};
 
 #[cfg(test)]

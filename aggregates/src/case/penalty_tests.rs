@@ -167,6 +167,9 @@ fn framework(catalogue: Catalogue) -> TestFramework<Case> {
     TestFramework::with(CaseServices {
         powers: Arc::new(catalogue),
         clock: Arc::new(FixedClock(t(NOW))),
+        calendar: Arc::new(super::FixedCalendar(Arc::new(
+            crate::calendar::WorkingCalendar::builtin(),
+        ))),
     })
 }
 

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 
+use crate::calendar::WorkingCalendar;
 use crate::power::PublishedPower;
 
 /// The store could not answer a lookup; the command is refused as temporarily unavailable.
@@ -29,6 +30,23 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<FixedOffset>;
 }
 
+/// The working-day calendar in force (工作日历), for commands that judge a time limit (an
+/// extension must come before the limit has passed). A deployment may load a year while it
+/// runs, so it is asked for each time.
+pub trait CalendarSource: Send + Sync {
+    /// The calendar now.
+    fn calendar(&self) -> Arc<WorkingCalendar>;
+}
+
+/// A calendar that never changes (tests, tools).
+pub struct FixedCalendar(pub Arc<WorkingCalendar>);
+
+impl CalendarSource for FixedCalendar {
+    fn calendar(&self) -> Arc<WorkingCalendar> {
+        self.0.clone()
+    }
+}
+
 /// What the case aggregate consults while handling a command.
 #[derive(Clone)]
 pub struct CaseServices {
@@ -36,4 +54,6 @@ pub struct CaseServices {
     pub powers: Arc<dyn PowerLookup>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// The working-day calendar.
+    pub calendar: Arc<dyn CalendarSource>,
 }

@@ -21,6 +21,8 @@ const CODE: &str = "PD-SCJG-XK-001";
 const SUSPENDED_CODE: &str = "PD-SCJG-XK-002";
 const REVOKED_CODE: &str = "PD-SCJG-XK-003";
 const PAUSING_START_CODE: &str = "PD-SCJG-XK-004";
+/// A version with an extension (延期) of 10 working days and a step that approves it.
+const EXTENDING_CODE: &str = "PD-SCJG-XK-005";
 const DEPT: &str = "pudong-amr";
 const TRACKING: &str = "PD2026031300001";
 const ZHANG: &str = "officer-zhang";
@@ -64,6 +66,32 @@ flowchart:
 
 fn content() -> PowerVersionContent {
     serde_norway::from_str(CONTENT).expect("fixture is well-formed")
+}
+
+/// [`CONTENT`] with an extension of 10 working days (行政许可法 第四十二条) and a step 延期审批
+/// reached from 审查 whose completion approves it.
+fn extending_content() -> PowerVersionContent {
+    let mut c = content();
+    c.extension = Some(crate::power::Extension {
+        days: 10,
+        basis: "行政许可法第四十二条第一款".into(),
+    });
+    let mut yanqi = c.flowchart.steps[2].clone();
+    yanqi.id = "yanqi".into();
+    yanqi.name = "延期审批".into();
+    yanqi.role = Some("分管负责人".into());
+    yanqi.limit_days = None;
+    yanqi.approves_extension = true;
+    c.flowchart.steps.push(yanqi);
+    let mut to_yanqi = c.flowchart.transitions[5].clone();
+    to_yanqi.outcome = "需延长期限".into();
+    to_yanqi.to = "yanqi".into();
+    let mut back = to_yanqi.clone();
+    back.from = "yanqi".into();
+    back.outcome = "负责人同意延期".into();
+    back.to = "shencha".into();
+    c.flowchart.transitions.extend([to_yanqi, back]);
+    c
 }
 
 fn t(s: &str) -> DateTime<FixedOffset> {
@@ -121,6 +149,12 @@ impl Catalogue {
             pausing,
             PowerStatus::Active,
         ));
+        c.add(published(
+            EXTENDING_CODE,
+            1,
+            extending_content(),
+            PowerStatus::Active,
+        ));
         c
     }
 
@@ -168,6 +202,9 @@ fn services_with(catalogue: Catalogue, now: &str) -> CaseServices {
     CaseServices {
         powers: Arc::new(catalogue),
         clock: Arc::new(FixedClock(t(now))),
+        calendar: Arc::new(super::FixedCalendar(Arc::new(
+            crate::calendar::WorkingCalendar::builtin(),
+        ))),
     }
 }
 
@@ -239,6 +276,7 @@ fn step_name(id: &str) -> &'static str {
         "buyu" => "不予许可决定",
         "buyu_shouli" => "不予受理决定",
         "chehui" => "撤回",
+        "yanqi" => "延期审批",
         other => panic!("no fixture step {other}"),
     }
 }
@@ -1293,6 +1331,7 @@ fn limit(limit_days: u32, start: &str, used_days: u32, due: Option<&str>) -> Lim
         overdue: used_days > limit_days,
         provisional: false,
         provisional_years: vec![],
+        extended_days: 0,
     }
 }
 
@@ -1687,4 +1726,288 @@ fn fees_charged_are_kept_on_the_case_in_order() {
     let items: Vec<&str> = case.fees.iter().map(|f| f.item.as_str()).collect();
     assert_eq!(items, ["工本费", "加急费"]);
     assert_eq!(case.fees[1].standard_fen, None);
+}
+
+// ---------------------------------------------------------------------------
+// Extensions (延期).
+// ---------------------------------------------------------------------------
+
+fn opened_extending(received_at: &str) -> CaseEvent {
+    let CaseEvent::CaseOpened {
+        tracking_no,
+        power_name,
+        department,
+        party,
+        channel,
+        received_at: _,
+        start_step,
+        start_step_name,
+        statutory_limit_days,
+        promised_limit_days,
+        query_code_salt,
+        query_code_hash,
+        opened_by,
+        ..
+    } = opened(received_at)
+    else {
+        unreachable!()
+    };
+    CaseEvent::CaseOpened {
+        tracking_no,
+        power_code: EXTENDING_CODE.into(),
+        power_version: 1,
+        content_hash: extending_content().content_hash(),
+        power_name,
+        department,
+        party,
+        channel,
+        received_at: t(received_at),
+        start_step,
+        start_step_name,
+        statutory_limit_days,
+        promised_limit_days,
+        query_code_salt,
+        query_code_hash,
+        opened_by,
+    }
+}
+
+fn extend_cmd(by: &str, version: u64, days: u32, at: &str) -> CaseCommand {
+    CaseCommand::ExtendLimit {
+        actor: officer(by),
+        expected_version: version,
+        days,
+        approved_by: "副局长 王某".into(),
+        reason: "需现场核查的经营场所较多".into(),
+        at: Some(t(at)),
+    }
+}
+
+fn extended(
+    days: u32,
+    by: &str,
+    at: &str,
+    step: Option<&str>,
+    reason: &str,
+    approved_by: &str,
+) -> CaseEvent {
+    CaseEvent::LimitExtended {
+        days,
+        approved_by: approved_by.into(),
+        reason: reason.into(),
+        at: t(at),
+        by: by.into(),
+        step: step.map(Into::into),
+    }
+}
+
+/// Received Monday 2026-03-02: 20 working days end on Monday 30 March.
+fn accepted_extending() -> Vec<CaseEvent> {
+    vec![
+        opened_extending("2026-03-02T09:00:00+08:00"),
+        step(
+            "shoujian",
+            "受理",
+            "shencha",
+            "2026-03-02T10:00:00+08:00",
+            ZHANG,
+        ),
+    ]
+}
+
+#[test]
+fn an_extension_within_the_limit_is_recorded_and_moves_both_due_dates() {
+    case_at("2026-03-20T10:00:00+08:00")
+        .given(accepted_extending())
+        .when(extend_cmd(ZHANG, 2, 10, "2026-03-20T09:00:00+08:00"))
+        .then_expect_events(vec![extended(
+            10,
+            ZHANG,
+            "2026-03-20T09:00:00+08:00",
+            None,
+            "需现场核查的经营场所较多",
+            "副局长 王某",
+        )]);
+    let mut events = accepted_extending();
+    events.push(extended(
+        10,
+        ZHANG,
+        "2026-03-20T09:00:00+08:00",
+        None,
+        "r",
+        "a",
+    ));
+    let state = rebuild(&events);
+    assert_eq!(state.extended_days, 10);
+    let flowchart = extending_content().validate().unwrap();
+    let times = state
+        .times(
+            &flowchart,
+            &WorkingCalendar::builtin(),
+            t("2026-04-01T09:00:00+08:00"),
+        )
+        .unwrap();
+    // 30 working days from 3/2: 3/30 was the 20th; 清明 4/4-4/6 off; the 30th is 4/14.
+    assert_eq!(times.statutory.limit_days, 30);
+    assert_eq!(times.statutory.extended_days, 10);
+    assert_eq!(times.statutory.due, Some(d("2026-04-14")));
+    assert!(!times.statutory.overdue);
+    let promised = times.promised.unwrap();
+    assert_eq!((promised.limit_days, promised.extended_days), (20, 10));
+    assert_eq!(promised.due, Some(d("2026-03-30")));
+}
+
+#[test]
+fn an_extension_is_refused_where_the_version_allows_none() {
+    case_at("2026-03-20T10:00:00+08:00")
+        .given(vec![
+            opened("2026-03-02T09:00:00+08:00"),
+            step(
+                "shoujian",
+                "受理",
+                "shencha",
+                "2026-03-02T10:00:00+08:00",
+                ZHANG,
+            ),
+        ])
+        .when(extend_cmd(ZHANG, 2, 5, "2026-03-20T09:00:00+08:00"))
+        .then_expect_error(CaseError::ExtensionNotAllowed {
+            code: CODE.into(),
+            version: 1,
+        });
+}
+
+#[test]
+fn an_extension_is_refused_beyond_what_the_version_still_allows() {
+    case_at("2026-03-20T10:00:00+08:00")
+        .given(accepted_extending())
+        .when(extend_cmd(ZHANG, 2, 11, "2026-03-20T09:00:00+08:00"))
+        .then_expect_error(CaseError::ExtensionTooLong { remaining: 10 });
+    case_at("2026-03-20T10:00:00+08:00")
+        .given(accepted_extending())
+        .when(extend_cmd(ZHANG, 2, 0, "2026-03-20T09:00:00+08:00"))
+        .then_expect_error(CaseError::ExtensionTooLong { remaining: 10 });
+    let mut events = accepted_extending();
+    events.push(extended(
+        6,
+        ZHANG,
+        "2026-03-10T09:00:00+08:00",
+        None,
+        "r",
+        "a",
+    ));
+    case_at("2026-03-20T10:00:00+08:00")
+        .given(events)
+        .when(extend_cmd(ZHANG, 3, 5, "2026-03-20T09:00:00+08:00"))
+        .then_expect_error(CaseError::ExtensionTooLong { remaining: 4 });
+}
+
+#[test]
+fn an_extension_is_refused_once_the_limit_has_passed() {
+    case_at("2026-03-31T10:00:00+08:00")
+        .given(accepted_extending())
+        .when(extend_cmd(ZHANG, 2, 10, "2026-03-31T09:00:00+08:00"))
+        .then_expect_error(CaseError::LimitAlreadyPassed {
+            due: "2026-03-30".into(),
+        });
+}
+
+#[test]
+fn an_extension_needs_an_approver_and_a_reason_and_an_officer_of_the_department() {
+    let mut cmd = extend_cmd(ZHANG, 2, 5, "2026-03-20T09:00:00+08:00");
+    if let CaseCommand::ExtendLimit { approved_by, .. } = &mut cmd {
+        *approved_by = " ".into();
+    }
+    case_at("2026-03-20T10:00:00+08:00")
+        .given(accepted_extending())
+        .when(cmd)
+        .then_expect_error(CaseError::InvalidText {
+            field: "approved_by".into(),
+            message: "required, 1 to 500 characters".into(),
+        });
+    let mut cmd = extend_cmd(ZHANG, 2, 5, "2026-03-20T09:00:00+08:00");
+    if let CaseCommand::ExtendLimit { actor, .. } = &mut cmd {
+        actor.department = Some("pudong-other".into());
+    }
+    case_at("2026-03-20T10:00:00+08:00")
+        .given(accepted_extending())
+        .when(cmd)
+        .then_expect_error(CaseError::WrongDepartment {
+            department: DEPT.into(),
+        });
+}
+
+#[test]
+fn completing_the_approval_step_extends_by_what_the_version_allows() {
+    let mut events = accepted_extending();
+    events.push(step(
+        "shencha",
+        "需延长期限",
+        "yanqi",
+        "2026-03-19T09:00:00+08:00",
+        ZHANG,
+    ));
+    case_at("2026-03-20T10:00:00+08:00")
+        .given(events.clone())
+        .when(complete(
+            LI,
+            3,
+            "负责人同意延期",
+            "2026-03-20T09:00:00+08:00",
+        ))
+        .then_expect_events(vec![
+            CaseEvent::StepCompleted {
+                from: "yanqi".into(),
+                from_name: "延期审批".into(),
+                outcome: "负责人同意延期".into(),
+                to: "shencha".into(),
+                to_name: "审查".into(),
+                exception: false,
+                at: t("2026-03-20T09:00:00+08:00"),
+                by: LI.into(),
+                note: None,
+            },
+            extended(
+                10,
+                LI,
+                "2026-03-20T09:00:00+08:00",
+                Some("yanqi"),
+                "延期审批：负责人同意延期",
+                LI,
+            ),
+        ]);
+    // Too late: the approval step itself is refused, nothing is written.
+    case_at("2026-04-01T10:00:00+08:00")
+        .given(events)
+        .when(complete(
+            LI,
+            3,
+            "负责人同意延期",
+            "2026-04-01T09:00:00+08:00",
+        ))
+        .then_expect_error(CaseError::LimitAlreadyPassed {
+            due: "2026-03-30".into(),
+        });
+}
+
+#[test]
+fn a_step_that_approves_an_extension_needs_a_version_with_one() {
+    let mut c = extending_content();
+    c.extension = None;
+    let problems = c.validate().unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.code == "extension_not_allowed" && p.step.as_deref() == Some("yanqi")),
+        "{problems:?}"
+    );
+    let mut c = extending_content();
+    c.flowchart.steps[0].approves_extension = true;
+    let problems = c.validate().unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.code == "extension_on_start_or_end" && p.step.as_deref() == Some("shoujian")),
+        "{problems:?}"
+    );
 }

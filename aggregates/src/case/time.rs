@@ -43,6 +43,13 @@ pub struct LimitStatus {
     /// The provisional years the count rests on, ascending (empty when `provisional` is false).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provisional_years: Vec<i32>,
+    /// Working days the limit was lawfully extended by (已依法延长), included in `limit_days`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub extended_days: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A paused span, by dates.
@@ -133,6 +140,7 @@ impl Case {
             remaining_days: i64::from(limit_days) - i64::from(used_days),
             provisional: !provisional_years.is_empty(),
             provisional_years,
+            extended_days: 0,
             due,
             // Late once a day after the due date has begun, working day or not.
             overdue: used_days > limit_days || due.is_some_and(|d| end > d),
@@ -150,11 +158,25 @@ impl Case {
         let end = self.closed_at.map(china_date).unwrap_or(today);
         let paused = self.paused_dates(end, None);
         let start = self.received_at.map(china_date).unwrap_or(today);
-        let statutory = self.limit(calendar, self.statutory_limit_days, start, end, &paused)?;
+        // An extension (延期) lengthens the statutory limit, and the promised one with it: the
+        // promise is a commitment inside the statutory limit, and a lawful extension approved
+        // and told to the applicant moves both.
+        let extended = |mut limit: LimitStatus| {
+            limit.extended_days = self.extended_days;
+            limit
+        };
+        let statutory = extended(self.limit(
+            calendar,
+            self.statutory_limit_days + self.extended_days,
+            start,
+            end,
+            &paused,
+        )?);
         let promised = self
             .promised_limit_days
-            .map(|days| self.limit(calendar, days, start, end, &paused))
-            .transpose()?;
+            .map(|days| self.limit(calendar, days + self.extended_days, start, end, &paused))
+            .transpose()?
+            .map(extended);
         let running = matches!(self.status, CaseStatus::Open | CaseStatus::Paused);
         let step = match (
             running,

@@ -77,6 +77,11 @@ pub struct StepSpec {
     /// Steps that must be done by a different person than the one who did this step (岗位分离). Symmetric in meaning.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub separate_from: Vec<String>,
+    /// The approval of the extension (延期审批, e.g. 负责人同意延期): completing this step
+    /// extends the case's limits by what the version's `extension` still allows. Needs a
+    /// version with an `extension`; not allowed on start or end steps.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub approves_extension: bool,
     /// On end steps only (required there): the case's result label, e.g. 准予许可, 不予受理, 给予行政处罚.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
@@ -169,6 +174,8 @@ pub enum ProblemCode {
     ResultOnNonEnd,
     /// An end step has `pauses_clock`.
     PausingEnd,
+    /// A start or end step has `approves_extension`.
+    ExtensionOnStartOrEnd,
     /// `limit_days` is 0.
     InvalidLimit,
     /// A step lists itself in `separate_from`.
@@ -181,7 +188,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, in declaration order (for documentation and UI listings).
-    pub const ALL: [ProblemCode; 24] = [
+    pub const ALL: [ProblemCode; 25] = [
         ProblemCode::Malformed,
         ProblemCode::Empty,
         ProblemCode::InvalidStepId,
@@ -202,6 +209,7 @@ impl ProblemCode {
         ProblemCode::EndWithoutResult,
         ProblemCode::ResultOnNonEnd,
         ProblemCode::PausingEnd,
+        ProblemCode::ExtensionOnStartOrEnd,
         ProblemCode::InvalidLimit,
         ProblemCode::SeparateFromSelf,
         ProblemCode::MustPassSelf,
@@ -231,6 +239,7 @@ impl ProblemCode {
             ProblemCode::EndWithoutResult => "end_without_result",
             ProblemCode::ResultOnNonEnd => "result_on_non_end",
             ProblemCode::PausingEnd => "pausing_end",
+            ProblemCode::ExtensionOnStartOrEnd => "extension_on_start_or_end",
             ProblemCode::InvalidLimit => "invalid_limit",
             ProblemCode::SeparateFromSelf => "separate_from_self",
             ProblemCode::MustPassSelf => "must_pass_self",

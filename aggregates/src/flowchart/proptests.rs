@@ -184,6 +184,7 @@ fn arb_step() -> impl Strategy<Value = StepSpec> {
                 limit_days,
                 pauses_clock,
                 separate_from,
+                approves_extension: false,
                 result,
             },
         )
@@ -246,6 +247,7 @@ fn arb_plausible_spec() -> impl Strategy<Value = FlowchartSpec> {
                     limit_days: None,
                     pauses_clock: false,
                     separate_from: vec![],
+                    approves_extension: false,
                     result: (kind == StepKind::End).then(|| "办结".to_owned()),
                 })
                 .collect();
@@ -390,6 +392,7 @@ impl Shape {
                     limit_days: *limit_days,
                     pauses_clock: *pauses && !is_end,
                     separate_from,
+                    approves_extension: false,
                     result: is_end.then(|| format!("结果{i}")),
                 }
             })

@@ -74,6 +74,7 @@ fn task(id: &str, name: &str) -> StepSpec {
         limit_days: None,
         pauses_clock: false,
         separate_from: vec![],
+        approves_extension: false,
         result: None,
     }
 }

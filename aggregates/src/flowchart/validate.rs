@@ -171,6 +171,13 @@ impl<'a> Validator<'a> {
                     format!("end step {id:?} cannot pause the clock"),
                 );
             }
+            if step.approves_extension && step.kind != StepKind::Task {
+                self.report(
+                    ProblemCode::ExtensionOnStartOrEnd,
+                    at,
+                    format!("step {id:?} approves an extension but is a start or end step"),
+                );
+            }
             if step.limit_days == Some(0) {
                 self.report(
                     ProblemCode::InvalidLimit,

@@ -274,7 +274,26 @@ impl PowerVersionContent {
     /// Validates the whole version: every problem at once, the flowchart's included. On success
     /// the parsed flowchart is returned.
     pub fn validate(&self) -> Result<Flowchart, Vec<VersionProblem>> {
-        let mut problems = Vec::new();
+        // A step that approves an extension needs an extension to approve.
+        let stray_extensions: Vec<VersionProblem> = if self.extension.is_none() {
+            self.flowchart
+                .steps
+                .iter()
+                .filter(|s| s.approves_extension)
+                .map(|step| VersionProblem {
+                    code: "extension_not_allowed".into(),
+                    field: "flowchart".into(),
+                    step: Some(step.id.clone()),
+                    message: format!(
+                        "step {:?} approves an extension, but the version allows none (no `extension`)",
+                        step.id
+                    ),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut problems = stray_extensions;
         let mut push = |code: &str, field: &str, message: String| {
             problems.push(VersionProblem {
                 code: code.into(),
