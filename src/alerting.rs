@@ -117,7 +117,11 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
                     .collect()
             };
             let _writing = engine.rounds().read().await;
-            raise_for_batch(engine, policy, &mut streams, &events).await?;
+            // Behind the head, a case's stream as followed so far may lack its later events (an
+            // extension, its conclusion): the rules judge time only up to what is known, the
+            // batch's last record; at the head, up to now.
+            let as_of = (!reached_head).then(|| last.recorded_at.with_timezone(&china_offset()));
+            raise_for_batch(engine, policy, &mut streams, &events, as_of).await?;
             for case_id in touched(Feedback::TYPE) {
                 raise_for_feedback(engine, &case_id).await?;
             }
@@ -132,6 +136,7 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
             // The sweep counts with the newest calendar (a year loaded by another server).
             engine.refresh_calendar().await?;
             sweep(engine, policy).await?;
+            engine.note_deadline_sweep();
             next_sweep = tokio::time::Instant::now() + WATCH_INTERVAL;
         }
         let delay = crate::projection::follow_delay(read);
@@ -160,6 +165,9 @@ fn time_can_tell(case: &Case) -> bool {
 /// The `cases` view is read a page at a time: the sweep holds one page of documents, not
 /// every case ever opened (about 2 kB each), and gives the other tasks their turn between pages.
 async fn sweep(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
+    // The cases the log held when this process started (or that it wrote since) are judged
+    // too: a sweep right after a restart waits (bounded) for the view to include them.
+    engine.wait_for_view("cases").await;
     let mut samples = Vec::new();
     let mut watched = Vec::new();
     let mut after = String::new();
@@ -357,7 +365,7 @@ async fn raise_on_events(
         .iter()
         .map(case_record)
         .collect::<Result<_, serde_json::Error>>()?;
-    raise_on_records(engine, policy, &records).await
+    raise_on_records(engine, policy, &records, None).await
 }
 
 /// A stored case event as the rules take it.
@@ -433,6 +441,7 @@ async fn raise_for_batch(
     policy: &AlertPolicy,
     streams: &mut Streams,
     events: &[StoredEvent],
+    as_of: Option<chrono::DateTime<chrono::FixedOffset>>,
 ) -> anyhow::Result<usize> {
     let (mut ready, unknown) = streams.extend(events)?;
     for (id, stored) in engine.repo().events_of(Case::TYPE, &unknown).await? {
@@ -444,7 +453,7 @@ async fn raise_for_batch(
     }
     let mut raised = 0;
     for (id, stream) in ready {
-        raised += raise_on_records(engine, policy, &stream).await?;
+        raised += raise_on_records(engine, policy, &stream, as_of).await?;
         streams.keep(id, stream);
     }
     Ok(raised)
@@ -455,6 +464,7 @@ async fn raise_on_records(
     engine: &Engine,
     policy: &AlertPolicy,
     records: &[CaseEventRecord],
+    as_of: Option<chrono::DateTime<chrono::FixedOffset>>,
 ) -> anyhow::Result<usize> {
     // The pinned power is named by the opening event.
     let mut case = Case::default();
@@ -468,7 +478,7 @@ async fn raise_on_records(
     else {
         return Ok(0);
     };
-    let now = engine.now();
+    let now = as_of.unwrap_or_else(|| engine.now());
     let mut raised = 0;
     for candidate in evaluate(records, &power.flowchart, &engine.calendar(), policy, now) {
         raised += raise(engine, candidate).await?;

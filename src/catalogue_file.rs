@@ -218,6 +218,27 @@ pub async fn export(engine: &Engine) -> anyhow::Result<CatalogueFile> {
 mod tests {
     use super::*;
 
+    /// An alias repeats what its anchor names: 2,500 of them over one large string took a
+    /// server to 1.24 GB. Refused before parsing, whatever the rest of the file.
+    #[test]
+    fn yaml_aliases_are_refused_before_parsing() {
+        let bomb = format!(
+            "big: &b \"{}\"\npowers: [{}]\n",
+            "x".repeat(100_000),
+            vec!["*b"; 2_500].join(", ")
+        );
+        match parse(&bomb) {
+            Err(ImportError::Malformed(message)) => {
+                assert!(message.contains("aliases"), "{message}")
+            }
+            other => panic!("{:?}", other.err()),
+        }
+        let calendar = aggregates::calendar::WorkingCalendar::parse_year(&bomb);
+        assert!(
+            matches!(calendar, Err(aggregates::calendar::CalendarError::Malformed(m)) if m.contains("aliases"))
+        );
+    }
+
     #[test]
     fn the_demo_catalogue_is_valid_and_has_the_required_powers() {
         let file = parse(DEMO_CATALOGUE).expect("demo catalogue must validate");

@@ -104,6 +104,8 @@ pub struct Engine {
     base_calendar: WorkingCalendar,
     /// The newest loaded year's row id the calendar in force was built from.
     calendar_version: std::sync::atomic::AtomicI64,
+    /// Deadline sweeps this process's alert raiser has finished (the deadline watcher).
+    deadline_sweeps: std::sync::atomic::AtomicU64,
     clock: Arc<dyn Clock>,
     /// Bumped after every commit: wakes this process's projection runners.
     commits: Arc<tokio::sync::watch::Sender<u64>>,
@@ -285,6 +287,7 @@ impl Engine {
             calendar: calendar_cell,
             base_calendar: calendar,
             calendar_version: std::sync::atomic::AtomicI64::new(0),
+            deadline_sweeps: std::sync::atomic::AtomicU64::new(0),
             clock,
             commits: Arc::new(tokio::sync::watch::Sender::new(0)),
             written: std::sync::Mutex::new(Cursor::default()),
@@ -484,6 +487,18 @@ impl Engine {
     /// The working-day calendar in force.
     pub fn calendar(&self) -> Arc<WorkingCalendar> {
         aggregates::case::CalendarSource::calendar(self.calendar.as_ref())
+    }
+
+    /// Deadline sweeps finished by this process (every open case judged against the clock).
+    pub fn deadline_sweeps(&self) -> u64 {
+        self.deadline_sweeps
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Counts a finished deadline sweep.
+    pub(crate) fn note_deadline_sweep(&self) {
+        self.deadline_sweeps
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// Rebuilds the calendar in force when the store's loaded years changed (another server

@@ -117,6 +117,134 @@ pub fn flowchart_spec_svg(
     draw_spec(spec, style, flagged)
 }
 
+/// How long a page waits for a flowchart's layout before it shows the steps as a plain
+/// column instead (the layout goes on off the HTTP workers and replaces it in the cache).
+pub const LAYOUT_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Crossing optimisation (the costly part of layout-rs: 1.8 s for 21 steps with 120
+/// transitions, against 68 ms without) only up to this many transitions; real flowcharts
+/// stay well below it.
+const OPTIMIZE_UP_TO_TRANSITIONS: usize = 40;
+
+/// Rendered flowcharts, by what determines the drawing (the spec, the style, the flagged
+/// steps): a published version is laid out once, not per request.
+fn svg_cache() -> &'static quick_cache::sync::Cache<u64, std::sync::Arc<str>> {
+    static CACHE: std::sync::OnceLock<quick_cache::sync::Cache<u64, std::sync::Arc<str>>> =
+        std::sync::OnceLock::new();
+    CACHE.get_or_init(|| quick_cache::sync::Cache::new(1_024))
+}
+
+/// One layout at a time, so that however many pages ask, one core stays for everything else.
+static LAYOUTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+fn cache_key(spec: &FlowchartSpec, style: &FlowchartStyle, flagged: &[String]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(spec).unwrap_or_default().hash(&mut h);
+    (style.current, style.visited, style.title, flagged).hash(&mut h);
+    h.finish()
+}
+
+/// [`flowchart_svg`] for a page: from the cache, or laid out on a blocking thread (one at a
+/// time) within [`LAYOUT_BUDGET`]; past the budget, or for a chart over the limits a version
+/// may declare (an invalid upload), the steps as a plain column. The HTTP worker only waits.
+pub async fn flowchart_svg_bounded(
+    spec: &FlowchartSpec,
+    style: &FlowchartStyle<'_>,
+    flagged: &[String],
+) -> std::sync::Arc<str> {
+    let key = cache_key(spec, style, flagged);
+    let cache = svg_cache();
+    let owned = (
+        spec.clone(),
+        style.current.map(str::to_owned),
+        style.visited.to_vec(),
+        style.title.to_owned(),
+        flagged.to_vec(),
+    );
+    let rendered = cache
+        .get_or_insert_async(&key, async move {
+            Ok::<_, std::convert::Infallible>(render_within_budget(key, owned).await)
+        })
+        .await;
+    match rendered {
+        Ok(svg) => svg,
+        Err(never) => match never {},
+    }
+}
+
+type OwnedDrawing = (
+    FlowchartSpec,
+    Option<String>,
+    Vec<String>,
+    String,
+    Vec<String>,
+);
+
+async fn render_within_budget(key: u64, owned: OwnedDrawing) -> std::sync::Arc<str> {
+    let (spec, current, visited, title, flagged) = owned;
+    let column = |spec: &FlowchartSpec| -> std::sync::Arc<str> {
+        let style = FlowchartStyle {
+            current: current.as_deref(),
+            visited: &visited,
+            title: &title,
+        };
+        column_svg(spec, &style, &flagged).into()
+    };
+    if spec.steps.len() > aggregates::flowchart::MAX_STEPS
+        || spec.transitions.len() > aggregates::flowchart::MAX_TRANSITIONS
+    {
+        return column(&spec);
+    }
+    let deadline = tokio::time::Instant::now() + LAYOUT_BUDGET;
+    let Ok(Ok(permit)) = tokio::time::timeout_at(deadline, LAYOUTS.acquire()).await else {
+        tracing::warn!("flowchart layout queue full: drawn as a column");
+        return column(&spec);
+    };
+    let drawing = (
+        spec.clone(),
+        current.clone(),
+        visited.clone(),
+        title.clone(),
+        flagged.clone(),
+    );
+    let task = tokio::task::spawn_blocking(move || {
+        let _one_at_a_time = permit;
+        let (spec, current, visited, title, flagged) = drawing;
+        let style = FlowchartStyle {
+            current: current.as_deref(),
+            visited: &visited,
+            title: &title,
+        };
+        let svg: std::sync::Arc<str> = draw_spec(&spec, &style, &flagged).into();
+        // A layout that outlived the budget still replaces the column for the next page.
+        svg_cache().insert(key, svg.clone());
+        svg
+    });
+    match tokio::time::timeout_at(deadline, task).await {
+        Ok(Ok(svg)) => svg,
+        _ => {
+            tracing::warn!("flowchart layout over its budget: drawn as a column");
+            column(&spec)
+        }
+    }
+}
+
+/// The steps as a plain column with their transitions as text: linear in the chart's size.
+fn column_svg(flowchart: &FlowchartSpec, style: &FlowchartStyle, flagged: &[String]) -> String {
+    let mut looks = step_looks(flowchart, style);
+    for look in &mut looks {
+        if flagged.contains(&look.id) {
+            look.problem = true;
+            look.tooltip.push_str("（有问题）");
+        }
+    }
+    let edges = edge_looks(flowchart);
+    let mut canvas = Canvas::new(&looks, &edges);
+    fallback_column(flowchart, &mut canvas);
+    canvas.finish(style.title, true)
+}
+
 fn draw_spec(flowchart: &FlowchartSpec, style: &FlowchartStyle, flagged: &[String]) -> String {
     let mut looks = step_looks(flowchart, style);
     for look in &mut looks {
@@ -129,7 +257,12 @@ fn draw_spec(flowchart: &FlowchartSpec, style: &FlowchartStyle, flagged: &[Strin
     // layout-rs 0.1.3 has internal assertions that fail on a small share of graphs
     // (about 1 in 100 random flowcharts); try again without its crossing optimisation,
     // then fall back to a plain column rather than fail the page.
-    for optimize in [true, false] {
+    let passes: &[bool] = if flowchart.transitions.len() <= OPTIMIZE_UP_TO_TRANSITIONS {
+        &[true, false]
+    } else {
+        &[false]
+    };
+    for &optimize in passes {
         let mut canvas = Canvas::new(&looks, &edges);
         let drawn = catch_unwind(AssertUnwindSafe(|| {
             let graph = lay_out(&looks, &edges, optimize);
@@ -1639,5 +1772,48 @@ transitions:
         assert_eq!(clean(" a\nb\u{0}c "), "a b c");
         assert_eq!(num(-0.04), "0");
         assert_eq!(num(12.345), "12.3");
+    }
+
+    /// A chart over the limits a version may declare (an upload's preview) is never laid out:
+    /// the column, at once. A published chart is laid out once, then served from the cache.
+    #[tokio::test]
+    async fn bounded_rendering_draws_oversized_charts_as_a_column_and_caches_layouts() {
+        let mut big = licence().spec().clone();
+        let template = big.steps[1].clone();
+        for i in 0..aggregates::flowchart::MAX_STEPS {
+            let mut step = template.clone();
+            step.id = format!("extra_{i}");
+            step.name = format!("附加{i}");
+            big.steps.push(step);
+        }
+        let style = plain("超大流程图");
+        let svg = flowchart_svg_bounded(&big, &style, &[]).await;
+        assert!(
+            svg.contains("yg-fallback"),
+            "an oversized chart is drawn as a column"
+        );
+
+        let spec = licence().spec().clone();
+        let style = plain("食品经营许可 办理流程图");
+        let first = flowchart_svg_bounded(&spec, &style, &[]).await;
+        assert!(!first.contains("yg-fallback"));
+        let again = flowchart_svg_bounded(&spec, &style, &[]).await;
+        assert!(
+            std::sync::Arc::ptr_eq(&first, &again),
+            "the second page reads the cache"
+        );
+        // Another style is another drawing.
+        let visited = vec!["shoujian".to_owned()];
+        let other = flowchart_svg_bounded(
+            &spec,
+            &FlowchartStyle {
+                current: Some("shencha"),
+                visited: &visited,
+                title: "食品经营许可 办理流程图",
+            },
+            &[],
+        )
+        .await;
+        assert!(!std::sync::Arc::ptr_eq(&first, &other));
     }
 }

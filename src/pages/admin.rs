@@ -21,7 +21,7 @@ use super::{Ctx, Lang, Page, Section, layout, respond_private};
 use crate::catalogue_file::PowerEntry;
 use crate::engine::Engine;
 use crate::queries::PowerQuery;
-use crate::render::{FlowchartStyle, flowchart_spec_svg};
+use crate::render::{FlowchartStyle, flowchart_svg_bounded};
 
 /// Largest YAML accepted, in bytes (the API's JSON limit).
 const MAX_YAML: usize = crate::api::JSON_LIMIT;
@@ -316,14 +316,33 @@ fn check_yaml(lang: Lang, yaml: &str, department: &str) -> Checked {
     }
 }
 
+/// The preview's flowchart drawing (bounded: see [`flowchart_svg_bounded`]), if the YAML
+/// gave an entry.
+async fn preview_svg(checked: &Checked) -> Option<std::sync::Arc<str>> {
+    let entry = checked.entry.as_ref()?;
+    let flagged: Vec<String> = checked.by_step.iter().map(|(s, _)| s.clone()).collect();
+    Some(
+        flowchart_svg_bounded(
+            &entry.version.flowchart,
+            &FlowchartStyle {
+                current: None,
+                visited: &[],
+                title: &format!("{} 办理流程图（预览）", entry.name),
+            },
+            &flagged,
+        )
+        .await,
+    )
+}
+
 fn preview(
     ctx: &Ctx,
     signed: &SignedIn,
     yaml: &str,
     checked: &Checked,
     current: Option<u32>,
+    svg: Option<&str>,
 ) -> Markup {
-    let flagged: Vec<String> = checked.by_step.iter().map(|(s, _)| s.clone()).collect();
     let step_ids: Vec<&str> = checked
         .entry
         .as_ref()
@@ -386,11 +405,7 @@ fn preview(
             h2 { (ctx.t("流程图预览", "Flowchart preview")) }
             figure id="flowchart" {
                 div class="chart" {
-                    (PreEscaped(flowchart_spec_svg(
-                        &entry.version.flowchart,
-                        &FlowchartStyle { current: None, visited: &[], title: &format!("{} 办理流程图（预览）", entry.name) },
-                        &flagged,
-                    )))
+                    (PreEscaped(svg.unwrap_or_default()))
                 }
                 figcaption { (ctx.t("有问题的环节以深红粗框标出。", "Steps with problems have a thick dark red border.")) }
             }
@@ -486,7 +501,14 @@ pub(crate) async fn upload(
         &ctx,
         status,
         ctx.t("新版本预览", "Preview"),
-        preview(&ctx, &signed, &yaml, &checked, current),
+        preview(
+            &ctx,
+            &signed,
+            &yaml,
+            &checked,
+            current,
+            preview_svg(&checked).await.as_deref(),
+        ),
     )
 }
 
@@ -536,10 +558,19 @@ pub(crate) async fn publish(
             &ctx,
             StatusCode::UNPROCESSABLE_ENTITY,
             ctx.t("新版本预览", "Preview"),
-            preview(&ctx, &signed, &yaml, &checked, None),
+            preview(
+                &ctx,
+                &signed,
+                &yaml,
+                &checked,
+                None,
+                preview_svg(&checked).await.as_deref(),
+            ),
         );
     };
     let actor = signed.principal.actor();
+    // A refusal adds a general problem only: the drawing (no step flagged) stays the same.
+    let svg = preview_svg(&checked).await;
     let fail = |message: String| {
         let mut checked = check_yaml(ctx.lang, &yaml, signed.department());
         checked.general.push(problem("refused", "power", message));
@@ -547,7 +578,7 @@ pub(crate) async fn publish(
             &ctx,
             StatusCode::UNPROCESSABLE_ENTITY,
             ctx.t("新版本预览", "Preview"),
-            preview(&ctx, &signed, &yaml, &checked, None),
+            preview(&ctx, &signed, &yaml, &checked, None, svg.as_deref()),
         )
     };
     let registered = engine

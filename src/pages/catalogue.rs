@@ -10,7 +10,7 @@ use maud::{Markup, PreEscaped, html};
 use super::{Ctx, Lang, Page, Section, layout, message_page, respond, working_days};
 use crate::engine::Engine;
 use crate::queries::{PowerQuery, PowerSummary};
-use crate::render::{FlowchartStyle, flowchart_svg};
+use crate::render::{FlowchartStyle, flowchart_svg_bounded};
 
 const CATEGORIES: [Category; 10] = [
     Category::Licensing,
@@ -348,14 +348,16 @@ pub(crate) async fn power(req: HttpRequest, engine: web::Data<Engine>) -> HttpRe
         Lang::Zh => format!("{} 办理流程图", v.name),
         Lang::En => format!("{} — flowchart", v.name),
     };
-    let svg = flowchart_svg(
-        &page.published.flowchart,
+    let svg = flowchart_svg_bounded(
+        page.published.flowchart.spec(),
         &FlowchartStyle {
             current: None,
             visited: &[],
             title: &chart_title,
         },
-    );
+        &[],
+    )
+    .await;
     let svg = strip_xml_prolog(&svg);
     let flow = &page.published.flowchart;
     let step_name = |id: &str| {

@@ -22,7 +22,7 @@ use tracing_actix_web::RequestId;
 use super::session::SignedIn;
 use super::{Ctx, Lang, Page, Section, cst, encode_component, layout, respond_private, ymd};
 use crate::engine::Engine;
-use crate::render::{FlowchartStyle, flowchart_svg};
+use crate::render::{FlowchartStyle, flowchart_svg_bounded};
 
 fn page(
     ctx: &Ctx,
@@ -344,16 +344,21 @@ pub(crate) async fn case_file(
         .await
         .ok()
         .flatten();
-    let svg = power.as_ref().map(|p| {
-        flowchart_svg(
-            &p.flowchart,
-            &FlowchartStyle {
-                current: Some(case.current_step.as_str()),
-                visited: &file.path,
-                title: &format!("{} 办理流程图（已走路径）", case.power_name),
-            },
-        )
-    });
+    let svg = match power.as_ref() {
+        Some(p) => Some(
+            flowchart_svg_bounded(
+                p.flowchart.spec(),
+                &FlowchartStyle {
+                    current: Some(case.current_step.as_str()),
+                    visited: &file.path,
+                    title: &format!("{} 办理流程图（已走路径）", case.power_name),
+                },
+                &[],
+            )
+            .await,
+        ),
+        None => None,
+    };
     let done = ctx.params.get("done");
     let error = ctx.params.get("error");
     let title = format!("{} {}", ctx.t("卷宗", "Case file"), case.tracking_no);

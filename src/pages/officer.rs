@@ -28,7 +28,7 @@ use super::session::SignedIn;
 use super::{Ctx, Lang, Page, Params, Section, cst, layout, respond_private, ymd};
 use crate::engine::Engine;
 use crate::queries::{PowerQuery, PowerSummary, WorklistItem, WorklistQuery};
-use crate::render::{FlowchartStyle, flowchart_svg};
+use crate::render::{FlowchartStyle, flowchart_svg_bounded};
 use crate::store::StoredEvent;
 
 const STATUSES: [CaseStatus; 4] = [
@@ -906,6 +906,33 @@ async fn load_readable(
             ),
         ));
     }
+    // Every page of a case shows its party: an inspector's read is recorded here, on the one
+    // path those pages load the case through, before anything is shown (as on the desk); the
+    // department's own staff work on their cases and are not recorded.
+    if signed.principal.claims.role == Role::Inspector {
+        let meta = crate::engine::CommandMeta {
+            actor: signed.principal.claims.sub.clone(),
+            role: Role::Inspector.as_str().into(),
+            department: signed.principal.claims.department.clone(),
+            request_id: format!("page-{}", uuid::Uuid::now_v7()),
+        };
+        if let Err(e) = engine
+            .record_personal_data_read(signed.principal.actor(), id, "officer_case_page", meta)
+            .await
+        {
+            tracing::error!(error = %e, "recording a read failed");
+            return Err(super::message_page(
+                ctx,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Section::Officer,
+                ctx.t("服务暂时不可用", "Temporarily unavailable"),
+                ctx.t(
+                    "查阅记录未能保存，办件未予显示。请稍后再试。",
+                    "The read could not be recorded, so the case is not shown. Please try again.",
+                ),
+            ));
+        }
+    }
     Ok((case, events))
 }
 
@@ -1099,17 +1126,22 @@ async fn render_case(
         }
     }
     let title = format!("{} {}", case.power_name, case.tracking_no);
-    let svg = power.as_ref().map(|p| {
-        flowchart_svg(
-            &p.flowchart,
-            &FlowchartStyle {
-                current: matches!(case.status, CaseStatus::Open | CaseStatus::Paused)
-                    .then_some(case.current_step.as_str()),
-                visited: &visited,
-                title: &format!("{} 办理流程图", case.power_name),
-            },
-        )
-    });
+    let svg = match power.as_ref() {
+        Some(p) => Some(
+            flowchart_svg_bounded(
+                p.flowchart.spec(),
+                &FlowchartStyle {
+                    current: matches!(case.status, CaseStatus::Open | CaseStatus::Paused)
+                        .then_some(case.current_step.as_str()),
+                    visited: &visited,
+                    title: &format!("{} 办理流程图", case.power_name),
+                },
+                &[],
+            )
+            .await,
+        ),
+        None => None,
+    };
     let is_officer = signed.principal.claims.role == Role::Officer;
     let open = matches!(case.status, CaseStatus::Open | CaseStatus::Paused);
     let base = format!(

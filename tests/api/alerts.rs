@@ -49,6 +49,19 @@ pub(crate) async fn settle(app: &TestApp) {
     }
 }
 
+/// Waits (at most 60 s) until this server's deadline watcher has swept the open cases once
+/// (it does at start, then every minute): what time alone raises is raised by then.
+pub(crate) async fn wait_for_sweep(app: &TestApp) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while app.engine.deadline_sweeps() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no deadline sweep in time"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 pub(crate) async fn alerts_of(app: &TestApp, inspector: &str, case_id: &str) -> Vec<Value> {
     settle(app).await;
     let all: Vec<Value> = app

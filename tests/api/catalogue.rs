@@ -334,3 +334,55 @@ fn every_operation_is_documented() {
         }
     }
 }
+
+/// The chart that froze a server (security finding 1): 26 steps and 150 transitions took
+/// layout 23 s a page. It is refused at publication with its size in the problem, and the
+/// public page of a published chart draws from the cache, off the HTTP workers.
+#[tokio::test]
+async fn a_flowchart_too_large_to_draw_is_refused_and_pages_draw_from_the_cache() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let code = app.licence_power().await;
+    let mut version = licence_version();
+    let mut steps = vec![json!({"id": "s0", "name": "收件", "kind": "start", "role": "窗口"})];
+    for i in 1..25 {
+        steps.push(json!({"id": format!("s{i}"), "name": format!("环节{i}"), "role": "科员"}));
+    }
+    steps.push(json!({"id": "s25", "name": "办结", "kind": "end", "result": "办结"}));
+    let transitions: Vec<_> = (0..150)
+        .map(|j| {
+            json!({"from": format!("s{}", j % 25), "outcome": format!("结果{j}"),
+                   "to": format!("s{}", (j * 7 + 3) % 26)})
+        })
+        .collect();
+    version["flowchart"] = json!({"steps": steps, "transitions": transitions});
+    let r = app
+        .post(
+            &format!("/api/v1/powers/{code}/versions"),
+            Some(&app.admin()),
+            &version,
+        )
+        .await;
+    let body = assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_version").await;
+    let codes: Vec<&str> = body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"too_many_transitions"), "{codes:?}");
+
+    // The published licence chart: two pages, one drawing.
+    let first = app.page(&format!("/powers/{code}"), None).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let first = first.text().await.unwrap();
+    let second = app
+        .page(&format!("/powers/{code}"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let svg =
+        |html: &str| html[html.find("<svg").unwrap()..html.find("</svg>").unwrap()].to_owned();
+    assert_eq!(svg(&first), svg(&second));
+    assert!(!first.contains("yg-fallback"));
+}

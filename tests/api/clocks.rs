@@ -183,6 +183,7 @@ async fn a_provisional_due_date_fires_a_yellow_card_and_moves_when_the_year_is_l
         // watcher sweeps when a server starts.
         app.clock.set(at("2026-12-29T09:00:00+08:00"));
         let app = app.restart().await;
+        crate::alerts::wait_for_sweep(&app).await;
         let alerts = crate::alerts::alerts_of(&app, &inspector, &id).await;
         let yellow = alerts
             .iter()

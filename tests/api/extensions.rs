@@ -81,6 +81,7 @@ async fn the_disclosure_powers_extension_step_extends_its_limit_end_to_end() {
         // page shows the new due date and why it moved.
         app.clock.set(at("2026-04-08T09:00:00+08:00"));
         let app = app.restart().await;
+        crate::alerts::wait_for_sweep(&app).await;
         let alerts = crate::alerts::alerts_of(&app, &inspector, &id).await;
         assert!(
             !alerts.iter().any(|a| a["alert"]["rule"] == "red_card"),

@@ -568,28 +568,22 @@ pub async fn sign_in(address: &str, username: &str, password: &str) -> Console {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let page = client
-        .get(format!("{address}/officer/worklist"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let page = if page.contains("name=\"csrf\"") {
-        page
-    } else {
-        client
-            .get(format!("{address}/admin"))
+    // Each role's home has a form (the sign-out button at least).
+    let mut page = String::new();
+    for home in ["/officer/worklist", "/admin", "/inspector"] {
+        page = client
+            .get(format!("{address}{home}"))
             .header("cookie", &cookie)
             .send()
             .await
             .unwrap()
             .text()
             .await
-            .unwrap()
-    };
+            .unwrap();
+        if page.contains("name=\"csrf\"") {
+            break;
+        }
+    }
     let csrf = hidden(&page, "csrf").expect("a console page with a form");
     Console {
         cookie,

@@ -503,3 +503,66 @@ async fn fees_off_the_standard_and_unapproved_mitigation_are_flagged() {
     assert_eq!(ours.len(), 1, "{found:?}");
     assert_eq!(ours[0]["alert"]["severity"], "red");
 }
+
+/// Security finding 3: an inspector signed in to the console could open the officer's case
+/// page (party, ID number, phone) without a `PersonalDataRead`. Every case page records it.
+#[tokio::test]
+async fn an_inspector_reading_an_officers_case_page_is_recorded() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let power = app.licence_power().await;
+        let officer = app.officer("alice");
+        let id = app.open_case(&power, &officer).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (name, password) = app.account(Role::Inspector, None).await;
+        let console = crate::helpers::sign_in(&app.address, &name, &password).await;
+        let page = app
+            .page(&format!("/officer/cases/{id}"), Some(&console))
+            .await;
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(page.text().await.unwrap().contains("11010519491231002X"));
+        let token = app.token(Role::Inspector, None, "inspector-zhao");
+        let file: Value = app
+            .get(&format!("/api/v1/inspector/cases/{id}"), Some(&token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let reads: Vec<(&str, &str)> = file["reads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["reader"].as_str().unwrap(),
+                    r["purpose"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert!(
+            reads.contains(&(name.as_str(), "officer_case_page")),
+            "{backend:?}: {reads:?}"
+        );
+        // The department's own officer reading the same page is not recorded.
+        let (officer_name, officer_password) =
+            app.account(Role::Officer, Some(&app.department)).await;
+        let own = crate::helpers::sign_in(&app.address, &officer_name, &officer_password).await;
+        app.page(&format!("/officer/cases/{id}"), Some(&own)).await;
+        let file: Value = app
+            .get(&format!("/api/v1/inspector/cases/{id}"), Some(&token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            !file["reads"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["reader"] == officer_name.as_str()),
+            "{file}"
+        );
+    }
+}

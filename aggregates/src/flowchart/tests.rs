@@ -410,6 +410,30 @@ fn multiple_starts() {
     );
 }
 
+/// Several starts do not hide the other problems: reachability and must-pass rules are
+/// judged from the first start, so every problem shows in one answer.
+#[test]
+fn several_starts_still_show_unreachable_steps_and_broken_must_pass_rules() {
+    let mut spec = licensing();
+    let mut extra = task("extra", "另一收件");
+    extra.kind = StepKind::Start;
+    spec.steps.push(extra);
+    spec.steps.push(task("orphan", "无人到达"));
+    spec.transitions.push(edge("extra", "转审查", "shencha"));
+    spec.transitions.push(edge("orphan", "撤回", "chehui"));
+    // 决定 reachable from 收件 without 审查: the must-pass rule breaks.
+    spec.transitions
+        .push(edge("shoujian", "直接决定", "jueding"));
+    assert_eq!(
+        problems(spec),
+        vec![
+            (ProblemCode::MultipleStarts, Some("extra".to_owned())),
+            (ProblemCode::UnreachableStep, Some("orphan".to_owned())),
+            (ProblemCode::MustPassViolated, Some("jueding".to_owned())),
+        ]
+    );
+}
+
 #[test]
 fn no_end() {
     let mut a = task("a", "甲");
@@ -690,5 +714,50 @@ fn graph_checks_run_alongside_field_problems() {
             (ProblemCode::EmptyName, Some("shencha".to_owned())),
             (ProblemCode::UnreachableStep, Some("buzheng".to_owned())),
         ]
+    );
+}
+
+/// A chart larger than layout can draw in its budget is refused, with its size in the words.
+#[test]
+fn too_many_steps_or_transitions_are_refused() {
+    let mut spec = licensing();
+    for i in 0..MAX_STEPS {
+        spec.steps.push(task(&format!("extra_{i}"), "附加环节"));
+        spec.transitions
+            .push(edge("shencha", &format!("转{i}"), &format!("extra_{i}")));
+        spec.transitions
+            .push(edge(&format!("extra_{i}"), "退回", "shencha"));
+    }
+    let found = problems(spec);
+    assert!(
+        found.contains(&(ProblemCode::TooManySteps, None)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(ProblemCode::TooManyTransitions, None)),
+        "{found:?}"
+    );
+    // At the limits a chart is accepted.
+    let mut spec = licensing();
+    let room = MAX_STEPS - spec.steps.len();
+    for i in 0..room {
+        spec.steps.push(task(&format!("extra_{i}"), "附加环节"));
+        spec.transitions
+            .push(edge("shencha", &format!("转{i}"), &format!("extra_{i}")));
+        spec.transitions
+            .push(edge(&format!("extra_{i}"), "退回", "shencha"));
+    }
+    spec.transitions.truncate(MAX_TRANSITIONS);
+    assert!(spec.steps.len() == MAX_STEPS && spec.transitions.len() <= MAX_TRANSITIONS);
+    let parsed = Flowchart::parse(spec);
+    assert!(
+        parsed
+            .as_ref()
+            .err()
+            .is_none_or(|ps| ps.iter().all(|p| !matches!(
+                p.code,
+                ProblemCode::TooManySteps | ProblemCode::TooManyTransitions
+            ))),
+        "{parsed:?}"
     );
 }

@@ -7,8 +7,8 @@ use petgraph::algo::dominators::{Dominators, simple_fast};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::{
-    FlowchartProblem, FlowchartSpec, MAX_NAME_CHARS, MAX_OUTCOME_CHARS, MAX_STEP_ID_LEN,
-    ProblemCode, StepKind, is_valid_step_id,
+    FlowchartProblem, FlowchartSpec, MAX_NAME_CHARS, MAX_OUTCOME_CHARS, MAX_STEP_ID_LEN, MAX_STEPS,
+    MAX_TRANSITIONS, ProblemCode, StepKind, is_valid_step_id,
 };
 
 /// What a successful validation hands to [`Flowchart`](super::Flowchart).
@@ -20,6 +20,7 @@ pub(super) struct Validated {
 
 pub(super) fn validate(spec: &FlowchartSpec) -> Result<Validated, Vec<FlowchartProblem>> {
     let mut v = Validator::new(spec);
+    v.check_size();
     v.check_steps();
     v.check_start_and_end();
     v.check_transitions();
@@ -44,9 +45,12 @@ struct Validator<'a> {
     /// Node `i` is step `i`; only transitions whose both ends resolve become edges, so
     /// graph checks stay meaningful while field-level problems exist.
     graph: DiGraph<usize, usize>,
-    /// Set only when there is exactly one start step: with none or several, "reachable
-    /// from the start" has no meaning.
+    /// Set only when there is exactly one start step (what a valid flowchart has).
     start: Option<usize>,
+    /// The step reachability and must-pass rules are judged from: the start, or with several
+    /// the first of them (the others are reported as extra starts), so that an administrator
+    /// sees every problem of a chart at once, not one round per kind.
+    judge_from: Option<usize>,
     /// Filled by `check_reachability` when `start` is set.
     reached: Option<Vec<bool>>,
     problems: Vec<FlowchartProblem>,
@@ -65,8 +69,9 @@ impl<'a> Validator<'a> {
             .iter()
             .enumerate()
             .filter(|(_, s)| s.kind == StepKind::Start);
-        let start = match (starts.next(), starts.next()) {
-            (Some((i, _)), None) => Some(i),
+        let first_start = starts.next().map(|(i, _)| i);
+        let start = match (first_start, starts.next()) {
+            (Some(i), None) => Some(i),
             _ => None,
         };
         Validator {
@@ -74,6 +79,7 @@ impl<'a> Validator<'a> {
             first,
             graph,
             start,
+            judge_from: first_start,
             reached: None,
             problems: Vec::new(),
         }
@@ -93,6 +99,26 @@ impl<'a> Validator<'a> {
 
     fn is_first(&self, i: usize) -> bool {
         self.lookup(&self.spec.steps[i].id) == Some(i)
+    }
+
+    fn check_size(&mut self) {
+        let (steps, transitions) = (self.spec.steps.len(), self.spec.transitions.len());
+        if steps > MAX_STEPS {
+            self.report(
+                ProblemCode::TooManySteps,
+                None,
+                format!("the flowchart has {steps} steps; at most {MAX_STEPS} are allowed"),
+            );
+        }
+        if transitions > MAX_TRANSITIONS {
+            self.report(
+                ProblemCode::TooManyTransitions,
+                None,
+                format!(
+                    "the flowchart has {transitions} transitions; at most {MAX_TRANSITIONS} are allowed"
+                ),
+            );
+        }
     }
 
     fn check_steps(&mut self) {
@@ -301,9 +327,9 @@ impl<'a> Validator<'a> {
 
     fn check_reachability(&mut self) {
         let spec = self.spec;
-        let reached = self
-            .start
-            .map(|s| reach(&self.graph, &[NodeIndex::new(s)], Direction::Outgoing));
+        let judge_from = self.judge_from;
+        let reached =
+            judge_from.map(|s| reach(&self.graph, &[NodeIndex::new(s)], Direction::Outgoing));
         let ends: Vec<NodeIndex> = spec
             .steps
             .iter()
@@ -320,15 +346,17 @@ impl<'a> Validator<'a> {
                 continue;
             }
             let id = step.id.as_str();
+            // An extra start step is reported as such; "unreachable" would only echo it.
             if let Some(r) = &reached
                 && !r[i]
+                && step.kind != StepKind::Start
             {
                 self.report(
                     ProblemCode::UnreachableStep,
                     Some(id),
                     format!(
                         "step {id:?} cannot be reached from the start step {:?}",
-                        spec.steps[self.start.unwrap_or(i)].id
+                        spec.steps[judge_from.unwrap_or(i)].id
                     ),
                 );
             }
@@ -379,7 +407,8 @@ impl<'a> Validator<'a> {
                 );
                 continue;
             }
-            let (Some(step_i), Some(before_i), Some(start)) = (step_i, before_i, self.start) else {
+            let (Some(step_i), Some(before_i), Some(start)) = (step_i, before_i, self.judge_from)
+            else {
                 continue;
             };
             // An unreachable `before` is already reported; "not dominated" would mislead.
