@@ -105,7 +105,7 @@ pub fn parse(text: &str) -> Result<CatalogueFile, ImportError> {
                 ));
             }
         }
-        if let Err(found) = entry.version.validate() {
+        if let Err(found) = entry.version.validate_new() {
             for p in found {
                 let step = p.step.map(|s| format!(" (step {s})")).unwrap_or_default();
                 problems.push(format!(

@@ -102,8 +102,11 @@ pub struct Engine {
     calendar: Arc<CalendarCell>,
     /// The built-in years and the deployment's files, with the policy for other years.
     base_calendar: WorkingCalendar,
-    /// The newest loaded year's row id the calendar in force was built from.
+    /// What the calendar in force was built from: the loaded years' row count and newest id
+    /// (see [`EventRepo::calendar_version`]).
     calendar_version: std::sync::atomic::AtomicI64,
+    /// Refreshes one at a time, so an older read never replaces a newer calendar.
+    calendar_refresh: tokio::sync::Mutex<()>,
     /// Deadline sweeps this process's alert raiser has finished (the deadline watcher).
     deadline_sweeps: std::sync::atomic::AtomicU64,
     clock: Arc<dyn Clock>,
@@ -287,6 +290,7 @@ impl Engine {
             calendar: calendar_cell,
             base_calendar: calendar,
             calendar_version: std::sync::atomic::AtomicI64::new(0),
+            calendar_refresh: tokio::sync::Mutex::new(()),
             deadline_sweeps: std::sync::atomic::AtomicU64::new(0),
             clock,
             commits: Arc::new(tokio::sync::watch::Sender::new(0)),
@@ -506,6 +510,7 @@ impl Engine {
     /// longer fits is skipped and logged. Returns whether anything changed.
     pub async fn refresh_calendar(&self) -> Result<bool, crate::store::StoreError> {
         use std::sync::atomic::Ordering;
+        let _one_at_a_time = self.calendar_refresh.lock().await;
         let version = self.repo.calendar_version().await?;
         if version == self.calendar_version.load(Ordering::Acquire) {
             return Ok(false);
@@ -565,7 +570,10 @@ impl Engine {
         year: &aggregates::calendar::CalendarYear,
         loaded_by: &str,
     ) -> anyhow::Result<()> {
-        let content = serde_norway::to_string(year)?;
+        // JSON (a YAML document too): every string quoted, so nothing in a year's text can
+        // read back as YAML syntax.
+        let content = serde_json::to_string(year)?;
+        WorkingCalendar::parse_year(&content)?;
         self.repo
             .add_calendar_year(year.year, &content, loaded_by, self.now().timestamp())
             .await?;

@@ -616,7 +616,8 @@ impl Engine {
             if let Some(closed_at) = concluded
                 && let Ok(used) = case.used_working_days(&self.calendar(), china_date(closed_at))
             {
-                on_time = Some(used <= case.statutory_limit_days);
+                // A lawful extension (延期) is part of the limit.
+                on_time = Some(used <= case.statutory_limit_days + case.extended_days);
                 used_days = Some(used);
             }
             let (position, deviation) = match &case.penalty {

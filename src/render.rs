@@ -197,10 +197,6 @@ async fn render_within_budget(key: u64, owned: OwnedDrawing) -> std::sync::Arc<s
         return column(&spec);
     }
     let deadline = tokio::time::Instant::now() + LAYOUT_BUDGET;
-    let Ok(Ok(permit)) = tokio::time::timeout_at(deadline, LAYOUTS.acquire()).await else {
-        tracing::warn!("flowchart layout queue full: drawn as a column");
-        return column(&spec);
-    };
     let drawing = (
         spec.clone(),
         current.clone(),
@@ -208,23 +204,29 @@ async fn render_within_budget(key: u64, owned: OwnedDrawing) -> std::sync::Arc<s
         title.clone(),
         flagged.clone(),
     );
-    let task = tokio::task::spawn_blocking(move || {
-        let _one_at_a_time = permit;
-        let (spec, current, visited, title, flagged) = drawing;
-        let style = FlowchartStyle {
-            current: current.as_deref(),
-            visited: &visited,
-            title: &title,
-        };
-        let svg: std::sync::Arc<str> = draw_spec(&spec, &style, &flagged).into();
-        // A layout that outlived the budget still replaces the column for the next page.
-        svg_cache().insert(key, svg.clone());
-        svg
+    // The layout waits its turn and runs on a blocking thread; whenever it finishes, it
+    // replaces in the cache the column a page may have shown meanwhile.
+    let task = tokio::spawn(async move {
+        let permit = LAYOUTS.acquire().await.ok()?;
+        tokio::task::spawn_blocking(move || {
+            let _one_at_a_time = permit;
+            let (spec, current, visited, title, flagged) = drawing;
+            let style = FlowchartStyle {
+                current: current.as_deref(),
+                visited: &visited,
+                title: &title,
+            };
+            let svg: std::sync::Arc<str> = draw_spec(&spec, &style, &flagged).into();
+            svg_cache().insert(key, svg.clone());
+            svg
+        })
+        .await
+        .ok()
     });
     match tokio::time::timeout_at(deadline, task).await {
-        Ok(Ok(svg)) => svg,
+        Ok(Ok(Some(svg))) => svg,
         _ => {
-            tracing::warn!("flowchart layout over its budget: drawn as a column");
+            tracing::warn!("flowchart layout over its budget: drawn as a column for now");
             column(&spec)
         }
     }

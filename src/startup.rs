@@ -25,7 +25,12 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<EventRepo> {
     Ok(match &settings.database_url {
         Some(url) => EventRepo::connect_postgres(url, settings.pg_max_connections).await?,
         None => {
-            std::fs::create_dir_all(&settings.data_dir)?;
+            // Owner only: the SQLite file and the keys live here.
+            std::os::unix::fs::DirBuilderExt::mode(
+                std::fs::DirBuilder::new().recursive(true),
+                0o700,
+            )
+            .create(&settings.data_dir)?;
             EventRepo::open_sqlite(&settings.sqlite_path()).await?
         }
     })

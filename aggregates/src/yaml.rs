@@ -63,31 +63,78 @@ struct Scan {
 
 fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
+    let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
     let (mut level, mut deepest, mut aliases) = (0usize, 0usize, 0usize);
     // The byte before, as far as token boundaries go (b'\n' at the start).
     let mut prev = b'\n';
     // The last byte on this line that was not a space (b'\n' if none), and whether everything
     // significant on the line so far was a block sequence's `- `: where a node may start.
     let (mut sig, mut entries_only) = (b'\n', true);
+    // Whether `sig` closed a quoted scalar (so a `:` right after it is a key's).
+    let mut sig_quoted = false;
+    // Where this line starts, and the column of its first node (not a `- `).
+    let (mut line_start, mut node_col) = (0usize, None::<usize>);
+    // A block scalar (`key: |`, `- >`): its lines, indented more than its parent's column,
+    // are text. `pending` is set on the indicator's line and takes effect on the next.
+    let (mut block_parent, mut pending) = (None::<usize>, None::<usize>);
+    // The block scalar's own indentation, set by its first line that is not blank (YAML's
+    // rule): later lines indented less end it.
+    let mut block_indent = None::<usize>;
+    // The column of this line's last block sequence `- `.
+    let mut dash_col = None::<usize>;
     let mut i = 0;
     while i < bytes.len() {
+        if i == line_start
+            && let Some(parent) = block_parent
+        {
+            let indent = bytes[i..].iter().take_while(|b| **b == b' ').count();
+            let end = bytes[i..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(bytes.len(), |p| i + p);
+            let empty = bytes[i..end].iter().all(|b| blank(*b));
+            let inside = match block_indent {
+                _ if empty => true,
+                Some(own) => indent >= own,
+                None if indent > parent => {
+                    block_indent = Some(indent);
+                    true
+                }
+                None => false,
+            };
+            if inside {
+                i = end + 1;
+                line_start = i;
+                continue;
+            }
+            (block_parent, block_indent) = (None, None);
+        }
         let c = bytes[i];
-        let boundary = matches!(prev, b' ' | b'\t' | b'\r' | b'\n')
-            || (level > 0 && matches!(prev, b'[' | b'{' | b','));
+        let boundary = blank(prev) || (level > 0 && matches!(prev, b'[' | b'{' | b','));
+        // A node (a quoted scalar, an alias, a block scalar) may start here: at the start of a
+        // line, after `key: `, `? ` or a block sequence's `- `, or in a flow collection after
+        // `[`, `{` or `,`. Elsewhere a quote or a star is text of a plain scalar.
+        let node_start = sig == b'\n'
+            || sig == b':'
+            || sig == b'?'
+            || (sig == b'-' && entries_only)
+            || (level > 0 && matches!(sig, b'[' | b'{' | b','));
+        let mut closed_quote = false;
         match c {
-            b'#' if matches!(prev, b' ' | b'\t' | b'\r' | b'\n') => {
+            b'#' if blank(prev) => {
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
                 }
                 continue;
             }
-            b'"' if boundary || prev == b':' => {
+            b'"' if node_start => {
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
+                closed_quote = true;
             }
-            b'\'' if boundary || prev == b':' => {
+            b'\'' if node_start => {
                 i += 1;
                 while i < bytes.len() {
                     if bytes[i] == b'\'' {
@@ -99,46 +146,50 @@ fn scan(text: &str) -> Scan {
                     }
                     i += 1;
                 }
+                closed_quote = true;
             }
             b'[' | b'{' if level > 0 || boundary => {
                 level += 1;
                 deepest = deepest.max(level);
             }
             b']' | b'}' if level > 0 => level -= 1,
-            // An alias starts a node: at the start of a line, after `key: `, after a block
-            // sequence's `- `, or in a flow collection after `[`, `{` or `,`. Inside a plain
-            // scalar (`a: 2 *3`) a star follows other text and is no alias.
-            b'*' if bytes
-                .get(i + 1)
-                .is_some_and(|n| !matches!(n, b' ' | b'\t' | b'\r' | b'\n'))
-                && (sig == b'\n'
-                    || sig == b':'
-                    || (sig == b'-' && entries_only)
-                    || (level > 0 && matches!(sig, b'[' | b'{' | b','))) =>
-            {
+            b'*' if node_start && bytes.get(i + 1).is_some_and(|n| !blank(*n)) => {
                 aliases += 1;
+            }
+            b'|' | b'>' if node_start && level == 0 => {
+                pending = Some(node_col.or(dash_col).unwrap_or(i - line_start));
             }
             _ => {}
         }
         let current = bytes.get(i).copied().unwrap_or(b'\n');
+        let next_blank = bytes.get(i + 1).is_none_or(|n| blank(*n));
         match current {
-            b'\n' => (sig, entries_only) = (b'\n', true),
+            b'\n' => {
+                (sig, entries_only, node_col, sig_quoted) = (b'\n', true, None, false);
+                dash_col = None;
+                line_start = i + 1;
+                if let Some(parent) = pending.take() {
+                    (block_parent, block_indent) = (Some(parent), None);
+                }
+            }
             b' ' | b'\t' | b'\r' => {}
-            b'-' if entries_only
-                && bytes
-                    .get(i + 1)
-                    .is_none_or(|n| matches!(n, b' ' | b'\t' | b'\r' | b'\n')) =>
-            {
-                sig = b'-';
+            b'-' | b'?' if entries_only && next_blank => {
+                (sig, sig_quoted) = (current, false);
+                if current == b'-' {
+                    dash_col = Some(i.saturating_sub(line_start));
+                }
             }
-            // `a:b` is text; only `: ` (or `:` at the end of a line) separates a key.
-            b':' if bytes
-                .get(i + 1)
-                .is_some_and(|n| !matches!(n, b' ' | b'\t' | b'\r' | b'\n')) =>
-            {
-                (sig, entries_only) = (b'a', false);
+            // `a:b` is text; `: ` separates a key, and so does `:` right after a quoted key.
+            b':' if !next_blank && !sig_quoted => {
+                (sig, entries_only, sig_quoted) = (b'a', false, false);
+                node_col.get_or_insert(i.saturating_sub(line_start));
             }
-            other => (sig, entries_only) = (other, false),
+            other => {
+                // A `?` that is not a complex key's indicator is text (`?*x` is a scalar).
+                let text = if other == b'?' { b'a' } else { other };
+                (sig, entries_only, sig_quoted) = (text, false, closed_quote);
+                node_col.get_or_insert(i.saturating_sub(line_start));
+            }
         }
         prev = current;
         i += 1;
@@ -181,7 +232,39 @@ mod tests {
         assert!(check("a:\n  - - *x\n").is_err());
         // A star or an ampersand inside text, quoted or not, and an unused anchor are fine.
         assert!(check("a: 2*3\nb: \"see *note\"\nc: 'x *y'\nd: A & B\ne: &anchor 1\n").is_ok());
-        assert!(check("id: 𖿠 *0\nb: x - *y\nc: a, *b\nd: 0:*!\n").is_ok());
+        assert!(
+            check("id: 𖿠 *0\nb: x - *y\nc: a, *b\nd: 0:*!\ne: A\":*x\nf: ⿰?*x\ng:\n  - ?*x\n")
+                .is_ok()
+        );
+    }
+
+    /// Quotes and block scalars cannot hide an alias: a quote opens a quoted scalar only where
+    /// a node may start, and a block scalar's text ends where its indentation does.
+    #[test]
+    fn quotes_and_block_scalars_do_not_hide_aliases() {
+        for hidden in [
+            "a: b \"\nc: *x\nd: e \"\n",
+            "a: {\"k\":*x}\n",
+            "? *x\n: 1\n",
+            "a: |\n  \"\nb: *x\nc: |\n  \"\n",
+            "- key: |\n    text\n  other: *x\n",
+            "- key: |\n  other: *x\n",
+            "a: >-\n  text\n\nb: [*x]\n",
+        ] {
+            assert!(check(hidden).is_err(), "{hidden:?}");
+        }
+        // A block scalar's own lines are text, stars and brackets alike, in a mapping or a
+        // sequence, as serde_norway writes multi-line strings.
+        for block in [
+            "a: |\n  *not an alias\n  [[[[\n\n  \"\nb: 1\n",
+            "a:\n- |-\n  x\n  *y\n- z\n",
+            "- key: |-\n    x\n      *y\n    [[\n  other: 1\n",
+        ] {
+            assert!(check(block).is_ok(), "{block:?}");
+            assert_eq!(flow_depth(block), 0, "{block:?}");
+        }
+        // ... but a line indented less than the block's own text ends it.
+        assert!(check("- |\n    x\n  *y\n").is_err());
         assert!(check("# *comment\na: 1 # *x\n").is_ok());
     }
 

@@ -301,7 +301,7 @@ fn check_yaml(lang: Lang, yaml: &str, department: &str) -> Checked {
         }
     }
     let mut by_step = Vec::new();
-    if let Err(found) = entry.version.validate() {
+    if let Err(found) = entry.version.validate_new() {
         for p in found {
             match &p.step {
                 Some(step) => by_step.push((step.clone(), p)),

@@ -1033,6 +1033,13 @@ fn limit_block(ctx: &Ctx, engine: &Engine, id: &str, label: &str, limit: &LimitS
                 (ctx.t("已用 ", "used ")) (limit.used_days) " · "
                 (ctx.t("剩余 ", "left ")) (limit.remaining_days)
                 @if let Some(d) = limit.due { " · " (ctx.t("届满日 ", "due ")) (ymd(d)) }
+                @else if let Some(year) = limit.missing_year {
+                    " · "
+                    @match ctx.lang {
+                        Lang::Zh => { "届满日暂无法计算（尚未收录 " (year) " 年节假日安排）" }
+                        Lang::En => { "due date unknown (no holiday arrangements for " (year) " yet)" }
+                    }
+                }
                 @else { " · " (ctx.t("计时暂停中", "clock paused")) }
                 (card_flag(ctx, class))
             }

@@ -66,9 +66,12 @@ impl EventRepo {
         })
     }
 
-    /// The newest row id (0 when none): what a server compares to know whether to reload.
+    /// What a server compares to know whether to reload: the rows and the newest id, in one
+    /// number (`rows << 32 | newest id`, 0 when none). The count matters on PostgreSQL, where
+    /// an identity taken earlier may commit after a larger one: rows are only ever added, so
+    /// every commit changes the count.
     pub async fn calendar_version(&self) -> Result<i64, StoreError> {
-        let sql = "SELECT COALESCE(max(id), 0) FROM calendar_years";
+        let sql = "SELECT (count(*) * 4294967296) + COALESCE(max(id), 0) FROM calendar_years";
         Ok(match self {
             EventRepo::Sqlite(store) => sqlx::query_scalar(sql).fetch_one(store.pool()).await?,
             EventRepo::Postgres(PgStore { pool, .. }) => {

@@ -91,7 +91,30 @@ impl Drop for Relaxed {
 /// This process's turn at SQLite's single write lock, taken by [`SqliteStore::write_turn`].
 pub struct WriteTurn(#[allow(dead_code)] OwnedMutexGuard<Option<SqliteConnection>>);
 
+/// Creates the database file readable by its owner only (0600) if it does not exist yet, and
+/// tightens an existing one: it holds parties' personal data. SQLite gives the `-wal` and
+/// `-shm` files the database file's permissions.
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    // A write-ahead log or shared-memory file left by an earlier run keeps its old mode.
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        if std::path::Path::new(&side).exists() {
+            std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
 pub(super) async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+    owner_only(path).map_err(|e| StoreError::Connect(sqlx::Error::Io(e)))?;
     let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
         .map_err(StoreError::Connect)?
         .create_if_missing(true)

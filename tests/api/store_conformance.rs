@@ -1040,3 +1040,23 @@ conformance!(
     read_after_pages_in_global_order,
     random_writers_tailing_reader,
 );
+
+/// Security finding 4 (in part): the SQLite files hold parties' personal data and were created
+/// world-readable (0644). They are the owner's only, the write-ahead log included.
+#[tokio::test]
+async fn the_sqlite_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.sqlite");
+    let repo = EventRepo::open_sqlite(&path).await.unwrap();
+    repo.add_calendar_year(2099, "year: 2099", "test", 0)
+        .await
+        .unwrap();
+    for file in ["events.sqlite", "events.sqlite-wal"] {
+        let mode = std::fs::metadata(dir.path().join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{file} is {mode:o}");
+    }
+}

@@ -3,6 +3,7 @@
 //! scenario leaves `tests/artifacts/<scenario>.png` and `.html` and the others still run.
 //! `BROWSER_SCENARIO=track` runs only the scenarios whose name contains `track`;
 //! `BROWSER_ARTIFACTS=all` keeps the screenshot and source of passing scenarios too.
+mod clocks;
 mod console;
 mod desk;
 mod harness;
@@ -134,4 +135,39 @@ async fn public_pages_in_chromium() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// A case accepted on 7 December 2026, when 2027 has no notice yet: its provisional dates and
+/// an extension, as the public (on a phone) and the officer see them. A server of its own,
+/// with its clock on that day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_in_the_year_in_chromium() {
+    let server = TestServer::spawn_at("2026-12-07T09:00:00+08:00").await;
+    let browser = Browser::start().await;
+    let ctx = Ctx {
+        client: browser.client.clone(),
+        http: reqwest::Client::new(),
+        base: server.address.clone(),
+        tracking_no: server.tracking_no.clone(),
+        query_code: server.query_code.clone(),
+    };
+    let keep_all = std::env::var("BROWSER_ARTIFACTS").is_ok_and(|v| v == "all");
+    let name = "provisional_dates_and_an_extension";
+    let mut task = tokio::spawn(clocks::provisional_dates_and_an_extension(ctx));
+    let failure = match tokio::time::timeout(SCENARIO_TIMEOUT, &mut task).await {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(format!("{e}")),
+        Err(_) => {
+            task.abort();
+            Some(format!("timed out after {SCENARIO_TIMEOUT:?}"))
+        }
+    };
+    if failure.is_some() || keep_all {
+        eprintln!("browser: {name}: {}", browser.save_artifacts(name).await);
+    } else {
+        browser.remove_artifacts(name);
+    }
+    browser.close().await;
+    server.stop().await;
+    assert!(failure.is_none(), "{name} failed: {failure:?}");
 }

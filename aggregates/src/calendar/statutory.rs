@@ -103,6 +103,10 @@ pub fn days_of(year: i32) -> Option<Arc<[(NaiveDate, &'static str)]>> {
 }
 
 fn compute(year: i32) -> Option<Vec<(NaiveDate, &'static str)>> {
+    // The lunar calendar crate panics outside years 1..=9999; no law reaches that far anyway.
+    if !(super::MIN_YEAR..=super::MAX_YEAR).contains(&year) {
+        return None;
+    }
     let version = version_for(year)?;
     let mut days = Vec::new();
     for holiday in &version.holidays {

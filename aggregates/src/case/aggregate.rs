@@ -695,12 +695,13 @@ impl Aggregate for Case {
                     .ok_or(CaseError::Unavailable)?;
                 // Completing the extension's approval (延期审批) extends the limits by what the
                 // version still allows, if the limit has not passed yet.
+                // Past the limit (or with nothing left to extend) the step is still completed,
+                // without an extension: a case must never be stuck at the approval.
                 let extension = if from.approves_extension {
-                    let remaining = self.extension_room(&power)?;
-                    if remaining > 0 {
-                        self.check_limit_not_passed(&power, services, at)?;
-                    }
-                    (remaining > 0).then_some(remaining)
+                    let remaining = self.extension_room(&power).unwrap_or(0);
+                    let in_time = self.check_limit_not_passed(&power, services, at).is_ok()
+                        && self.check_limit_not_passed(&power, services, now).is_ok();
+                    (remaining > 0 && in_time).then_some(remaining)
                 } else {
                     None
                 };
@@ -739,7 +740,8 @@ impl Aggregate for Case {
                     sink.write(
                         CaseEvent::LimitExtended {
                             days,
-                            approved_by: actor.id.clone(),
+                            // The post that approved it (the step's), not an account id.
+                            approved_by: from.role.clone().unwrap_or_else(|| from.name.clone()),
                             reason: note.unwrap_or_else(|| {
                                 format!("{}：{}", from.name, transition.outcome)
                             }),
@@ -1001,7 +1003,10 @@ impl Aggregate for Case {
                 if days == 0 || days > remaining {
                     return Err(CaseError::ExtensionTooLong { remaining });
                 }
+                // Judged on the day stated and on today: an extension cannot be dated back
+                // into the limit once it has passed.
                 self.check_limit_not_passed(&power, services, at)?;
+                self.check_limit_not_passed(&power, services, now)?;
                 sink.write(
                     CaseEvent::LimitExtended {
                         days,

@@ -1332,6 +1332,7 @@ fn limit(limit_days: u32, start: &str, used_days: u32, due: Option<&str>) -> Lim
         provisional: false,
         provisional_years: vec![],
         extended_days: 0,
+        missing_year: None,
     }
 }
 
@@ -1973,10 +1974,10 @@ fn completing_the_approval_step_extends_by_what_the_version_allows() {
                 "2026-03-20T09:00:00+08:00",
                 Some("yanqi"),
                 "延期审批：负责人同意延期",
-                LI,
+                "分管负责人",
             ),
         ]);
-    // Too late: the approval step itself is refused, nothing is written.
+    // Too late: the step is completed (the case must not be stuck there), without extension.
     case_at("2026-04-01T10:00:00+08:00")
         .given(events)
         .when(complete(
@@ -1985,6 +1986,24 @@ fn completing_the_approval_step_extends_by_what_the_version_allows() {
             "负责人同意延期",
             "2026-04-01T09:00:00+08:00",
         ))
+        .then_expect_events(vec![CaseEvent::StepCompleted {
+            from: "yanqi".into(),
+            from_name: "延期审批".into(),
+            outcome: "负责人同意延期".into(),
+            to: "shencha".into(),
+            to_name: "审查".into(),
+            exception: false,
+            at: t("2026-04-01T09:00:00+08:00"),
+            by: LI.into(),
+            note: None,
+        }]);
+}
+
+#[test]
+fn an_extension_cannot_be_dated_back_into_a_limit_that_has_passed() {
+    case_at("2026-04-02T10:00:00+08:00")
+        .given(accepted_extending())
+        .when(extend_cmd(ZHANG, 2, 10, "2026-03-20T09:00:00+08:00"))
         .then_expect_error(CaseError::LimitAlreadyPassed {
             due: "2026-03-30".into(),
         });
@@ -2010,4 +2029,25 @@ fn a_step_that_approves_an_extension_needs_a_version_with_one() {
             .any(|p| p.code == "extension_on_start_or_end" && p.step.as_deref() == Some("shoujian")),
         "{problems:?}"
     );
+}
+
+/// Under the `refuse` policy a limit whose due date falls in a year without data has no due
+/// date, and the other limits are still computed (the promised one here ends in 2026).
+#[test]
+fn every_limit_that_can_be_computed_is_computed() {
+    use crate::calendar::OutsideCoverage;
+    let refuse = WorkingCalendar::builtin().with_outside_coverage(OutsideCoverage::Refuse);
+    let state = rebuild(&[opened("2026-12-07T09:00:00+08:00")]);
+    let flowchart = content().validate().unwrap();
+    let times = state
+        .times(&flowchart, &refuse, t("2026-12-09T09:00:00+08:00"))
+        .unwrap();
+    assert_eq!(times.statutory.due, None);
+    assert_eq!(times.statutory.missing_year, Some(2027));
+    assert_eq!(times.statutory.used_days, 2);
+    let promised = times.promised.unwrap();
+    assert_eq!(promised.due, Some(d("2026-12-21")));
+    assert_eq!(promised.missing_year, None);
+    let step = times.step.unwrap();
+    assert_eq!(step.due, Some(d("2026-12-14")));
 }

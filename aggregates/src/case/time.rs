@@ -46,6 +46,10 @@ pub struct LimitStatus {
     /// Working days the limit was lawfully extended by (已依法延长), included in `limit_days`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub extended_days: u32,
+    /// The year whose calendar the due date needs and the calendar refuses (policy `refuse`):
+    /// `due` is then absent, while the days used are still counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_year: Option<i32>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -127,10 +131,20 @@ impl Case {
         let relevant: Vec<DateSpan> = paused.iter().copied().filter(|s| s.until > start).collect();
         let used_days = calendar.working_days_between(start, end, &relevant)?;
         let is_paused = paused.iter().any(|s| s.until > end);
+        // A due date in a year the calendar refuses leaves this limit without one; the other
+        // limits, and the days used, are still counted.
+        let mut missing_year = None;
         let due = if is_paused {
             None
         } else {
-            Some(calendar.due_date(start, limit_days, &relevant)?)
+            match calendar.due_date(start, limit_days, &relevant) {
+                Ok(due) => Some(due),
+                Err(CalendarError::YearNotCovered { year, .. }) => {
+                    missing_year = Some(year);
+                    None
+                }
+                Err(other) => return Err(other),
+            }
         };
         let provisional_years = calendar.provisional_years(start, due.map_or(end, |d| d.max(end)));
         Ok(LimitStatus {
@@ -141,6 +155,7 @@ impl Case {
             provisional: !provisional_years.is_empty(),
             provisional_years,
             extended_days: 0,
+            missing_year,
             due,
             // Late once a day after the due date has begun, working day or not.
             overdue: used_days > limit_days || due.is_some_and(|d| end > d),

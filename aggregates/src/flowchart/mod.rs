@@ -38,6 +38,31 @@ pub const MAX_STEPS: usize = 60;
 /// Most transitions a flowchart may declare (see [`MAX_STEPS`]).
 pub const MAX_TRANSITIONS: usize = 120;
 
+/// The size problems of a flowchart to be published: more than [`MAX_STEPS`] steps or
+/// [`MAX_TRANSITIONS`] transitions. Checked for new versions only (a version published before
+/// the limits existed still loads).
+pub fn size_problems(spec: &FlowchartSpec) -> Vec<FlowchartProblem> {
+    let (steps, transitions) = (spec.steps.len(), spec.transitions.len());
+    let mut problems = Vec::new();
+    if steps > MAX_STEPS {
+        problems.push(FlowchartProblem {
+            code: ProblemCode::TooManySteps,
+            step: None,
+            message: format!("the flowchart has {steps} steps; at most {MAX_STEPS} are allowed"),
+        });
+    }
+    if transitions > MAX_TRANSITIONS {
+        problems.push(FlowchartProblem {
+            code: ProblemCode::TooManyTransitions,
+            step: None,
+            message: format!(
+                "the flowchart has {transitions} transitions; at most {MAX_TRANSITIONS} are allowed"
+            ),
+        });
+    }
+    problems
+}
+
 // Used by `skip_serializing_if` so stored documents stay minimal.
 fn is_false(b: &bool) -> bool {
     !*b

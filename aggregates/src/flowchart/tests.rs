@@ -717,9 +717,10 @@ fn graph_checks_run_alongside_field_problems() {
     );
 }
 
-/// A chart larger than layout can draw in its budget is refused, with its size in the words.
+/// A chart larger than layout can draw in its budget is refused when published (its size in
+/// the words), while such a chart published before the limits still parses.
 #[test]
-fn too_many_steps_or_transitions_are_refused() {
+fn too_many_steps_or_transitions_are_refused_for_new_versions() {
     let mut spec = licensing();
     for i in 0..MAX_STEPS {
         spec.steps.push(task(&format!("extra_{i}"), "附加环节"));
@@ -728,36 +729,18 @@ fn too_many_steps_or_transitions_are_refused() {
         spec.transitions
             .push(edge(&format!("extra_{i}"), "退回", "shencha"));
     }
-    let found = problems(spec);
-    assert!(
-        found.contains(&(ProblemCode::TooManySteps, None)),
-        "{found:?}"
+    let codes: Vec<ProblemCode> = size_problems(&spec).iter().map(|p| p.code).collect();
+    assert_eq!(
+        codes,
+        [ProblemCode::TooManySteps, ProblemCode::TooManyTransitions]
     );
-    assert!(
-        found.contains(&(ProblemCode::TooManyTransitions, None)),
-        "{found:?}"
-    );
-    // At the limits a chart is accepted.
+    assert!(Flowchart::parse(spec).is_ok(), "a stored chart still loads");
     let mut spec = licensing();
     let room = MAX_STEPS - spec.steps.len();
     for i in 0..room {
         spec.steps.push(task(&format!("extra_{i}"), "附加环节"));
         spec.transitions
             .push(edge("shencha", &format!("转{i}"), &format!("extra_{i}")));
-        spec.transitions
-            .push(edge(&format!("extra_{i}"), "退回", "shencha"));
     }
-    spec.transitions.truncate(MAX_TRANSITIONS);
-    assert!(spec.steps.len() == MAX_STEPS && spec.transitions.len() <= MAX_TRANSITIONS);
-    let parsed = Flowchart::parse(spec);
-    assert!(
-        parsed
-            .as_ref()
-            .err()
-            .is_none_or(|ps| ps.iter().all(|p| !matches!(
-                p.code,
-                ProblemCode::TooManySteps | ProblemCode::TooManyTransitions
-            ))),
-        "{parsed:?}"
-    );
+    assert!(size_problems(&spec).is_empty());
 }

@@ -7,8 +7,8 @@ use petgraph::algo::dominators::{Dominators, simple_fast};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::{
-    FlowchartProblem, FlowchartSpec, MAX_NAME_CHARS, MAX_OUTCOME_CHARS, MAX_STEP_ID_LEN, MAX_STEPS,
-    MAX_TRANSITIONS, ProblemCode, StepKind, is_valid_step_id,
+    FlowchartProblem, FlowchartSpec, MAX_NAME_CHARS, MAX_OUTCOME_CHARS, MAX_STEP_ID_LEN,
+    ProblemCode, StepKind, is_valid_step_id,
 };
 
 /// What a successful validation hands to [`Flowchart`](super::Flowchart).
@@ -20,7 +20,6 @@ pub(super) struct Validated {
 
 pub(super) fn validate(spec: &FlowchartSpec) -> Result<Validated, Vec<FlowchartProblem>> {
     let mut v = Validator::new(spec);
-    v.check_size();
     v.check_steps();
     v.check_start_and_end();
     v.check_transitions();
@@ -99,26 +98,6 @@ impl<'a> Validator<'a> {
 
     fn is_first(&self, i: usize) -> bool {
         self.lookup(&self.spec.steps[i].id) == Some(i)
-    }
-
-    fn check_size(&mut self) {
-        let (steps, transitions) = (self.spec.steps.len(), self.spec.transitions.len());
-        if steps > MAX_STEPS {
-            self.report(
-                ProblemCode::TooManySteps,
-                None,
-                format!("the flowchart has {steps} steps; at most {MAX_STEPS} are allowed"),
-            );
-        }
-        if transitions > MAX_TRANSITIONS {
-            self.report(
-                ProblemCode::TooManyTransitions,
-                None,
-                format!(
-                    "the flowchart has {transitions} transitions; at most {MAX_TRANSITIONS} are allowed"
-                ),
-            );
-        }
     }
 
     fn check_steps(&mut self) {

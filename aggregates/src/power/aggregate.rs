@@ -169,7 +169,7 @@ impl Aggregate for Power {
             PowerCommand::PublishPowerVersion { actor, content } => {
                 self.check_change(&actor)?;
                 content
-                    .validate()
+                    .validate_new()
                     .map_err(|problems| PowerError::InvalidVersion { problems })?;
                 let content_hash = content.content_hash();
                 if self.versions.last().map(|v| v.content_hash.as_str()) == Some(&content_hash) {

@@ -271,6 +271,24 @@ fn json_depth(value: &serde_json::Value) -> usize {
 }
 
 impl PowerVersionContent {
+    /// [`PowerVersionContent::validate`] for a version about to be published: also the limits
+    /// on a flowchart's size ([`crate::flowchart::size_problems`]), which stored versions are
+    /// not held to. Every problem at once.
+    pub fn validate_new(&self) -> Result<Flowchart, Vec<VersionProblem>> {
+        let size: Vec<VersionProblem> = crate::flowchart::size_problems(&self.flowchart)
+            .into_iter()
+            .map(VersionProblem::from)
+            .collect();
+        match (self.validate(), size.is_empty()) {
+            (Ok(flowchart), true) => Ok(flowchart),
+            (Ok(_), false) => Err(size),
+            (Err(mut problems), _) => {
+                problems.splice(0..0, size);
+                Err(problems)
+            }
+        }
+    }
+
     /// Validates the whole version: every problem at once, the flowchart's included. On success
     /// the parsed flowchart is returned.
     pub fn validate(&self) -> Result<Flowchart, Vec<VersionProblem>> {
