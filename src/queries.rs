@@ -191,6 +191,10 @@ pub struct WorklistItem {
     pub statutory_due: Option<NaiveDate>,
     /// Due date of the promised limit.
     pub promised_due: Option<NaiveDate>,
+    /// The years without their State Council notice that a due date above rests on (预计:
+    /// it may move when they are loaded); empty when both are official.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub provisional_years: Vec<i32>,
     /// Working days left of the nearest limit (promised if set, else statutory).
     pub remaining_days: Option<i64>,
     /// Whether any limit is passed (红牌).
@@ -500,6 +504,21 @@ impl Engine {
                 promised_due: times
                     .as_ref()
                     .and_then(|t| t.promised.as_ref().and_then(|p| p.due)),
+                provisional_years: times
+                    .as_ref()
+                    .map(|t| {
+                        let mut years: Vec<i32> = t
+                            .statutory
+                            .provisional_years
+                            .iter()
+                            .chain(t.promised.iter().flat_map(|p| p.provisional_years.iter()))
+                            .copied()
+                            .collect();
+                        years.sort_unstable();
+                        years.dedup();
+                        years
+                    })
+                    .unwrap_or_default(),
                 remaining_days: nearest.map(|l| l.remaining_days),
                 overdue: times.as_ref().is_some_and(|t| {
                     t.statutory.overdue || t.promised.as_ref().is_some_and(|p| p.overdue)

@@ -298,6 +298,12 @@ fn row(ctx: &Ctx, item: &WorklistItem) -> Markup {
                 @if let Some(d) = item.statutory_due {
                     (ctx.t("法定 ", "statutory ")) (ymd(d))
                 }
+                @if !item.provisional_years.is_empty() {
+                    br;
+                    span class="provisional-tag" title=(super::provisional_note(ctx, &item.provisional_years)) {
+                        (ctx.t("（预计）", "(provisional)"))
+                    }
+                }
                 @if item.promised_due.is_none() && item.statutory_due.is_none() {
                     @if item.status == CaseStatus::Paused {
                         (ctx.t("计时暂停中", "clock paused"))

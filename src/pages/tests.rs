@@ -575,6 +575,17 @@ async fn the_deadline_api_answers_json_and_problems() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "calendar_not_covered",
         ),
+        // Past the years any law reaches (the lunar calendar crate panics beyond 9999).
+        (
+            "/api/v1/calendar/deadline?start=9999-12-31&days=1",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "calendar_not_covered",
+        ),
+        (
+            "/api/v1/calendar/deadline?start=2100-12-31&days=1",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "calendar_not_covered",
+        ),
         (
             "/api/v1/calendar/deadline?start=2026-02-10&days=3651",
             StatusCode::BAD_REQUEST,

@@ -106,6 +106,19 @@ async fn walk_a_case_late_in_the_year(backend: Backend, start: &str, provisional
         .unwrap();
     assert_eq!(public["statutory"]["provisional"], true, "{public}");
 
+    // The officer's worklist marks the case's dates.
+    let worklist: Vec<Value> = app
+        .get("/api/v1/worklist", Some(&alice))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let item = worklist
+        .iter()
+        .find(|i| i["id"] == id.as_str())
+        .unwrap_or_else(|| panic!("{worklist:?}"));
+    assert_eq!(item["provisional_years"], json!(provisional), "{item}");
+
     // The officer's page says it too, in Chinese, with no English error.
     let (name, password) = app.account(Role::Officer, Some(&app.department)).await;
     let console = sign_in(&app.address, &name, &password).await;
@@ -120,6 +133,13 @@ async fn walk_a_case_late_in_the_year(backend: Backend, start: &str, provisional
         "{backend:?} {start}"
     );
     assert!(page.contains(&mark), "{backend:?} {start}");
+    let worklist = app
+        .page("/officer/worklist", Some(&console))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(worklist.contains("（预计）"), "{backend:?} {start}");
     assert!(
         !page.contains("no working-day calendar"),
         "{backend:?} {start}"
