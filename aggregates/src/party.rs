@@ -57,10 +57,19 @@ impl Party {
             bad("name", "name must not be empty".into());
         } else if name.chars().count() > 100 {
             bad("name", "name must be at most 100 characters".into());
-        } else if self.name.chars().any(char::is_control) {
+        } else if self
+            .name
+            .chars()
+            .any(|c| c.is_control() || is_invisible_format(c))
+        {
             // The name is stored as given: a control character at either end (a trailing
-            // carriage return or U+0085, which trimming would hide) is refused as well.
-            bad("name", "name must not contain control characters".into());
+            // carriage return or U+0085, which trimming would hide) is refused as well, and
+            // so are invisible formatting characters (a right-to-left override, a zero-width
+            // space) that make one name look like another.
+            bad(
+                "name",
+                "name must not contain control or invisible formatting characters".into(),
+            );
         }
         match self.kind {
             PartyKind::Person if !is_valid_resident_id(&self.id_number) => bad(
@@ -89,10 +98,13 @@ impl Party {
         if let Some(address) = &self.address {
             if address.chars().count() > 200 {
                 bad("address", "address must be at most 200 characters".into());
-            } else if address.chars().any(char::is_control) {
+            } else if address
+                .chars()
+                .any(|c| c.is_control() || is_invisible_format(c))
+            {
                 bad(
                     "address",
-                    "address must not contain control characters".into(),
+                    "address must not contain control or invisible formatting characters".into(),
                 );
             }
         }
@@ -108,21 +120,50 @@ impl Party {
     }
 }
 
-/// Masks a natural person's name: the first character stays, the rest become `*` (张三 → 张*,
-/// 欧阳小明 → 欧***). A one-character name becomes `*`.
+/// Masks a natural person's name: the first character stays and two stars follow, whatever
+/// the name's length (张三 → 张**, 欧阳小明 → 欧**), so that the mask does not tell a two-character
+/// name from a four-character one. A one-character name becomes `**`.
 pub fn mask_person_name(name: &str) -> String {
     let mut chars = name.trim().chars();
-    match chars.next() {
-        None => String::new(),
-        Some(first) => {
-            let rest = chars.count();
-            if rest == 0 {
-                "*".into()
-            } else {
-                format!("{first}{}", "*".repeat(rest))
-            }
-        }
+    match (chars.next(), chars.next()) {
+        (None, _) => String::new(),
+        (Some(_), None) => "**".into(),
+        (Some(first), Some(_)) => format!("{first}**"),
     }
+}
+
+/// Invisible formatting characters (Unicode category Cf: the zero-width space, bidirectional
+/// overrides and isolates, the soft hyphen, the byte-order mark, tags; not the joiners, which
+/// scripts and emoji need, nor the left-to-right and right-to-left marks, which names in
+/// right-to-left scripts carry): they make a name look like another, or reorder what is shown
+/// around it.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x00AD
+            | 0x0600..=0x0605
+            | 0x061C
+            | 0x06DD
+            | 0x070F
+            | 0x0890..=0x0891
+            | 0x08E2
+            | 0x180E
+            // Not the joiners U+200C and U+200D, which scripts and emoji sequences need, nor
+            // the marks U+200E and U+200F, which right-to-left names may carry.
+            | 0x200B
+            | 0x202A..=0x202E
+            | 0x2060..=0x2064
+            | 0x2066..=0x206F
+            | 0xFEFF
+            | 0xFFF9..=0xFFFB
+            | 0x110BD
+            | 0x110CD
+            | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0001
+            | 0xE0020..=0xE007F
+    )
 }
 
 /// GB 11643-1999: 17 digits, then a check character from the weighted sum mod 11.
@@ -211,9 +252,14 @@ mod tests {
 
     #[test]
     fn masks_people_not_organisations() {
-        assert_eq!(mask_person_name("张三"), "张*");
-        assert_eq!(mask_person_name("欧阳小明"), "欧***");
-        assert_eq!(mask_person_name("李"), "*");
+        assert_eq!(mask_person_name("张三"), "张**");
+        assert_eq!(mask_person_name("欧阳小明"), "欧**");
+        assert_eq!(mask_person_name("李"), "**");
+        // The mask does not tell the name's length.
+        assert_eq!(
+            mask_person_name("张三").chars().count(),
+            mask_person_name("司马相如").chars().count()
+        );
         let org = Party {
             kind: PartyKind::Organisation,
             name: "上海某某餐饮管理有限公司".into(),
@@ -243,6 +289,33 @@ mod tests {
                 "party.phone",
                 "party.address"
             ]
+        );
+    }
+
+    /// A right-to-left override or a zero-width space makes one name look like another: refused
+    /// like control characters, in names and addresses.
+    #[test]
+    fn invisible_formatting_characters_are_refused() {
+        for name in [
+            "张\u{202E}三",
+            "张\u{200B}三",
+            "\u{FEFF}张三",
+            "张三\u{2066}",
+        ] {
+            let party = Party {
+                kind: PartyKind::Person,
+                name: name.into(),
+                id_number: "11010519491231002X".into(),
+                phone: None,
+                address: Some("上海市\u{200B}浦东新区".into()),
+            };
+            let fields: Vec<String> = party.problems().into_iter().map(|p| p.field).collect();
+            assert_eq!(fields, ["party.name", "party.address"], "{name:?}");
+        }
+        assert!(!is_invisible_format('张') && !is_invisible_format(' '));
+        assert!(
+            !is_invisible_format('\u{200D}'),
+            "the joiner of emoji sequences is kept"
         );
     }
 }

@@ -32,7 +32,9 @@ impl Fold for CasesProjection {
     fn version(&self) -> i32 {
         // 2: manual pauses show no free-text reason on the public view.
         // 3: ended cases in a part of their own (`department_part`).
-        3
+        // 4: a person's name masked without telling its length (张**), and the case state's
+        //    `extended_days` (延期).
+        4
     }
 
     fn key(&self, event: &EventRecord) -> Option<String> {
