@@ -1,6 +1,6 @@
 //! `Idempotency-Key` on the command endpoints (every POST under `/api/v1`).
 //!
-//! A caller's key (scoped to the subject of its bearer token) is claimed before the command
+//! A caller's key (scoped to the subject, role and department of its bearer token) is claimed before the command
 //! runs; its response is kept for 24 hours and replayed, byte for byte and marked
 //! `Idempotent-Replayed: true`, to every retry with the same method, path and body. The same key
 //! with another request is a 422, and a retry while the first request still runs is a 409 with
@@ -146,7 +146,9 @@ fn idempotency_key(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
 }
 
-/// The subject of a valid bearer token, if the request has one.
+/// Whom a key belongs to, from a valid bearer token, if the request has one: its subject,
+/// role and department together, so that a token of the same subject with another role or
+/// department never receives the first caller's answer (which it might not be allowed to see).
 fn subject(req: &ServiceRequest) -> Option<String> {
     let keys = req.app_data::<web::Data<TokenKeys>>()?;
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -154,7 +156,18 @@ fn subject(req: &ServiceRequest) -> Option<String> {
     if !scheme.eq_ignore_ascii_case("bearer") {
         return None;
     }
-    keys.verify(token.trim()).ok().map(|claims| claims.sub)
+    keys.verify(token.trim())
+        .ok()
+        .map(|claims| key_scope(&claims.sub, claims.role, claims.department.as_deref()))
+}
+
+/// Whom an idempotency key belongs to (the stored `principal`): subject, role and department.
+pub fn key_scope(subject: &str, role: aggregates::Role, department: Option<&str>) -> String {
+    format!(
+        "{subject}\u{1f}{}\u{1f}{}",
+        role.as_str(),
+        department.unwrap_or_default()
+    )
 }
 
 fn too_large() -> ApiError {

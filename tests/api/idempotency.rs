@@ -1,6 +1,7 @@
 //! `Idempotency-Key` on the command endpoints, on both stores: retries replay the first
 //! response and append nothing; a key reused for another request is a 422; refusals are kept,
 //! conflicts are not; concurrent retries open one case.
+use aggregates::Role;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
@@ -268,6 +269,13 @@ async fn keys_are_scoped_to_the_caller() {
         // Each one's retry gets their own answer.
         let again = answer(post_keyed(&app, "/api/v1/cases", Some(&bob), &key, &body).await).await;
         assert_eq!(again, b.replayed());
+        // Security finding 6: the same subject in another department does not receive alice's
+        // answer (party data and query code): it is refused as it would be without the key.
+        let elsewhere = app.token(Role::Officer, Some("another-dept"), "alice");
+        let r =
+            answer(post_keyed(&app, "/api/v1/cases", Some(&elsewhere), &key, &body).await).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend:?}");
+        assert!(!r.replayed);
     }
 }
 
@@ -370,7 +378,8 @@ async fn a_request_still_running_is_answered_409_with_retry_after() {
         let key = fresh_key();
         let body = case_body(&power, "张三丰");
         // The first request's claim, as if it were still running.
-        let subject = "alice";
+        let subject =
+            &yangguang::api::idempotency::key_scope("alice", Role::Officer, Some(&app.department));
         let hash_of = |body: &[u8]| {
             use sha2::Digest;
             let mut h = sha2::Sha256::new();
@@ -484,17 +493,20 @@ async fn abandoned_claims_are_taken_over_after_five_minutes() {
         let power = app.licence_power().await;
         let alice = app.officer("alice");
         let body = case_body(&power, "张三丰");
+        let scope =
+            yangguang::api::idempotency::key_scope("alice", Role::Officer, Some(&app.department));
         for (age_minutes, taken_over) in [(4, false), (6, true)] {
             let key = fresh_key();
             match app.engine.repo() {
                 yangguang::store::EventRepo::Sqlite(pool) => {
                     sqlx::query(
                         "INSERT INTO idempotency_keys (principal, key, method, path, body_hash, \
-                         created_at) VALUES ('alice', ?1, 'POST', '/api/v1/cases', 'x', \
+                         created_at) VALUES (?3, ?1, 'POST', '/api/v1/cases', 'x', \
                          strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?2))",
                     )
                     .bind(&key)
                     .bind(format!("-{age_minutes} minutes"))
+                    .bind(&scope)
                     .execute(pool.pool())
                     .await
                     .unwrap();
@@ -504,11 +516,12 @@ async fn abandoned_claims_are_taken_over_after_five_minutes() {
                 }) => {
                     sqlx::query(
                         "INSERT INTO idempotency_keys (principal, key, method, path, body_hash, \
-                         created_at) VALUES ('alice', $1, 'POST', '/api/v1/cases', 'x', \
+                         created_at) VALUES ($3, $1, 'POST', '/api/v1/cases', 'x', \
                          now() - make_interval(mins => $2))",
                     )
                     .bind(&key)
                     .bind(age_minutes)
+                    .bind(&scope)
                     .execute(pool)
                     .await
                     .unwrap();
