@@ -152,6 +152,17 @@ fn upload_form(ctx: &Ctx, signed: &SignedIn, yaml: &str) -> Markup {
     }
 }
 
+/// Every problem of an uploaded year, then the form again with what was typed.
+fn problems_block(ctx: &Ctx, signed: &SignedIn, yaml: &str, problems: &[String]) -> Markup {
+    html! {
+        section id="calendar-problems" class="problems" role="alert" {
+            h2 { (ctx.t("发现以下问题，未导入", "Problems found; nothing was loaded")) }
+            ul { @for p in problems { li { (p) } } }
+        }
+        (upload_form(ctx, signed, yaml))
+    }
+}
+
 fn moved_table(ctx: &Ctx, moved: &[MovedDueDate]) -> Markup {
     let date = |d: Option<chrono::NaiveDate>| d.map(ymd).unwrap_or_else(|| "—".into());
     html! {
@@ -250,11 +261,7 @@ pub(crate) async fn check_page(
         Err(problems) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             html! {
-                section id="calendar-problems" class="problems" role="alert" {
-                    h2 { (ctx.t("发现以下问题，未导入", "Problems found; nothing was loaded")) }
-                    ul { @for p in &problems { li { (p) } } }
-                }
-                (upload_form(&ctx, &signed, &yaml))
+                (problems_block(&ctx, &signed, &yaml, &problems))
             },
         ),
         Ok((year, candidate)) => {
@@ -336,11 +343,7 @@ pub(crate) async fn load(
             html! {
                 (signed.bar(&ctx))
                 h1 { (ctx.t("导入年度节假日安排", "Load a year's arrangements")) }
-                section id="calendar-problems" class="problems" role="alert" {
-                    h2 { (ctx.t("发现以下问题，未导入", "Problems found; nothing was loaded")) }
-                    ul { @for p in &problems { li { (p) } } }
-                }
-                (upload_form(&ctx, &signed, &yaml))
+                (problems_block(&ctx, &signed, &yaml, &problems))
             },
         ),
         Ok((year, _)) => match engine
