@@ -40,6 +40,9 @@ const ISSUER: &str = "yangguang";
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// A second key derived from the secret, for data the server keeps sealed at rest
+    /// (idempotency answers); never used to sign.
+    sealing: [u8; 32],
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -51,10 +54,24 @@ impl std::fmt::Debug for TokenKeys {
 impl TokenKeys {
     /// Keys from a secret of at least 32 bytes.
     pub fn from_secret(secret: &[u8]) -> Self {
+        use sha2::{Digest, Sha256};
+        let sealing = Sha256::new()
+            .chain_update(b"yangguang sealing key v1\0")
+            .chain_update(secret)
+            .finalize()
+            .into();
         TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            sealing,
         }
+    }
+
+    /// The key for data sealed at rest, derived from the token secret (a rotation of the
+    /// secret makes what was sealed before unreadable, which for 24-hour idempotency answers
+    /// is acceptable).
+    pub fn sealing_key(&self) -> &[u8; 32] {
+        &self.sealing
     }
 
     /// Reads the key file, creating it with a fresh random key (mode 0600) if missing.

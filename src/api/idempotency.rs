@@ -8,6 +8,12 @@
 //! released so a retry runs the command again. Requests without a valid token pass through
 //! untouched (the handler answers 401): there is no caller to scope the key to.
 //!
+//! Nothing a caller could not already see is kept in clear: the table holds the key's SHA-256
+//! (not the key), and each kept body (which may carry a query code and the party's data) is
+//! sealed with ChaCha20-Poly1305 under a key derived from the deployment's secret, the caller's
+//! scope and the `Idempotency-Key` itself, so neither a copy of the database nor the server's
+//! secret alone opens it.
+//!
 //! Once claimed, the command runs in a task of its own, so a client that hangs up mid-request
 //! does not cancel it: its response is still recorded for the retry.
 use actix_web::body::{BoxBody, MessageBody};
@@ -17,7 +23,10 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{HttpMessage, HttpResponse, ResponseError};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload as AeadPayload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use futures_util::StreamExt;
+use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tracing::Instrument;
 
@@ -49,7 +58,7 @@ pub async fn idempotency(
         Ok(None) => return pass(req, next).await,
         Err(e) => return Ok(req.error_response(e)),
     };
-    let Some(principal) = subject(&req) else {
+    let Some((principal, sealing)) = subject(&req) else {
         return pass(req, next).await;
     };
     let Some(engine) = req.app_data::<web::Data<Engine>>().cloned() else {
@@ -65,6 +74,8 @@ pub async fn idempotency(
         .path_and_query()
         .map_or_else(|| req.path().to_owned(), |p| p.as_str().to_owned());
     let body_hash = request_hash(&method, &path, &body);
+    let seal = Seal::new(&sealing, &principal, &key);
+    let key = stored_key(&key);
     let keyed = KeyedRequest {
         principal: &principal,
         key: &key,
@@ -74,7 +85,7 @@ pub async fn idempotency(
     };
     match engine.repo().claim_idempotency_key(keyed).await {
         Ok(Claim::Claimed) => {}
-        Ok(Claim::Existing(record)) => return Ok(answer_existing(req, record, keyed)),
+        Ok(Claim::Existing(record)) => return Ok(answer_existing(req, record, keyed, &seal)),
         Err(e) => return Ok(req.error_response(ApiError::unavailable(e))),
     }
     req.set_payload(Payload::from(body));
@@ -86,6 +97,8 @@ pub async fn idempotency(
         engine: engine.clone(),
         principal,
         key,
+        seal,
+        body_hash,
     };
     let run = async move {
         let result = next.call(req).await;
@@ -148,17 +161,93 @@ fn idempotency_key(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
 
 /// Whom a key belongs to, from a valid bearer token, if the request has one: its subject,
 /// role and department together, so that a token of the same subject with another role or
-/// department never receives the first caller's answer (which it might not be allowed to see).
-fn subject(req: &ServiceRequest) -> Option<String> {
+/// department never receives the first caller's answer (which it might not be allowed to see);
+/// with the deployment's sealing key.
+fn subject(req: &ServiceRequest) -> Option<(String, [u8; 32])> {
     let keys = req.app_data::<web::Data<TokenKeys>>()?;
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("bearer") {
         return None;
     }
-    keys.verify(token.trim())
-        .ok()
-        .map(|claims| key_scope(&claims.sub, claims.role, claims.department.as_deref()))
+    keys.verify(token.trim()).ok().map(|claims| {
+        (
+            key_scope(&claims.sub, claims.role, claims.department.as_deref()),
+            *keys.sealing_key(),
+        )
+    })
+}
+
+/// What the table stores for an `Idempotency-Key`: its SHA-256, hex.
+pub fn stored_key(key: &str) -> String {
+    hex::encode(
+        Sha256::new()
+            .chain_update(b"idempotency-key\0")
+            .chain_update(key.as_bytes())
+            .finalize(),
+    )
+}
+
+/// Seals and opens the kept body of one caller's key.
+struct Seal {
+    cipher: ChaCha20Poly1305,
+}
+
+/// Bytes of the random nonce stored before each sealed body.
+const NONCE_LEN: usize = 12;
+
+impl Seal {
+    /// The cipher for `key` under `scope`: its key is SHA-256 over the deployment's sealing key,
+    /// the scope and the caller's key, so the stored row (which has neither the secret nor the
+    /// key in clear) cannot be opened from the database alone.
+    fn new(sealing: &[u8; 32], scope: &str, key: &str) -> Self {
+        let derived: [u8; 32] = Sha256::new()
+            .chain_update(b"yangguang idempotency v1\0")
+            .chain_update(sealing)
+            .chain_update(scope.as_bytes())
+            .chain_update(b"\0")
+            .chain_update(key.as_bytes())
+            .finalize()
+            .into();
+        Seal {
+            cipher: ChaCha20Poly1305::new(&Key::from(derived)),
+        }
+    }
+
+    /// A random nonce, then the body sealed (bound to the request hash).
+    fn seal(&self, body: &[u8], request_hash: &str) -> Result<Vec<u8>, ApiError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rng().fill_bytes(&mut nonce);
+        let sealed = self
+            .cipher
+            .encrypt(
+                &Nonce::from(nonce),
+                AeadPayload {
+                    msg: body,
+                    aad: request_hash.as_bytes(),
+                },
+            )
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("could not seal a kept answer")))?;
+        let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// The body back, or `None` if it was sealed under another secret (rotated since) or altered.
+    fn open(&self, stored: &[u8], request_hash: &str) -> Option<Vec<u8>> {
+        let (nonce, sealed) = stored.split_at_checked(NONCE_LEN)?;
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().ok()?;
+        self.cipher
+            .decrypt(
+                &Nonce::from(nonce),
+                AeadPayload {
+                    msg: sealed,
+                    aad: request_hash.as_bytes(),
+                },
+            )
+            .ok()
+    }
 }
 
 /// Whom an idempotency key belongs to (the stored `principal`): subject, role and department.
@@ -223,6 +312,7 @@ fn answer_existing(
     req: ServiceRequest,
     record: IdempotencyRecord,
     request: KeyedRequest<'_>,
+    seal: &Seal,
 ) -> ServiceResponse<BoxBody> {
     if record.method != request.method
         || record.path != request.path
@@ -246,6 +336,14 @@ fn answer_existing(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return req.into_response(response);
     };
+    let Some(body) = seal.open(&stored.body, request.body_hash) else {
+        return req.error_response(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_unreadable",
+            "the answer kept for this Idempotency-Key can no longer be read (the server's key \
+             changed since); look the result up, or use a fresh key",
+        ));
+    };
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
     for (name, value) in &stored.headers {
@@ -257,7 +355,7 @@ fn answer_existing(
         }
     }
     response.insert_header((REPLAYED_HEADER, HeaderValue::from_static("true")));
-    req.into_response(response.body(stored.body))
+    req.into_response(response.body(body))
 }
 
 /// Whether a response is kept for replay: successes and refusals, but not conflicts, rate
@@ -275,7 +373,11 @@ fn keep(status: StatusCode) -> bool {
 struct ClaimedKey {
     engine: web::Data<Engine>,
     principal: String,
+    /// As stored: [`stored_key`].
     key: String,
+    seal: Seal,
+    /// The request's hash, to which the sealed body is bound.
+    body_hash: String,
 }
 
 impl ClaimedKey {
@@ -311,10 +413,17 @@ impl ClaimedKey {
                 Some(((*name).to_owned(), value.to_owned()))
             })
             .collect();
+        let sealed = match self.seal.seal(&bytes, &self.body_hash) {
+            Ok(sealed) => sealed,
+            Err(e) => {
+                self.release().await;
+                return Err(e.into());
+            }
+        };
         let stored = StoredResponse {
             status: head.status().as_u16(),
             headers,
-            body: bytes.to_vec(),
+            body: sealed,
         };
         if let Err(e) = self
             .engine
@@ -357,6 +466,24 @@ mod tests {
         assert!(!keep(StatusCode::TOO_MANY_REQUESTS));
         assert!(!keep(StatusCode::INTERNAL_SERVER_ERROR));
         assert!(!keep(StatusCode::SERVICE_UNAVAILABLE));
+    }
+
+    #[test]
+    fn a_sealed_body_opens_only_with_the_same_secret_scope_key_and_request() {
+        let seal = Seal::new(&[1; 32], "alice", "k1");
+        let sealed = seal.seal(b"{\"query_code\":\"ABCD-2345\"}", "h").unwrap();
+        assert!(!sealed.windows(9).any(|w| w == b"ABCD-2345"));
+        assert_eq!(
+            seal.open(&sealed, "h").as_deref(),
+            Some(&b"{\"query_code\":\"ABCD-2345\"}"[..])
+        );
+        assert_eq!(seal.open(&sealed, "other request"), None);
+        assert_eq!(Seal::new(&[2; 32], "alice", "k1").open(&sealed, "h"), None);
+        assert_eq!(Seal::new(&[1; 32], "bob", "k1").open(&sealed, "h"), None);
+        assert_eq!(Seal::new(&[1; 32], "alice", "k2").open(&sealed, "h"), None);
+        assert_eq!(seal.open(&sealed[..5], "h"), None);
+        assert_ne!(stored_key("k1"), "k1");
+        assert_eq!(stored_key("k1").len(), 64);
     }
 
     #[test]

@@ -177,12 +177,15 @@ impl Modify for IdempotencyKeyDoc {
             .required(Required::False)
             .description(Some(
                 "Makes the command safe to retry: 1-255 visible ASCII characters, fresh for each \
-                 new command (a UUID, say), scoped to the token's subject. A retry with the same \
+                 new command (a UUID, say), scoped to the token's subject, role and department. \
+                 A retry with the same \
                  key, method, path and body within 24 hours returns the first response again \
                  (with `Idempotent-Replayed: true`) and changes nothing; the same key with \
                  another request is a 422 `idempotency_key_reused`; while the first request \
                  still runs, a 409 `idempotency_key_in_progress` with `Retry-After`. Conflicts \
-                 (409), rate limits (429) and server errors are not kept: a retry runs again.",
+                 (409), rate limits (429) and server errors are not kept: a retry runs again. \
+                 Kept answers are sealed at rest; one kept before the server's key was rotated \
+                 is a 422 `idempotency_key_unreadable`.",
             ))
             .schema(Some(
                 ObjectBuilder::new()
@@ -222,7 +225,9 @@ impl Modify for IdempotencyKeyDoc {
             ),
             (
                 "422",
-                "this Idempotency-Key was used for another request (`idempotency_key_reused`)",
+                "this Idempotency-Key was used for another request (`idempotency_key_reused`), \
+                 or its kept answer was sealed under a key since rotated \
+                 (`idempotency_key_unreadable`)",
             ),
         ];
         for (path, item) in openapi.paths.paths.iter_mut() {

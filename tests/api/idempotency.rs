@@ -6,6 +6,8 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
+use yangguang::api::idempotency::stored_key;
+
 use crate::helpers::{BACKENDS, Backend, TestApp, assert_problem};
 
 fn fresh_key() -> String {
@@ -376,6 +378,7 @@ async fn a_request_still_running_is_answered_409_with_retry_after() {
         let power = app.licence_power().await;
         let alice = app.officer("alice");
         let key = fresh_key();
+        let stored = stored_key(&key);
         let body = case_body(&power, "张三丰");
         // The first request's claim, as if it were still running.
         let subject =
@@ -389,7 +392,7 @@ async fn a_request_still_running_is_answered_409_with_retry_after() {
         };
         let claim = yangguang::store::idempotency::KeyedRequest {
             principal: subject,
-            key: &key,
+            key: &stored,
             method: "POST",
             path: "/api/v1/cases",
             body_hash: &hash_of(&serde_json::to_vec(&body).unwrap()),
@@ -413,7 +416,7 @@ async fn a_request_still_running_is_answered_409_with_retry_after() {
         // Released (the first request failed): the retry runs.
         app.engine
             .repo()
-            .release_idempotency_key(subject, &key)
+            .release_idempotency_key(subject, &stored)
             .await
             .unwrap();
         let r = post_keyed(&app, "/api/v1/cases", Some(&alice), &key, &body).await;
@@ -504,7 +507,7 @@ async fn abandoned_claims_are_taken_over_after_five_minutes() {
                          created_at) VALUES (?3, ?1, 'POST', '/api/v1/cases', 'x', \
                          strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?2))",
                     )
-                    .bind(&key)
+                    .bind(stored_key(&key))
                     .bind(format!("-{age_minutes} minutes"))
                     .bind(&scope)
                     .execute(pool.pool())
@@ -519,7 +522,7 @@ async fn abandoned_claims_are_taken_over_after_five_minutes() {
                          created_at) VALUES ($3, $1, 'POST', '/api/v1/cases', 'x', \
                          now() - make_interval(mins => $2))",
                     )
-                    .bind(&key)
+                    .bind(stored_key(&key))
                     .bind(age_minutes)
                     .bind(&scope)
                     .execute(pool)
@@ -567,7 +570,7 @@ async fn kept_answers_expire_after_a_day() {
                     "UPDATE idempotency_keys SET created_at = \
                      strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-25 hours') WHERE key = ?1",
                 )
-                .bind(&key)
+                .bind(stored_key(&key))
                 .execute(pool.pool())
                 .await
                 .unwrap();
@@ -577,7 +580,7 @@ async fn kept_answers_expire_after_a_day() {
                     "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' \
                      WHERE key = $1",
                 )
-                .bind(&key)
+                .bind(stored_key(&key))
                 .execute(pool)
                 .await
                 .unwrap();
@@ -589,6 +592,100 @@ async fn kept_answers_expire_after_a_day() {
         assert!(!later.replayed, "{backend:?}: forgotten after 24 hours");
         assert_ne!(later.json()["id"], first.json()["id"]);
         assert!(app.engine.repo().purge_idempotency_keys().await.is_ok());
+    }
+}
+
+/// Every column of the rows kept for `principal`, as text (bytes lossily), on either store.
+async fn idempotency_rows(app: &TestApp, principal: &str) -> Vec<String> {
+    const SELECT: &str = "SELECT principal, key, method, path, body_hash, \
+                          CAST(headers AS TEXT) AS headers, body FROM idempotency_keys";
+    let rows: Vec<String> = match app.engine.repo() {
+        yangguang::store::EventRepo::Sqlite(pool) => sqlx::query(SELECT)
+            .fetch_all(pool.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| {
+                use sqlx::Row;
+                (0..6)
+                    .map(|i| row.get::<Option<String>, _>(i).unwrap_or_default())
+                    .chain([String::from_utf8_lossy(
+                        &row.get::<Option<Vec<u8>>, _>(6).unwrap_or_default(),
+                    )
+                    .into_owned()])
+                    .collect::<Vec<_>>()
+                    .join("\u{1f}")
+            })
+            .collect(),
+        yangguang::store::EventRepo::Postgres(yangguang::store::PgStore { pool, .. }) => {
+            sqlx::query(SELECT)
+                .fetch_all(pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| {
+                    use sqlx::Row;
+                    (0..6)
+                        .map(|i| row.get::<Option<String>, _>(i).unwrap_or_default())
+                        .chain([String::from_utf8_lossy(
+                            &row.get::<Option<Vec<u8>>, _>(6).unwrap_or_default(),
+                        )
+                        .into_owned()])
+                        .collect::<Vec<_>>()
+                        .join("\u{1f}")
+                })
+                .collect()
+        }
+    };
+    rows.into_iter()
+        .filter(|row| {
+            row.split('\u{1f}')
+                .take(3)
+                .collect::<Vec<_>>()
+                .join("\u{1f}")
+                == principal
+        })
+        .collect()
+}
+
+/// Security finding 4: the kept answer of an opened case (query code, party data) is not in
+/// the database in clear, nor is the key; the replay still answers byte for byte.
+#[tokio::test]
+async fn kept_answers_hold_no_secret_or_personal_data_in_clear() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let power = app.licence_power().await;
+        let alice = app.officer("alice");
+        let scope =
+            yangguang::api::idempotency::key_scope("alice", Role::Officer, Some(&app.department));
+        let key = format!("retry-{}", fresh_key());
+        let body = case_body(&power, "欧阳春花");
+        let first =
+            answer(post_keyed(&app, "/api/v1/cases", Some(&alice), &key, &body).await).await;
+        assert_eq!(first.status, StatusCode::CREATED, "{backend:?}");
+        let opened = first.json();
+        let code = opened["query_code"].as_str().unwrap().to_owned();
+        let rows = idempotency_rows(&app, &scope).await;
+        assert_eq!(rows.len(), 1, "{backend:?}: {rows:?}");
+        for secret in [
+            code.as_str(),
+            &code.replace('-', ""),
+            "欧阳",
+            "春花",
+            "11010519491231002X",
+            "13912345678",
+            "世纪大道",
+            key.as_str(),
+        ] {
+            assert!(
+                !rows[0].contains(secret),
+                "{backend:?}: {secret} is kept in clear: {}",
+                rows[0]
+            );
+        }
+        let again =
+            answer(post_keyed(&app, "/api/v1/cases", Some(&alice), &key, &body).await).await;
+        assert_eq!(again, first.replayed(), "{backend:?}");
     }
 }
 
