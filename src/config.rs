@@ -160,10 +160,10 @@ impl Settings {
     }
 
     /// The transparency log with its key (created on first start) and limits.
-    pub fn transparency_log(&self) -> anyhow::Result<crate::translog::Log> {
-        crate::translog::Log::load_or_create(
+    pub fn transparency_log(&self) -> anyhow::Result<crate::follow::translog::Log> {
+        crate::follow::translog::Log::load_or_create(
             &self.log_key_path(),
-            crate::translog::LogLimits {
+            crate::follow::translog::LogLimits {
                 sign_interval: std::time::Duration::from_millis(self.log_sign_interval_ms.max(1)),
                 reads_per_minute: self.log_reads_per_minute,
                 reads_burst: self.log_reads_burst,

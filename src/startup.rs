@@ -11,14 +11,14 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use aggregates::Role;
 
-use crate::accounts;
-use crate::api;
-use crate::auth::TokenKeys;
-use crate::catalogue_file;
 use crate::config::Settings;
+use crate::engine::catalogue_file;
 use crate::engine::{Engine, SystemClock};
-use crate::rate_limit::{Limits, PublicLookupLimiter};
+use crate::identity::accounts;
+use crate::identity::tokens::TokenKeys;
 use crate::store::EventRepo;
+use crate::web::api;
+use crate::web::rate_limit::{Limits, PublicLookupLimiter};
 
 /// Opens the configured event store: PostgreSQL if a URL is set, else the SQLite file.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<EventRepo> {
@@ -92,8 +92,8 @@ async fn demo_accounts(repo: &crate::store::EventRepo) -> anyhow::Result<()> {
             );
             continue;
         }
-        let password = crate::query_code::QueryCode::generate().code
-            + &crate::query_code::QueryCode::generate().code;
+        let password = crate::engine::query_code::QueryCode::generate().code
+            + &crate::engine::query_code::QueryCode::generate().code;
         let created = accounts::create_account(
             repo,
             accounts::NewAccount {
@@ -177,18 +177,18 @@ pub fn run_shared(
     limits: Limits,
 ) -> anyhow::Result<Server> {
     let lookups = web::Data::new(PublicLookupLimiter::new(limits)?);
-    let writes = web::Data::new(crate::rate_limit::PublicWriteLimiter::new(limits)?);
-    let sign_ins = web::Data::new(crate::rate_limit::SignInLimiter(
+    let writes = web::Data::new(crate::web::rate_limit::PublicWriteLimiter::new(limits)?);
+    let sign_ins = web::Data::new(crate::web::rate_limit::SignInLimiter(
         PublicLookupLimiter::with_rate(limits.sign_in_per_minute, limits.sign_in_burst, "sign_in")?,
     ));
     let account_policy = web::Data::new(limits.accounts);
     engine.start_projections();
-    engine.adopt(crate::alerting::spawn(engine.clone().into_inner()));
+    engine.adopt(crate::follow::alerts::spawn(engine.clone().into_inner()));
     engine.adopt(crate::engine::spawn_calendar_refresh(
         engine.clone().into_inner(),
     ));
     if let Some(log) = engine.log() {
-        engine.adopt(crate::translog::spawn(
+        engine.adopt(crate::follow::translog::spawn(
             engine.clone().into_inner(),
             log.clone(),
         ));
@@ -220,7 +220,7 @@ pub fn run_shared(
             .into_utoipa_app()
             .configure(api::configure)
             .into_app()
-            .configure(crate::pages::configure)
+            .configure(crate::web::pages::configure)
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
             .default_service(web::to(api::not_found))
     })

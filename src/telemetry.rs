@@ -63,8 +63,8 @@ impl tracing_actix_web::RootSpanBuilder for RootSpan {
         span.record("http.status_code", status.as_u16());
         let Some(error) = error else { return };
         let code = error
-            .as_error::<crate::error::ApiError>()
-            .map(crate::error::ApiError::code)
+            .as_error::<crate::web::error::ApiError>()
+            .map(crate::web::error::ApiError::code)
             .unwrap_or("other");
         span.record("error.code", code);
         if status.is_server_error() {

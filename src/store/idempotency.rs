@@ -110,7 +110,7 @@ impl EventRepo {
         };
         let claimed = match self {
             EventRepo::Sqlite(store) => {
-                let sql = crate::translog::store::sqlite_placeholders(&claim(
+                let sql = crate::store::translog::sqlite_placeholders(&claim(
                     SQLITE_EXPIRED,
                     SQLITE_ABANDONED,
                 ));

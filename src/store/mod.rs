@@ -9,6 +9,7 @@ pub mod idempotency;
 mod postgres;
 mod sqlite;
 pub mod tail;
+pub mod translog;
 
 use std::path::Path;
 use std::time::Duration;

@@ -36,7 +36,7 @@ pub struct TailRead {
     /// Read from the store just now and shorter than asked: every event final at the time of
     /// the read is in it. A follower's round ends there: what is committed later announces
     /// itself (a commit notification), and is read in the next round, after the follower's
-    /// wait ([`crate::projection::follow_delay`]), with whatever else came meanwhile. A kept
+    /// wait ([`crate::follow::projection::follow_delay`]), with whatever else came meanwhile. A kept
     /// batch may be older than commits already announced: the follower reads on after it.
     pub reached_head: bool,
 }

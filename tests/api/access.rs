@@ -19,8 +19,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
-use yangguang::auth::TokenKeys;
-use yangguang::catalogue_file;
+use yangguang::engine::catalogue_file;
+use yangguang::identity::tokens::TokenKeys;
 
 use crate::helpers::{BACKENDS, TestApp};
 

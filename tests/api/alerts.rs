@@ -14,7 +14,7 @@ pub(crate) async fn settle(app: &TestApp) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let target = app.engine.last_written();
-        let reached = yangguang::alerting::position(app.engine.repo())
+        let reached = yangguang::follow::alerts::position(app.engine.repo())
             .await
             .unwrap();
         if reached >= target {
@@ -180,10 +180,13 @@ async fn rules_raise_alerts_once_and_inspectors_work_them() {
         // Whoever raised them, once this process has raised or found an alert it knows the
         // id and runs no command for it again.
         let policy = app.engine.alert_policy().clone();
-        let again =
-            yangguang::alerting::raise_for_cases(&app.engine, &policy, std::slice::from_ref(&late))
-                .await
-                .unwrap();
+        let again = yangguang::follow::alerts::raise_for_cases(
+            &app.engine,
+            &policy,
+            std::slice::from_ref(&late),
+        )
+        .await
+        .unwrap();
         assert_eq!(again, 0);
         for alert in &late_alerts {
             let id = alert["id"].as_str().unwrap();

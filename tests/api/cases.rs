@@ -349,7 +349,7 @@ async fn officers_of_another_department_and_other_roles_are_refused() {
             .await
             .unwrap();
         assert_problem(r, StatusCode::UNAUTHORIZED, "unauthorized").await;
-        let foreign = yangguang::auth::TokenKeys::from_secret(&[9u8; 32])
+        let foreign = yangguang::identity::tokens::TokenKeys::from_secret(&[9u8; 32])
             .issue(
                 "x",
                 Role::Officer,
@@ -556,8 +556,10 @@ async fn deadlines_follow_the_calendar_data_in_force() {
     let code = app.licence_power().await;
     let admin = app.admin();
     let mut version = {
-        let file =
-            yangguang::catalogue_file::parse(yangguang::catalogue_file::DEMO_CATALOGUE).unwrap();
+        let file = yangguang::engine::catalogue_file::parse(
+            yangguang::engine::catalogue_file::DEMO_CATALOGUE,
+        )
+        .unwrap();
         let entry = file
             .powers
             .iter()

@@ -4,7 +4,7 @@
 use aggregates::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use yangguang::catalogue_file;
+use yangguang::engine::catalogue_file;
 
 use crate::helpers::{BACKENDS, TestApp, assert_problem};
 
@@ -300,7 +300,7 @@ async fn health_docs_and_the_spec_are_served() {
 /// `openapi/openapi.json` is what the server serves; `UPDATE_OPENAPI=1` rewrites it.
 #[test]
 fn the_committed_openapi_document_is_current() {
-    let generated = yangguang::api::openapi().to_pretty_json().unwrap() + "\n";
+    let generated = yangguang::web::api::openapi().to_pretty_json().unwrap() + "\n";
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
     if std::env::var("UPDATE_OPENAPI").is_ok() {
         std::fs::write(path, &generated).unwrap();
@@ -315,7 +315,7 @@ fn the_committed_openapi_document_is_current() {
 /// Every operation has a summary and declares its error responses as problem+json.
 #[test]
 fn every_operation_is_documented() {
-    let spec = serde_json::to_value(yangguang::api::openapi()).unwrap();
+    let spec = serde_json::to_value(yangguang::web::api::openapi()).unwrap();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             assert!(

@@ -353,7 +353,7 @@ async fn sign_out_idle_time_expiry_and_disabling_end_sessions() {
 
         // Idle for longer than the idle timeout (30 minutes).
         let idle = sign_in(&app.address, &name, &password).await;
-        let hash = yangguang::accounts::session_hash(&idle.session_id);
+        let hash = yangguang::identity::accounts::session_hash(&idle.session_id);
         sql(
             &app,
             &format!(
@@ -367,7 +367,7 @@ async fn sign_out_idle_time_expiry_and_disabling_end_sessions() {
         );
         // Past its absolute end.
         let old = sign_in(&app.address, &name, &password).await;
-        let hash = yangguang::accounts::session_hash(&old.session_id);
+        let hash = yangguang::identity::accounts::session_hash(&old.session_id);
         sql(
             &app,
             &format!("UPDATE sessions SET expires_at = created_at WHERE id_hash = '{hash}'"),
@@ -413,9 +413,14 @@ async fn sign_out_idle_time_expiry_and_disabling_end_sessions() {
             .unwrap();
         let again = sign_in(&app.address, &name, &password).await;
         // A new password (`users password`) ends the sessions too, and the old one stops.
-        yangguang::accounts::set_password(app.engine.repo(), &name, "a brand new passphrase", now)
-            .await
-            .unwrap();
+        yangguang::identity::accounts::set_password(
+            app.engine.repo(),
+            &name,
+            "a brand new passphrase",
+            now,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             app.page("/officer/worklist", Some(&again)).await.status(),
             StatusCode::UNAUTHORIZED
@@ -578,8 +583,10 @@ async fn a_conflicting_edit_shows_what_changed_and_keeps_what_was_typed() {
 async fn a_penalty_outside_its_band_is_flagged_before_it_is_recorded() {
     for backend in BACKENDS {
         let app = TestApp::spawn(backend).await;
-        let file =
-            yangguang::catalogue_file::parse(yangguang::catalogue_file::DEMO_CATALOGUE).unwrap();
+        let file = yangguang::engine::catalogue_file::parse(
+            yangguang::engine::catalogue_file::DEMO_CATALOGUE,
+        )
+        .unwrap();
         let entry = file
             .powers
             .iter()
@@ -652,8 +659,10 @@ async fn an_administrator_sees_every_problem_of_an_upload_then_publishes_and_sus
         let app = TestApp::spawn(backend).await;
         let (name, password) = app.account(Role::Admin, Some(&app.department)).await;
         let console = sign_in(&app.address, &name, &password).await;
-        let file =
-            yangguang::catalogue_file::parse(yangguang::catalogue_file::DEMO_CATALOGUE).unwrap();
+        let file = yangguang::engine::catalogue_file::parse(
+            yangguang::engine::catalogue_file::DEMO_CATALOGUE,
+        )
+        .unwrap();
         let mut entry = file
             .powers
             .iter()

@@ -7,10 +7,10 @@ use aggregates::Role;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use yangguang::auth::TokenKeys;
-use yangguang::catalogue_file;
 use yangguang::config::Settings;
+use yangguang::engine::catalogue_file;
 use yangguang::engine::{Engine, TestClock};
+use yangguang::identity::tokens::TokenKeys;
 use yangguang::startup;
 use yangguang::store::{EventRepo, ensure_database};
 
@@ -206,7 +206,7 @@ impl TestApp {
             listener,
             engine.clone(),
             keys.clone(),
-            yangguang::rate_limit::Limits::from(&settings),
+            yangguang::web::rate_limit::Limits::from(&settings),
         )
         .unwrap();
         let handle = server.handle();
@@ -601,9 +601,9 @@ impl TestApp {
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
         let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
-        yangguang::accounts::create_account(
+        yangguang::identity::accounts::create_account(
             self.engine.repo(),
-            yangguang::accounts::NewAccount {
+            yangguang::identity::accounts::NewAccount {
                 id: name.clone(),
                 display_name: Some(format!("测试 {name}")),
                 role,

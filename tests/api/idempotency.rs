@@ -6,7 +6,7 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
-use yangguang::api::idempotency::stored_key;
+use yangguang::web::api::idempotency::stored_key;
 
 use crate::helpers::{BACKENDS, Backend, TestApp, assert_problem};
 
@@ -381,8 +381,11 @@ async fn a_request_still_running_is_answered_409_with_retry_after() {
         let stored = stored_key(&key);
         let body = case_body(&power, "张三丰");
         // The first request's claim, as if it were still running.
-        let subject =
-            &yangguang::api::idempotency::key_scope("alice", Role::Officer, Some(&app.department));
+        let subject = &yangguang::web::api::idempotency::key_scope(
+            "alice",
+            Role::Officer,
+            Some(&app.department),
+        );
         let hash_of = |body: &[u8]| {
             use sha2::Digest;
             let mut h = sha2::Sha256::new();
@@ -496,8 +499,11 @@ async fn abandoned_claims_are_taken_over_after_five_minutes() {
         let power = app.licence_power().await;
         let alice = app.officer("alice");
         let body = case_body(&power, "张三丰");
-        let scope =
-            yangguang::api::idempotency::key_scope("alice", Role::Officer, Some(&app.department));
+        let scope = yangguang::web::api::idempotency::key_scope(
+            "alice",
+            Role::Officer,
+            Some(&app.department),
+        );
         for (age_minutes, taken_over) in [(4, false), (6, true)] {
             let key = fresh_key();
             match app.engine.repo() {
@@ -656,8 +662,11 @@ async fn kept_answers_hold_no_secret_or_personal_data_in_clear() {
         let app = TestApp::spawn(backend).await;
         let power = app.licence_power().await;
         let alice = app.officer("alice");
-        let scope =
-            yangguang::api::idempotency::key_scope("alice", Role::Officer, Some(&app.department));
+        let scope = yangguang::web::api::idempotency::key_scope(
+            "alice",
+            Role::Officer,
+            Some(&app.department),
+        );
         let key = format!("retry-{}", fresh_key());
         let body = case_body(&power, "欧阳春花");
         let first =
@@ -691,7 +700,7 @@ async fn kept_answers_hold_no_secret_or_personal_data_in_clear() {
 
 #[test]
 fn the_spec_documents_the_header_on_every_command() {
-    let spec = serde_json::to_value(yangguang::api::openapi()).unwrap();
+    let spec = serde_json::to_value(yangguang::web::api::openapi()).unwrap();
     let mut commands = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {

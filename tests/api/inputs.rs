@@ -12,8 +12,8 @@ use std::time::Duration;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use yangguang::api::JSON_LIMIT;
-use yangguang::catalogue_file;
+use yangguang::engine::catalogue_file;
+use yangguang::web::api::JSON_LIMIT;
 
 use crate::helpers::{BACKENDS, Backend, TestApp, assert_problem};
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use yangguang::catalogue_file;
+use yangguang::engine::catalogue_file;
 
 /// The seeded party: distinctive enough that any occurrence in the log is a leak.
 const NAME: &str = "司马泄露测";

@@ -4,7 +4,7 @@
 //! goods value), the decision recorded with its check, and the refusals.
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use yangguang::catalogue_file;
+use yangguang::engine::catalogue_file;
 
 use crate::helpers::{BACKENDS, TestApp, assert_problem};
 

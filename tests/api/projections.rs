@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use yangguang::projection;
+use yangguang::follow::projection;
 use yangguang::store::EventRepo;
 
 use crate::helpers::{TestApp, assert_problem};

@@ -466,7 +466,7 @@ async fn a_log_append_stands_or_fails_whole() {
     use tlog::leaf::AggregateSecret;
     use tlog::tree::NodeId;
     use yangguang::store::Cursor;
-    use yangguang::translog::store::{self, NewLeaf};
+    use yangguang::store::translog::{self as store, NewLeaf};
 
     let leaf = |index: i64, id: &str| NewLeaf {
         leaf_index: index,

@@ -143,7 +143,7 @@ async fn exec(repo: &EventRepo, sql: &str, binds: &[Bind<'_>]) {
     }
     match repo {
         EventRepo::Sqlite(pool) => {
-            let sql = yangguang::translog::store::sqlite_placeholders(sql);
+            let sql = yangguang::store::translog::sqlite_placeholders(sql);
             bound!(sqlx::query(&sql))
                 .execute(pool.pool())
                 .await

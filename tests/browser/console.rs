@@ -382,7 +382,9 @@ pub async fn console_conflicting_edit(ctx: Ctx) {
 pub async fn console_invalid_upload(ctx: Ctx) {
     sign_in_as(&ctx, ADMIN).await;
     ctx.click_and_wait("#upload-link").await;
-    let file = yangguang::catalogue_file::parse(yangguang::catalogue_file::DEMO_CATALOGUE).unwrap();
+    let file =
+        yangguang::engine::catalogue_file::parse(yangguang::engine::catalogue_file::DEMO_CATALOGUE)
+            .unwrap();
     let mut entry = file
         .powers
         .iter()

@@ -6,9 +6,9 @@ use aggregates::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use yangguang::auth::TokenKeys;
-use yangguang::catalogue_file;
 use yangguang::config::Settings;
+use yangguang::engine::catalogue_file;
+use yangguang::identity::tokens::TokenKeys;
 use yangguang::startup;
 
 /// The demo power the case is opened under, and its department.
@@ -77,9 +77,9 @@ impl TestServer {
             (ADMIN, Role::Admin),
             (LOCKED, Role::Officer),
         ] {
-            yangguang::accounts::create_account(
+            yangguang::identity::accounts::create_account(
                 engine.repo(),
-                yangguang::accounts::NewAccount {
+                yangguang::identity::accounts::NewAccount {
                     id: name.into(),
                     display_name: None,
                     role,
@@ -91,9 +91,9 @@ impl TestServer {
             .await
             .unwrap();
         }
-        yangguang::accounts::create_account(
+        yangguang::identity::accounts::create_account(
             engine.repo(),
-            yangguang::accounts::NewAccount {
+            yangguang::identity::accounts::NewAccount {
                 id: INSPECTOR.into(),
                 display_name: None,
                 role: Role::Inspector,
@@ -108,7 +108,7 @@ impl TestServer {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         // Scenarios load /track often from 127.0.0.1: no lookup limit here.
-        let limits = yangguang::rate_limit::Limits {
+        let limits = yangguang::web::rate_limit::Limits {
             public_lookup_per_minute: 1_000_000,
             public_lookup_burst: 1_000_000,
             public_write_per_minute: 1_000_000,

@@ -658,7 +658,7 @@ pub async fn check_worklist(base: &str, token: &str, records: &[Record]) -> usiz
 /// Every view's documents, by projection name.
 async fn snapshot(repo: &EventRepo) -> BTreeMap<&'static str, Vec<Value>> {
     let mut out = BTreeMap::new();
-    for name in yangguang::projection::names() {
+    for name in yangguang::follow::projection::names() {
         out.insert(name, repo.view_docs(name, None).await.unwrap());
     }
     out
@@ -668,7 +668,7 @@ async fn snapshot(repo: &EventRepo) -> BTreeMap<&'static str, Vec<Value>> {
 pub async fn wait_caught_up(repo: &EventRepo, within: Duration) -> Duration {
     let started = Instant::now();
     loop {
-        let status = yangguang::projection::status(repo).await;
+        let status = yangguang::follow::projection::status(repo).await;
         if let Ok(s) = &status
             && s.iter().all(|p| p.lag == 0 && p.position.is_some())
         {
@@ -692,7 +692,7 @@ pub async fn wait_quiet(repo: &EventRepo, within: Duration) -> yangguang::store:
         wait_caught_up(repo, within).await;
         let head = repo.head().await.unwrap();
         let alerting = repo
-            .checkpoint(yangguang::alerting::CHECKPOINT)
+            .checkpoint(yangguang::follow::alerts::CHECKPOINT)
             .await
             .unwrap();
         let alerting_done = match &alerting {
@@ -724,8 +724,8 @@ pub async fn check_views_equal_rebuild(server: &mut Server, repo: &EventRepo) ->
         head,
         "something was written between the snapshot and the stop"
     );
-    for name in yangguang::projection::names() {
-        yangguang::projection::rebuild(repo, name, |_, _| {})
+    for name in yangguang::follow::projection::names() {
+        yangguang::follow::projection::rebuild(repo, name, |_, _| {})
             .await
             .unwrap_or_else(|e| panic!("rebuild of {name} failed: {e:#}"));
     }

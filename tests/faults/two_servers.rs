@@ -78,7 +78,7 @@ impl Node {
             cmd.env("YANGGUANG_TOKEN_KEY_FILE", key);
         }
         cmd.current_dir(std::env::temp_dir())
-            .env("RUST_LOG", "warn,yangguang::projection=info")
+            .env("RUST_LOG", "warn,yangguang::follow::projection=info")
             .env("NO_COLOR", "1")
             .arg("serve")
             .arg("--demo")
@@ -308,7 +308,7 @@ async fn read_your_write(writer: &Node, reader: &Node, token: &str) -> (String, 
 /// Every view's documents, by projection name.
 async fn snapshot(repo: &EventRepo) -> BTreeMap<&'static str, Vec<Value>> {
     let mut out = BTreeMap::new();
-    for name in yangguang::projection::names() {
+    for name in yangguang::follow::projection::names() {
         out.insert(name, repo.view_docs(name, None).await.unwrap());
     }
     out
@@ -320,8 +320,8 @@ async fn snapshot(repo: &EventRepo) -> BTreeMap<&'static str, Vec<Value>> {
 /// so servers started later could never take the lease while that pool lives.
 async fn assert_rebuild_equals(url: &str, live: &BTreeMap<&'static str, Vec<Value>>) -> usize {
     let repo = EventRepo::connect_postgres(url, 2).await.unwrap();
-    for name in yangguang::projection::names() {
-        yangguang::projection::rebuild(&repo, name, |_, _| {})
+    for name in yangguang::follow::projection::names() {
+        yangguang::follow::projection::rebuild(&repo, name, |_, _| {})
             .await
             .unwrap_or_else(|e| panic!("rebuild of {name} failed: {e:#}"));
     }
@@ -362,7 +362,7 @@ async fn assert_nothing_after(repo: &EventRepo, head: yangguang::store::Cursor) 
 
 /// Which process logged each projection's lease.
 fn lease_holders(nodes: &[&Node]) -> BTreeMap<String, Vec<&'static str>> {
-    let mut holders: BTreeMap<String, Vec<&'static str>> = yangguang::projection::names()
+    let mut holders: BTreeMap<String, Vec<&'static str>> = yangguang::follow::projection::names()
         .into_iter()
         .map(|n| (n.to_string(), Vec::new()))
         .collect();
@@ -381,7 +381,7 @@ async fn two_servers() {
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {url}: {e}"));
     let repo = EventRepo::connect_postgres(&url, 4).await.unwrap();
-    let projections: BTreeSet<String> = yangguang::projection::names()
+    let projections: BTreeSet<String> = yangguang::follow::projection::names()
         .into_iter()
         .map(str::to_owned)
         .collect();

@@ -1,4 +1,4 @@
-//! `yangguang::catalogue_file::parse` on arbitrary text, on YAML documents generated from the
+//! `yangguang::engine::catalogue_file::parse` on arbitrary text, on YAML documents generated from the
 //! catalogue's grammar with random field values (wrong types, huge numbers, deep nesting,
 //! Unicode, NUL, unknown keys; emitted in block or flow style), on the demo catalogue with its
 //! tree mutated, and on the demo catalogue's text mutated line by line and character by
@@ -11,7 +11,7 @@ use cqrs_es::test::TestFramework;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
-use yangguang::catalogue_file::{self, CatalogueFile, DEMO_CATALOGUE, ImportError};
+use yangguang::engine::catalogue_file::{self, CatalogueFile, DEMO_CATALOGUE, ImportError};
 
 use crate::common::{self, Stats, guard, preview};
 

@@ -1,4 +1,4 @@
-//! Fuzzing of catalogue import (`yangguang::catalogue_file::parse`) and flowchart parsing
+//! Fuzzing of catalogue import (`yangguang::engine::catalogue_file::parse`) and flowchart parsing
 //! (`aggregates::flowchart::parse_yaml`, `Flowchart::parse`) with proptest: arbitrary text,
 //! documents generated from the catalogue's grammar with random field values, mutations of the
 //! demo catalogue, and adversarial flowcharts (thousands of steps, long cycles, duplicate ids,

@@ -1,0 +1,164 @@
+//! Scorecard charts (绩效图表) as SVG, drawn with `plotters` (its SVG backend only: no font
+//! files, no bitmap code). Text is left to the browser, with the same CJK font stack as the
+//! flowcharts; department ids on the axis are ASCII.
+use plotters::prelude::*;
+use projections::scorecard::ScorecardRow;
+
+const BAR: RGBColor = RGBColor(0x1f, 0x5f, 0x99);
+const WIDTH: u32 = 720;
+const ROW_HEIGHT: u32 = 34;
+
+/// A horizontal bar chart of one figure per department; rows without the figure are left
+/// out. `max` fixes the scale (100 for percentages), else the largest value sets it.
+pub fn bar_chart(
+    title: &str,
+    rows: &[ScorecardRow],
+    value: impl Fn(&ScorecardRow) -> Option<f64>,
+    max: Option<f64>,
+) -> String {
+    let points: Vec<(String, f64)> = rows
+        .iter()
+        .filter_map(|r| value(r).map(|v| (r.department.clone(), v.max(0.0))))
+        .collect();
+    let mut svg = String::new();
+    let height = 90 + ROW_HEIGHT * points.len().max(1) as u32;
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        if draw(&root, title, &points, max).is_err() {
+            // Nothing sensible to draw (e.g. no data): an empty, titled frame.
+            let _ = root.fill(&WHITE);
+        }
+        let _ = root.present();
+    }
+    svg.replacen(
+        "<svg ",
+        &format!(
+            "<svg role=\"img\" aria-label=\"{}\" font-family=\"{}\" ",
+            escape(title),
+            escape(crate::web::render::FONT_FAMILY)
+        ),
+        1,
+    )
+}
+
+fn draw<'a>(
+    root: &'a DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    title: &str,
+    points: &[(String, f64)],
+    max: Option<f64>,
+) -> Result<(), Box<dyn std::error::Error + 'a>> {
+    root.fill(&WHITE)?;
+    let top = max
+        .unwrap_or_else(|| points.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1)
+        .max(1.0);
+    let n = points.len().max(1);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(30)
+        .y_label_area_size(150)
+        // Integer ranges are inclusive here: `0..n - 1` is n segments. A single row gets a spare
+        // empty segment, as a one-value range draws nothing.
+        .build_cartesian_2d(0.0..top, (0..(n - 1).max(1)).into_segmented())?;
+    let labels: Vec<String> = points.iter().map(|p| p.0.clone()).collect();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(n)
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .draw()?;
+    chart.draw_series(points.iter().enumerate().map(|(i, (_, v))| {
+        let mut bar = Rectangle::new(
+            [
+                (0.0, SegmentValue::Exact(i)),
+                (*v, SegmentValue::Exact(i + 1)),
+            ],
+            BAR.filled(),
+        );
+        bar.set_margin(6, 6, 0, 0);
+        bar
+    }))?;
+    chart.draw_series(points.iter().enumerate().map(|(i, (_, v))| {
+        Text::new(
+            format!("{v:.1}"),
+            (*v + top * 0.01, SegmentValue::CenterOf(i)),
+            ("sans-serif", 13).into_font().color(&BLACK),
+        )
+    }))?;
+    Ok(())
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(department: &str, rate: Option<f64>) -> ScorecardRow {
+        ScorecardRow {
+            department: department.into(),
+            cases: 10,
+            concluded: 8,
+            on_time: 6,
+            on_time_rate: rate,
+            average_working_days: Some(12.5),
+            alerts: 3,
+            alerts_per_100_cases: Some(30.0),
+            violations: 1,
+            decisions_in_band: 0,
+            average_band_position: None,
+            discretion_deviations: 0,
+        }
+    }
+
+    #[test]
+    fn a_bar_per_department_with_its_label_and_value() {
+        let rows = [
+            row("pudong-amr", Some(75.0)),
+            row("pudong-tax", Some(50.0)),
+            row("x", None),
+        ];
+        let svg = bar_chart("按时办结率 <%>", &rows, |r| r.on_time_rate, Some(100.0));
+        assert!(
+            svg.starts_with("<svg role=\"img\" aria-label=\"按时办结率 &lt;%&gt;\""),
+            "{}",
+            &svg[..200]
+        );
+        assert!(svg.contains("pudong-amr") && svg.contains("pudong-tax"));
+        assert!(
+            !svg.contains(">x<"),
+            "a department without the figure has no bar"
+        );
+        assert!(svg.contains("75.0") && svg.contains("50.0"));
+        assert!(svg.matches("<rect").count() >= 3, "background and two bars");
+        assert!(!svg.contains("http://") || svg.contains("http://www.w3.org/2000/svg"));
+    }
+
+    #[test]
+    fn a_single_department_gets_its_bar() {
+        let svg = bar_chart(
+            "t",
+            &[row("pudong-amr", Some(75.0))],
+            |r| r.on_time_rate,
+            Some(100.0),
+        );
+        // Background, plot frame and the bar, which is drawn in the bar colour.
+        assert!(svg.contains("#1F5F99") || svg.contains("#1f5f99"), "{svg}");
+    }
+
+    #[test]
+    fn no_data_still_gives_a_drawing() {
+        let svg = bar_chart("空", &[], |r| r.on_time_rate, Some(100.0));
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.trim_end().ends_with("</svg>"));
+    }
+}

@@ -1,0 +1,263 @@
+//! The public's complaint and rating forms on a case's status page (`/track`), and their
+//! `POST /track/complaint` and `POST /track/rating`. They carry the tracking number and the
+//! query code the visitor already entered; the same checks as the API apply (one answer for a
+//! wrong code and an unknown number, the lookup budget, and a smaller budget for writes).
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use aggregates::case::CaseStatus;
+use aggregates::feedback::{CaseFacts, FeedbackCommand, FeedbackError};
+use cqrs_es::AggregateError;
+use maud::{Markup, html};
+use tracing_actix_web::RequestId;
+
+use super::{Ctx, Params, Section};
+use crate::engine::{CommandMeta, Engine};
+
+/// The two forms, for a case in `status`.
+pub(crate) fn forms(ctx: &Ctx, no: &str, code: &str, status: CaseStatus) -> Markup {
+    html! {
+        section aria-labelledby="h-feedback" {
+            h2 id="h-feedback" { (ctx.t("评价与投诉", "Rate or complain")) }
+            @if status == CaseStatus::Concluded {
+                form id="rating" method="post" action="/track/rating" class="stack" {
+                    (ctx.lang_input())
+                    input type="hidden" name="no" value=(no);
+                    input type="hidden" name="code" value=(code);
+                    fieldset {
+                        legend { (ctx.t("对本次办理的评价（好差评）", "How was the service?")) }
+                        @for (score, zh, en) in [(5, "非常满意", "Very satisfied"), (4, "满意", "Satisfied"), (3, "基本满意", "Fair"), (2, "不满意", "Dissatisfied"), (1, "非常不满意", "Very dissatisfied")] {
+                            label class="choice" {
+                                input type="radio" name="score" value=(score) required;
+                                " " (ctx.t(zh, en))
+                            }
+                        }
+                    }
+                    div class="field" {
+                        label for="rating-comment" { (ctx.t("意见（选填，500 字以内）", "Comment (optional, at most 500 characters)")) }
+                        textarea id="rating-comment" name="comment" maxlength="500" rows="2" {}
+                    }
+                    button id="rating-submit" type="submit" { (ctx.t("提交评价", "Submit rating")) }
+                }
+            }
+            form id="complaint" method="post" action="/track/complaint" class="stack" {
+                (ctx.lang_input())
+                input type="hidden" name="no" value=(no);
+                input type="hidden" name="code" value=(code);
+                div class="field" {
+                    label for="complaint-text" { (ctx.t("投诉内容（2000 字以内）", "Your complaint (at most 2000 characters)")) }
+                    textarea id="complaint-text" name="text" maxlength="2000" rows="4" required
+                        aria-describedby="complaint-hint" {}
+                    p id="complaint-hint" class="hint" {
+                        (ctx.t(
+                            "投诉直接送达纪检监察人员，不会公开。请勿填写与投诉无关的个人信息。",
+                            "Complaints go to the discipline inspectors only and are never published. \
+                             Please leave out personal details the complaint does not need."
+                        ))
+                    }
+                }
+                button id="complaint-submit" type="submit" { (ctx.t("提交投诉", "Submit complaint")) }
+            }
+        }
+    }
+}
+
+fn answer(ctx: &Ctx, status: StatusCode, title: &str, message: &str, no: &str) -> HttpResponse {
+    let body = html! {
+        h1 id=(if status.is_success() { "feedback-done" } else { "error-title" }) { (title) }
+        p id=(if status.is_success() { "feedback-message" } else { "error" })
+            role=(if status.is_success() { "status" } else { "alert" })
+            class=(if status.is_success() { "" } else { "error" }) { (message) }
+        p { a href=(ctx.link(&format!("/track?no={}", super::encode_component(no)))) { (ctx.t("返回办件查询", "Back to tracking")) } }
+    };
+    let mut response = super::respond_private(
+        status,
+        super::layout(super::Page {
+            ctx,
+            title: title.to_string(),
+            section: Section::Track,
+            keep_params: false,
+            body,
+        }),
+    );
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        response.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from_static("60"),
+        );
+    }
+    response
+}
+
+enum Kind {
+    Complaint,
+    Rating,
+}
+
+async fn submit(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    request_id: RequestId,
+    body: web::Bytes,
+    kind: Kind,
+) -> HttpResponse {
+    let mut ctx = Ctx::new(&req, engine.now());
+    let form = std::str::from_utf8(&body)
+        .ok()
+        .and_then(|text| Params::parse(text).ok());
+    let Some(form) = form.filter(|_| body.len() <= crate::web::api::PUBLIC_WRITE_LIMIT as usize)
+    else {
+        return super::bad_query(&ctx, Section::Track);
+    };
+    // The language chosen on the page comes back in the form.
+    match form.get("lang") {
+        Some("en") => {
+            ctx.lang = super::Lang::En;
+            ctx.explicit = true;
+        }
+        Some("zh") => ctx.explicit = true,
+        _ => {}
+    }
+    let no = form.get("no").unwrap_or("").to_string();
+    let code = form.get("code").unwrap_or("");
+    if crate::web::rate_limit::check_public_write(&req).is_err()
+        || crate::web::rate_limit::check_public_lookup(&req).is_err()
+    {
+        return answer(
+            &ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            ctx.t("提交过于频繁", "Too many submissions"),
+            ctx.t("请稍后再试。", "Please try again later."),
+            &no,
+        );
+    }
+    let doc = match engine.verified_case(&no, code).await {
+        Ok(Some(doc)) => doc,
+        Ok(None) => {
+            return answer(
+                &ctx,
+                StatusCode::NOT_FOUND,
+                ctx.t("未找到办件", "No matching case"),
+                ctx.t(
+                    "没有与该办件编号和查询码相符的办件。",
+                    "No case matches this tracking number and query code.",
+                ),
+                "",
+            );
+        }
+        Err(e) => return super::unavailable(&ctx, Section::Track, e),
+    };
+    let case = CaseFacts {
+        status: doc.case.status,
+        department: doc.case.department,
+        power_code: doc.case.power_code,
+    };
+    let at = engine.now();
+    let command = match kind {
+        Kind::Complaint => FeedbackCommand::FileComplaint {
+            case,
+            text: form.get("text").unwrap_or("").to_string(),
+            at,
+        },
+        Kind::Rating => FeedbackCommand::RateService {
+            case,
+            score: form.get("score").and_then(|s| s.parse().ok()).unwrap_or(0),
+            comment: form.get("comment").map(str::to_string),
+            at,
+        },
+    };
+    let meta = CommandMeta {
+        actor: "public".into(),
+        role: "public".into(),
+        department: None,
+        request_id: request_id.to_string(),
+    };
+    let refused = |message: &str| {
+        answer(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ctx.t("未能提交", "Not submitted"),
+            message,
+            &no,
+        )
+    };
+    match engine.execute_feedback(&no, command, meta).await {
+        Ok(_) => match kind {
+            Kind::Complaint => answer(
+                &ctx,
+                StatusCode::OK,
+                ctx.t("投诉已收到", "Complaint received"),
+                ctx.t(
+                    "您的投诉已送达纪检监察人员。",
+                    "Your complaint has reached the discipline inspectors.",
+                ),
+                &no,
+            ),
+            Kind::Rating => answer(
+                &ctx,
+                StatusCode::OK,
+                ctx.t("评价已收到", "Rating received"),
+                ctx.t("感谢您的评价。", "Thank you for your rating."),
+                &no,
+            ),
+        },
+        Err(AggregateError::UserError(e)) => match e {
+            FeedbackError::InvalidText { .. } => refused(ctx.t(
+                "内容不能为空，且不能超过规定字数。",
+                "The text must not be empty or longer than allowed.",
+            )),
+            FeedbackError::InvalidScore => refused(ctx.t("请选择一项评价。", "Please choose a rating.")),
+            FeedbackError::NotConcluded => refused(ctx.t(
+                "办件办结后才能评价。",
+                "A case can be rated once it has concluded.",
+            )),
+            FeedbackError::AlreadyRated => refused(ctx.t(
+                "该办件已经评价过。",
+                "This case has been rated already.",
+            )),
+            FeedbackError::TooManyComplaints { .. } => refused(ctx.t(
+                "该办件的投诉已达上限，请直接联系监督机构。",
+                "This case has as many complaints as the form takes; please contact the supervision office.",
+            )),
+            FeedbackError::NoSuchCase => refused(ctx.t("办件不存在。", "No such case.")),
+        },
+        Err(AggregateError::AggregateConflict) => refused(ctx.t(
+            "提交时发生冲突，请重试。",
+            "Someone submitted at the same moment; please try again.",
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "feedback could not be stored");
+            let mut response = answer(
+                &ctx,
+                StatusCode::SERVICE_UNAVAILABLE,
+                ctx.t("服务暂时不可用", "Temporarily unavailable"),
+                ctx.t("请稍后再试。", "Please try again shortly."),
+                &no,
+            );
+            response.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from_static("5"),
+            );
+            response
+        }
+    }
+}
+
+/// `POST /track/complaint`.
+pub(crate) async fn complaint(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    request_id: RequestId,
+    body: web::Bytes,
+) -> HttpResponse {
+    submit(req, engine, request_id, body, Kind::Complaint).await
+}
+
+/// `POST /track/rating`.
+pub(crate) async fn rating(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    request_id: RequestId,
+    body: web::Bytes,
+) -> HttpResponse {
+    submit(req, engine, request_id, body, Kind::Rating).await
+}
