@@ -165,8 +165,6 @@ impl Settings {
             &self.log_key_path(),
             crate::follow::translog::LogLimits {
                 sign_interval: std::time::Duration::from_millis(self.log_sign_interval_ms.max(1)),
-                reads_per_minute: self.log_reads_per_minute,
-                reads_burst: self.log_reads_burst,
             },
         )
     }
@@ -195,6 +193,34 @@ impl Settings {
             }
         }
         Ok(calendar)
+    }
+}
+
+/// The web layer's limits, from the settings.
+impl Default for crate::web::rate_limit::Limits {
+    fn default() -> Self {
+        Self::from(&Settings::default())
+    }
+}
+
+impl From<&Settings> for crate::web::rate_limit::Limits {
+    fn from(settings: &Settings) -> Self {
+        crate::web::rate_limit::Limits {
+            public_lookup_per_minute: settings.public_lookup_per_minute,
+            public_lookup_burst: settings.public_lookup_burst,
+            public_write_per_minute: settings.public_write_per_minute,
+            public_write_burst: settings.public_write_burst,
+            sign_in_per_minute: settings.sign_in_per_minute,
+            sign_in_burst: settings.sign_in_burst,
+            log_reads_per_minute: settings.log_reads_per_minute,
+            log_reads_burst: settings.log_reads_burst,
+            accounts: crate::identity::accounts::AccountPolicy {
+                session_seconds: i64::from(settings.session_hours.max(1)) * 3600,
+                idle_seconds: i64::from(settings.session_idle_minutes.max(1)) * 60,
+                lockout_failures: i64::from(settings.sign_in_lockout_failures.max(1)),
+                lockout_seconds: i64::from(settings.sign_in_lockout_minutes.max(1)) * 60,
+            },
+        }
     }
 }
 

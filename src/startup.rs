@@ -181,6 +181,7 @@ pub fn run_shared(
     let sign_ins = web::Data::new(crate::web::rate_limit::SignInLimiter(
         PublicLookupLimiter::with_rate(limits.sign_in_per_minute, limits.sign_in_burst, "sign_in")?,
     ));
+    let log_reads = web::Data::new(crate::web::rate_limit::LogReadLimiter::new(limits)?);
     let account_policy = web::Data::new(limits.accounts);
     engine.start_projections();
     engine.adopt(crate::follow::alerts::spawn(engine.clone().into_inner()));
@@ -212,6 +213,7 @@ pub fn run_shared(
             .app_data(lookups.clone())
             .app_data(writes.clone())
             .app_data(sign_ins.clone())
+            .app_data(log_reads.clone())
             .app_data(account_policy.clone())
             .app_data(web::PayloadConfig::new(api::JSON_LIMIT))
             .app_data(api::json_config())

@@ -133,7 +133,7 @@ pub struct Engine {
     /// The log's tail, read once for all of this process's followers.
     tail: Arc<crate::store::tail::Tail>,
     /// Alert ids known to exist, so that raising them again costs no command.
-    known_alerts: crate::follow::alerts::KnownAlerts,
+    known_alerts: crate::engine::cache::KnownAlerts,
     /// Cases as this process's last commands on them left them.
     recent_cases: RecentCases,
     /// How many cases each cache of case state keeps (`cached_cases`).
@@ -477,8 +477,8 @@ impl Engine {
         }
     }
 
-    /// Alert ids this process knows exist (see [`crate::follow::alerts::KnownAlerts`]).
-    pub fn known_alerts(&self) -> &crate::follow::alerts::KnownAlerts {
+    /// Alert ids this process knows exist (see [`crate::engine::cache::KnownAlerts`]).
+    pub fn known_alerts(&self) -> &crate::engine::cache::KnownAlerts {
         &self.known_alerts
     }
 

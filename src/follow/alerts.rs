@@ -9,7 +9,7 @@
 //! Raising is idempotent by construction: an alert's id is its case, rule and threshold, and
 //! raising an existing alert appends nothing. So a crash between raising and saving the
 //! checkpoint, a restart, or two processes racing can never raise an alert twice.
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,38 +36,6 @@ pub const CHECKPOINT: &str = "alert-raiser";
 const BATCH: i64 = 500;
 /// Documents of the `cases` view the deadline sweep reads at a time.
 const SWEEP_PAGE: i64 = 1_000;
-/// How many alert ids [`KnownAlerts`] holds before it starts over.
-const KNOWN_ALERTS_MAX: usize = 200_000;
-
-/// Alert ids this process knows exist: raised here, or found existing when raised again.
-/// An alert once raised stands (raising it again appends nothing), so a known id needs no
-/// command. Without it the deadline watcher loaded every alert of every open case each minute,
-/// and every event on a case loaded each of its alerts again. Bounded: past
-/// [`KNOWN_ALERTS_MAX`] ids it starts over (a forgotten id costs one load, nothing more).
-#[derive(Debug, Default)]
-pub struct KnownAlerts(std::sync::Mutex<HashSet<String>>);
-
-impl KnownAlerts {
-    /// Whether `id` is known to exist.
-    pub fn contains(&self, id: &str) -> bool {
-        self.0.lock().is_ok_and(|known| known.contains(id))
-    }
-
-    fn insert(&self, id: String) {
-        if let Ok(mut known) = self.0.lock() {
-            if known.len() >= KNOWN_ALERTS_MAX {
-                known.clear();
-            }
-            known.insert(id);
-        }
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.0.lock().map_or(0, |known| known.len())
-    }
-}
-
 /// Starts the alerting task (it waits for its lease first on PostgreSQL).
 pub fn spawn(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -561,22 +529,5 @@ mod tests {
         let (ready, unknown) = streams.extend(&[event("A", 4), event("B", 7)]).unwrap();
         assert_eq!(ready.len(), 1);
         assert_eq!(unknown.len(), 1);
-    }
-
-    #[test]
-    fn known_alerts_remember_ids_and_start_over_when_full() {
-        let known = KnownAlerts::default();
-        assert_eq!(known.len(), 0);
-        known.insert("YG1:red_card:statutory".into());
-        assert!(known.contains("YG1:red_card:statutory"));
-        assert!(!known.contains("YG1:red_card:promised"));
-        for i in 1..KNOWN_ALERTS_MAX {
-            known.insert(format!("YG{i}:x:y"));
-        }
-        assert_eq!(known.len(), KNOWN_ALERTS_MAX);
-        known.insert("YG-next:x:y".into());
-        assert_eq!(known.len(), 1);
-        assert!(known.contains("YG-next:x:y"));
-        assert!(!known.contains("YG1:red_card:statutory"));
     }
 }

@@ -6,14 +6,10 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
 use aggregates::{Actor, Role};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-
-use crate::web::error::ApiError;
 
 /// Token claims.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -143,28 +139,38 @@ impl TokenKeys {
     }
 
     /// Verifies a token: signature, expiry, issuer.
-    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.leeway = 30;
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .map(|data| data.claims)
-            .map_err(|e| {
-                let detail = match e.kind() {
-                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => "the token has expired",
-                    jsonwebtoken::errors::ErrorKind::InvalidSignature => {
-                        "the token's signature is not valid"
-                    }
-                    _ => "the token is not valid",
-                };
-                ApiError::new(
-                    actix_web::http::StatusCode::UNAUTHORIZED,
-                    "invalid_token",
-                    detail,
-                )
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenError::BadSignature,
+                _ => TokenError::Invalid,
             })
     }
 }
+
+/// Why a token was refused (the web layer answers 401 `invalid_token`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// Past its expiry.
+    #[error("the token has expired")]
+    Expired,
+    /// Not signed with this deployment's key.
+    #[error("the token's signature is not valid")]
+    BadSignature,
+    /// Malformed, or from another issuer.
+    #[error("the token is not valid")]
+    Invalid,
+}
+
+/// The caller lacks every role an operation needs (the web layer answers 403 `forbidden`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("this needs the role {}", .0.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or "))]
+pub struct MissingRole(pub Vec<Role>);
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]
@@ -184,18 +190,11 @@ impl Principal {
     }
 
     /// Requires one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+    pub fn require(&self, roles: &[Role]) -> Result<(), MissingRole> {
         if roles.contains(&self.claims.role) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!(
-                "this needs the role {}",
-                roles
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            )))
+            Err(MissingRole(roles.to_vec()))
         }
     }
 
@@ -203,43 +202,6 @@ impl Principal {
     /// inspectors.
     pub fn can_read_department(&self, department: &str) -> bool {
         self.claims.role == Role::Inspector || self.claims.department.as_deref() == Some(department)
-    }
-}
-
-fn bearer(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
-    let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::unauthorized("the Authorization header is not valid text"))?;
-    match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(Some(token.trim()))
-        }
-        _ => Err(ApiError::unauthorized(
-            "use the Authorization header with the Bearer scheme",
-        )),
-    }
-}
-
-impl FromRequest for Principal {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        std::future::ready((|| {
-            let keys = req
-                .app_data::<web::Data<TokenKeys>>()
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("token keys not configured")))?;
-            let token = bearer(req)?.ok_or_else(|| {
-                ApiError::unauthorized("this needs a bearer token (Authorization: Bearer ...)")
-            })?;
-            let claims = keys.verify(token)?;
-            Ok(Principal { claims })
-        })())
     }
 }
 
@@ -262,10 +224,11 @@ mod tests {
         let claims = keys.verify(&token).unwrap();
         assert_eq!(claims.role, Role::Officer);
         assert_eq!(claims.department.as_deref(), Some("pudong-amr"));
-        assert_eq!(other.verify(&token).unwrap_err().code(), "invalid_token");
+        assert_eq!(other.verify(&token).unwrap_err(), TokenError::BadSignature);
         let expired = keys
             .issue("x", Role::Admin, None, chrono::Duration::hours(-2))
             .unwrap();
-        assert_eq!(keys.verify(&expired).unwrap_err().code(), "invalid_token");
+        assert_eq!(keys.verify(&expired).unwrap_err(), TokenError::Expired);
+        assert_eq!(keys.verify("not.a.token").unwrap_err(), TokenError::Invalid);
     }
 }

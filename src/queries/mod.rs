@@ -564,7 +564,45 @@ pub struct CaseFile {
     pub reads: Vec<projections::data_reads::DataRead>,
 }
 
+/// Why a case file was not opened.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseFileError {
+    /// No case has this id (or the id cannot be one).
+    #[error("no such case")]
+    NotFound,
+    /// The read could not be recorded, so nothing was loaded.
+    #[error("recording the read: {0}")]
+    Recording(#[from] cqrs_es::AggregateError<aggregates::access::DataAccessError>),
+    /// The case could not be loaded.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+}
+
 impl Engine {
+    /// Opens the file of case `id` for `reader`: checks the id, records the read of its
+    /// personal data (first: a file that was sent is always in the record, even if sending
+    /// fails afterwards), then loads it. Every view of a case file goes through here.
+    pub async fn open_case_file(
+        &self,
+        reader: aggregates::Actor,
+        id: &str,
+        purpose: &str,
+        meta: crate::engine::CommandMeta,
+    ) -> Result<CaseFile, CaseFileError> {
+        // Refuse what cannot be a case id before writing anything.
+        let valid = !id.is_empty()
+            && id.len() <= 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !valid || self.load_case(id).await?.is_none() {
+            return Err(CaseFileError::NotFound);
+        }
+        self.record_personal_data_read(reader, id, purpose, meta)
+            .await?;
+        self.case_file(id).await?.ok_or(CaseFileError::NotFound)
+    }
+
     /// The case file of `id`, if the case exists.
     pub async fn case_file(&self, id: &str) -> Result<Option<CaseFile>, LoadError> {
         use aggregates::case::CaseEvent;

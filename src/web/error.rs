@@ -378,6 +378,30 @@ impl From<PowerError> for ApiError {
     }
 }
 
+impl From<crate::identity::tokens::TokenError> for ApiError {
+    fn from(e: crate::identity::tokens::TokenError) -> Self {
+        ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", e.to_string())
+    }
+}
+
+impl From<crate::identity::tokens::MissingRole> for ApiError {
+    fn from(e: crate::identity::tokens::MissingRole) -> Self {
+        ApiError::forbidden(e.to_string())
+    }
+}
+
+impl From<crate::queries::CaseFileError> for ApiError {
+    fn from(e: crate::queries::CaseFileError) -> Self {
+        match e {
+            crate::queries::CaseFileError::NotFound => ApiError::not_found("no such case"),
+            crate::queries::CaseFileError::Recording(e) => {
+                ApiError::unavailable(anyhow::anyhow!("recording the read: {e}"))
+            }
+            crate::queries::CaseFileError::Load(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::engine::LoadError> for ApiError {
     fn from(err: crate::engine::LoadError) -> Self {
         match err {

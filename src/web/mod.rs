@@ -4,6 +4,7 @@
 pub mod api;
 pub mod charts;
 pub mod error;
+pub mod extract;
 pub mod pages;
 pub mod rate_limit;
 pub mod render;

@@ -16,8 +16,6 @@ use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
-use crate::config::Settings;
-
 /// The limits a server applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -33,37 +31,42 @@ pub struct Limits {
     pub sign_in_per_minute: u32,
     /// Console sign-in attempts a client may make at once.
     pub sign_in_burst: u32,
+    /// Transparency log reads per minute and client address, after the burst.
+    pub log_reads_per_minute: u32,
+    /// Log reads a client address may make at once.
+    pub log_reads_burst: u32,
     /// Sessions and the lockout after failed sign-ins.
     pub accounts: crate::identity::accounts::AccountPolicy,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
-        Limits::from(&Settings::default())
-    }
-}
-
-impl From<&Settings> for Limits {
-    fn from(settings: &Settings) -> Self {
-        Limits {
-            public_lookup_per_minute: settings.public_lookup_per_minute,
-            public_lookup_burst: settings.public_lookup_burst,
-            public_write_per_minute: settings.public_write_per_minute,
-            public_write_burst: settings.public_write_burst,
-            sign_in_per_minute: settings.sign_in_per_minute,
-            sign_in_burst: settings.sign_in_burst,
-            accounts: crate::identity::accounts::AccountPolicy {
-                session_seconds: i64::from(settings.session_hours.max(1)) * 3600,
-                idle_seconds: i64::from(settings.session_idle_minutes.max(1)) * 60,
-                lockout_failures: i64::from(settings.sign_in_lockout_failures.max(1)),
-                lockout_seconds: i64::from(settings.sign_in_lockout_minutes.max(1)) * 60,
-            },
-        }
-    }
-}
-
 /// Forget idle clients every this many checks, so the table stays small.
 const PURGE_EVERY: u64 = 4096;
+
+/// Reads of the transparency log (heads, proofs, leaves) per client address.
+#[derive(Debug)]
+pub struct LogReadLimiter(pub PublicLookupLimiter);
+
+impl LogReadLimiter {
+    /// A limiter for `limits`' log reads.
+    pub fn new(limits: Limits) -> anyhow::Result<Self> {
+        PublicLookupLimiter::with_rate(
+            limits.log_reads_per_minute,
+            limits.log_reads_burst,
+            "log_reads",
+        )
+        .map(LogReadLimiter)
+    }
+
+    /// Counts one log read by the request's client (`Err`: seconds to wait).
+    pub fn check(&self, req: &HttpRequest) -> Result<(), u64> {
+        let Some(peer) = req.peer_addr() else {
+            return Ok(());
+        };
+        self.0
+            .check(peer.ip())
+            .map_err(|wait| wait.as_secs_f64().ceil().max(1.0) as u64)
+    }
+}
 
 /// The lookup limiter, shared by every worker of a server.
 pub struct PublicLookupLimiter {

@@ -26,7 +26,6 @@ pub use follower::{LEASE, catch_up, spawn};
 
 use crate::store::translog as store;
 use crate::store::{EventRepo, StoreError, StoredEvent};
-use crate::web::rate_limit::PublicLookupLimiter;
 
 /// Leaves served per page at most.
 pub const MAX_LEAVES_PAGE: u64 = 100;
@@ -36,7 +35,6 @@ pub struct Log {
     signer: LogSigner,
     public_key: PublicKey,
     sign_interval: Duration,
-    reads: PublicLookupLimiter,
     /// Leaves appended so far by this process's follower (tests and benches wait on it).
     appended: tokio::sync::watch::Sender<u64>,
 }
@@ -54,10 +52,6 @@ impl std::fmt::Debug for Log {
 pub struct LogLimits {
     /// How often a new head is signed at most (only when the tree grew).
     pub sign_interval: Duration,
-    /// Log reads per minute and client address, after the burst.
-    pub reads_per_minute: u32,
-    /// Log reads a client address may make at once.
-    pub reads_burst: u32,
 }
 
 impl Log {
@@ -75,12 +69,6 @@ impl Log {
             public_key: signer.public_key(),
             signer,
             sign_interval: limits.sign_interval,
-            reads: PublicLookupLimiter::with_rate(
-                limits.reads_per_minute,
-                limits.reads_burst,
-                "log_reads",
-            )
-            .map_err(|e| anyhow::anyhow!("log read limits: {e}"))?,
             appended: tokio::sync::watch::Sender::new(0),
         })
     }
@@ -88,16 +76,6 @@ impl Log {
     /// The public key heads are signed with.
     pub fn public_key(&self) -> &PublicKey {
         &self.public_key
-    }
-
-    /// Counts one log read by the request's client (`Err`: seconds to wait).
-    pub fn check_read(&self, req: &actix_web::HttpRequest) -> Result<(), u64> {
-        let Some(peer) = req.peer_addr() else {
-            return Ok(());
-        };
-        self.reads
-            .check(peer.ip())
-            .map_err(|wait| wait.as_secs_f64().ceil().max(1.0) as u64)
     }
 
     /// Changes whenever this process's follower appended leaves (the value is the log size).

@@ -193,14 +193,14 @@ async fn get_alert(
     require(&principal, Role::Inspector)?;
     let doc = load(&engine, &id).await?;
     // The case's events carry the party's data: the read is recorded like a case file's.
-    let file = super::inspector::open_case_file(
-        &engine,
-        &principal,
-        &request_id,
-        &doc.alert.case_id,
-        "inspector_alert_detail",
-    )
-    .await?;
+    let file = engine
+        .open_case_file(
+            principal.actor(),
+            &doc.alert.case_id,
+            "inspector_alert_detail",
+            meta(&principal, &request_id),
+        )
+        .await?;
     let case_events = file
         .events
         .into_iter()

@@ -55,8 +55,8 @@ pub(crate) fn event_view(e: StoredEvent) -> CaseEventView {
     }
 }
 
-/// Records the read, then loads the file. The read is recorded first: a file that was sent is
-/// always in the record, even if sending fails afterwards.
+/// Opens a case's file for an inspector ([`Engine::open_case_file`]: the read is recorded
+/// first).
 pub(crate) async fn open_case_file(
     engine: &Engine,
     principal: &Principal,
@@ -65,26 +65,10 @@ pub(crate) async fn open_case_file(
     purpose: &str,
 ) -> Result<crate::queries::CaseFile, ApiError> {
     require(principal, Role::Inspector)?;
-    // Refuse what cannot be a case id before writing anything.
-    if id.is_empty()
-        || id.len() > 64
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(ApiError::not_found("no such case"));
-    }
-    if engine.load_case(id).await?.is_none() {
-        return Err(ApiError::not_found("no such case"));
-    }
     engine
-        .record_personal_data_read(principal.actor(), id, purpose, meta(principal, request_id))
+        .open_case_file(principal.actor(), id, purpose, meta(principal, request_id))
         .await
-        .map_err(|e| ApiError::unavailable(anyhow::anyhow!("recording the read: {e}")))?;
-    engine
-        .case_file(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such case"))
+        .map_err(ApiError::from)
 }
 
 /// A case's whole file (卷宗): the case with its party, every event with its actor, the

@@ -391,5 +391,5 @@ fn meta(principal: &Principal, request_id: &RequestId) -> CommandMeta {
 }
 
 fn require(principal: &Principal, role: Role) -> Result<(), ApiError> {
-    principal.require(&[role])
+    Ok(principal.require(&[role])?)
 }

@@ -22,6 +22,7 @@ use tracing_actix_web::RequestId;
 use super::session::SignedIn;
 use super::{Ctx, Lang, Page, Section, cst, encode_component, layout, respond_private, ymd};
 use crate::engine::Engine;
+use crate::queries::CaseFileError;
 use crate::web::render::{FlowchartStyle, flowchart_svg_bounded};
 
 fn page(
@@ -298,21 +299,8 @@ pub(crate) async fn case_file(
             ctx.t("没有这一办件。", "There is no such case."),
         )
     };
-    let valid = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !valid {
-        return not_found();
-    }
-    match engine.load_case(&id).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return not_found(),
-        Err(e) => return super::unavailable(&ctx, Section::Officer, e),
-    }
-    if let Err(e) = engine
-        .record_personal_data_read(
+    let file = match engine
+        .open_case_file(
             signed.principal.actor(),
             &id,
             "inspector_case_page",
@@ -320,22 +308,22 @@ pub(crate) async fn case_file(
         )
         .await
     {
-        tracing::error!(error = %e, "recording a read failed");
-        return super::message_page(
-            &ctx,
-            StatusCode::SERVICE_UNAVAILABLE,
-            Section::Officer,
-            ctx.t("服务暂时不可用", "Temporarily unavailable"),
-            ctx.t(
-                "查阅记录未能保存，卷宗未予显示。请稍后再试。",
-                "The read could not be recorded, so the file is not shown. Please try again shortly.",
-            ),
-        );
-    }
-    let file = match engine.case_file(&id).await {
-        Ok(Some(f)) => f,
-        Ok(None) => return not_found(),
-        Err(e) => return super::unavailable(&ctx, Section::Officer, e),
+        Ok(file) => file,
+        Err(CaseFileError::NotFound) => return not_found(),
+        Err(CaseFileError::Load(e)) => return super::unavailable(&ctx, Section::Officer, e),
+        Err(CaseFileError::Recording(e)) => {
+            tracing::error!(error = %e, "recording a read failed");
+            return super::message_page(
+                &ctx,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Section::Officer,
+                ctx.t("服务暂时不可用", "Temporarily unavailable"),
+                ctx.t(
+                    "查阅记录未能保存，卷宗未予显示。请稍后再试。",
+                    "The read could not be recorded, so the file is not shown. Please try again shortly.",
+                ),
+            );
+        }
     };
     let case = &file.case;
     let power = engine
