@@ -183,7 +183,7 @@ pub fn run_shared(
     ));
     let log_reads = web::Data::new(crate::web::rate_limit::LogReadLimiter::new(limits)?);
     let account_policy = web::Data::new(limits.accounts);
-    engine.start_projections();
+    crate::follow::projection::start(&engine);
     engine.adopt(crate::follow::alerts::spawn(engine.clone().into_inner()));
     engine.adopt(crate::engine::spawn_calendar_refresh(
         engine.clone().into_inner(),

@@ -31,8 +31,8 @@ const LAYERS: [(u8, &[&str]); 6] = [
 const KNOWN: [(&str, &str, &str); 1] = [(
     "src/engine/mod.rs",
     "follow",
-    "the engine holds the alert raiser's KnownAlerts, the transparency Log and the views' \
-     Progress; they move to a handle that startup creates",
+    "the engine holds the transparency Log (engine.log(), with_log); it moves to a handle \
+     that startup creates and hands to the web layer",
 )];
 
 /// Circles between files known when the layers were drawn (each as its sorted members).

@@ -21,8 +21,18 @@ use cqrs_es::persist::{PersistedEventStore, PersistenceError};
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
 use serde::Serialize;
 
-use crate::follow::projection::Progress;
 use crate::store::{Cursor, EventRepo, NewEvent, StoreError, StoredEvent};
+
+/// Where each view run by this process stands (its runners send; reads that must see a
+/// position wait on it).
+pub type Progress = tokio::sync::watch::Sender<std::collections::BTreeMap<String, Cursor>>;
+
+/// Taken (shared) by a process's followers (views, the alert raiser, the transparency log)
+/// around each of their writes, and whole by [`Engine::stop_projections`]: a follower is
+/// stopped between writes, never in the middle of a transaction (an aborted task's SQLite
+/// transaction could keep the write lock until its connection is cleaned up, and the next
+/// process's followers would wait for it).
+pub type Rounds = Arc<tokio::sync::RwLock<()>>;
 
 /// Who did it and under which request: goes into every event's metadata.
 #[derive(Debug, Clone, Serialize)]
@@ -122,8 +132,8 @@ pub struct Engine {
     progress: Arc<Progress>,
     /// This process's projection tasks.
     runners: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
-    /// Taken by the projection tasks around their writes (see [`crate::follow::projection::Rounds`]).
-    rounds: crate::follow::projection::Rounds,
+    /// Taken by the projection tasks around their writes (see [`Rounds`]).
+    rounds: Rounds,
     /// The jurisdiction's supervision rules (yellow-card threshold, tolerances).
     alert_policy: projections::alerts::AlertPolicy,
     /// The transparency log (透明日志), when this server runs one.
@@ -217,11 +227,7 @@ impl Notifier {
             *task = Some(tokio::spawn(async move {
                 loop {
                     wake.notified().await;
-                    let _ = sqlx::query("SELECT pg_notify($1, $2)")
-                        .bind(crate::follow::projection::NOTIFY_CHANNEL)
-                        .bind(&tag)
-                        .execute(&pool)
-                        .await;
+                    let _ = crate::store::announce_commit(&pool, &tag).await;
                     tokio::time::sleep(NOTIFY_EVERY).await;
                 }
             }));
@@ -360,7 +366,7 @@ impl Engine {
     }
 
     /// Stops this process's projection tasks (their leases go with their connections), each
-    /// between two of its writes (see [`crate::follow::projection::Rounds`]); returns once they ended.
+    /// between two of its writes (see [`Rounds`]); returns once they ended.
     pub async fn stop_projections(&self) {
         let _between_writes = self.rounds.write().await;
         let tasks: Vec<_> = match self.runners.lock() {
@@ -375,28 +381,29 @@ impl Engine {
         }
     }
 
-    /// Held by the followers around each write (see [`crate::follow::projection::Rounds`]).
-    pub fn rounds(&self) -> &crate::follow::projection::Rounds {
+    /// Held by the followers around each write (see [`Rounds`]).
+    pub fn rounds(&self) -> &Rounds {
         &self.rounds
     }
 
-    /// Starts this process's projection runners (each takes its lease first).
-    pub fn start_projections(&self) {
-        let tasks = crate::follow::projection::spawn_runners(
-            projections::all(),
-            self.repo.clone(),
-            crate::follow::projection::Runners {
-                tail: self.tail.clone(),
-                commits: self.commits.clone(),
-                progress: self.progress.clone(),
-                own_tag: Some(self.notifier.tag.clone()),
-                rounds: self.rounds.clone(),
-                cached_docs: self.cached_cases(),
-            },
-        );
-        if let Ok(mut runners) = self.runners.lock() {
-            runners.extend(tasks);
-        }
+    /// The log's tail this process's followers share.
+    pub fn shared_tail(&self) -> Arc<crate::store::tail::Tail> {
+        self.tail.clone()
+    }
+
+    /// Sent after every commit of this process (and of others, once the listener runs).
+    pub fn commit_signal(&self) -> Arc<tokio::sync::watch::Sender<u64>> {
+        self.commits.clone()
+    }
+
+    /// Where this process's view runners stand, for the runners to send to.
+    pub fn shared_progress(&self) -> Arc<Progress> {
+        self.progress.clone()
+    }
+
+    /// This process's tag in commit announcements (its own are not news to it).
+    pub fn process_tag(&self) -> &str {
+        &self.notifier.tag
     }
 
     /// A receiver that changes after every commit of this process (and, on PostgreSQL, of

@@ -11,6 +11,19 @@ mod sqlite;
 pub mod tail;
 pub mod translog;
 
+/// The PostgreSQL channel commits are announced on across processes (`LISTEN`/`NOTIFY`).
+pub const NOTIFY_CHANNEL: &str = "yangguang_events";
+
+/// Announces a commit of the process tagged `tag` to the other processes (PostgreSQL).
+pub async fn announce_commit(pool: &sqlx::PgPool, tag: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(NOTIFY_CHANNEL)
+        .bind(tag)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}
+
 use std::path::Path;
 use std::time::Duration;
 

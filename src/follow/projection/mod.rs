@@ -21,6 +21,7 @@ use tokio::sync::watch;
 use views::Advance;
 pub use views::{ApplyError, Checkpoint};
 
+use crate::engine::Engine;
 use crate::store::tail::{Tail, TailRead};
 use crate::store::{Cursor, EventRepo};
 
@@ -72,18 +73,28 @@ pub async fn next_commit(
     false
 }
 
-/// Taken (shared) by a process's followers (views, the alert raiser, the transparency log)
-/// around each of their writes, and whole by [`crate::engine::Engine::stop_projections`]: a
-/// follower is stopped between writes, never in the middle of a transaction (an aborted task's
-/// SQLite transaction could keep the write lock until its connection is cleaned up, and the
-/// next process's followers would wait for it).
-pub type Rounds = Arc<tokio::sync::RwLock<()>>;
+pub use crate::engine::{Progress, Rounds};
+pub use crate::store::NOTIFY_CHANNEL;
 
-/// The channel commits are announced on across processes.
-pub const NOTIFY_CHANNEL: &str = "yangguang_events";
-
-/// Where each projection run by this process stands.
-pub type Progress = watch::Sender<BTreeMap<String, Cursor>>;
+/// Starts this process's projection runners (each takes its lease first); the engine keeps
+/// them, so that [`Engine::stop_projections`] stops them between writes.
+pub fn start(engine: &Engine) {
+    let tasks = spawn_runners(
+        projections::all(),
+        engine.repo().clone(),
+        Runners {
+            tail: engine.shared_tail(),
+            commits: engine.commit_signal(),
+            progress: engine.shared_progress(),
+            own_tag: Some(engine.process_tag().to_owned()),
+            rounds: engine.rounds().clone(),
+            cached_docs: engine.cached_cases(),
+        },
+    );
+    for task in tasks {
+        engine.adopt(task);
+    }
+}
 
 /// The advisory-lock key of a projection's lease.
 fn lease_key(name: &str) -> i64 {

@@ -68,7 +68,7 @@ fn meta() -> CommandMeta {
 async fn fixture() -> Fixture {
     let (repo, dir) = crate::store::test_sqlite().await;
     let engine = Engine::new(repo, WorkingCalendar::builtin(), Arc::new(FixedClock));
-    engine.start_projections();
+    crate::follow::projection::start(&engine);
     import(&engine, &parse(DEMO_CATALOGUE).unwrap(), "test-loader")
         .await
         .unwrap();
