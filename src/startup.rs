@@ -206,6 +206,9 @@ pub fn run_shared(
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("Referrer-Policy", "no-referrer")),
             )
+            .wrap(actix_web::middleware::from_fn(
+                crate::web::headers::security_headers,
+            ))
             .wrap(actix_web::middleware::from_fn(api::min_position))
             .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
             .app_data(engine.clone())
@@ -223,7 +226,12 @@ pub fn run_shared(
             .configure(api::configure)
             .into_app()
             .configure(crate::web::pages::configure)
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .url("/openapi.json", spec.clone())
+                    // No validator: the browser would send the spec's URL to a third party.
+                    .config(utoipa_swagger_ui::Config::default().validator_url("none")),
+            )
             .default_service(web::to(api::not_found))
     })
     .listen(listener)?

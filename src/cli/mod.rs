@@ -607,7 +607,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 )
             });
             let keys = TokenKeys::load_or_create(&settings.token_key_path())?;
-            let token = keys.issue(&subject, role, department, chrono::Duration::days(ttl_days))?;
+            let ttl = chrono::Duration::days(ttl_days);
+            // A token for a person's account names it, so that disabling the account
+            // revokes the token; any other subject is a service token.
+            let repo = startup::open_store(&settings).await?;
+            let token = match repo.account(&subject).await? {
+                Some(account) => {
+                    anyhow::ensure!(
+                        account.disabled_at.is_none(),
+                        "the account {subject} is disabled"
+                    );
+                    anyhow::ensure!(
+                        account.role == role.as_str() && account.department == department,
+                        "{subject} is an account with the role {} in {}: issue its token with \
+                         that role and department",
+                        account.role,
+                        account.department.as_deref().unwrap_or("no department")
+                    );
+                    eprintln!("token for the account {subject}: disabling it revokes the token");
+                    keys.issue_for_account(&subject, role, department, ttl)?
+                }
+                None => keys.issue(&subject, role, department, ttl)?,
+            };
             println!("{token}");
         }
         Command::Users { command } => users(cli.config.as_ref(), command).await?,

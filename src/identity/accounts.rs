@@ -340,6 +340,18 @@ pub async fn current_session(
     Ok(Some(session))
 }
 
+/// Whether a token's claims may still be used: a token minted for an account only while that
+/// account exists and is not disabled (a service token always, until it expires).
+pub async fn token_still_valid(repo: &EventRepo, claims: &Claims) -> Result<bool, StoreError> {
+    let Some(account) = claims.acct.as_deref() else {
+        return Ok(true);
+    };
+    Ok(repo
+        .account(account)
+        .await?
+        .is_some_and(|a| a.disabled_at.is_none()))
+}
+
 /// The principal of a signed-in person: the same [`Principal`] a bearer token gives, with
 /// the account id as subject, so commands record them as the actor exactly as with tokens.
 pub fn principal_of(session: &SessionRow) -> Option<Principal> {
@@ -351,6 +363,7 @@ pub fn principal_of(session: &SessionRow) -> Option<Principal> {
             iat: session.created_at,
             exp: session.expires_at,
             iss: "yangguang".into(),
+            acct: Some(session.account.id.clone()),
         },
     })
 }

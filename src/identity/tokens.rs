@@ -27,6 +27,10 @@ pub struct Claims {
     pub exp: i64,
     /// Issuer.
     pub iss: String,
+    /// The account this token speaks for, if it was minted for one (账户): the token is
+    /// refused once that account is disabled. Service tokens (programs) have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acct: Option<String>,
 }
 
 const ISSUER: &str = "yangguang";
@@ -122,6 +126,35 @@ impl TokenKeys {
         department: Option<String>,
         ttl: chrono::Duration,
     ) -> anyhow::Result<String> {
+        self.encode(subject, role, department, ttl, None)
+    }
+
+    /// Mints a token for a person's account (its id as the subject): it stops working as soon
+    /// as the account is disabled.
+    pub fn issue_for_account(
+        &self,
+        account_id: &str,
+        role: Role,
+        department: Option<String>,
+        ttl: chrono::Duration,
+    ) -> anyhow::Result<String> {
+        self.encode(
+            account_id,
+            role,
+            department,
+            ttl,
+            Some(account_id.to_owned()),
+        )
+    }
+
+    fn encode(
+        &self,
+        subject: &str,
+        role: Role,
+        department: Option<String>,
+        ttl: chrono::Duration,
+        acct: Option<String>,
+    ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: subject.to_string(),
@@ -130,6 +163,7 @@ impl TokenKeys {
             iat: now,
             exp: now + ttl.num_seconds(),
             iss: ISSUER.into(),
+            acct,
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -162,6 +196,9 @@ pub enum TokenError {
     /// Not signed with this deployment's key.
     #[error("the token's signature is not valid")]
     BadSignature,
+    /// Minted for an account that is disabled (or no longer exists).
+    #[error("the account this token was issued for is disabled")]
+    AccountDisabled,
     /// Malformed, or from another issuer.
     #[error("the token is not valid")]
     Invalid,

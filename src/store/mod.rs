@@ -489,6 +489,29 @@ impl From<&SerializedEvent> for NewEvent {
 }
 
 impl EventRepo {
+    /// The newest committed event's cursor, whether or not every earlier transaction has
+    /// committed yet (unlike the views' safe head): no position a command answered with is
+    /// beyond it.
+    pub async fn newest_committed(&self) -> Result<Cursor, StoreError> {
+        let row: Option<(i64, i64)> = match self {
+            EventRepo::Sqlite(pool) => {
+                sqlx::query_as("SELECT tx, position FROM events ORDER BY position DESC LIMIT 1")
+                    .fetch_optional(pool.pool())
+                    .await?
+            }
+            EventRepo::Postgres(PgStore { pool, .. }) => {
+                sqlx::query_as(
+                    "SELECT tx, position FROM events ORDER BY tx DESC, position DESC LIMIT 1",
+                )
+                .fetch_optional(pool)
+                .await?
+            }
+        };
+        Ok(row
+            .map(|(tx, position)| Cursor { tx, position })
+            .unwrap_or_default())
+    }
+
     /// Appends one command's events atomically (the unique `(aggregate_type, aggregate_id,
     /// sequence)` key makes a concurrent writer's append fail with `OptimisticLockError`);
     /// returns the place of the last event in the global order.

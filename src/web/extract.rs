@@ -1,8 +1,10 @@
-//! Extractors: the bearer token of a request as a [`Principal`].
+//! Extractors: the bearer token of a request as a [`Principal`]; bodies read under a cap.
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
 
-use crate::identity::tokens::{Principal, TokenKeys};
+use crate::engine::Engine;
+use crate::identity::tokens::{Principal, TokenError, TokenKeys};
 use crate::web::error::ApiError;
 
 fn bearer(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
@@ -26,18 +28,49 @@ fn bearer(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
 
 impl FromRequest for Principal {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, Self::Error>>;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
 
+    /// A valid bearer token; one minted for an account only while the account is enabled
+    /// (looked up on each request: disabling an account revokes its tokens at once).
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        std::future::ready((|| {
+        let claims = (|| {
             let keys = req
                 .app_data::<web::Data<TokenKeys>>()
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("token keys not configured")))?;
             let token = bearer(req)?.ok_or_else(|| {
                 ApiError::unauthorized("this needs a bearer token (Authorization: Bearer ...)")
             })?;
-            let claims = keys.verify(token)?;
+            Ok::<_, ApiError>(keys.verify(token)?)
+        })();
+        let engine = req.app_data::<web::Data<Engine>>().cloned();
+        Box::pin(async move {
+            let claims = claims?;
+            if claims.acct.is_some() {
+                let engine = engine.ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("no engine to check the token's account"))
+                })?;
+                let valid = crate::identity::accounts::token_still_valid(engine.repo(), &claims)
+                    .await
+                    .map_err(|e| ApiError::unavailable(anyhow::anyhow!("{e}")))?;
+                if !valid {
+                    return Err(TokenError::AccountDisabled.into());
+                }
+            }
             Ok(Principal { claims })
-        })())
+        })
     }
+}
+
+/// Reads a body of at most `limit` bytes, counted as they arrive (whatever `Content-Length` or
+/// chunking says): `None` past the limit, or if the body could not be read.
+pub async fn read_capped(mut payload: web::Payload, limit: usize) -> Option<web::Bytes> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.ok()?;
+        if body.len() + chunk.len() > limit {
+            return None;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Some(body.freeze())
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod charts;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod pages;
 pub mod rate_limit;
 pub mod render;

@@ -4,7 +4,9 @@ use aggregates::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{BACKENDS, Console, TestApp, hidden, post_sign_in, set_cookie, sign_in};
+use crate::helpers::{
+    BACKENDS, Console, TestApp, assert_problem, hidden, post_sign_in, set_cookie, sign_in,
+};
 
 fn body_error(html: &str) -> String {
     let start = html
@@ -858,7 +860,73 @@ async fn the_users_command_adds_lists_disables_and_never_takes_a_password_as_an_
     assert!(!inspector.status.success(), "inspectors have no department");
     let help = run(&["users", "add", "--help"], "");
     assert!(!String::from_utf8_lossy(&help.stdout).contains("--password"));
+    // A token issued for the account names it (security finding 5); one with another role
+    // than the account's is refused.
+    let token = run(
+        &[
+            "token",
+            "issue",
+            "--role",
+            "officer",
+            "--department",
+            "pudong-amr",
+            "--subject",
+            "wang.li",
+        ],
+        "",
+    );
+    assert!(
+        token.status.success(),
+        "{}",
+        String::from_utf8_lossy(&token.stderr)
+    );
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    let claims: serde_json::Value = {
+        use base64::Engine as _;
+        let payload = token.split('.').nth(1).unwrap();
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(claims["acct"], "wang.li", "{claims}");
+    let escalated = run(
+        &[
+            "token",
+            "issue",
+            "--role",
+            "admin",
+            "--department",
+            "pudong-amr",
+            "--subject",
+            "wang.li",
+        ],
+        "",
+    );
+    assert!(
+        !escalated.status.success(),
+        "another role than the account's"
+    );
     assert!(run(&["users", "disable", "wang.li"], "").status.success());
+    let disabled = run(
+        &[
+            "token",
+            "issue",
+            "--role",
+            "officer",
+            "--department",
+            "pudong-amr",
+            "--subject",
+            "wang.li",
+        ],
+        "",
+    );
+    assert!(
+        !disabled.status.success(),
+        "no token for a disabled account"
+    );
     let list = run(&["users", "list"], "");
     let text = String::from_utf8_lossy(&list.stdout).to_string();
     let line = text.lines().find(|l| l.starts_with("wang.li")).unwrap();
@@ -872,4 +940,80 @@ async fn the_users_command_adds_lists_disables_and_never_takes_a_password_as_an_
         "disabled shows when: {line}"
     );
     assert!(!run(&["users", "disable", "nobody"], "").status.success());
+}
+
+/// Security finding 5: a token minted for an account stops working when the account is
+/// disabled (at once, on every server), and works again when it is enabled; service tokens
+/// are unaffected.
+#[tokio::test]
+async fn a_token_of_a_disabled_account_is_refused() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let (name, _) = app.account(Role::Officer, Some(&app.department)).await;
+        let token = app
+            .keys
+            .issue_for_account(
+                &name,
+                Role::Officer,
+                Some(app.department.clone()),
+                chrono::Duration::days(3650),
+            )
+            .unwrap();
+        let service = app.officer("batch-import");
+        let worklist = |token: String| {
+            let app = &app;
+            async move { app.get("/api/v1/worklist", Some(&token)).await }
+        };
+        assert_eq!(
+            worklist(token.clone()).await.status(),
+            StatusCode::OK,
+            "{backend:?}"
+        );
+        let now = chrono::Utc::now().timestamp();
+        assert!(
+            app.engine
+                .repo()
+                .set_account_disabled(&name, Some(now), now)
+                .await
+                .unwrap()
+        );
+        let refused = assert_problem(
+            worklist(token.clone()).await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+        )
+        .await;
+        assert!(
+            refused["detail"].as_str().unwrap().contains("disabled"),
+            "{refused}"
+        );
+        assert_eq!(worklist(service.clone()).await.status(), StatusCode::OK);
+        assert!(
+            app.engine
+                .repo()
+                .set_account_disabled(&name, None, now)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            worklist(token).await.status(),
+            StatusCode::OK,
+            "{backend:?}"
+        );
+        // A token naming an account that does not exist is refused too.
+        let ghost = app
+            .keys
+            .issue_for_account(
+                "nobody-here",
+                Role::Officer,
+                Some(app.department.clone()),
+                chrono::Duration::hours(1),
+            )
+            .unwrap();
+        assert_eq!(
+            worklist(ghost).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "{backend:?}"
+        );
+    }
 }

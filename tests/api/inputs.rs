@@ -75,11 +75,22 @@ async fn bare_power(app: &TestApp) -> String {
 /// Sends a chunked body of `len` bytes (no Content-Length) over a raw connection; returns
 /// the status code of the answer.
 async fn chunked_post(app: &TestApp, path: &str, token: &str, body: &[u8]) -> u16 {
+    chunked_post_as(app, path, token, "application/json", body).await
+}
+
+/// [`chunked_post`] with another content type.
+async fn chunked_post_as(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: &[u8],
+) -> u16 {
     let host = app.address.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+         Content-Type: {content_type}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
     );
     let mut request = head.into_bytes();
     for chunk in body.chunks(16 * 1024) {
@@ -116,6 +127,50 @@ fn holds_string(value: &Value, s: &str) -> bool {
         Value::Object(map) => map.values().any(|v| holds_string(v, s)),
         _ => false,
     }
+}
+
+/// Security finding 8: the 16 KiB cap on the public's complaints and ratings holds for a
+/// chunked body (no Content-Length), in the API and on the page's form; nothing is filed.
+#[tokio::test]
+async fn public_writes_are_capped_on_the_bytes_read_whatever_the_encoding() {
+    use yangguang::web::api::PUBLIC_WRITE_LIMIT;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let power = app.licence_power().await;
+    let alice = app.officer("alice");
+    let opened = app.open_case(&power, &alice).await;
+    let no = opened["id"].as_str().unwrap();
+    let code = opened["query_code"].as_str().unwrap();
+    let path = format!("/api/v1/public/cases/{no}/complaints");
+    // A valid complaint padded with whitespace past the cap (valid JSON, short text).
+    let mut body = json!({"code": code, "text": "窗口人员态度不好"}).to_string();
+    body.push_str(&" ".repeat(PUBLIC_WRITE_LIMIT + 4 * 1024));
+    assert_eq!(
+        chunked_post(&app, &path, "none", body.as_bytes()).await,
+        413
+    );
+    // The form on the status page, likewise.
+    let mut form = format!("no={no}&code={code}&text=%E6%80%81%E5%BA%A6");
+    form.push_str(&"&pad=".repeat(PUBLIC_WRITE_LIMIT / 5 + 1024));
+    let status = chunked_post_as(
+        &app,
+        "/track/complaint",
+        "none",
+        "application/x-www-form-urlencoded",
+        form.as_bytes(),
+    )
+    .await;
+    assert!(matches!(status, 400 | 413), "the form answered {status}");
+    // Nothing was filed: the next complaint is the case's first.
+    let r = app
+        .post(
+            &path,
+            None,
+            &json!({"code": code, "text": "窗口人员态度不好"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let receipt: Value = r.json().await.unwrap();
+    assert_eq!(receipt["complaint_no"], 1, "{receipt}");
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ mod clocks;
 mod console;
 mod disclosure;
 mod extensions;
+mod headers;
 mod helpers;
 mod idempotency;
 mod inputs;

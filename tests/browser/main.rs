@@ -63,6 +63,7 @@ async fn public_pages_in_chromium() {
         wrong_code,
         calculator,
         english,
+        api_docs,
     ];
     let console = console_scenarios![
         console_sign_in,

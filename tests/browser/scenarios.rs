@@ -238,3 +238,35 @@ pub async fn english(ctx: Ctx) {
         "the English search button says {button:?}"
     );
 }
+
+/// Security finding 7: Swagger UI still works under its Content-Security-Policy (its own
+/// scripts and styles only), lists the API's operations, and asks no validator anywhere.
+pub async fn api_docs(ctx: Ctx) {
+    let r = ctx.http.get(ctx.url("/docs/")).send().await.unwrap();
+    let csp = r
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(csp.contains("frame-ancestors 'none'"), "CSP: {csp:?}");
+    ctx.goto("/docs/").await;
+    // Operations rendered: the bundle ran under the policy.
+    ctx.find(".opblock").await;
+    let operations = ctx.find_all(".opblock").await.len();
+    assert!(operations > 20, "only {operations} operations shown");
+    // No validator badge (it would load an image from a third-party host).
+    assert!(
+        ctx.find_all(".validator-badge, img[src*='validator']")
+            .await
+            .is_empty()
+    );
+    let outside = ctx
+        .js(
+            "return performance.getEntriesByType('resource')\
+               .map(e => e.name).filter(n => !n.startsWith(location.origin));",
+            vec![],
+        )
+        .await;
+    assert_eq!(outside, json!([]), "requests left the server");
+}

@@ -274,33 +274,37 @@ impl Modify for IdempotencyKeyDoc {
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(JSON_LIMIT)
-        .error_handler(|err, _req| {
-            use actix_web::error::JsonPayloadError;
-            let api = match &err {
-                JsonPayloadError::OverflowKnownLength { .. }
-                | JsonPayloadError::Overflow { .. } => ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    format!("the body is larger than {JSON_LIMIT} bytes"),
-                ),
-                JsonPayloadError::ContentType => ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "send the body as application/json",
-                ),
-                JsonPayloadError::Deserialize(e) => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "malformed_json",
-                    format!("the body does not match the schema: {e}"),
-                ),
-                other => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "malformed_json",
-                    format!("the body could not be read: {other}"),
-                ),
-            };
-            api.into()
-        })
+        .error_handler(|err, _req| json_error(err, JSON_LIMIT).into())
+}
+
+/// A JSON body's error as problem+json: 413 past `limit`, 415 without the JSON media type,
+/// else 400 `malformed_json`.
+pub(crate) fn json_error(err: actix_web::error::JsonPayloadError, limit: usize) -> ApiError {
+    use actix_web::error::JsonPayloadError;
+    match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body is larger than {limit} bytes"),
+            )
+        }
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ),
+        JsonPayloadError::Deserialize(e) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body does not match the schema: {e}"),
+        ),
+        other => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body could not be read: {other}"),
+        ),
+    }
 }
 
 /// Query-string errors as problem+json 400s.
@@ -346,23 +350,46 @@ pub const MIN_POSITION_HEADER: &str = "Yangguang-Min-Position";
 
 /// Lets a client read its own writes through another process: reads in this request wait
 /// (bounded) until the views have passed the position given in `Yangguang-Min-Position`.
-pub async fn min_position(
+pub async fn min_position<B: actix_web::body::MessageBody + 'static>(
     req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    next: actix_web::middleware::Next<B>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::EitherBody<B>>, actix_web::Error> {
     let asked = req
         .headers()
         .get(MIN_POSITION_HEADER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<crate::store::Cursor>().ok());
-    match asked {
-        Some(cursor) => {
-            crate::engine::MIN_POSITION
-                .scope(cursor, next.call(req))
-                .await
+    let Some(cursor) = asked else {
+        return next
+            .call(req)
+            .await
+            .map(actix_web::dev::ServiceResponse::map_into_left_body);
+    };
+    // Wait only for a position this deployment has issued: anything beyond the newest
+    // committed event would hold the read for the whole wait (security finding 10).
+    if let Some(engine) = req.app_data::<web::Data<crate::engine::Engine>>() {
+        match engine.repo().newest_committed().await {
+            Ok(newest) if cursor > newest => {
+                let refused = ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_position",
+                    "Yangguang-Min-Position names a position this deployment has not issued; \
+                     send back a Yangguang-Position header a command answered with",
+                );
+                return Ok(req.error_response(refused).map_into_right_body());
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return Ok(req
+                    .error_response(ApiError::unavailable(anyhow::anyhow!("{e}")))
+                    .map_into_right_body());
+            }
         }
-        None => next.call(req).await,
     }
+    crate::engine::MIN_POSITION
+        .scope(cursor, next.call(req))
+        .await
+        .map(actix_web::dev::ServiceResponse::map_into_left_body)
 }
 
 /// Adds the position this process has written up to, for `Yangguang-Min-Position`.

@@ -45,7 +45,26 @@ fn not_found() -> ApiError {
 }
 
 /// Largest body of a complaint or rating; the texts themselves are limited by the domain.
-pub const PUBLIC_WRITE_LIMIT: u64 = 16 * 1024;
+pub const PUBLIC_WRITE_LIMIT: usize = 16 * 1024;
+
+/// A complaint's or rating's JSON body, at most [`PUBLIC_WRITE_LIMIT`] bytes counted as they
+/// are read: a chunked body, or one whose `Content-Length` understates it, is cut off at the
+/// limit (413) instead of being read whole.
+pub struct PublicJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for PublicJson<T> {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let body = web::JsonBody::<T>::new(req, payload, None, true).limit(PUBLIC_WRITE_LIMIT);
+        Box::pin(async move {
+            body.await
+                .map(PublicJson)
+                .map_err(|e| super::json_error(e, PUBLIC_WRITE_LIMIT).into())
+        })
+    }
+}
 
 /// A public lookup: limited per client address, the same 404 for an unknown number and a
 /// wrong code.
@@ -163,18 +182,6 @@ async fn verified_facts(
     tracking_no: &str,
     code: &str,
 ) -> Result<CaseFacts, ApiError> {
-    if req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
-        .is_some_and(|len| len > PUBLIC_WRITE_LIMIT)
-    {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("a complaint or rating is at most {PUBLIC_WRITE_LIMIT} bytes"),
-        ));
-    }
     crate::web::rate_limit::check_public_write(req).map_err(ApiError::rate_limited)?;
     crate::web::rate_limit::check_public_lookup(req).map_err(ApiError::rate_limited)?;
     let doc = engine
@@ -220,9 +227,9 @@ async fn complain(
     engine: web::Data<Engine>,
     request_id: RequestId,
     tracking_no: web::Path<String>,
-    body: web::Json<ComplaintRequest>,
+    body: PublicJson<ComplaintRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let PublicJson(body) = body;
     let case = verified_facts(&req, &engine, &tracking_no, &body.code).await?;
     let at = engine.now();
     let events = engine
@@ -272,9 +279,9 @@ async fn rate(
     engine: web::Data<Engine>,
     request_id: RequestId,
     tracking_no: web::Path<String>,
-    body: web::Json<RatingRequest>,
+    body: PublicJson<RatingRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let PublicJson(body) = body;
     let case = verified_facts(&req, &engine, &tracking_no, &body.code).await?;
     let at = engine.now();
     engine

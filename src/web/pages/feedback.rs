@@ -97,15 +97,17 @@ async fn submit(
     req: HttpRequest,
     engine: web::Data<Engine>,
     request_id: RequestId,
-    body: web::Bytes,
+    payload: web::Payload,
     kind: Kind,
 ) -> HttpResponse {
     let mut ctx = Ctx::new(&req, engine.now());
-    let form = std::str::from_utf8(&body)
-        .ok()
+    // Read no more than a form can hold, however the body is sent.
+    let body = crate::web::extract::read_capped(payload, crate::web::api::PUBLIC_WRITE_LIMIT).await;
+    let form = body
+        .as_deref()
+        .and_then(|body| std::str::from_utf8(body).ok())
         .and_then(|text| Params::parse(text).ok());
-    let Some(form) = form.filter(|_| body.len() <= crate::web::api::PUBLIC_WRITE_LIMIT as usize)
-    else {
+    let Some(form) = form else {
         return super::bad_query(&ctx, Section::Track);
     };
     // The language chosen on the page comes back in the form.
@@ -247,9 +249,9 @@ pub(crate) async fn complaint(
     req: HttpRequest,
     engine: web::Data<Engine>,
     request_id: RequestId,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
-    submit(req, engine, request_id, body, Kind::Complaint).await
+    submit(req, engine, request_id, payload, Kind::Complaint).await
 }
 
 /// `POST /track/rating`.
@@ -257,7 +259,7 @@ pub(crate) async fn rating(
     req: HttpRequest,
     engine: web::Data<Engine>,
     request_id: RequestId,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
-    submit(req, engine, request_id, body, Kind::Rating).await
+    submit(req, engine, request_id, payload, Kind::Rating).await
 }
