@@ -73,23 +73,34 @@ pub const DEMO_ACCOUNTS: [(&str, Role, Option<&str>, &str); 3] = [
     ("demo-inspector", Role::Inspector, None, "演示纪检监察人员"),
 ];
 
+/// The file, in the data directory, that holds the demo accounts' passwords (mode 0600).
+pub const DEMO_PASSWORDS_FILE: &str = "demo-accounts.txt";
+
 /// With `--demo` only: creates the demo accounts that do not exist yet, with random
-/// passwords printed once on standard error. Existing ones are left alone (a restart, or
-/// another server started with `--demo` at the same moment): `yangguang users password NAME`
-/// sets a new password.
-async fn demo_accounts(repo: &crate::store::EventRepo) -> anyhow::Result<()> {
+/// passwords. Existing ones are left alone (a restart, or another server started with
+/// `--demo` at the same moment): `yangguang users password NAME` sets a new password.
+///
+/// The passwords are written to `<data_dir>/demo-accounts.txt` (owner only) and shown on the
+/// terminal when standard error is one; a service's log (standard error that is not a
+/// terminal) gets the file's path, never a password (security finding 10).
+async fn demo_accounts(
+    repo: &crate::store::EventRepo,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
     let now = chrono::Utc::now().timestamp();
-    eprintln!("demo console accounts (sign in at /sign-in):");
+    let mut lines = Vec::new();
     for (id, role, department, name) in DEMO_ACCOUNTS {
         let what = format!(
             "({}{})",
             role.as_str(),
             department.map(|d| format!(", {d}")).unwrap_or_default()
         );
+        let exists = format!(
+            "  {id:<16} exists already {what}; `yangguang users password {id}` sets a new password"
+        );
         if repo.account(id).await?.is_some() {
-            eprintln!(
-                "  {id:<16} exists already {what}; `yangguang users password {id}` sets a new password"
-            );
+            lines.push((exists, None));
             continue;
         }
         let password = crate::engine::query_code::QueryCode::generate().code
@@ -107,16 +118,52 @@ async fn demo_accounts(repo: &crate::store::EventRepo) -> anyhow::Result<()> {
         )
         .await;
         match created {
-            Ok(_) => eprintln!("  {id:<16} {password}  {what}"),
+            Ok(_) => lines.push((format!("  {id:<16} {password}  {what}"), Some(password))),
             // Another process created it first.
-            Err(_) if repo.account(id).await?.is_some() => {
-                eprintln!(
-                    "  {id:<16} exists already {what}; `yangguang users password {id}` sets a new password"
-                );
-            }
+            Err(_) if repo.account(id).await?.is_some() => lines.push((exists, None)),
             Err(e) => return Err(e),
         }
     }
+    let created: Vec<&str> = lines
+        .iter()
+        .filter(|(_, p)| p.is_some())
+        .map(|(l, _)| l.as_str())
+        .collect();
+    let path = data_dir.join(DEMO_PASSWORDS_FILE);
+    if !created.is_empty() {
+        write_owner_only(&path, &format!("{}\n", created.join("\n")))?;
+    }
+    if std::io::stderr().is_terminal() {
+        eprintln!("demo console accounts (sign in at /sign-in):");
+        for (line, _) in &lines {
+            eprintln!("{line}");
+        }
+    } else if !created.is_empty() {
+        tracing::info!(
+            file = %path.display(),
+            "demo console accounts created; their passwords are in the file (owner only)"
+        );
+    }
+    Ok(())
+}
+
+/// Writes a file only its owner may read, replacing what was there.
+fn write_owner_only(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if let Some(dir) = path.parent() {
+        std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+            .create(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    // An older file may have been created with wider permissions.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(text.as_bytes())?;
     Ok(())
 }
 
@@ -139,7 +186,7 @@ impl Application {
             let file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE)?;
             let report = catalogue_file::import(&engine, &file, "demo-loader").await?;
             tracing::info!(?report, "demo catalogue loaded");
-            demo_accounts(engine.repo()).await?;
+            demo_accounts(engine.repo(), &settings.data_dir).await?;
         }
         let keys = TokenKeys::load_or_create(&settings.token_key_path())?;
         let listener = TcpListener::bind(&settings.bind)?;

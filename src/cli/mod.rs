@@ -368,10 +368,11 @@ async fn users(config: Option<&PathBuf>, command: UsersCommand) -> anyhow::Resul
         UsersCommand::Unlock { name, store } => {
             let repo = startup::open_store(&store_of(&store)?).await?;
             anyhow::ensure!(
-                repo.clear_sign_in_failures(crate::store::accounts::LOCAL_PROVIDER, &name)
-                    .await?,
+                repo.account(&name).await?.is_some(),
                 "no account named {name}"
             );
+            repo.clear_sign_in_failures(crate::store::accounts::LOCAL_PROVIDER, &name)
+                .await?;
             eprintln!("unlocked {name}");
         }
         UsersCommand::Password { name, store } => {

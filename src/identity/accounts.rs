@@ -253,31 +253,36 @@ pub async fn sign_in_with_password(
     password: &str,
     now: i64,
 ) -> Result<Result<SignedInSession, SignInRefusal>, StoreError> {
-    let identity = if is_valid_account_id(username) && password.len() <= 4 * MAX_PASSWORD_CHARS {
+    let plausible = is_valid_account_id(username) && password.len() <= 4 * MAX_PASSWORD_CHARS;
+    let identity = if plausible {
         repo.identity(LOCAL_PROVIDER, username).await?
     } else {
         None
     };
+    // One path for every refusal (security finding 9): the same read above, one password
+    // check (against a dummy hash when there is nothing to check), and the same write of
+    // the name's failure count whether the name is an account's or not, so the answer's
+    // timing does not tell a real name from an unknown one. A lock in force is not extended.
     let usable = identity
         .as_ref()
         .filter(|i| i.locked_until.is_none_or(|until| until <= now) && i.secret_hash.is_some());
-    let Some(identity) = usable else {
-        // Unknown, locked or without a password: the same work as a real check, the same
-        // answer, and a locked identity's lock is not extended.
-        verify_blocking(DUMMY_HASH.clone(), password.to_string()).await;
+    let hash = usable
+        .and_then(|i| i.secret_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.clone());
+    let verified = verify_blocking(hash, password.to_string()).await;
+    let Some(identity) = usable.filter(|_| verified) else {
+        if plausible {
+            repo.record_sign_in_failure(
+                LOCAL_PROVIDER,
+                username,
+                policy.lockout_failures,
+                now + policy.lockout_seconds,
+                now,
+            )
+            .await?;
+        }
         return Ok(Err(SignInRefusal::Refused));
     };
-    let hash = identity.secret_hash.clone().unwrap_or_default();
-    if !verify_blocking(hash, password.to_string()).await {
-        repo.record_sign_in_failure(
-            LOCAL_PROVIDER,
-            username,
-            policy.lockout_failures,
-            now + policy.lockout_seconds,
-        )
-        .await?;
-        return Ok(Err(SignInRefusal::Refused));
-    }
     if identity.account.disabled_at.is_some() || parse_role(&identity.account.role).is_none() {
         return Ok(Err(SignInRefusal::Refused));
     }

@@ -81,6 +81,20 @@ impl From<AccountTuple> for AccountRow {
     }
 }
 
+/// How long failed sign-ins are remembered after the last one (a lock in force is kept).
+pub const FAILURES_REMEMBERED_SECONDS: i64 = 24 * 3600;
+
+/// The key of a name's failed sign-ins: SHA-256 of the provider and the name as typed (hex),
+/// so the table keeps no name readable (a password typed into the name field, say).
+pub fn failure_key(provider: &str, subject: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(provider.as_bytes());
+    hash.update([0]);
+    hash.update(subject.as_bytes());
+    hex::encode(hash.finalize())
+}
+
 /// A sign-in identity with its account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdentityRow {
@@ -88,7 +102,7 @@ pub struct IdentityRow {
     pub account: AccountRow,
     /// Argon2id PHC string (local identities).
     pub secret_hash: Option<String>,
-    /// Failures since the last success or lockout.
+    /// Failures since the last success or lockout (`sign_in_failures`).
     pub failed_count: i64,
     /// Locked until then (epoch seconds), if locked.
     pub locked_until: Option<i64>,
@@ -189,25 +203,22 @@ impl EventRepo {
 
     /// Every account, by id.
     pub async fn accounts(&self) -> Result<Vec<(AccountRow, Option<i64>)>, StoreError> {
-        let text = format!(
-            "SELECT {ACCOUNT_COLUMNS}, i.locked_until FROM accounts a LEFT JOIN identities i \
-             ON i.account_id = a.id AND i.provider = '{LOCAL_PROVIDER}' ORDER BY a.id"
-        );
-        type Row = (
-            String,
-            String,
-            String,
-            Option<String>,
-            i64,
-            Option<i64>,
-            Option<i64>,
-        );
-        let rows: Vec<Row> = on_store!(self, pool, sql = &text => {
+        let text = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.id");
+        let rows: Vec<AccountTuple> = on_store!(self, pool, sql = &text => {
             sqlx::query_as(&sql).fetch_all(pool).await?
         });
+        const LOCKS: &str =
+            "SELECT name_hash, locked_until FROM sign_in_failures WHERE locked_until IS NOT NULL";
+        let locks: Vec<(String, i64)> = on_store!(self, pool, sql = LOCKS => {
+            sqlx::query_as(&sql).fetch_all(pool).await?
+        });
+        let locks: std::collections::HashMap<String, i64> = locks.into_iter().collect();
         Ok(rows
             .into_iter()
-            .map(|t| ((t.0, t.1, t.2, t.3, t.4, t.5).into(), t.6))
+            .map(|t| {
+                let lock = locks.get(&failure_key(LOCAL_PROVIDER, &t.0)).copied();
+                (AccountRow::from(t), lock)
+            })
             .collect())
     }
 
@@ -241,8 +252,9 @@ impl EventRepo {
         subject: &str,
     ) -> Result<Option<IdentityRow>, StoreError> {
         let text = format!(
-            "SELECT {ACCOUNT_COLUMNS}, i.secret_hash, i.failed_count, i.locked_until \
-             FROM identities i JOIN accounts a ON a.id = i.account_id \
+            "SELECT {ACCOUNT_COLUMNS}, i.secret_hash, COALESCE(f.failed_count, 0), \
+             f.locked_until FROM identities i JOIN accounts a ON a.id = i.account_id \
+             LEFT JOIN sign_in_failures f ON f.name_hash = $3 \
              WHERE i.provider = $1 AND i.subject = $2"
         );
         type Row = (
@@ -257,7 +269,12 @@ impl EventRepo {
             Option<i64>,
         );
         let row: Option<Row> = on_store!(self, pool, sql = &text => {
-            sqlx::query_as(&sql).bind(provider).bind(subject).fetch_optional(pool).await?
+            sqlx::query_as(&sql)
+                .bind(provider)
+                .bind(subject)
+                .bind(failure_key(provider, subject))
+                .fetch_optional(pool)
+                .await?
         });
         Ok(row.map(|t| IdentityRow {
             account: (t.0, t.1, t.2, t.3, t.4, t.5).into(),
@@ -267,44 +284,94 @@ impl EventRepo {
         }))
     }
 
-    /// Counts a failed sign-in; the `threshold`-th failure in a row locks the identity until
-    /// `lock_until` and starts the count again. One statement, so concurrent failures each
-    /// count. Returns the lock now in force, if any.
+    /// Counts a failed sign-in of the name `subject`, whether or not it is an account's (the
+    /// same statement for both, so a refusal takes as long for an unknown name as for a
+    /// wrong password: security finding 9). The `threshold`-th failure in a row locks the
+    /// name until `lock_until` and starts the count again; a failure while a lock is in
+    /// force neither counts nor extends it. Failures a day old are forgotten. One statement
+    /// per table, so concurrent failures each count. Returns the lock now in force, if any.
     pub async fn record_sign_in_failure(
         &self,
         provider: &str,
         subject: &str,
         threshold: i64,
         lock_until: i64,
+        now: i64,
     ) -> Result<Option<i64>, StoreError> {
-        const UPDATE: &str = "UPDATE identities SET \
-             failed_count = CASE WHEN failed_count + 1 >= $3 THEN 0 ELSE failed_count + 1 END, \
-             locked_until = CASE WHEN failed_count + 1 >= $3 THEN $4 ELSE locked_until END \
-             WHERE provider = $1 AND subject = $2 RETURNING locked_until";
-        let row: Option<(Option<i64>,)> = on_store!(write self, pool, sql = UPDATE => {
-            sqlx::query_as(&sql)
-                .bind(provider)
-                .bind(subject)
+        const FORGET: &str = "DELETE FROM sign_in_failures WHERE last_failed_at < $1 \
+             AND (locked_until IS NULL OR locked_until <= $2)";
+        const UPSERT: &str = "INSERT INTO sign_in_failures \
+             (name_hash, failed_count, locked_until, last_failed_at) \
+             VALUES ($1, CASE WHEN 1 >= $2 THEN 0 ELSE 1 END, \
+                     CASE WHEN 1 >= $2 THEN $3 END, $4) \
+             ON CONFLICT (name_hash) DO UPDATE SET \
+             failed_count = CASE WHEN sign_in_failures.locked_until > $4 \
+                                 THEN sign_in_failures.failed_count \
+                                 WHEN sign_in_failures.failed_count + 1 >= $2 THEN 0 \
+                                 ELSE sign_in_failures.failed_count + 1 END, \
+             locked_until = CASE WHEN sign_in_failures.locked_until > $4 \
+                                 THEN sign_in_failures.locked_until \
+                                 WHEN sign_in_failures.failed_count + 1 >= $2 THEN $3 \
+                                 ELSE sign_in_failures.locked_until END, \
+             last_failed_at = $4 \
+             RETURNING locked_until";
+        let upsert = match self {
+            EventRepo::Sqlite(_) => lite(UPSERT),
+            EventRepo::Postgres(_) => UPSERT.to_string(),
+        };
+        let key = failure_key(provider, subject);
+        let row: (Option<i64>,) = on_store!(write self, pool, sql = FORGET => async {
+            let mut tx = pool.begin().await?;
+            sqlx::query(&sql)
+                .bind(now - FAILURES_REMEMBERED_SECONDS)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let row = sqlx::query_as(&upsert)
+                .bind(&key)
                 .bind(threshold)
                 .bind(lock_until)
-                .fetch_optional(pool)
-                .await?
-        });
-        Ok(row.and_then(|(l,)| l))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(row)
+        }.await?);
+        Ok(row.0.filter(|until| *until > now))
     }
 
-    /// Clears the failure count and any lock (a successful sign-in, or `users unlock`).
+    /// A name's failed sign-ins since its last success or lock, and its lock (epoch seconds)
+    /// if one was set: the same for an account's name and a name no account has.
+    pub async fn sign_in_failures(
+        &self,
+        provider: &str,
+        subject: &str,
+    ) -> Result<Option<(i64, Option<i64>)>, StoreError> {
+        const SELECT: &str =
+            "SELECT failed_count, locked_until FROM sign_in_failures WHERE name_hash = $1";
+        Ok(on_store!(self, pool, sql = SELECT => {
+            sqlx::query_as(&sql)
+                .bind(failure_key(provider, subject))
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// Clears the failure count and any lock of a name (a successful sign-in, a new
+    /// password, or `users unlock`).
     pub async fn clear_sign_in_failures(
         &self,
         provider: &str,
         subject: &str,
-    ) -> Result<bool, StoreError> {
-        const UPDATE: &str = "UPDATE identities SET failed_count = 0, locked_until = NULL \
-                              WHERE provider = $1 AND subject = $2";
-        let done: u64 = on_store!(write self, pool, sql = UPDATE => {
-            sqlx::query(&sql).bind(provider).bind(subject).execute(pool).await?.rows_affected()
+    ) -> Result<(), StoreError> {
+        const DELETE: &str = "DELETE FROM sign_in_failures WHERE name_hash = $1";
+        on_store!(write self, pool, sql = DELETE => {
+            sqlx::query(&sql)
+                .bind(failure_key(provider, subject))
+                .execute(pool)
+                .await?;
         });
-        Ok(done > 0)
+        Ok(())
     }
 
     /// Replaces a local identity's password hash and clears its lock; revokes the account's
@@ -315,8 +382,8 @@ impl EventRepo {
         secret_hash: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        const UPDATE: &str = "UPDATE identities SET secret_hash = $3, failed_count = 0, \
-                              locked_until = NULL WHERE provider = $1 AND subject = $2";
+        const UPDATE: &str =
+            "UPDATE identities SET secret_hash = $3 WHERE provider = $1 AND subject = $2";
         let done: u64 = on_store!(write self, pool, sql = UPDATE => {
             sqlx::query(&sql)
                 .bind(LOCAL_PROVIDER)
@@ -327,6 +394,7 @@ impl EventRepo {
                 .rows_affected()
         });
         if done > 0 {
+            self.clear_sign_in_failures(LOCAL_PROVIDER, subject).await?;
             self.revoke_sessions_of(subject, now).await?;
         }
         Ok(done > 0)

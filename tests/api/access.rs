@@ -72,9 +72,14 @@ const PUBLIC: [u16; 8] = [200; 8];
 fn admin_only(ok: u16) -> [u16; 8] {
     [401, 403, 403, ok, 403, 401, 401, 401]
 }
-/// Officers of the case's department only; `ok` for them.
+/// Officers of the power's department only; `ok` for them.
 fn officer_only(ok: u16) -> [u16; 8] {
     [401, ok, 403, 403, 403, 401, 401, 401]
+}
+/// Officers of the case's department only; `ok` for them. Another department's officer is
+/// told there is no such case, as for a number never issued (security finding 10).
+fn case_officer_only(ok: u16) -> [u16; 8] {
+    [401, ok, 404, 403, 403, 401, 401, 401]
 }
 /// Inspectors only; `ok` for them.
 fn inspector_only(ok: u16) -> [u16; 8] {
@@ -82,8 +87,9 @@ fn inspector_only(ok: u16) -> [u16; 8] {
 }
 /// Console pages: a bearer token signs nobody in, so everyone gets the sign-in page.
 const NO_SESSION: [u16; 8] = [401; 8];
-/// The department's officers and admins, and inspectors.
-const CASE_READ: [u16; 8] = [401, 200, 403, 200, 200, 401, 401, 401];
+/// The department's officers and admins, and inspectors; another department's officer is
+/// told there is no such case.
+const CASE_READ: [u16; 8] = [401, 200, 404, 200, 200, 401, 401, 401];
 
 fn table() -> Vec<Row> {
     let row = |method, path, expect| Row {
@@ -102,26 +108,42 @@ fn table() -> Vec<Row> {
         row("POST", "/api/v1/cases", officer_only(201)),
         row("GET", "/api/v1/cases/{id}", CASE_READ),
         row("GET", "/api/v1/cases/{id}/events", CASE_READ),
-        row("POST", "/api/v1/cases/{id}/steps", officer_only(200)),
-        row("POST", "/api/v1/cases/{id}/clock", officer_only(200)),
-        row("POST", "/api/v1/cases/{id}/withdraw", officer_only(200)),
-        row("POST", "/api/v1/cases/{id}/fees", officer_only(200)),
-        row("POST", "/api/v1/cases/{id}/extension", officer_only(200)),
+        row("POST", "/api/v1/cases/{id}/steps", case_officer_only(200)),
+        row("POST", "/api/v1/cases/{id}/clock", case_officer_only(200)),
+        row(
+            "POST",
+            "/api/v1/cases/{id}/withdraw",
+            case_officer_only(200),
+        ),
+        row("POST", "/api/v1/cases/{id}/fees", case_officer_only(200)),
+        row(
+            "POST",
+            "/api/v1/cases/{id}/extension",
+            case_officer_only(200),
+        ),
         // A licence case: the officer passes the access check and the domain refuses (422
         // not_a_penalty_power); everyone else is stopped before.
         row(
             "POST",
             "/api/v1/cases/{id}/penalty-decision",
-            officer_only(422),
+            case_officer_only(422),
         ),
         row(
             "POST",
             "/api/v1/cases/{id}/penalty-decision/check",
-            officer_only(422),
+            case_officer_only(422),
         ),
         // The licence case has no concluded penalty decision: 422 once past the access check.
-        row("POST", "/api/v1/cases/{id}/publication", officer_only(422)),
-        row("POST", "/api/v1/cases/{id}/revocation", officer_only(422)),
+        row(
+            "POST",
+            "/api/v1/cases/{id}/publication",
+            case_officer_only(422),
+        ),
+        row(
+            "POST",
+            "/api/v1/cases/{id}/revocation",
+            case_officer_only(422),
+        ),
         // The public's writes need the query code, not a token: everyone alike.
         row(
             "POST",

@@ -321,12 +321,37 @@ async fn officers_of_another_department_and_other_roles_are_refused() {
             .as_str()
             .unwrap()
             .to_string();
-        let r = app.step(&id, &stranger, "受理", 1).await;
-        assert_problem(r, StatusCode::FORBIDDEN, "wrong_department").await;
-        let r = app
-            .get(&format!("/api/v1/cases/{id}"), Some(&stranger))
-            .await;
-        assert_problem(r, StatusCode::FORBIDDEN, "wrong_department").await;
+        // Another department's case answers exactly as a number never issued: no 403 that
+        // would tell a stranger the case exists (security finding 10).
+        let never = "YG20260101ZZZZZZZZ";
+        for (real, unknown) in [
+            (
+                app.step(&id, &stranger, "受理", 1).await,
+                app.step(never, &stranger, "受理", 1).await,
+            ),
+            (
+                app.get(&format!("/api/v1/cases/{id}"), Some(&stranger))
+                    .await,
+                app.get(&format!("/api/v1/cases/{never}"), Some(&stranger))
+                    .await,
+            ),
+            (
+                app.get(&format!("/api/v1/cases/{id}/events"), Some(&stranger))
+                    .await,
+                app.get(&format!("/api/v1/cases/{never}/events"), Some(&stranger))
+                    .await,
+            ),
+        ] {
+            let (real_status, unknown_status) = (real.status(), unknown.status());
+            let real: Value = real.json().await.unwrap();
+            let unknown: Value = unknown.json().await.unwrap();
+            assert_eq!(real_status, StatusCode::NOT_FOUND, "{real}");
+            assert_eq!(unknown_status, StatusCode::NOT_FOUND, "{unknown}");
+            for field in ["type", "title", "status", "code", "detail"] {
+                assert_eq!(real[field], unknown[field], "{field}: {real} / {unknown}");
+            }
+            assert!(!real.to_string().contains(&app.department), "{real}");
+        }
         // Admins manage the catalogue, not cases; inspectors read but do not act.
         let r = app.step(&id, &admin, "受理", 1).await;
         assert_problem(r, StatusCode::FORBIDDEN, "forbidden").await;

@@ -164,7 +164,7 @@ async fn the_extension_command_checks_the_days_the_approval_and_the_date() {
         let r = app
             .post(&path, Some(&other), &ask(5, "副局长 王某", "核查", 1))
             .await;
-        assert_problem(r, StatusCode::FORBIDDEN, "wrong_department").await;
+        assert_problem(r, StatusCode::NOT_FOUND, "not_found").await;
         let r = app
             .post(
                 &path,

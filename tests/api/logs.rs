@@ -103,9 +103,14 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &Path, format: &str) -> Server {
+        Self::start_with(data_dir, format, &[])
+    }
+
+    fn start_with(data_dir: &Path, format: &str, extra: &[&str]) -> Server {
         let mut child = command(data_dir)
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(extra)
             .env("RUST_LOG", "debug")
             .env("YANGGUANG_LOG_FORMAT", format)
             .stdout(Stdio::null())
@@ -552,6 +557,42 @@ async fn the_server_log_holds_no_personal_data_codes_tokens_or_keys() {
             log.lines().count(),
             log.len(),
             secrets.len()
+        );
+    }
+}
+
+/// Security finding 10: `serve --demo` under a service manager (standard error is not a
+/// terminal) writes the demo accounts' passwords to a file only its owner may read, and its
+/// log names the file, never a password; the passwords in the file sign in.
+#[tokio::test]
+async fn demo_passwords_go_to_an_owner_only_file_not_to_the_log() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), "json", &["--demo"]);
+    let file = dir.path().join(yangguang::startup::DEMO_PASSWORDS_FILE);
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{}", file.display());
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut passwords = Vec::new();
+    for (name, ..) in yangguang::startup::DEMO_ACCOUNTS {
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} in {text}"));
+        let password = line.split_whitespace().nth(1).unwrap().to_owned();
+        // The password in the file is the account's.
+        crate::helpers::sign_in(&server.address, name, &password).await;
+        passwords.push(password);
+    }
+    let log = server.stop();
+    assert!(
+        log.contains(yangguang::startup::DEMO_PASSWORDS_FILE),
+        "{log}"
+    );
+    for password in &passwords {
+        assert!(
+            !log.contains(password.as_str()),
+            "a demo password in the log:\n{log}"
         );
     }
 }

@@ -423,7 +423,7 @@ async fn penalty_decisions_are_refused_where_they_do_not_belong() {
                 &body,
             )
             .await;
-        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
     }
     let r = app
         .post(

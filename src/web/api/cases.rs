@@ -7,6 +7,7 @@ use aggregates::case::{
 use aggregates::discretion::{DiscretionCheck, PenaltyDecisionInput};
 use aggregates::party::Party;
 use chrono::{DateTime, FixedOffset};
+use cqrs_es::AggregateError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing_actix_web::RequestId;
@@ -365,17 +366,15 @@ async fn run_command(
 ) -> Result<HttpResponse, ApiError> {
     let (events, case) = engine
         .execute_case_with_state(id, command, meta(principal, request_id))
-        .await?;
+        .await
+        .map_err(hide_foreign)?;
     if events.is_empty() && case.version == 0 {
         // Nothing stored and nothing appended: there is no such case.
         return Err(ApiError::not_found("no such case"));
     }
     // The answer is the state the command produced: no second read of the stream.
     if !principal.can_read_department(&case.department) {
-        return Err(CaseError::WrongDepartment {
-            department: case.department.clone(),
-        }
-        .into());
+        return Err(no_such_case());
     }
     Ok(super::positioned(
         engine,
@@ -394,12 +393,25 @@ async fn readable_case(
         .await?
         .ok_or_else(|| ApiError::not_found("no such case"))?;
     if !principal.can_read_department(&case.department) {
-        return Err(CaseError::WrongDepartment {
-            department: case.department.clone(),
-        }
-        .into());
+        return Err(no_such_case());
     }
     Ok((case, events))
+}
+
+/// The one answer for a case the caller may not see and for a case that does not exist:
+/// a 403 naming the department would tell a stranger which tracking numbers are real
+/// (security finding 10).
+fn no_such_case() -> ApiError {
+    ApiError::not_found("no such case")
+}
+
+/// A command on an existing case refused because the case is another department's reads as
+/// "no such case", like every read of it.
+fn hide_foreign(err: AggregateError<CaseError>) -> ApiError {
+    match err {
+        AggregateError::UserError(CaseError::WrongDepartment { .. }) => no_such_case(),
+        other => other.into(),
+    }
 }
 
 /// Open a case (受理/立案) under the current version of a power. Officers of the power's
@@ -882,7 +894,8 @@ async fn record_penalty_decision(
             },
             meta(&principal, &request_id),
         )
-        .await?;
+        .await
+        .map_err(hide_foreign)?;
     let (case, _) = readable_case(&engine, &principal, &id).await?;
     let check = case
         .penalty

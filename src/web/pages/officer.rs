@@ -888,8 +888,10 @@ async fn load_readable(
         Ok(l) => l,
         Err(e) => return Err(super::unavailable(ctx, Section::Officer, e)),
     };
-    let Some((case, events)) = loaded else {
-        return Err(super::message_page(
+    // Another department's case reads exactly as a number never issued: the page must not
+    // tell a stranger which tracking numbers are real (security finding 10).
+    let no_such_case = || {
+        super::message_page(
             ctx,
             StatusCode::NOT_FOUND,
             Section::Officer,
@@ -898,19 +900,13 @@ async fn load_readable(
                 "没有这个办件编号的办件。",
                 "There is no case with this number.",
             ),
-        ));
+        )
+    };
+    let Some((case, events)) = loaded else {
+        return Err(no_such_case());
     };
     if !signed.principal.can_read_department(&case.department) {
-        return Err(super::message_page(
-            ctx,
-            StatusCode::FORBIDDEN,
-            Section::Officer,
-            ctx.t("无权访问", "Not allowed"),
-            ctx.t(
-                "该办件属于其他部门。",
-                "This case belongs to another department.",
-            ),
-        ));
+        return Err(no_such_case());
     }
     // Every page of a case shows its party: an inspector's read is recorded here, on the one
     // path those pages load the case through, before anything is shown (as on the desk); the
