@@ -60,10 +60,10 @@ const CALLERS: [Caller; 8] = [
 /// One operation and the status each caller gets, in the order of [`CALLERS`]:
 /// anonymous, officer, other department's officer, admin, inspector, expired, foreign key,
 /// tampered.
-struct Row {
-    method: &'static str,
+pub(crate) struct Row {
+    pub(crate) method: &'static str,
     /// The path as the OpenAPI document writes it (pages: as routed).
-    path: &'static str,
+    pub(crate) path: &'static str,
     expect: [u16; 8],
 }
 
@@ -91,7 +91,7 @@ const NO_SESSION: [u16; 8] = [401; 8];
 /// told there is no such case.
 const CASE_READ: [u16; 8] = [401, 200, 404, 200, 200, 401, 401, 401];
 
-fn table() -> Vec<Row> {
+pub(crate) fn table() -> Vec<Row> {
     let row = |method, path, expect| Row {
         method,
         path,

@@ -15,6 +15,7 @@ mod idempotency;
 mod inputs;
 mod logs;
 mod penalty;
+mod personal_data;
 mod projections;
 mod store_conformance;
 mod supervision;
