@@ -236,11 +236,6 @@ impl Notifier {
     }
 }
 
-tokio::task_local! {
-    /// The position a request asked its reads to have seen (`Yangguang-Min-Position`).
-    pub static MIN_POSITION: Cursor;
-}
-
 /// The calendar in force, replaced whole when a year is loaded; commands and reads take the
 /// one in force when they start.
 pub struct CalendarCell(std::sync::RwLock<Arc<WorkingCalendar>>);
@@ -444,10 +439,10 @@ impl Engine {
         }
     }
 
-    /// Waits (bounded) until view `name` has applied everything this process wrote. Returns
-    /// false if it did not catch up in time; the caller then serves what is there.
-    pub async fn wait_for_view(&self, name: &str) -> bool {
-        let asked = MIN_POSITION.try_with(|c| *c).unwrap_or_default();
+    /// Waits (bounded) until view `name` has applied everything this process wrote and
+    /// `asked` (a position the caller has seen, or [`Cursor::default`]). Returns false if it
+    /// did not catch up in time; the caller then serves what is there.
+    pub async fn wait_for_view(&self, name: &str, asked: Cursor) -> bool {
         let target = self.last_written().max(asked);
         if target == Cursor::default() {
             return true;

@@ -135,7 +135,7 @@ fn time_can_tell(case: &Case) -> bool {
 async fn sweep(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
     // The cases the log held when this process started (or that it wrote since) are judged
     // too: a sweep right after a restart waits (bounded) for the view to include them.
-    engine.wait_for_view("cases").await;
+    engine.wait_for_view("cases", Cursor::default()).await;
     let mut samples = Vec::new();
     let mut watched = Vec::new();
     let mut after = String::new();

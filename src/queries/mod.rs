@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::engine::query_code;
 use crate::engine::{Engine, LoadError, PowerRecord};
+use crate::store::Cursor;
 
 /// A power in the catalogue with its current version's key figures.
 #[derive(Debug, Serialize, ToSchema)]
@@ -218,7 +219,153 @@ pub struct WorklistQuery {
     pub status: Option<aggregates::case::CaseStatus>,
 }
 
+/// Reads that need no view: the calendar and the limits it gives.
 impl Engine {
+    /// The running cases whose due dates `candidate` (the calendar a year to load would make)
+    /// moves, and by how much (导入预览): read from the `cases` view a page at a time.
+    pub async fn calendar_preview(
+        &self,
+        candidate: &aggregates::calendar::WorkingCalendar,
+    ) -> Result<Vec<MovedDueDate>, LoadError> {
+        use aggregates::case::CaseStatus;
+        let current = self.calendar();
+        let now = self.now();
+        let mut moved = Vec::new();
+        let mut after = String::new();
+        loop {
+            let page = self.repo().view_docs_page("cases", &after, 1_000).await?;
+            let Some((last, _)) = page.last() else { break };
+            after.clone_from(last);
+            for (_, text) in &page {
+                let Ok(doc) = serde_json::from_str::<CaseDoc>(text) else {
+                    continue;
+                };
+                let case = &doc.case;
+                if !matches!(case.status, CaseStatus::Open | CaseStatus::Paused) {
+                    continue;
+                }
+                let Some(power) = self
+                    .catalogue()
+                    .version_of(&case.power_code, case.power_version)
+                    .await?
+                else {
+                    continue;
+                };
+                let before = case.times(&power.flowchart, &current, now).ok();
+                let after_times = case.times(&power.flowchart, candidate, now).ok();
+                let pairs = [
+                    (
+                        "statutory",
+                        before.as_ref().and_then(|t| t.statutory.due),
+                        after_times.as_ref().and_then(|t| t.statutory.due),
+                    ),
+                    (
+                        "promised",
+                        before.as_ref().and_then(|t| t.promised.as_ref()?.due),
+                        after_times.as_ref().and_then(|t| t.promised.as_ref()?.due),
+                    ),
+                ];
+                for (limit, was, will) in pairs {
+                    if was != will {
+                        moved.push(MovedDueDate {
+                            tracking_no: case.tracking_no.clone(),
+                            power_name: case.power_name.clone(),
+                            department: case.department.clone(),
+                            limit,
+                            before: was,
+                            after: will,
+                            calendar_days: was.zip(will).map(|(a, b)| (b - a).num_days()),
+                        });
+                    }
+                }
+            }
+            tokio::task::yield_now().await;
+        }
+        Ok(moved)
+    }
+
+    /// The years whose dates are provisional and should be loaded now: this year if it is,
+    /// and from 1 November next year if it is (the notice usually appears in November or
+    /// December). Administrators' console and `/healthz` warn about them.
+    pub fn provisional_warning(&self) -> Vec<i32> {
+        use chrono::Datelike;
+        let today = aggregates::case::china_date(self.now());
+        let calendar = self.calendar();
+        let mut years = Vec::new();
+        if calendar.is_provisional(today.year()) {
+            years.push(today.year());
+        }
+        if today.month() >= 11 && calendar.is_provisional(today.year() + 1) {
+            years.push(today.year() + 1);
+        }
+        years
+    }
+
+    /// The case's limits now, if its power version and the calendar allow computing them.
+    pub async fn case_times(
+        &self,
+        case: &Case,
+    ) -> Result<Option<aggregates::case::CaseTimes>, LoadError> {
+        Ok(self
+            .catalogue()
+            .version_of(&case.power_code, case.power_version)
+            .await?
+            .and_then(|p| case.times(&p.flowchart, &self.calendar(), self.now()).ok()))
+    }
+
+    /// The due date of `days` working days counted from `start`, with every day explained.
+    pub fn deadline(
+        &self,
+        start: NaiveDate,
+        days: u32,
+    ) -> Result<DeadlineCalculation, CalendarError> {
+        self.calendar().add_working_days(start, days, &[])
+    }
+}
+
+/// Reads from the views that see at least a position (read-your-writes across servers).
+///
+/// Every view read waits (bounded) until the view has applied what this process wrote and
+/// what the caller asked to have seen (`after`: the API's `Yangguang-Min-Position`, given by
+/// the web layer as an argument; pages pass [`Cursor::default`]). Everything else of the
+/// engine is reachable through it.
+pub struct Reads<'a> {
+    engine: &'a Engine,
+    after: Cursor,
+}
+
+impl Engine {
+    /// The view reads of a request that has seen `after`.
+    pub fn reads(&self, after: Cursor) -> Reads<'_> {
+        Reads {
+            engine: self,
+            after,
+        }
+    }
+
+    /// The view reads of a request that names no position (a page: browsers send none):
+    /// they see what this process wrote.
+    pub fn reads_own(&self) -> Reads<'_> {
+        self.reads(Cursor::default())
+    }
+}
+
+impl std::ops::Deref for Reads<'_> {
+    type Target = Engine;
+
+    fn deref(&self) -> &Engine {
+        self.engine
+    }
+}
+
+impl Reads<'_> {
+    /// Waits (bounded) until view `name` has what these reads must see.
+    pub async fn wait_for_view(&self, name: &str) -> bool {
+        self.engine.wait_for_view(name, self.after).await
+    }
+}
+
+impl Reads<'_> {
     /// Every power in the catalogue view, in code order.
     async fn catalogue_docs(&self) -> Result<Vec<CatalogueDoc>, LoadError> {
         self.wait_for_view("catalogue").await;
@@ -367,98 +514,6 @@ impl Engine {
             .and_then(|d| DecisionsProjection::published(&d)))
     }
 
-    /// The running cases whose due dates `candidate` (the calendar a year to load would make)
-    /// moves, and by how much (导入预览): read from the `cases` view a page at a time.
-    pub async fn calendar_preview(
-        &self,
-        candidate: &aggregates::calendar::WorkingCalendar,
-    ) -> Result<Vec<MovedDueDate>, LoadError> {
-        use aggregates::case::CaseStatus;
-        let current = self.calendar();
-        let now = self.now();
-        let mut moved = Vec::new();
-        let mut after = String::new();
-        loop {
-            let page = self.repo().view_docs_page("cases", &after, 1_000).await?;
-            let Some((last, _)) = page.last() else { break };
-            after.clone_from(last);
-            for (_, text) in &page {
-                let Ok(doc) = serde_json::from_str::<CaseDoc>(text) else {
-                    continue;
-                };
-                let case = &doc.case;
-                if !matches!(case.status, CaseStatus::Open | CaseStatus::Paused) {
-                    continue;
-                }
-                let Some(power) = self
-                    .catalogue()
-                    .version_of(&case.power_code, case.power_version)
-                    .await?
-                else {
-                    continue;
-                };
-                let before = case.times(&power.flowchart, &current, now).ok();
-                let after_times = case.times(&power.flowchart, candidate, now).ok();
-                let pairs = [
-                    (
-                        "statutory",
-                        before.as_ref().and_then(|t| t.statutory.due),
-                        after_times.as_ref().and_then(|t| t.statutory.due),
-                    ),
-                    (
-                        "promised",
-                        before.as_ref().and_then(|t| t.promised.as_ref()?.due),
-                        after_times.as_ref().and_then(|t| t.promised.as_ref()?.due),
-                    ),
-                ];
-                for (limit, was, will) in pairs {
-                    if was != will {
-                        moved.push(MovedDueDate {
-                            tracking_no: case.tracking_no.clone(),
-                            power_name: case.power_name.clone(),
-                            department: case.department.clone(),
-                            limit,
-                            before: was,
-                            after: will,
-                            calendar_days: was.zip(will).map(|(a, b)| (b - a).num_days()),
-                        });
-                    }
-                }
-            }
-            tokio::task::yield_now().await;
-        }
-        Ok(moved)
-    }
-
-    /// The years whose dates are provisional and should be loaded now: this year if it is,
-    /// and from 1 November next year if it is (the notice usually appears in November or
-    /// December). Administrators' console and `/healthz` warn about them.
-    pub fn provisional_warning(&self) -> Vec<i32> {
-        use chrono::Datelike;
-        let today = aggregates::case::china_date(self.now());
-        let calendar = self.calendar();
-        let mut years = Vec::new();
-        if calendar.is_provisional(today.year()) {
-            years.push(today.year());
-        }
-        if today.month() >= 11 && calendar.is_provisional(today.year() + 1) {
-            years.push(today.year() + 1);
-        }
-        years
-    }
-
-    /// The case's limits now, if its power version and the calendar allow computing them.
-    pub async fn case_times(
-        &self,
-        case: &Case,
-    ) -> Result<Option<aggregates::case::CaseTimes>, LoadError> {
-        Ok(self
-            .catalogue()
-            .version_of(&case.power_code, case.power_version)
-            .await?
-            .and_then(|p| case.times(&p.flowchart, &self.calendar(), self.now()).ok()))
-    }
-
     /// Cases of a department, nearest deadline first.
     pub async fn worklist(
         &self,
@@ -536,15 +591,6 @@ impl Engine {
         items.sort_by_key(|i| (i.remaining_days.unwrap_or(i64::MAX), i.received_at));
         Ok(items)
     }
-
-    /// The due date of `days` working days counted from `start`, with every day explained.
-    pub fn deadline(
-        &self,
-        start: NaiveDate,
-        days: u32,
-    ) -> Result<DeadlineCalculation, CalendarError> {
-        self.calendar().add_working_days(start, days, &[])
-    }
 }
 
 /// Everything an inspector's case file shows (卷宗): the case, its events, the public's
@@ -578,7 +624,7 @@ pub enum CaseFileError {
     Load(#[from] LoadError),
 }
 
-impl Engine {
+impl Reads<'_> {
     /// Opens the file of case `id` for `reader`: checks the id, records the read of its
     /// personal data (first: a file that was sent is always in the record, even if sending
     /// fails afterwards), then loads it. Every view of a case file goes through here.

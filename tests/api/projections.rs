@@ -66,7 +66,7 @@ async fn assert_live_equals_rebuild(app: &TestApp) {
     crate::alerts::settle(app).await;
     for name in projection::names() {
         assert!(
-            app.engine.wait_for_view(name).await,
+            app.engine.wait_for_view(name, Default::default()).await,
             "{name} did not catch up"
         );
     }
@@ -179,8 +179,18 @@ async fn two_servers_on_one_postgres_run_each_projection_once() {
     let (a, b) = tokio::join!(activity(&first, &power, 5), activity(&second, &power, 5));
     assert_eq!(a.len() + b.len(), 10);
     // Both answer reads with the other's writes once the views catch up.
-    assert!(second.engine.wait_for_view("cases").await);
-    assert!(first.engine.wait_for_view("cases").await);
+    assert!(
+        second
+            .engine
+            .wait_for_view("cases", Default::default())
+            .await
+    );
+    assert!(
+        first
+            .engine
+            .wait_for_view("cases", Default::default())
+            .await
+    );
     let officer = first.officer("alice");
     let r = first
         .get(&format!("/api/v1/cases/{}", b[0]), Some(&officer))
@@ -309,7 +319,7 @@ async fn a_view_worker_keeps_its_view_and_only_its_view() {
     // The server lets its views go; a worker takes `cases` alone.
     crate::alerts::settle(&app).await;
     for name in projection::names() {
-        assert!(app.engine.wait_for_view(name).await);
+        assert!(app.engine.wait_for_view(name, Default::default()).await);
     }
     app.engine.stop_projections().await;
     let catalogue_before = repo.checkpoint("catalogue").await.unwrap();

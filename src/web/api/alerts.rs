@@ -108,8 +108,8 @@ pub(crate) fn alert_view(engine: &Engine, doc: AlertDoc) -> AlertView {
     }
 }
 
-async fn load(engine: &Engine, id: &str) -> Result<AlertDoc, ApiError> {
-    engine.wait_for_view("alerts").await;
+async fn load(engine: &Engine, after: super::ReadAfter, id: &str) -> Result<AlertDoc, ApiError> {
+    engine.wait_for_view("alerts", after.0).await;
     let doc = engine
         .repo()
         .view_doc_text("alerts", id)
@@ -134,6 +134,7 @@ async fn load(engine: &Engine, id: &str) -> Result<AlertDoc, ApiError> {
 #[get("/alerts")]
 async fn list_alerts(
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     principal: Principal,
     query: web::Query<AlertQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -145,7 +146,7 @@ async fn list_alerts(
             "min_age_days must be between 0 and 36500",
         ));
     }
-    engine.wait_for_view("alerts").await;
+    engine.wait_for_view("alerts", after.0).await;
     let docs = engine
         .repo()
         .view_docs_text("alerts", query.department.as_deref())
@@ -186,14 +187,16 @@ async fn list_alerts(
 #[get("/alerts/{id}")]
 async fn get_alert(
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     principal: Principal,
     request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     require(&principal, Role::Inspector)?;
-    let doc = load(&engine, &id).await?;
+    let doc = load(&engine, after, &id).await?;
     // The case's events carry the party's data: the read is recorded like a case file's.
     let file = engine
+        .reads(after.0)
         .open_case_file(
             principal.actor(),
             &doc.alert.case_id,
@@ -232,7 +235,8 @@ async fn act(
     engine
         .execute_alert(id, command, meta(principal, request_id))
         .await?;
-    let doc = load(engine, id).await?;
+    // Read back after the command: this process's own write is waited for.
+    let doc = load(engine, super::ReadAfter::default(), id).await?;
     Ok(positioned(
         engine,
         HttpResponse::Ok().json(alert_view(engine, doc)),

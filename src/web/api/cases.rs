@@ -514,8 +514,7 @@ pub(crate) async fn open_new_case(
     responses(
         (status = 200, description = "The case", body = CaseView),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Another department's case", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json")
+        (status = 404, description = "No such case, or another department's (the same answer)", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/cases/{id}")]
@@ -556,8 +555,7 @@ async fn record_inspector_read(
     responses(
         (status = 200, description = "The events", body = Vec<CaseEventView>),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Another department's case", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json")
+        (status = 404, description = "No such case, or another department's (the same answer)", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/cases/{id}/events")]
@@ -596,8 +594,8 @@ async fn case_events(
         (status = 200, description = "Done; the case as it now stands", body = CaseView),
         (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or another department's (the same answer)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Refused: outcome not allowed (with `allowed`), case closed, separation of duties, bad time", body = Problem, content_type = "application/problem+json")
     )
@@ -638,8 +636,8 @@ async fn complete_step(
         (status = 200, description = "Done; the case as it now stands", body = CaseView),
         (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or another department's (the same answer)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Refused: already paused, not paused, held by a step, closed", body = Problem, content_type = "application/problem+json")
     )
@@ -682,8 +680,8 @@ async fn clock(
         (status = 200, description = "Withdrawn", body = CaseView),
         (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or another department's (the same answer)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Refused: already closed, no reason", body = Problem, content_type = "application/problem+json")
     )
@@ -745,8 +743,8 @@ pub struct ExtensionRequest {
         (status = 200, description = "Extended; the case as it now stands", body = CaseView),
         (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or another department's (the same answer)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Refused: `extension_not_allowed`, `extension_too_long`, `limit_already_passed`, `invalid_text`, case closed, bad time", body = Problem, content_type = "application/problem+json")
     )
@@ -811,8 +809,8 @@ pub struct FeeRequest {
         (status = 200, description = "Recorded; the case as it now stands", body = CaseView),
         (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or another department's (the same answer)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Refused: no item, amount 0 or too large, case closed, bad time", body = Problem, content_type = "application/problem+json")
     )
@@ -861,8 +859,8 @@ async fn charge_fee(
         (status = 200, description = "Recorded; the case as it now stands and the check", body = RecordedPenalty),
         (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or another department's (the same answer)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Refused: not a penalty power, no discretion standard, impossible decision (code = verdict, with `check`), case closed, missing reasons, bad time", body = Problem, content_type = "application/problem+json")
     )
@@ -922,8 +920,8 @@ async fn record_penalty_decision(
         (status = 200, description = "The check; nothing is written", body = DiscretionCheck),
         (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or another department's (the same answer)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Stale expected_version", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Refused: not a penalty power, no discretion standard, case closed, malformed ids", body = Problem, content_type = "application/problem+json")
     )
@@ -968,8 +966,8 @@ async fn check_penalty_decision(
         (status = 200, description = "Published; the case as it now stands", body = CaseView),
         (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or another department's (the same answer)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already published, or a concurrent write", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Refused: no concluded penalty decision, revoked, bad texts or time", body = Problem, content_type = "application/problem+json")
     )
@@ -1006,8 +1004,8 @@ async fn publish_decision(
         (status = 200, description = "Revoked; the case as it now stands", body = CaseView),
         (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer of the case's department", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or another department's (the same answer)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A concurrent write", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Refused: no concluded penalty decision, already revoked, no reason", body = Problem, content_type = "application/problem+json")
     )
@@ -1046,6 +1044,7 @@ async fn revoke_decision(
 #[get("/worklist")]
 async fn worklist(
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     principal: Principal,
     query: web::Query<WorklistQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -1055,6 +1054,6 @@ async fn worklist(
         .department
         .clone()
         .ok_or_else(|| ApiError::forbidden("the token names no department"))?;
-    let items = engine.worklist(&department, &query).await?;
+    let items = engine.reads(after.0).worklist(&department, &query).await?;
     Ok(HttpResponse::Ok().json(items))
 }

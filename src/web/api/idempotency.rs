@@ -92,7 +92,6 @@ pub async fn idempotency(
 
     // Run the command in its own task: if the client hangs up, this future is dropped but the
     // command still completes and its response is kept (or the claim released).
-    let min_position = crate::engine::MIN_POSITION.try_with(|c| *c).ok();
     let claim = ClaimedKey {
         engine: engine.clone(),
         principal,
@@ -104,13 +103,7 @@ pub async fn idempotency(
         let result = next.call(req).await;
         claim.settle(result).await
     };
-    let run = async move {
-        match min_position {
-            Some(cursor) => crate::engine::MIN_POSITION.scope(cursor, run).await,
-            None => run.await,
-        }
-    }
-    .instrument(tracing::Span::current());
+    let run = run.instrument(tracing::Span::current());
     match actix_web::rt::spawn(run).await {
         Ok(result) => result,
         Err(e) => Err(ApiError::internal(anyhow::anyhow!("the command task failed: {e}")).into()),

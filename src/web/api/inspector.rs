@@ -59,6 +59,7 @@ pub(crate) fn event_view(e: StoredEvent) -> CaseEventView {
 /// first).
 pub(crate) async fn open_case_file(
     engine: &Engine,
+    after: super::ReadAfter,
     principal: &Principal,
     request_id: &RequestId,
     id: &str,
@@ -66,6 +67,7 @@ pub(crate) async fn open_case_file(
 ) -> Result<crate::queries::CaseFile, ApiError> {
     require(principal, Role::Inspector)?;
     engine
+        .reads(after.0)
         .open_case_file(principal.actor(), id, purpose, meta(principal, request_id))
         .await
         .map_err(ApiError::from)
@@ -88,11 +90,20 @@ pub(crate) async fn open_case_file(
 #[get("/inspector/cases/{id}")]
 async fn case_file(
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     principal: Principal,
     request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let file = open_case_file(&engine, &principal, &request_id, &id, "inspector_case_file").await?;
+    let file = open_case_file(
+        &engine,
+        after,
+        &principal,
+        &request_id,
+        &id,
+        "inspector_case_file",
+    )
+    .await?;
     let view = CaseFileView {
         case: case_view(&engine, &file.case).await?,
         events: file.events.into_iter().map(event_view).collect(),
@@ -166,13 +177,14 @@ pub struct Scorecards {
 #[get("/inspector/scorecards")]
 async fn scorecards(
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     principal: Principal,
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
     require(&principal, Role::Inspector)?;
     let now = engine.now();
     let (from, to) = query.resolve(now.date_naive())?;
-    let rows = engine.scorecards(from, to).await?;
+    let rows = engine.reads(after.0).scorecards(from, to).await?;
     Ok(HttpResponse::Ok().json(Scorecards {
         from,
         to,
@@ -197,12 +209,13 @@ async fn scorecards(
 #[get("/inspector/scorecards.csv")]
 async fn scorecards_csv(
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     principal: Principal,
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
     require(&principal, Role::Inspector)?;
     let (from, to) = query.resolve(engine.now().date_naive())?;
-    let rows = engine.scorecards(from, to).await?;
+    let rows = engine.reads(after.0).scorecards(from, to).await?;
     Ok(csv_response(&rows, from, to))
 }
 

@@ -386,10 +386,32 @@ pub async fn min_position<B: actix_web::body::MessageBody + 'static>(
             }
         }
     }
-    crate::engine::MIN_POSITION
-        .scope(cursor, next.call(req))
+    actix_web::HttpMessage::extensions_mut(&req).insert(ReadAfter(cursor));
+    next.call(req)
         .await
         .map(actix_web::dev::ServiceResponse::map_into_left_body)
+}
+
+/// The position a request's reads must have seen: what `Yangguang-Min-Position` asked for
+/// (checked by [`min_position`]), or nothing. Handlers pass it to [`Engine::reads`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadAfter(pub crate::store::Cursor);
+
+impl actix_web::FromRequest for ReadAfter {
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        _payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        use actix_web::HttpMessage;
+        std::future::ready(Ok(req
+            .extensions()
+            .get::<ReadAfter>()
+            .copied()
+            .unwrap_or_default()))
+    }
 }
 
 /// Adds the position this process has written up to, for `Yangguang-Min-Position`.

@@ -251,13 +251,14 @@ async fn change_status(
 #[get("/powers")]
 async fn list_powers(
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     query: web::Query<PowerQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     if query.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
         return Err(ApiError::bad_request("q must be at most 100 characters"));
     }
-    let powers = engine.list_powers(&query).await?;
+    let powers = engine.reads(after.0).list_powers(&query).await?;
     Ok(HttpResponse::Ok().json(powers))
 }
 
@@ -273,9 +274,11 @@ async fn list_powers(
 #[get("/powers/{code}")]
 async fn get_power(
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let page = engine
+        .reads(after.0)
         .power_page(&code, None)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no published power with code {code}")))?;
@@ -298,10 +301,12 @@ async fn get_power(
 #[get("/powers/{code}/versions/{n}")]
 async fn get_version(
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     path: web::Path<(String, u32)>,
 ) -> Result<HttpResponse, ApiError> {
     let (code, n) = path.into_inner();
     let page = engine
+        .reads(after.0)
         .power_page(&code, Some(n))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("power {code} has no version {n}")))?;

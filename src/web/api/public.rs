@@ -71,11 +71,13 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Public
 async fn look_up(
     req: &HttpRequest,
     engine: &Engine,
+    after: super::ReadAfter,
     tracking_no: &str,
     code: &str,
 ) -> Result<PublicCaseView, ApiError> {
     crate::web::rate_limit::check_public_lookup(req).map_err(ApiError::rate_limited)?;
     engine
+        .reads(after.0)
         .public_case(tracking_no, code)
         .await?
         .ok_or_else(not_found)
@@ -100,10 +102,11 @@ async fn look_up(
 async fn public_case(
     req: HttpRequest,
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     tracking_no: web::Path<String>,
     query: web::Query<CodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = look_up(&req, &engine, &tracking_no, &query.code).await?;
+    let view = look_up(&req, &engine, after, &tracking_no, &query.code).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -125,10 +128,11 @@ async fn public_case(
 async fn public_case_log(
     req: HttpRequest,
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     tracking_no: web::Path<String>,
     query: web::Query<CodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = look_up(&req, &engine, &tracking_no, &query.code).await?;
+    let view = look_up(&req, &engine, after, &tracking_no, &query.code).await?;
     if engine.log().is_none() {
         return Err(super::log::log_not_configured());
     }
@@ -179,12 +183,14 @@ pub struct FeedbackReceipt {
 async fn verified_facts(
     req: &HttpRequest,
     engine: &Engine,
+    after: super::ReadAfter,
     tracking_no: &str,
     code: &str,
 ) -> Result<CaseFacts, ApiError> {
     crate::web::rate_limit::check_public_write(req).map_err(ApiError::rate_limited)?;
     crate::web::rate_limit::check_public_lookup(req).map_err(ApiError::rate_limited)?;
     let doc = engine
+        .reads(after.0)
         .verified_case(tracking_no, code)
         .await?
         .ok_or_else(not_found)?;
@@ -225,12 +231,13 @@ fn public_meta(request_id: &RequestId) -> CommandMeta {
 async fn complain(
     req: HttpRequest,
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     request_id: RequestId,
     tracking_no: web::Path<String>,
     body: PublicJson<ComplaintRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let PublicJson(body) = body;
-    let case = verified_facts(&req, &engine, &tracking_no, &body.code).await?;
+    let case = verified_facts(&req, &engine, after, &tracking_no, &body.code).await?;
     let at = engine.now();
     let events = engine
         .execute_feedback(
@@ -277,12 +284,13 @@ async fn complain(
 async fn rate(
     req: HttpRequest,
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     request_id: RequestId,
     tracking_no: web::Path<String>,
     body: PublicJson<RatingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let PublicJson(body) = body;
-    let case = verified_facts(&req, &engine, &tracking_no, &body.code).await?;
+    let case = verified_facts(&req, &engine, after, &tracking_no, &body.code).await?;
     let at = engine.now();
     engine
         .execute_feedback(
@@ -350,6 +358,7 @@ pub struct DecisionPage {
 #[get("/public/decisions")]
 async fn decisions(
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     query: web::Query<DecisionsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = query.page.unwrap_or(1);
@@ -371,6 +380,7 @@ async fn decisions(
         ));
     }
     let all = engine
+        .reads(after.0)
         .published_decisions(query.department.as_deref(), false)
         .await?;
     let total = all.len();
@@ -398,9 +408,11 @@ async fn decisions(
 #[get("/public/decisions/{id}")]
 async fn decision(
     engine: web::Data<Engine>,
+    after: super::ReadAfter,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let decision = engine
+        .reads(after.0)
         .published_decision(&id)
         .await?
         .ok_or_else(|| ApiError::not_found("no published decision with this id"))?;

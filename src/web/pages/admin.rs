@@ -61,6 +61,7 @@ pub(crate) async fn catalogue(
         return p;
     }
     let powers = match engine
+        .reads_own()
         .list_powers(&PowerQuery {
             department: Some(signed.department().to_string()),
             ..PowerQuery::default()

@@ -81,7 +81,7 @@ fn disclosure_words(lang: Lang, d: Disclosure) -> &'static str {
 /// `GET /`: the catalogue with its search form.
 pub(crate) async fn home(req: HttpRequest, engine: web::Data<Engine>) -> HttpResponse {
     let ctx = Ctx::new(&req, engine.now());
-    let all = match engine.list_powers(&PowerQuery::default()).await {
+    let all = match engine.reads_own().list_powers(&PowerQuery::default()).await {
         Ok(all) => all,
         Err(e) => return super::unavailable(&ctx, Section::Catalogue, e),
     };
@@ -154,7 +154,7 @@ pub(crate) async fn home(req: HttpRequest, engine: web::Data<Engine>) -> HttpRes
             department: department.map(str::to_string),
             category,
         };
-        match engine.list_powers(&query).await {
+        match engine.reads_own().list_powers(&query).await {
             Ok(r) => Some(r),
             Err(e) => return super::unavailable(&ctx, Section::Catalogue, e),
         }
@@ -337,7 +337,7 @@ pub(crate) async fn power(req: HttpRequest, engine: web::Data<Engine>) -> HttpRe
     if !aggregates::power::is_valid_power_code(code) {
         return not_found(&ctx);
     }
-    let page = match engine.power_page(code, None).await {
+    let page = match engine.reads_own().power_page(code, None).await {
         Ok(Some(page)) => page,
         Ok(None) => return not_found(&ctx),
         Err(e) => return super::unavailable(&ctx, Section::Catalogue, e),

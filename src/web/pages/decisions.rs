@@ -42,7 +42,7 @@ pub(crate) async fn list(req: HttpRequest, engine: web::Data<Engine>) -> HttpRes
         Some(Ok(n)) if (1..=100_000).contains(&n) => n,
         Some(_) => return super::bad_query(&ctx, Section::Decisions),
     };
-    let all = match engine.published_decisions(None, false).await {
+    let all = match engine.reads_own().published_decisions(None, false).await {
         Ok(all) => all,
         Err(e) => return super::unavailable(&ctx, Section::Decisions, e),
     };
@@ -110,7 +110,7 @@ pub(crate) async fn detail(
     id: web::Path<String>,
 ) -> HttpResponse {
     let ctx = Ctx::new(&req, engine.now());
-    let decision = match engine.published_decision(&id).await {
+    let decision = match engine.reads_own().published_decision(&id).await {
         Ok(Some(d)) => d,
         Ok(None) => {
             return super::message_page(

@@ -154,7 +154,9 @@ pub(crate) async fn desk(
     let mut alerts: Vec<(AlertDoc, i64)> = Vec::new();
     let mut departments: Vec<String> = Vec::new();
     if errors.is_empty() {
-        engine.wait_for_view("alerts").await;
+        engine
+            .wait_for_view("alerts", crate::store::Cursor::default())
+            .await;
         let docs = match engine.repo().view_docs_text("alerts", None).await {
             Ok(d) => d,
             Err(e) => return super::unavailable(&ctx, Section::Officer, e.into()),
@@ -300,6 +302,7 @@ pub(crate) async fn case_file(
         )
     };
     let file = match engine
+        .reads_own()
         .open_case_file(
             signed.principal.actor(),
             &id,
@@ -749,7 +752,7 @@ pub(crate) async fn scorecards(
             );
         }
     };
-    let rows = match engine.scorecards(from, to).await {
+    let rows = match engine.reads_own().scorecards(from, to).await {
         Ok(r) => r,
         Err(e) => return super::unavailable(&ctx, Section::Officer, e),
     };
@@ -834,7 +837,7 @@ pub(crate) async fn scorecards_csv(
     let Ok((from, to)) = period(&ctx) else {
         return super::bad_query(&ctx, Section::Officer);
     };
-    match engine.scorecards(from, to).await {
+    match engine.reads_own().scorecards(from, to).await {
         Ok(rows) => crate::web::api::scorecards_csv_response(&rows, from, to),
         Err(e) => super::unavailable(&ctx, Section::Officer, e),
     }

@@ -164,7 +164,7 @@ pub(crate) async fn track(req: HttpRequest, engine: web::Data<Engine>) -> HttpRe
     if let Err(wait) = crate::web::rate_limit::check_public_lookup(&req) {
         return too_many_lookups(&ctx, wait);
     }
-    match engine.public_case(no, code).await {
+    match engine.reads_own().public_case(no, code).await {
         Ok(Some(view)) => {
             // The case's leaves in the transparency log; the status shows without them if the
             // log cannot be read.

@@ -94,6 +94,7 @@ pub(super) async fn department_powers(
     department: &str,
 ) -> Result<Vec<PowerSummary>, crate::engine::LoadError> {
     engine
+        .reads_own()
         .list_powers(&PowerQuery {
             department: Some(department.to_string()),
             ..PowerQuery::default()

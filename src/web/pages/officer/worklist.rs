@@ -55,6 +55,7 @@ pub(crate) async fn worklist(
     };
     let items: Vec<WorklistItem> = if errors.is_empty() {
         match engine
+            .reads_own()
             .worklist(
                 &department,
                 &WorklistQuery {
