@@ -176,9 +176,8 @@ pub struct Application {
 impl Application {
     /// Opens the store, loads the demo catalogue if asked, binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let engine = engine(&settings)
-            .await?
-            .with_log(settings.transparency_log()?);
+        let engine = engine(&settings).await?;
+        let log = settings.transparency_log()?;
         // Reads wait until the views include the log found at start: after a crash a view may
         // be behind the log, and a restarted server must not serve it before it catches up.
         engine.note_head().await?;
@@ -191,7 +190,7 @@ impl Application {
         let keys = TokenKeys::load_or_create(&settings.token_key_path())?;
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, engine, keys, Limits::from(&settings))?;
+        let server = run(listener, engine, Some(log), keys, Limits::from(&settings))?;
         Ok(Application { port, server })
     }
 
@@ -210,16 +209,18 @@ impl Application {
 pub fn run(
     listener: TcpListener,
     engine: Engine,
+    log: Option<crate::follow::translog::Log>,
     keys: TokenKeys,
     limits: Limits,
 ) -> anyhow::Result<Server> {
-    run_shared(listener, web::Data::new(engine), keys, limits)
+    run_shared(listener, web::Data::new(engine), log, keys, limits)
 }
 
 /// Like [`run`], keeping a handle on the engine (tests write through it).
 pub fn run_shared(
     listener: TcpListener,
     engine: web::Data<Engine>,
+    log: Option<crate::follow::translog::Log>,
     keys: TokenKeys,
     limits: Limits,
 ) -> anyhow::Result<Server> {
@@ -235,10 +236,12 @@ pub fn run_shared(
     engine.adopt(crate::engine::spawn_calendar_refresh(
         engine.clone().into_inner(),
     ));
-    if let Some(log) = engine.log() {
+    // The transparency log: its follower, and the handle pages and the API read it through.
+    let log = log.map(web::Data::new);
+    if let Some(log) = &log {
         engine.adopt(crate::follow::translog::spawn(
             engine.clone().into_inner(),
-            log.clone(),
+            log.clone().into_inner(),
         ));
     }
     let keys = web::Data::new(keys);
@@ -259,6 +262,11 @@ pub fn run_shared(
             .wrap(actix_web::middleware::from_fn(api::min_position))
             .wrap(TracingLogger::<crate::telemetry::RootSpan>::new())
             .app_data(engine.clone())
+            .configure(|cfg| {
+                if let Some(log) = &log {
+                    cfg.app_data(log.clone());
+                }
+            })
             .app_data(keys.clone())
             .app_data(lookups.clone())
             .app_data(writes.clone())

@@ -745,13 +745,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: LogCommand::CatchUp { store },
         } => {
             let settings = settings(cli.config.as_ref(), &store, None, false)?;
-            let engine = startup::engine(&settings)
-                .await?
-                .with_log(settings.transparency_log()?);
-            let log = engine
-                .log()
-                .cloned()
-                .ok_or_else(|| anyhow::anyhow!("no log"))?;
+            let engine = startup::engine(&settings).await?;
+            let log = settings.transparency_log()?;
             let started = std::time::Instant::now();
             let (appended, size) = crate::follow::translog::catch_up(&engine, &log).await?;
             let seconds = started.elapsed().as_secs_f64();

@@ -137,7 +137,6 @@ pub struct Engine {
     /// The jurisdiction's supervision rules (yellow-card threshold, tolerances).
     alert_policy: projections::alerts::AlertPolicy,
     /// The transparency log (透明日志), when this server runs one.
-    log: Option<Arc<crate::follow::translog::Log>>,
     /// Announces commits to other processes (PostgreSQL), coalescing bursts.
     notifier: Notifier,
     /// The log's tail, read once for all of this process's followers.
@@ -304,7 +303,6 @@ impl Engine {
             runners: std::sync::Mutex::new(Vec::new()),
             rounds: Default::default(),
             alert_policy: projections::alerts::AlertPolicy::default(),
-            log: None,
             notifier: Notifier::default(),
             tail: Arc::new(crate::store::tail::Tail::new(
                 repo.clone(),
@@ -315,17 +313,6 @@ impl Engine {
             cached_cases: CACHED_CASES,
             repo,
         }
-    }
-
-    /// The same engine with a transparency log (its follower starts with the server).
-    pub fn with_log(mut self, log: crate::follow::translog::Log) -> Self {
-        self.log = Some(Arc::new(log));
-        self
-    }
-
-    /// The transparency log, if this server runs one.
-    pub fn log(&self) -> Option<&Arc<crate::follow::translog::Log>> {
-        self.log.as_ref()
     }
 
     /// The same engine keeping `cases` cases in each of its caches of case state: its

@@ -74,3 +74,12 @@ pub async fn read_capped(mut payload: web::Payload, limit: usize) -> Option<web:
     }
     Some(body.freeze())
 }
+
+/// The transparency log the server runs, if it runs one: startup hands it to the server, the
+/// engine does not hold it.
+pub(crate) fn running_log(
+    req: &actix_web::HttpRequest,
+) -> Option<std::sync::Arc<crate::follow::translog::Log>> {
+    req.app_data::<actix_web::web::Data<crate::follow::translog::Log>>()
+        .map(|log| log.clone().into_inner())
+}

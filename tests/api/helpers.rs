@@ -195,8 +195,7 @@ impl TestApp {
         // As the server builds it: store, calendar, alert policy, caches.
         let engine = startup::engine_with_clock(&settings, clock.clone())
             .await
-            .unwrap()
-            .with_log(settings.transparency_log().unwrap());
+            .unwrap();
         engine.note_head().await.unwrap();
         let keys = TokenKeys::load_or_create(&settings.token_key_path()).unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -205,6 +204,7 @@ impl TestApp {
         let server = startup::run_shared(
             listener,
             engine.clone(),
+            Some(settings.transparency_log().unwrap()),
             keys.clone(),
             yangguang::web::rate_limit::Limits::from(&settings),
         )

@@ -117,7 +117,7 @@ impl TestServer {
             sign_in_burst: 1_000_000,
             ..Default::default()
         };
-        let server = startup::run(listener, engine, keys.clone(), limits).unwrap();
+        let server = startup::run(listener, engine, None, keys.clone(), limits).unwrap();
         let handle = server.handle();
         tokio::spawn(server);
         let address = format!("http://127.0.0.1:{port}");

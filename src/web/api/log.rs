@@ -33,8 +33,10 @@ pub(crate) fn log_not_configured() -> ApiError {
     )
 }
 
-fn log_of(engine: &Engine, req: &HttpRequest) -> Result<Arc<Log>, ApiError> {
-    let log = engine.log().cloned().ok_or_else(log_not_configured)?;
+/// The transparency log this server runs (given to the server at start, not held by the
+/// engine), checking the read limit.
+fn log_of(req: &HttpRequest) -> Result<Arc<Log>, ApiError> {
+    let log = crate::web::extract::running_log(req).ok_or_else(log_not_configured)?;
     if let Some(reads) = req.app_data::<actix_web::web::Data<LogReadLimiter>>() {
         reads.check(req).map_err(ApiError::rate_limited)?;
     }
@@ -106,7 +108,7 @@ async fn tree_head(
     engine: web::Data<Engine>,
     query: web::Query<HeadQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    log_of(&engine, &req)?;
+    log_of(&req)?;
     let head = match query.size {
         Some(size) => crate::store::translog::head_at(engine.repo(), size).await,
         None => crate::store::translog::latest_head(engine.repo()).await,
@@ -134,8 +136,8 @@ async fn tree_head(
     )
 )]
 #[get("/log/public-key")]
-async fn public_key(req: HttpRequest, engine: web::Data<Engine>) -> Result<HttpResponse, ApiError> {
-    let log = log_of(&engine, &req)?;
+async fn public_key(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let log = log_of(&req)?;
     Ok(HttpResponse::Ok().json(translog::public_key_view(&log)))
 }
 
@@ -168,7 +170,7 @@ async fn inclusion_proof(
     engine: web::Data<Engine>,
     query: web::Query<InclusionQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    log_of(&engine, &req)?;
+    log_of(&req)?;
     let proof = translog::inclusion(engine.repo(), query.leaf_index, query.tree_size).await?;
     Ok(HttpResponse::Ok().json(proof))
 }
@@ -202,7 +204,7 @@ async fn consistency_proof(
     engine: web::Data<Engine>,
     query: web::Query<ConsistencyQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    log_of(&engine, &req)?;
+    log_of(&req)?;
     let proof = translog::consistency(engine.repo(), query.first, query.second).await?;
     Ok(HttpResponse::Ok().json(proof))
 }
@@ -236,7 +238,7 @@ async fn leaves(
     engine: web::Data<Engine>,
     query: web::Query<LeavesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    log_of(&engine, &req)?;
+    log_of(&req)?;
     // Indexes are documented as int64: larger values are malformed, not out of range.
     if query.end.is_some_and(|end| end > i64::MAX as u64) {
         return Err(ApiError::new(

@@ -133,7 +133,7 @@ async fn public_case_log(
     query: web::Query<CodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let view = look_up(&req, &engine, after, &tracking_no, &query.code).await?;
-    if engine.log().is_none() {
+    if crate::web::extract::running_log(&req).is_none() {
         return Err(super::log::log_not_configured());
     }
     let log = crate::follow::translog::case_log(engine.repo(), &view.tracking_no)

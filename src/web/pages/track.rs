@@ -168,7 +168,7 @@ pub(crate) async fn track(req: HttpRequest, engine: web::Data<Engine>) -> HttpRe
         Ok(Some(view)) => {
             // The case's leaves in the transparency log; the status shows without them if the
             // log cannot be read.
-            let log = match engine.log() {
+            let log = match crate::web::extract::running_log(&req) {
                 Some(_) => crate::follow::translog::case_log(engine.repo(), &view.tracking_no)
                     .await
                     .ok(),
