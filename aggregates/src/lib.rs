@@ -14,6 +14,7 @@ pub mod flowchart;
 pub mod hash;
 pub mod party;
 pub mod power;
+pub mod refusal;
 pub mod yaml;
 
 pub use actor::{Actor, Role};

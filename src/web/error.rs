@@ -10,6 +10,7 @@ use actix_web::{HttpResponse, ResponseError};
 use aggregates::case::CaseError;
 use aggregates::feedback::FeedbackError;
 use aggregates::power::PowerError;
+use aggregates::refusal::{Refusal, RefusalKind};
 use cqrs_es::AggregateError;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -246,63 +247,7 @@ fn aggregate_failure<T: std::error::Error>(err: AggregateError<T>) -> ApiError {
 
 impl From<CaseError> for ApiError {
     fn from(err: CaseError) -> Self {
-        let detail = err.to_string();
-        let (status, code): (StatusCode, &'static str) = match &err {
-            CaseError::NotAnOfficer => (StatusCode::FORBIDDEN, "not_an_officer"),
-            CaseError::WrongDepartment { .. } => (StatusCode::FORBIDDEN, "wrong_department"),
-            CaseError::UnknownPower { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_power"),
-            CaseError::PowerNotActive { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "power_not_active")
-            }
-            CaseError::InvalidParty { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_party"),
-            CaseError::AlreadyOpened => (StatusCode::CONFLICT, "already_opened"),
-            CaseError::NotOpened => (StatusCode::NOT_FOUND, "not_found"),
-            CaseError::StaleVersion { .. } => (StatusCode::CONFLICT, "stale_version"),
-            CaseError::OutcomeNotAllowed { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "outcome_not_allowed")
-            }
-            CaseError::SeparationOfDuties { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "separation_of_duties")
-            }
-            CaseError::CaseClosed { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "case_closed"),
-            CaseError::AlreadyPaused => (StatusCode::UNPROCESSABLE_ENTITY, "already_paused"),
-            CaseError::NotPaused => (StatusCode::UNPROCESSABLE_ENTITY, "not_paused"),
-            CaseError::ClockHeldByStep { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "clock_held_by_step")
-            }
-            CaseError::InvalidTime(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_time"),
-            CaseError::InvalidText { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_text"),
-            CaseError::NotAPenaltyPower { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "not_a_penalty_power")
-            }
-            CaseError::NoDiscretionStandard { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "no_discretion_standard")
-            }
-            // The verdict is the code: unknown_band, above_statutory_maximum, ...
-            CaseError::PenaltyDecisionRefused { check } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, check.verdict.code())
-            }
-            CaseError::ZeroFee => (StatusCode::UNPROCESSABLE_ENTITY, "zero_fee"),
-            CaseError::NoConcludedDecision => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "no_concluded_decision")
-            }
-            CaseError::AlreadyPublished { .. } => (StatusCode::CONFLICT, "already_published"),
-            CaseError::DecisionRevoked => (StatusCode::UNPROCESSABLE_ENTITY, "decision_revoked"),
-            CaseError::SelfApproval => (StatusCode::UNPROCESSABLE_ENTITY, "self_approval"),
-            CaseError::ExtensionNotAllowed { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "extension_not_allowed")
-            }
-            CaseError::ExtensionTooLong { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "extension_too_long")
-            }
-            CaseError::LimitAlreadyPassed { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "limit_already_passed")
-            }
-            CaseError::Unavailable => {
-                return ApiError::unavailable(anyhow::anyhow!("power lookup failed"));
-            }
-        };
-        let mut api = ApiError::new(status, code, detail);
+        let mut api = refused(&err);
         match err {
             CaseError::InvalidParty { problems } => {
                 api = api.with("problems", json!(problems));
@@ -333,44 +278,17 @@ impl From<AggregateError<FeedbackError>> for ApiError {
 
 impl From<FeedbackError> for ApiError {
     fn from(err: FeedbackError) -> Self {
-        let detail = err.to_string();
-        let (status, code) = match &err {
+        match err {
             // The same answer as an unknown tracking number or a wrong code: nothing to probe.
-            FeedbackError::NoSuchCase => return ApiError::case_not_found(),
-            FeedbackError::InvalidText { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_text"),
-            FeedbackError::InvalidScore => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_score"),
-            FeedbackError::NotConcluded => (StatusCode::UNPROCESSABLE_ENTITY, "case_not_concluded"),
-            FeedbackError::AlreadyRated => (StatusCode::CONFLICT, "already_rated"),
-            FeedbackError::TooManyComplaints { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "too_many_complaints")
-            }
-        };
-        ApiError::new(status, code, detail)
+            FeedbackError::NoSuchCase => ApiError::case_not_found(),
+            other => refused(&other),
+        }
     }
 }
 
 impl From<PowerError> for ApiError {
     fn from(err: PowerError) -> Self {
-        let detail = err.to_string();
-        let (status, code): (StatusCode, &'static str) = match &err {
-            PowerError::NotAdminOfDepartment { .. } => (StatusCode::FORBIDDEN, "wrong_department"),
-            PowerError::InvalidCode { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_code"),
-            PowerError::InvalidDepartment { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_department")
-            }
-            PowerError::InvalidText { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_text"),
-            PowerError::AlreadyRegistered { .. } => (StatusCode::CONFLICT, "already_registered"),
-            PowerError::NotRegistered => (StatusCode::NOT_FOUND, "not_found"),
-            PowerError::InvalidVersion { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_version")
-            }
-            PowerError::Revoked => (StatusCode::UNPROCESSABLE_ENTITY, "power_revoked"),
-            PowerError::AlreadyInStatus { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "status_unchanged")
-            }
-            PowerError::ReasonRequired => (StatusCode::UNPROCESSABLE_ENTITY, "reason_required"),
-        };
-        let mut api = ApiError::new(status, code, detail);
+        let mut api = refused(&err);
         if let PowerError::InvalidVersion { problems } = err {
             api = api.with("problems", json!(problems));
         }
@@ -413,28 +331,7 @@ impl From<crate::engine::LoadError> for ApiError {
 
 impl From<aggregates::alert::AlertError> for ApiError {
     fn from(err: aggregates::alert::AlertError) -> Self {
-        use aggregates::alert::AlertError as E;
-        let detail = err.to_string();
-        let (status, code): (StatusCode, &'static str) = match &err {
-            E::NotAnInspector => (StatusCode::FORBIDDEN, "not_an_inspector"),
-            E::NotRaised => (StatusCode::NOT_FOUND, "not_found"),
-            E::InvalidAlert { .. } | E::KeyMismatch { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_alert")
-            }
-            E::AlreadyAcknowledged => (StatusCode::UNPROCESSABLE_ENTITY, "already_acknowledged"),
-            E::NotAcknowledged => (StatusCode::UNPROCESSABLE_ENTITY, "not_acknowledged"),
-            E::AlertClosed { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "alert_closed"),
-            E::AccountabilityRequired => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "accountability_required")
-            }
-            E::AccountabilityWithoutViolation => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "accountability_without_violation",
-            ),
-            E::ReasonRequired => (StatusCode::UNPROCESSABLE_ENTITY, "reason_required"),
-            E::InvalidText { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_text"),
-        };
-        ApiError::new(status, code, detail)
+        refused(&err)
     }
 }
 
@@ -444,5 +341,24 @@ impl From<AggregateError<aggregates::alert::AlertError>> for ApiError {
             AggregateError::UserError(e) => e.into(),
             other => aggregate_failure(other),
         }
+    }
+}
+
+/// The one place a refusal's kind becomes an HTTP status.
+fn status_of(kind: RefusalKind) -> StatusCode {
+    match kind {
+        RefusalKind::Forbidden => StatusCode::FORBIDDEN,
+        RefusalKind::NotFound => StatusCode::NOT_FOUND,
+        RefusalKind::Conflict => StatusCode::CONFLICT,
+        RefusalKind::Rule => StatusCode::UNPROCESSABLE_ENTITY,
+        RefusalKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// A refusal of the domain as a problem: its stable code, the status of its kind, its text.
+fn refused(err: &impl Refusal) -> ApiError {
+    match err.kind() {
+        RefusalKind::Unavailable => ApiError::unavailable(anyhow::anyhow!(err.to_string())),
+        kind => ApiError::new(status_of(kind), err.code(), err.to_string()),
     }
 }

@@ -28,3 +28,54 @@ pub enum FeedbackError {
         max: u32,
     },
 }
+
+impl crate::refusal::Refusal for FeedbackError {
+    fn code(&self) -> &'static str {
+        match self {
+            FeedbackError::NoSuchCase => "not_found",
+            FeedbackError::InvalidText { .. } => "invalid_text",
+            FeedbackError::InvalidScore => "invalid_score",
+            FeedbackError::NotConcluded => "case_not_concluded",
+            FeedbackError::AlreadyRated => "already_rated",
+            FeedbackError::TooManyComplaints { .. } => "too_many_complaints",
+        }
+    }
+
+    fn kind(&self) -> crate::refusal::RefusalKind {
+        use crate::refusal::RefusalKind as K;
+        match self {
+            FeedbackError::NoSuchCase => K::NotFound,
+            FeedbackError::AlreadyRated => K::Conflict,
+            _ => K::Rule,
+        }
+    }
+
+    fn zh(&self) -> String {
+        match self {
+            FeedbackError::NoSuchCase => "办件不存在。",
+            FeedbackError::InvalidText { .. } => "内容不能为空，且不能超过规定字数。",
+            FeedbackError::InvalidScore => "请选择一项评价。",
+            FeedbackError::NotConcluded => "办件办结后才能评价。",
+            FeedbackError::AlreadyRated => "该办件已经评价过。",
+            FeedbackError::TooManyComplaints { .. } => "该办件的投诉已达上限，请直接联系监督机构。",
+        }
+        .into()
+    }
+
+    fn en(&self) -> String {
+        match self {
+            FeedbackError::NoSuchCase => "No such case.",
+            FeedbackError::InvalidText { .. } => {
+                "The text must not be empty or longer than allowed."
+            }
+            FeedbackError::InvalidScore => "Please choose a rating.",
+            FeedbackError::NotConcluded => "A case can be rated once it has concluded.",
+            FeedbackError::AlreadyRated => "This case has been rated already.",
+            FeedbackError::TooManyComplaints { .. } => {
+                "This case has as many complaints as the form takes; please contact the \
+                 supervision office."
+            }
+        }
+        .into()
+    }
+}

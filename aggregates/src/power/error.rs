@@ -57,3 +57,70 @@ pub enum PowerError {
     #[error("a reason is required (1 to 500 characters)")]
     ReasonRequired,
 }
+
+impl crate::refusal::Refusal for PowerError {
+    fn code(&self) -> &'static str {
+        match self {
+            PowerError::NotAdminOfDepartment { .. } => "wrong_department",
+            PowerError::InvalidCode { .. } => "invalid_code",
+            PowerError::InvalidDepartment { .. } => "invalid_department",
+            PowerError::InvalidText { .. } => "invalid_text",
+            PowerError::AlreadyRegistered { .. } => "already_registered",
+            PowerError::NotRegistered => "not_found",
+            PowerError::InvalidVersion { .. } => "invalid_version",
+            PowerError::Revoked => "power_revoked",
+            PowerError::AlreadyInStatus { .. } => "status_unchanged",
+            PowerError::ReasonRequired => "reason_required",
+        }
+    }
+
+    fn kind(&self) -> crate::refusal::RefusalKind {
+        use crate::refusal::RefusalKind as K;
+        match self {
+            PowerError::NotAdminOfDepartment { .. } => K::Forbidden,
+            PowerError::NotRegistered => K::NotFound,
+            PowerError::AlreadyRegistered { .. } => K::Conflict,
+            _ => K::Rule,
+        }
+    }
+
+    fn zh(&self) -> String {
+        match self {
+            PowerError::NotAdminOfDepartment { .. } => "您不是该事项所属部门的管理员。".into(),
+            PowerError::InvalidCode { code } => {
+                format!("事项编码“{code}”无效：只能使用 A-Z、0-9 和 -，最多 40 个字符。")
+            }
+            PowerError::InvalidDepartment { department } => {
+                format!("部门标识“{department}”无效：只能使用 a-z、0-9 和 -，最多 40 个字符。")
+            }
+            PowerError::InvalidText { .. } => {
+                "填写的文字有误：不能为空、不能超出长度，也不能含控制字符。".into()
+            }
+            PowerError::AlreadyRegistered { .. } => {
+                "该编码已登记，名称、类别或部门与上传的不同。".into()
+            }
+            PowerError::NotRegistered => "没有以该编码登记的事项。".into(),
+            PowerError::InvalidVersion { problems } => {
+                format!("该版本有 {} 处问题，请逐项修改。", problems.len())
+            }
+            PowerError::Revoked => "该事项已取消，不能更改。".into(),
+            PowerError::AlreadyInStatus { .. } => "事项已处于该状态。".into(),
+            PowerError::ReasonRequired => "请填写原因（1 至 500 个字符）。".into(),
+        }
+    }
+
+    fn en(&self) -> String {
+        match self {
+            PowerError::NotAdminOfDepartment { .. } => {
+                "You are not an administrator of this power's department.".into()
+            }
+            PowerError::AlreadyRegistered { .. } => {
+                "This code is registered with another name, category or department.".into()
+            }
+            PowerError::Revoked => "The power is revoked.".into(),
+            PowerError::AlreadyInStatus { .. } => "The power is already in that status.".into(),
+            PowerError::ReasonRequired => "A reason is required (1 to 500 characters).".into(),
+            other => other.to_string(),
+        }
+    }
+}

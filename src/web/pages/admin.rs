@@ -513,29 +513,6 @@ pub(crate) async fn upload(
     )
 }
 
-fn power_error_words(lang: Lang, e: &PowerError) -> String {
-    let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
-    match e {
-        PowerError::NotAdminOfDepartment { .. } => t(
-            "您不是该事项所属部门的管理员。",
-            "You are not an administrator of this power's department.",
-        ),
-        PowerError::AlreadyRegistered { .. } => t(
-            "该编码已登记，名称、类别或部门与上传的不同。",
-            "This code is registered with another name, category or department.",
-        ),
-        PowerError::Revoked => t("该事项已取消，不能更改。", "The power is revoked."),
-        PowerError::AlreadyInStatus { .. } => {
-            t("事项已处于该状态。", "The power is already in that status.")
-        }
-        PowerError::ReasonRequired => t(
-            "请填写原因（1 至 500 个字符）。",
-            "A reason is required (1 to 500 characters).",
-        ),
-        other => other.to_string(),
-    }
-}
-
 /// `POST /admin/publish`: registers the power if new and publishes the version.
 pub(crate) async fn publish(
     req: HttpRequest,
@@ -598,7 +575,7 @@ pub(crate) async fn publish(
         .await;
     match registered {
         Ok(_) => {}
-        Err(AggregateError::UserError(e)) => return fail(power_error_words(ctx.lang, &e)),
+        Err(AggregateError::UserError(e)) => return fail(super::refusal_words(ctx.lang, &e)),
         Err(e) => {
             tracing::error!(error = %e, "registering a power failed");
             return super::message_page(
@@ -626,7 +603,7 @@ pub(crate) async fn publish(
     let done = match published {
         Ok(events) if events.is_empty() => "unchanged",
         Ok(_) => "published",
-        Err(AggregateError::UserError(e)) => return fail(power_error_words(ctx.lang, &e)),
+        Err(AggregateError::UserError(e)) => return fail(super::refusal_words(ctx.lang, &e)),
         Err(e) => {
             tracing::error!(error = %e, "publishing a version failed");
             return super::message_page(
@@ -712,7 +689,7 @@ pub(crate) async fn change_status(
                 status,
                 Section::Officer,
                 ctx.t("未能更改状态", "The status was not changed"),
-                &power_error_words(ctx.lang, &e),
+                &super::refusal_words(ctx.lang, &e),
             )
         }
         Err(e) => {

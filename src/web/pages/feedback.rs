@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use aggregates::case::CaseStatus;
-use aggregates::feedback::{CaseFacts, FeedbackCommand, FeedbackError};
+use aggregates::feedback::{CaseFacts, FeedbackCommand};
 use cqrs_es::AggregateError;
 use maud::{Markup, html};
 use tracing_actix_web::RequestId;
@@ -202,26 +202,7 @@ async fn submit(
                 &no,
             ),
         },
-        Err(AggregateError::UserError(e)) => match e {
-            FeedbackError::InvalidText { .. } => refused(ctx.t(
-                "内容不能为空，且不能超过规定字数。",
-                "The text must not be empty or longer than allowed.",
-            )),
-            FeedbackError::InvalidScore => refused(ctx.t("请选择一项评价。", "Please choose a rating.")),
-            FeedbackError::NotConcluded => refused(ctx.t(
-                "办件办结后才能评价。",
-                "A case can be rated once it has concluded.",
-            )),
-            FeedbackError::AlreadyRated => refused(ctx.t(
-                "该办件已经评价过。",
-                "This case has been rated already.",
-            )),
-            FeedbackError::TooManyComplaints { .. } => refused(ctx.t(
-                "该办件的投诉已达上限，请直接联系监督机构。",
-                "This case has as many complaints as the form takes; please contact the supervision office.",
-            )),
-            FeedbackError::NoSuchCase => refused(ctx.t("办件不存在。", "No such case.")),
-        },
+        Err(AggregateError::UserError(e)) => refused(&super::refusal_words(ctx.lang, &e)),
         Err(AggregateError::AggregateConflict) => refused(ctx.t(
             "提交时发生冲突，请重试。",
             "Someone submitted at the same moment; please try again.",

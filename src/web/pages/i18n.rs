@@ -151,3 +151,12 @@ pub(crate) fn working_days(lang: Lang, n: impl std::fmt::Display) -> String {
         Lang::En => format!("{n} working days"),
     }
 }
+
+/// A refusal of the domain in the page's language: its words live with the error
+/// (`aggregates::refusal`), not in a table of the pages.
+pub(crate) fn refusal_words(lang: Lang, refusal: &impl aggregates::refusal::Refusal) -> String {
+    match lang {
+        Lang::Zh => refusal.zh(),
+        Lang::En => refusal.en(),
+    }
+}

@@ -11,7 +11,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use aggregates::Role;
-use aggregates::alert::{AlertCommand, AlertError, AlertRule, AlertStatus, Finding, Severity};
+use aggregates::alert::{AlertCommand, AlertRule, AlertStatus, Finding, Severity};
 use aggregates::case::CaseEvent;
 use chrono::{Datelike, NaiveDate};
 use cqrs_es::AggregateError;
@@ -574,36 +574,6 @@ fn alert_block(ctx: &Ctx, signed: &SignedIn, doc: &AlertDoc, case_id: &str) -> M
     }
 }
 
-fn alert_error_words(lang: Lang, e: &AlertError) -> String {
-    let t = |zh: &str, en: &str| lang.t(zh, en).to_string();
-    match e {
-        AlertError::NotAnInspector => t(
-            "只有纪检监察人员可以处理预警。",
-            "Only inspectors handle alerts.",
-        ),
-        AlertError::NotRaised => t("没有这一预警。", "No such alert."),
-        AlertError::AlreadyAcknowledged => t("预警已签收。", "Already acknowledged."),
-        AlertError::NotAcknowledged => t(
-            "请先签收再办结。",
-            "Acknowledge the alert before resolving it.",
-        ),
-        AlertError::AlertClosed { .. } => t("预警已办结或撤销。", "The alert is closed."),
-        AlertError::AccountabilityRequired => t(
-            "认定违规的，须填写责任追究措施（500 字以内）。",
-            "A violation needs an accountability action (at most 500 characters).",
-        ),
-        AlertError::AccountabilityWithoutViolation => t(
-            "认定有正当理由的，不填写责任追究。",
-            "A justified finding takes no accountability action.",
-        ),
-        AlertError::ReasonRequired => t(
-            "撤销须说明理由（500 字以内）。",
-            "A reason is required (at most 500 characters).",
-        ),
-        other => other.to_string(),
-    }
-}
-
 /// `POST /inspector/alerts/{id}/{verb}`.
 pub(crate) async fn act(
     req: HttpRequest,
@@ -666,7 +636,7 @@ pub(crate) async fn act(
         .await
     {
         Ok(_) => Ok(verb.clone()),
-        Err(AggregateError::UserError(e)) => Err(alert_error_words(ctx.lang, &e)),
+        Err(AggregateError::UserError(e)) => Err(super::refusal_words(ctx.lang, &e)),
         Err(AggregateError::AggregateConflict) => Err(ctx
             .t(
                 "预警同时被他人处理，请刷新后重试。",

@@ -161,7 +161,7 @@ pub(super) async fn run_case_form(
             .await
         }
         Err(AggregateError::UserError(e)) => {
-            let words = case_error_words(ctx.lang, &e);
+            let words = crate::web::pages::refusal_words(ctx.lang, &e);
             render_case(
                 &ctx,
                 &engine,
@@ -551,7 +551,7 @@ pub(crate) async fn penalty(form: CaseForm) -> HttpResponse {
         },
         Err(e) => Notice {
             status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-            error: Some(case_error_words(ctx.lang, &e)),
+            error: Some(crate::web::pages::refusal_words(ctx.lang, &e)),
             ..Notice::default()
         },
     };

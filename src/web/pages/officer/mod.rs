@@ -126,7 +126,6 @@ pub(super) fn card_flag(ctx: &Ctx, class: Option<&str>) -> Markup {
 mod actions;
 mod case_page;
 mod open;
-mod words;
 mod worklist;
 
 pub(crate) use actions::{
@@ -136,4 +135,4 @@ pub(crate) use case_page::case_page;
 pub(crate) use open::{new_case_form, open_case};
 pub(crate) use worklist::worklist;
 #[allow(unused_imports)]
-use {actions::*, case_page::*, open::*, words::*, worklist::*};
+use {actions::*, case_page::*, open::*, worklist::*};

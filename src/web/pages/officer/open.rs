@@ -371,7 +371,7 @@ pub(crate) async fn open_case(
             return render_again(StatusCode::UNPROCESSABLE_ENTITY, &errors, None);
         }
         Err(AggregateError::UserError(e)) => {
-            let words = case_error_words(ctx.lang, &e);
+            let words = crate::web::pages::refusal_words(ctx.lang, &e);
             return render_again(StatusCode::UNPROCESSABLE_ENTITY, &errors, Some(&words));
         }
         Err(e) => {
