@@ -424,3 +424,36 @@ fn the_reader_finds_grouped_nested_and_relative_paths() {
         "let a = 1; \n \"\" b"
     );
 }
+
+/// Every statement the server sends to a database is written in `src/store/`: no other module
+/// builds a query (`sqlx::query*`, `QueryBuilder`), so the SQL of both stores is read in one
+/// place.
+#[test]
+fn sql_lives_in_the_store() {
+    let mut files = Vec::new();
+    sources(&src(), &mut files);
+    let store = src().join("store");
+    let mut outside = Vec::new();
+    for file in files.iter().filter(|f| !f.starts_with(&store)) {
+        let text = fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if ["sqlx::query", "QueryBuilder", "query_as(", "query_scalar("]
+                .iter()
+                .any(|q| code.contains(q))
+            {
+                outside.push(format!(
+                    "{}:{}: {}",
+                    file.strip_prefix(src()).unwrap().display(),
+                    n + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        outside.is_empty(),
+        "queries outside src/store/:\n{}",
+        outside.join("\n")
+    );
+}

@@ -164,12 +164,12 @@ pub const CACHED_CASES: std::num::NonZeroUsize = std::num::NonZeroUsize::new(65_
 /// the store refuses it (unique sequence per stream) and the command is decided again from the
 /// stream.
 ///
-/// Kept in a scan-resistant cache with sharded locks ([`crate::engine::cache`]).
+/// Kept in a scan-resistant cache with sharded locks ([`crate::store::cache`]).
 struct RecentCases(quick_cache::sync::Cache<String, (Case, usize)>);
 
 impl RecentCases {
     fn new(capacity: usize) -> Self {
-        RecentCases(crate::engine::cache::sync(capacity))
+        RecentCases(crate::store::cache::sync(capacity))
     }
 
     fn get(&self, id: &str) -> Option<(Case, usize)> {

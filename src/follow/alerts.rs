@@ -53,7 +53,7 @@ async fn run(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
     // Hold the lease for as long as this loop runs (the connection is the lease).
     let _lease = match engine.repo() {
         EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
-            Some(crate::follow::projection::take_lease(pool, CHECKPOINT).await?)
+            Some(crate::store::lease::take(pool, CHECKPOINT).await?)
         }
         EventRepo::Sqlite(_) => None,
     };
@@ -351,12 +351,12 @@ type CaseStream = (String, Vec<CaseEventRecord>);
 /// The case streams the event-driven part has followed, by case id, as the rules take them.
 /// The log brings every event once, in order, so the events of a batch extend the streams
 /// kept; a case is read from the store only when it is met in the middle of its stream (after
-/// a restart, or once dropped). Kept in a scan-resistant cache ([`crate::engine::cache`]).
+/// a restart, or once dropped). Kept in a scan-resistant cache ([`crate::store::cache`]).
 struct Streams(quick_cache::unsync::Cache<String, Vec<CaseEventRecord>>);
 
 impl Streams {
     fn new(capacity: NonZeroUsize) -> Self {
-        Streams(crate::engine::cache::unsync(capacity.get()))
+        Streams(crate::store::cache::unsync(capacity.get()))
     }
 
     /// Extends the streams of the cases `events` touch: each case's whole stream so far, and

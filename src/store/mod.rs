@@ -3,13 +3,16 @@
 //! Both implement cqrs-es's `PersistedEventRepository`, so cqrs-es drives the aggregates over
 //! either; [`EventRepo`] is an enum because that trait is not object-safe.
 pub mod accounts;
+pub mod cache;
 pub mod calendar;
 mod group;
 pub mod idempotency;
+pub mod lease;
 mod postgres;
 mod sqlite;
 pub mod tail;
 pub mod translog;
+pub mod views;
 
 /// The PostgreSQL channel commits are announced on across processes (`LISTEN`/`NOTIFY`).
 pub const NOTIFY_CHANNEL: &str = "yangguang_events";

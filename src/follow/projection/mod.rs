@@ -6,7 +6,7 @@
 //! advisory lock on a dedicated connection) and runs in one process at a time; the others wait
 //! to take over. A commit wakes the runners at once (in process through a watch channel, across
 //! processes through `pg_notify`); a slow poll covers anything missed.
-mod views;
+use crate::store::views;
 
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use projections::Projection;
-use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use tokio::sync::watch;
 
@@ -33,8 +32,6 @@ pub const BATCH: i64 = 500;
 pub const REBUILD_BATCH: i64 = 5_000;
 /// The fallback poll when no wake-up arrives.
 const POLL: Duration = Duration::from_secs(1);
-/// How often a process without the lease tries to take it.
-const LEASE_RETRY: Duration = Duration::from_secs(2);
 /// How often an idle runner checks that its lease connection is alive.
 const LEASE_CHECK: Duration = Duration::from_secs(1);
 
@@ -96,35 +93,6 @@ pub fn start(engine: &Engine) {
     }
 }
 
-/// The advisory-lock key of a projection's lease.
-fn lease_key(name: &str) -> i64 {
-    let digest = Sha256::digest(format!("yangguang.projection.{name}").as_bytes());
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&digest[..8]);
-    i64::from_be_bytes(bytes)
-}
-
-/// Takes the projection's lease, waiting until it is free. The connection holding it is taken
-/// out of the pool: dropping it closes the session and so releases the lease (a pooled
-/// connection would go back to the pool still holding it).
-pub(crate) async fn take_lease(
-    pool: &sqlx::PgPool,
-    name: &str,
-) -> Result<PgConnection, sqlx::Error> {
-    loop {
-        let mut conn = pool.acquire().await?.detach();
-        let (got,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
-            .bind(lease_key(name))
-            .fetch_one(&mut conn)
-            .await?;
-        if got {
-            return Ok(conn);
-        }
-        drop(conn);
-        tokio::time::sleep(LEASE_RETRY).await;
-    }
-}
-
 /// Where applies go: the SQLite pool, or the PostgreSQL connection holding the lease; with the
 /// documents this sink wrote last.
 struct Sink {
@@ -146,14 +114,8 @@ impl Sink {
         let store = match repo {
             EventRepo::Sqlite(pool) => SinkStore::Sqlite(pool.clone()),
             EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
-                let mut conn = take_lease(pool, lease_name).await?;
-                // A view is derived state: its batches commit without waiting for the WAL
-                // flush. A crash can lose the last batches, never part of one (the documents
-                // and the checkpoint commit together, and the WAL keeps commit order), and the
-                // runner then folds those events again from the checkpoint that survived.
-                sqlx::query("SET synchronous_commit = off")
-                    .execute(&mut conn)
-                    .await?;
+                let mut conn = crate::store::lease::take(pool, lease_name).await?;
+                views::relax_commits(&mut conn).await?;
                 let growth = views::Growth::read(&mut conn).await?;
                 SinkStore::Postgres(conn, growth)
             }
@@ -467,7 +429,7 @@ async fn run(
             && lease_checked.elapsed() >= LEASE_CHECK
         {
             // Keep the lease connection honest: a dead connection means a lost lease.
-            sqlx::query("SELECT 1").execute(&mut *conn).await?;
+            crate::store::lease::check(conn).await?;
             lease_checked = tokio::time::Instant::now();
         }
         let delay = follow_delay(read);

@@ -135,7 +135,7 @@ async fn run(engine: &Engine, log: &Log) -> anyhow::Result<()> {
     let repo = engine.repo();
     let mut lease = match repo {
         EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
-            Some(crate::follow::projection::take_lease(pool, LEASE).await?)
+            Some(crate::store::lease::take(pool, LEASE).await?)
         }
         EventRepo::Sqlite(_) => None,
     };
@@ -190,7 +190,7 @@ async fn run(engine: &Engine, log: &Log) -> anyhow::Result<()> {
         }
         if let Some(conn) = lease.as_mut() {
             // A dead lease connection means a lost lease: stop and take it again.
-            sqlx::query("SELECT 1").execute(&mut *conn).await?;
+            crate::store::lease::check(conn).await?;
         }
         let delay = crate::follow::projection::follow_delay(read);
         crate::follow::projection::next_commit(&mut commits, wait, delay).await;
@@ -243,7 +243,7 @@ pub async fn catch_up(engine: &Engine, log: &Log) -> anyhow::Result<(u64, u64)> 
     let repo = engine.repo();
     let _lease = match repo {
         EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
-            Some(crate::follow::projection::take_lease(pool, LEASE).await?)
+            Some(crate::store::lease::take(pool, LEASE).await?)
         }
         EventRepo::Sqlite(_) => None,
     };

@@ -31,7 +31,7 @@ pub(crate) const REBUILD_DOCS: NonZeroUsize = NonZeroUsize::new(16_384).unwrap()
 
 /// Documents a runner wrote, as written (JSON), by key: the next batch that touches one folds
 /// from here instead of reading it back from the store. Kept in a scan-resistant
-/// cache ([`crate::engine::cache`]).
+/// cache ([`crate::store::cache`]).
 /// Sound because a runner is
 /// its view's only writer (PostgreSQL: it holds the lease), and every batch moves the
 /// checkpoint by compare-and-set from where this runner left it: had anyone else written the
@@ -46,7 +46,7 @@ impl Written {
     pub(crate) fn new(capacity: NonZeroUsize) -> Self {
         Written {
             target: String::new(),
-            docs: crate::engine::cache::unsync(capacity.get()),
+            docs: crate::store::cache::unsync(capacity.get()),
         }
     }
 
@@ -369,6 +369,17 @@ fn doc_columns(rows: &[DocRow]) -> (Vec<&str>, Vec<&str>, Vec<&str>) {
         docs.push(doc.as_str());
     }
     (keys, parts, docs)
+}
+
+/// A view is derived state: its batches commit without waiting for the WAL flush. A crash can
+/// lose the last batches, never part of one (the documents and the checkpoint commit together,
+/// and the WAL keeps commit order), and the runner then folds those events again from the
+/// checkpoint that survived.
+pub(crate) async fn relax_commits(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("SET synchronous_commit = off")
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Keeps PostgreSQL's statistics of `view_docs` up with a view that fills fast. A batch reads
