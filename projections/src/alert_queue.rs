@@ -56,7 +56,7 @@ impl Fold for AlertQueueProjection {
         }
     }
 
-    fn step(&self, doc: &mut AlertDoc, event: &EventRecord) -> Result<(), String> {
+    fn step(&self, doc: &mut AlertDoc, event: &EventRecord) -> Result<(), crate::StepError> {
         let alert_event: AlertEvent = payload(event)?;
         doc.alert.apply(alert_event);
         doc.history.push(AlertStep {

@@ -49,7 +49,7 @@ impl Fold for CasesProjection {
         CaseDoc::default()
     }
 
-    fn step(&self, doc: &mut CaseDoc, event: &EventRecord) -> Result<(), String> {
+    fn step(&self, doc: &mut CaseDoc, event: &EventRecord) -> Result<(), crate::StepError> {
         let case_event: CaseEvent = payload(event)?;
         doc.public = apply_public(doc.public.take(), &case_event);
         doc.case.apply(case_event);

@@ -51,7 +51,7 @@ impl Fold for CatalogueProjection {
         CatalogueDoc::default()
     }
 
-    fn step(&self, doc: &mut CatalogueDoc, event: &EventRecord) -> Result<(), String> {
+    fn step(&self, doc: &mut CatalogueDoc, event: &EventRecord) -> Result<(), crate::StepError> {
         let power_event: PowerEvent = payload(event)?;
         if let PowerEvent::PowerVersionPublished {
             version,

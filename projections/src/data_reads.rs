@@ -59,7 +59,7 @@ impl Fold for DataReadsProjection {
         DataReadsDoc::default()
     }
 
-    fn step(&self, doc: &mut DataReadsDoc, event: &EventRecord) -> Result<(), String> {
+    fn step(&self, doc: &mut DataReadsDoc, event: &EventRecord) -> Result<(), crate::StepError> {
         let DataAccessEvent::PersonalDataRead {
             reader,
             role,

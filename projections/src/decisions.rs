@@ -114,7 +114,7 @@ impl Fold for DecisionsProjection {
         DecisionDoc::default()
     }
 
-    fn step(&self, doc: &mut DecisionDoc, event: &EventRecord) -> Result<(), String> {
+    fn step(&self, doc: &mut DecisionDoc, event: &EventRecord) -> Result<(), crate::StepError> {
         let case_event: CaseEvent = payload(event)?;
         match case_event {
             CaseEvent::CaseOpened {

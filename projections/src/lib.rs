@@ -98,7 +98,7 @@ pub trait Fold: Send + Sync {
     /// A new document, before `first` (the first event that touches it) is applied.
     fn start(&self, first: &EventRecord) -> Self::Doc;
     /// Applies one event to its document.
-    fn step(&self, doc: &mut Self::Doc, event: &EventRecord) -> Result<(), String>;
+    fn step(&self, doc: &mut Self::Doc, event: &EventRecord) -> Result<(), StepError>;
     /// The part a document is listed under.
     fn part(&self, doc: &Self::Doc) -> String;
 }
@@ -165,8 +165,10 @@ impl<F: Fold> Projection for F {
             None => self.start(first),
         };
         for (index, event) in events.iter().enumerate() {
-            self.step(&mut doc, event)
-                .map_err(|message| FoldError { index, message })?;
+            self.step(&mut doc, event).map_err(|e| FoldError {
+                index,
+                message: e.to_string(),
+            })?;
         }
         let text = serde_json::to_string(&doc).map_err(|e| FoldError {
             index: events.len() - 1,
@@ -177,8 +179,31 @@ impl<F: Fold> Projection for F {
 }
 
 /// Decodes an event's payload as the fold's event type.
-pub fn payload<T: DeserializeOwned>(event: &EventRecord) -> Result<T, String> {
-    T::deserialize(event.payload).map_err(|e| e.to_string())
+pub fn payload<T: DeserializeOwned>(event: &EventRecord) -> Result<T, StepError> {
+    T::deserialize(event.payload).map_err(StepError::Payload)
+}
+
+/// Why one event could not be applied to a document.
+#[derive(Debug)]
+pub enum StepError {
+    /// The payload is not the event the view reads (an unknown type, a missing field).
+    Payload(serde_json::Error),
+}
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StepError::Payload(e) => write!(f, "payload: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StepError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StepError::Payload(e) => Some(e),
+        }
+    }
 }
 
 /// Every projection the server runs.
@@ -223,9 +248,9 @@ mod tests {
                 sequences: Vec::new(),
             }
         }
-        fn step(&self, doc: &mut SeenDoc, event: &EventRecord) -> Result<(), String> {
+        fn step(&self, doc: &mut SeenDoc, event: &EventRecord) -> Result<(), StepError> {
             if event.payload == "bad" {
-                return Err("bad payload".into());
+                return Err(StepError::Payload(serde::de::Error::custom("bad payload")));
             }
             doc.sequences.push(event.sequence);
             Ok(())

@@ -997,7 +997,7 @@ impl PowerLookup for Catalogue {
         let record = self
             .load(code)
             .await
-            .map_err(|e| LookupError(e.to_string()))?;
+            .map_err(|e| LookupError(Box::new(e)))?;
         Ok(record.and_then(|r| r.current()).map(Arc::new))
     }
 
@@ -1008,6 +1008,6 @@ impl PowerLookup for Catalogue {
     ) -> Result<Option<Arc<PublishedPower>>, LookupError> {
         self.version_of(code, version)
             .await
-            .map_err(|e| LookupError(e.to_string()))
+            .map_err(|e| LookupError(Box::new(e)))
     }
 }

@@ -6,9 +6,9 @@ use crate::calendar::WorkingCalendar;
 use crate::power::PublishedPower;
 
 /// The store could not answer a lookup; the command is refused as temporarily unavailable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[error("power lookup failed: {0}")]
-pub struct LookupError(pub String);
+pub struct LookupError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
 
 /// Reads published powers for the case aggregate. Versions are immutable, so implementations
 /// may cache them forever.
