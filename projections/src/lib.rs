@@ -193,7 +193,7 @@ pub enum StepError {
 impl std::fmt::Display for StepError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StepError::Payload(e) => write!(f, "payload: {e}"),
+            StepError::Payload(e) => write!(f, "{e}"),
         }
     }
 }

@@ -5,10 +5,32 @@ use tokio::sync::oneshot;
 
 use super::{Cursor, NewEvent};
 
+/// Why an append was not written.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AppendError {
+    /// Another append of the same group commit took one of its keys first: the optimistic
+    /// check failed, as a unique violation would have said had it been written alone.
+    #[error("another append of the same group commit took this sequence")]
+    Conflict,
+    /// The database refused it or could not be reached.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl AppendError {
+    /// Whether the database answered (a refusal), as opposed to a connection that failed.
+    pub fn answered(&self) -> bool {
+        matches!(
+            self,
+            AppendError::Conflict | AppendError::Database(sqlx::Error::Database(_))
+        )
+    }
+}
+
 /// One command's events, as they are written, and where its answer goes.
 pub(super) struct Pending {
     pub rows: Vec<NewEvent>,
-    pub reply: oneshot::Sender<Result<Cursor, sqlx::Error>>,
+    pub reply: oneshot::Sender<Result<Cursor, AppendError>>,
 }
 
 /// The appends waiting for a writer, in the order they came.
@@ -17,7 +39,7 @@ pub(super) struct Queue(std::sync::Mutex<Vec<Pending>>);
 
 impl Queue {
     /// Queues one command's events; the receiver gets the append's answer.
-    pub fn push(&self, rows: Vec<NewEvent>) -> oneshot::Receiver<Result<Cursor, sqlx::Error>> {
+    pub fn push(&self, rows: Vec<NewEvent>) -> oneshot::Receiver<Result<Cursor, AppendError>> {
         let (reply, answer) = oneshot::channel();
         self.lock().push(Pending { rows, reply });
         answer
@@ -49,9 +71,11 @@ impl Queue {
 
 /// The answer an append waits for: the writer's, or `WorkerCrashed` if it never came.
 pub(super) async fn answer(
-    answer: oneshot::Receiver<Result<Cursor, sqlx::Error>>,
-) -> Result<Cursor, sqlx::Error> {
-    answer.await.map_err(|_| sqlx::Error::WorkerCrashed)?
+    answer: oneshot::Receiver<Result<Cursor, AppendError>>,
+) -> Result<Cursor, AppendError> {
+    answer
+        .await
+        .map_err(|_| AppendError::Database(sqlx::Error::WorkerCrashed))?
 }
 
 /// The error each append of a failed group commit gets (an error cannot be cloned).
@@ -64,6 +88,6 @@ pub(super) fn failed(err: &sqlx::Error) -> sqlx::Error {
 /// Answers every append of `batch` with [`failed`].
 pub(super) fn fail_all(batch: impl IntoIterator<Item = Pending>, err: &sqlx::Error) {
     for p in batch {
-        let _ = p.reply.send(Err(failed(err)));
+        let _ = p.reply.send(Err(failed(err).into()));
     }
 }

@@ -198,6 +198,14 @@ pub enum StoreError {
     Query(#[from] sqlx::Error),
 }
 
+/// An append's failure as cqrs-es wants it: a lost optimistic check is a conflict (409).
+fn append_failure(err: group::AppendError) -> PersistenceError {
+    match err {
+        group::AppendError::Conflict => PersistenceError::OptimisticLockError,
+        group::AppendError::Database(e) => persistence(e),
+    }
+}
+
 pub(crate) fn persistence(err: sqlx::Error) -> PersistenceError {
     match &err {
         sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation => {
@@ -532,7 +540,7 @@ impl EventRepo {
             EventRepo::Sqlite(pool) => sqlite::append(pool, events).await,
             EventRepo::Postgres(store) => postgres::append(store, events).await,
         }
-        .map_err(persistence)
+        .map_err(append_failure)
     }
 }
 

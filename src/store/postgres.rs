@@ -9,7 +9,7 @@ use sqlx::types::Json;
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Row as _};
 use tokio::sync::Mutex;
 
-use super::group::{self, Pending, fail_all};
+use super::group::{self, AppendError, Pending, fail_all};
 use super::{Counts, Cursor, GroupCommits, NewEvent, StoreError, StoredEvent};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -120,7 +120,7 @@ const WRITERS: usize = 2;
 const MAX_BATCH_ROWS: usize = 2_000;
 
 impl Writer {
-    async fn append(&self, rows: Vec<NewEvent>) -> Result<Cursor, sqlx::Error> {
+    async fn append(&self, rows: Vec<NewEvent>) -> Result<Cursor, AppendError> {
         let answer = self.queue.push(rows);
         let writer = self.clone();
         tokio::spawn(async move { writer.write_queued().await });
@@ -206,7 +206,7 @@ impl Writer {
                 rivals.push((i, against));
             }
         }
-        let mut answers: Vec<Option<Result<Cursor, sqlx::Error>>> =
+        let mut answers: Vec<Option<Result<Cursor, AppendError>>> =
             (0..batch.len()).map(|_| None).collect();
         let together: Vec<&Pending> = first.iter().map(|&i| &batch[i]).collect();
         let mut healthy = true;
@@ -222,7 +222,7 @@ impl Writer {
                     self.counts.add(0, 1);
                     let result = insert(conn, &[&batch[i]]).await.map(|c| c[0]);
                     healthy = !matches!(&result, Err(e) if !is_database(e));
-                    answers[i] = Some(result);
+                    answers[i] = Some(result.map_err(AppendError::from));
                     if !healthy {
                         break;
                     }
@@ -230,22 +230,22 @@ impl Writer {
             }
             Err(err) => {
                 healthy = is_database(&err);
-                answers[first[0]] = Some(Err(err));
+                answers[first[0]] = Some(Err(err.into()));
             }
         }
         for (i, against) in rivals {
             if against.iter().any(|&j| matches!(answers[j], Some(Ok(_)))) {
-                answers[i] = Some(Err(sqlx::Error::Database(Box::new(Conflict))));
+                answers[i] = Some(Err(AppendError::Conflict));
             } else if healthy {
                 self.counts.add(0, 1);
                 let result = insert(conn, &[&batch[i]]).await.map(|c| c[0]);
                 healthy = !matches!(&result, Err(e) if !is_database(e));
-                answers[i] = Some(result);
+                answers[i] = Some(result.map_err(AppendError::from));
             }
         }
         // Appends left unwritten after the connection failed get that failure.
         let failure = answers.iter().find_map(|a| match a {
-            Some(Err(e)) if !is_database(e) => Some(e.to_string()),
+            Some(Err(e)) if !e.answered() => Some(e.to_string()),
             _ => None,
         });
         for (p, answer) in batch.into_iter().zip(answers) {
@@ -253,7 +253,8 @@ impl Writer {
                 Err(sqlx::Error::Io(std::io::Error::other(format!(
                     "the group commit failed: {}",
                     failure.as_deref().unwrap_or("its connection was lost")
-                ))))
+                )))
+                .into())
             });
             let _ = p.reply.send(answer);
         }
@@ -263,45 +264,6 @@ impl Writer {
 
 fn is_database(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(_))
-}
-
-/// The refusal of an append that lost to another append of the same batch on one of its
-/// keys: what PostgreSQL would answer it (unique violation, `23505`), without the statement.
-#[derive(Debug)]
-struct Conflict;
-
-impl std::fmt::Display for Conflict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("another append of the same group commit took this sequence")
-    }
-}
-
-impl std::error::Error for Conflict {}
-
-impl sqlx::error::DatabaseError for Conflict {
-    fn message(&self) -> &str {
-        "another append of the same group commit took this sequence"
-    }
-
-    fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
-        Some("23505".into())
-    }
-
-    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-        self
-    }
-
-    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
-        self
-    }
-
-    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
-        self
-    }
-
-    fn kind(&self) -> sqlx::error::ErrorKind {
-        sqlx::error::ErrorKind::UniqueViolation
-    }
 }
 
 /// The appends' events in one statement, the appends in the order of their first keys (each
@@ -503,7 +465,7 @@ pub(super) async fn read_after(
 
 /// Appends one command's events atomically, in a group commit with the appends queued beside
 /// it (see [`Writer`]); returns the place of the last one in the global order.
-pub(super) async fn append(store: &PgStore, events: Vec<NewEvent>) -> Result<Cursor, sqlx::Error> {
+pub(super) async fn append(store: &PgStore, events: Vec<NewEvent>) -> Result<Cursor, AppendError> {
     store.writer.append(events).await
 }
 
@@ -527,7 +489,7 @@ mod tests {
         }
     }
 
-    fn pending(rows: Vec<NewEvent>) -> (Pending, oneshot::Receiver<Result<Cursor, sqlx::Error>>) {
+    fn pending(rows: Vec<NewEvent>) -> (Pending, oneshot::Receiver<Result<Cursor, AppendError>>) {
         let (reply, answer) = oneshot::channel();
         (Pending { rows, reply }, answer)
     }
@@ -543,9 +505,14 @@ mod tests {
         .unwrap()
     }
 
-    fn refused(answer: Result<Cursor, sqlx::Error>) -> bool {
-        matches!(answer, Err(sqlx::Error::Database(db))
-            if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
+    fn refused(answer: Result<Cursor, AppendError>) -> bool {
+        match answer {
+            Err(AppendError::Conflict) => true,
+            Err(AppendError::Database(sqlx::Error::Database(db))) => {
+                db.kind() == sqlx::error::ErrorKind::UniqueViolation
+            }
+            _ => false,
+        }
     }
 
     /// One group: a command alone (written), two commands on one case from the same version

@@ -11,7 +11,7 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
-use super::group::{self, Pending, fail_all, failed};
+use super::group::{self, AppendError, Pending, fail_all, failed};
 use super::{Counts, Cursor, GroupCommits, NewEvent, StoreError, StoredEvent, decode_json};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -177,7 +177,7 @@ impl std::fmt::Debug for Writer {
 const MAX_BATCH_ROWS: usize = 4_000;
 
 impl Writer {
-    async fn append(&self, rows: Vec<NewEvent>) -> Result<Cursor, sqlx::Error> {
+    async fn append(&self, rows: Vec<NewEvent>) -> Result<Cursor, AppendError> {
         let answer = self.queue.push(rows);
         let writer = self.clone();
         tokio::spawn(async move { writer.write_queued().await });
@@ -218,7 +218,7 @@ impl Writer {
             let Pending { rows, reply } = batch.into_iter().next().expect("one");
             let result = insert(conn, &rows, true).await;
             let healthy = result.as_ref().map_or_else(is_constraint, |_| true);
-            let _ = reply.send(result);
+            let _ = reply.send(result.map_err(AppendError::from));
             return healthy;
         }
         match insert_together(conn, &batch).await {
@@ -309,10 +309,10 @@ async fn write_one_by_one(conn: &mut SqliteConnection, batch: Vec<Pending>) -> b
             Err(err) if !is_constraint(&err) => {
                 let _ = tx.rollback().await;
                 for (reply, _) in answers {
-                    let _ = reply.send(Err(failed(&err)));
+                    let _ = reply.send(Err(failed(&err).into()));
                 }
                 fail_all(batch, &err);
-                let _ = reply.send(Err(err));
+                let _ = reply.send(Err(err.into()));
                 return false;
             }
             result => answers.push((reply, result)),
@@ -321,13 +321,13 @@ async fn write_one_by_one(conn: &mut SqliteConnection, batch: Vec<Pending>) -> b
     match tx.commit().await {
         Ok(()) => {
             for (reply, result) in answers {
-                let _ = reply.send(result);
+                let _ = reply.send(result.map_err(AppendError::from));
             }
             true
         }
         Err(err) => {
             for (reply, _) in answers {
-                let _ = reply.send(Err(failed(&err)));
+                let _ = reply.send(Err(failed(&err).into()));
             }
             false
         }
@@ -495,6 +495,6 @@ pub(super) async fn read_after(
 pub(super) async fn append(
     store: &SqliteStore,
     events: Vec<NewEvent>,
-) -> Result<Cursor, sqlx::Error> {
+) -> Result<Cursor, AppendError> {
     store.writer.append(events).await
 }
