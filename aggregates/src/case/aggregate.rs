@@ -560,6 +560,605 @@ impl Case {
     }
 }
 
+/// What every command handler gets besides its fields: the services, where its events go,
+/// and the time the command is decided at.
+#[derive(Clone, Copy)]
+struct Env<'a> {
+    services: &'a CaseServices,
+    sink: &'a EventSink<Case>,
+    now: DateTime<FixedOffset>,
+}
+
+/// Who acts, on which version they saw, and when they say they acted.
+struct Act {
+    actor: Actor,
+    expected_version: Option<u64>,
+    at: Option<DateTime<FixedOffset>>,
+}
+
+/// A new case's facts (the fields of `OpenCase` besides the actor).
+struct NewCase {
+    tracking_no: String,
+    power_code: String,
+    party: Party,
+    channel: super::Channel,
+    received_at: DateTime<FixedOffset>,
+    query_code_salt: String,
+    query_code_hash: String,
+}
+
+/// One method per command: [`Aggregate::handle`] only dispatches.
+impl Case {
+    /// Opens the case (受理/立案) under the power's current version.
+    async fn open_case(
+        &mut self,
+        env: &Env<'_>,
+        actor: Actor,
+        new: NewCase,
+    ) -> Result<(), CaseError> {
+        let Env {
+            services,
+            sink,
+            now,
+        } = *env;
+        let NewCase {
+            tracking_no,
+            power_code,
+            party,
+            channel,
+            received_at,
+            query_code_salt,
+            query_code_hash,
+        } = new;
+        if actor.role != Role::Officer {
+            return Err(CaseError::NotAnOfficer);
+        }
+        if self.status != CaseStatus::New {
+            return Err(CaseError::AlreadyOpened);
+        }
+        let power = services
+            .powers
+            .current(&power_code)
+            .await
+            .map_err(|_| CaseError::Unavailable)?
+            .ok_or_else(|| CaseError::UnknownPower {
+                code: power_code.clone(),
+            })?;
+        self.check_officer(&actor, &power.department)?;
+        if power.status != PowerStatus::Active {
+            return Err(CaseError::PowerNotActive {
+                code: power_code,
+                status: power.status.to_string(),
+            });
+        }
+        let problems = party.problems();
+        if !problems.is_empty() {
+            return Err(CaseError::InvalidParty { problems });
+        }
+        if received_at > now + FUTURE_SKEW {
+            return Err(CaseError::InvalidTime(
+                "received_at is in the future".into(),
+            ));
+        }
+        if received_at < now - Duration::days(366 * 5) {
+            return Err(CaseError::InvalidTime(
+                "received_at is more than five years ago".into(),
+            ));
+        }
+        let start = power.flowchart.start().clone();
+        sink.write(
+            CaseEvent::CaseOpened {
+                tracking_no,
+                power_code: power.code.clone(),
+                power_version: power.version,
+                content_hash: power.content_hash.clone(),
+                power_name: power.name.clone(),
+                department: power.department.clone(),
+                party,
+                channel,
+                received_at,
+                start_step: start.id.clone(),
+                start_step_name: start.name.clone(),
+                statutory_limit_days: power.content.statutory_limit_days,
+                promised_limit_days: power.content.promised_limit_days,
+                query_code_salt,
+                query_code_hash,
+                opened_by: actor.id.clone(),
+            },
+            self,
+        )
+        .await;
+        if start.pauses_clock {
+            sink.write(
+                CaseEvent::ClockPaused {
+                    reason: start.name.clone(),
+                    at: received_at,
+                    by: actor.id,
+                    step: Some(start.id),
+                },
+                self,
+            )
+            .await;
+        }
+        Ok(())
+    }
+
+    /// Completes the current step with an outcome the flowchart allows.
+    async fn complete_step(
+        &mut self,
+        env: &Env<'_>,
+        act: Act,
+        outcome: String,
+        note: Option<String>,
+    ) -> Result<(), CaseError> {
+        let Env {
+            services,
+            sink,
+            now,
+        } = *env;
+        let Act {
+            actor,
+            expected_version,
+            at,
+        } = act;
+        let at = self.check_act(&actor, expected_version, at, now)?;
+        let note = check_note(note)?;
+        let power = self.pinned_power(services).await?;
+        let flowchart = &power.flowchart;
+        let Some(transition) = flowchart.transition(&self.current_step, &outcome).cloned() else {
+            return Err(CaseError::OutcomeNotAllowed {
+                step: self.current_step.clone(),
+                outcome,
+                allowed: self.allowed(flowchart),
+            });
+        };
+        for done in &self.steps_done {
+            if done.by == actor.id && flowchart.must_separate(&self.current_step, &done.step) {
+                return Err(CaseError::SeparationOfDuties {
+                    step: self.current_step.clone(),
+                    other: done.step.clone(),
+                });
+            }
+        }
+        let from = flowchart
+            .step(&self.current_step)
+            .cloned()
+            .ok_or(CaseError::Unavailable)?;
+        let to = flowchart
+            .step(&transition.to)
+            .cloned()
+            .ok_or(CaseError::Unavailable)?;
+        // Completing the extension's approval (延期审批) extends the limits by what the
+        // version still allows, if the limit has not passed yet.
+        // Past the limit (or with nothing left to extend) the step is still completed,
+        // without an extension: a case must never be stuck at the approval.
+        let extension = if from.approves_extension {
+            let remaining = self.extension_room(&power).unwrap_or(0);
+            let in_time = self.check_limit_not_passed(&power, services, at).is_ok()
+                && self.check_limit_not_passed(&power, services, now).is_ok();
+            (remaining > 0 && in_time).then_some(remaining)
+        } else {
+            None
+        };
+        if let Some(pause) = self.open_pause().cloned() {
+            sink.write(
+                CaseEvent::ClockResumed {
+                    reason: if pause.step.is_some() {
+                        format!("{}：{}", from.name, transition.outcome)
+                    } else {
+                        "办理环节推进".into()
+                    },
+                    at,
+                    by: actor.id.clone(),
+                    step: pause.step,
+                },
+                self,
+            )
+            .await;
+        }
+        sink.write(
+            CaseEvent::StepCompleted {
+                from: from.id.clone(),
+                from_name: from.name.clone(),
+                outcome: transition.outcome.clone(),
+                to: to.id.clone(),
+                to_name: to.name.clone(),
+                exception: transition.exception,
+                at,
+                by: actor.id.clone(),
+                note: note.clone(),
+            },
+            self,
+        )
+        .await;
+        if let Some(days) = extension {
+            sink.write(
+                CaseEvent::LimitExtended {
+                    days,
+                    // The post that approved it (the step's), not an account id.
+                    approved_by: from.role.clone().unwrap_or_else(|| from.name.clone()),
+                    reason: note
+                        .unwrap_or_else(|| format!("{}：{}", from.name, transition.outcome)),
+                    at,
+                    by: actor.id.clone(),
+                    step: Some(from.id.clone()),
+                },
+                self,
+            )
+            .await;
+        }
+        if flowchart.is_end(&to.id) {
+            sink.write(
+                CaseEvent::CaseConcluded {
+                    end_step: to.id.clone(),
+                    result: to.result.clone().unwrap_or_else(|| to.name.clone()),
+                    at,
+                },
+                self,
+            )
+            .await;
+        } else if to.pauses_clock {
+            sink.write(
+                CaseEvent::ClockPaused {
+                    reason: to.name.clone(),
+                    at,
+                    by: actor.id,
+                    step: Some(to.id),
+                },
+                self,
+            )
+            .await;
+        }
+        Ok(())
+    }
+
+    /// Pauses the clock (暂停计时) with a reason.
+    async fn pause_clock(
+        &mut self,
+        env: &Env<'_>,
+        act: Act,
+        reason: String,
+    ) -> Result<(), CaseError> {
+        let Env { sink, now, .. } = *env;
+        let Act {
+            actor,
+            expected_version,
+            at,
+        } = act;
+        let at = self.check_act(&actor, expected_version, at, now)?;
+        let reason = check_reason("reason", &reason)?;
+        if self.open_pause().is_some() {
+            return Err(CaseError::AlreadyPaused);
+        }
+        sink.write(
+            CaseEvent::ClockPaused {
+                reason,
+                at,
+                by: actor.id,
+                step: None,
+            },
+            self,
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Resumes a clock paused by hand.
+    async fn resume_clock(
+        &mut self,
+        env: &Env<'_>,
+        act: Act,
+        reason: String,
+    ) -> Result<(), CaseError> {
+        let Env { sink, now, .. } = *env;
+        let Act {
+            actor,
+            expected_version,
+            at,
+        } = act;
+        let at = self.check_act(&actor, expected_version, at, now)?;
+        let reason = check_reason("reason", &reason)?;
+        match self.open_pause() {
+            None => return Err(CaseError::NotPaused),
+            Some(Pause {
+                step: Some(step), ..
+            }) => {
+                return Err(CaseError::ClockHeldByStep { step: step.clone() });
+            }
+            Some(_) => {}
+        }
+        sink.write(
+            CaseEvent::ClockResumed {
+                reason,
+                at,
+                by: actor.id,
+                step: None,
+            },
+            self,
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Records a penalty decision checked against the discretion standard (裁量基准).
+    async fn record_penalty_decision(
+        &mut self,
+        env: &Env<'_>,
+        act: Act,
+        input: PenaltyDecisionInput,
+        justification: String,
+        approval: Option<MitigationApproval>,
+    ) -> Result<(), CaseError> {
+        let Env {
+            services,
+            sink,
+            now,
+        } = *env;
+        let Act {
+            actor,
+            expected_version,
+            at,
+        } = act;
+        let at = self.check_act(&actor, expected_version, at, now)?;
+        let justification = check_justification(&justification)?;
+        let approval = match approval {
+            None => None,
+            Some(a) => {
+                let approved_by = check_text("approval.approved_by", &a.approved_by, 100)?;
+                if approved_by == actor.id {
+                    return Err(CaseError::SelfApproval);
+                }
+                Some(MitigationApproval {
+                    approved_by,
+                    reference: check_text("approval.reference", &a.reference, 100)?,
+                })
+            }
+        };
+        let input = normalize_penalty_input(input)?;
+        let power = self.pinned_power(services).await?;
+        let check = self.discretion_check(&power, &input)?;
+        if check.refused {
+            return Err(CaseError::PenaltyDecisionRefused {
+                check: Box::new(check),
+            });
+        }
+        sink.write(
+            CaseEvent::PenaltyDecisionRecorded {
+                band: input.band,
+                base_amount_fen: input.base_amount_fen,
+                amount_fen: input.amount_fen,
+                circumstances: input.circumstances,
+                grounds: input.grounds,
+                justification,
+                check,
+                at,
+                by: actor.id,
+                approval,
+            },
+            self,
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Publishes a concluded penalty decision (双公示).
+    async fn publish_penalty_decision(
+        &mut self,
+        env: &Env<'_>,
+        act: Act,
+        document_no: String,
+        violation: String,
+        penalty: String,
+    ) -> Result<(), CaseError> {
+        let Env {
+            services,
+            sink,
+            now,
+        } = *env;
+        let Act { actor, at, .. } = act;
+        let at = self.check_decided_act(&actor, at, now)?;
+        if let Some(p) = &self.publication {
+            return Err(CaseError::AlreadyPublished {
+                document_no: p.document_no.clone(),
+            });
+        }
+        let document_no = check_text("document_no", &document_no, 100)?;
+        let violation = check_justification(&violation).map_err(|_| CaseError::InvalidText {
+            field: "violation".into(),
+            message: "required, 1 to 2000 characters, no control characters".into(),
+        })?;
+        let penalty = check_text("penalty", &penalty, 500)?;
+        let power = self.pinned_power(services).await?;
+        sink.write(
+            CaseEvent::PenaltyDecisionPublished {
+                document_no,
+                violation,
+                penalty,
+                authority: power.department_name.clone(),
+                decided_at: self.closed_at.unwrap_or(at),
+                at,
+                by: actor.id,
+            },
+            self,
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Revokes a published penalty decision.
+    async fn revoke_penalty_decision(
+        &mut self,
+        env: &Env<'_>,
+        act: Act,
+        reason: String,
+    ) -> Result<(), CaseError> {
+        let Env { sink, now, .. } = *env;
+        let Act { actor, at, .. } = act;
+        let at = self.check_decided_act(&actor, at, now)?;
+        let reason = check_reason("reason", &reason)?;
+        sink.write(
+            CaseEvent::PenaltyDecisionRevoked {
+                reason,
+                at,
+                by: actor.id,
+            },
+            self,
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Records a fee charged, against the version's fee standard.
+    async fn charge_fee(
+        &mut self,
+        env: &Env<'_>,
+        act: Act,
+        item: String,
+        amount_fen: u64,
+        note: Option<String>,
+    ) -> Result<(), CaseError> {
+        let Env {
+            services,
+            sink,
+            now,
+        } = *env;
+        let Act {
+            actor,
+            expected_version,
+            at,
+        } = act;
+        let at = self.check_act(&actor, expected_version, at, now)?;
+        let item = item.trim().to_string();
+        if item.is_empty() || item.chars().count() > 100 || item.chars().any(char::is_control) {
+            return Err(CaseError::InvalidText {
+                field: "item".into(),
+                message: "required, 1 to 100 characters, no control characters".into(),
+            });
+        }
+        if amount_fen == 0 {
+            return Err(CaseError::ZeroFee);
+        }
+        if amount_fen > MAX_FEE_FEN {
+            return Err(CaseError::InvalidText {
+                field: "amount_fen".into(),
+                message: format!("from 1 to {MAX_FEE_FEN} fen"),
+            });
+        }
+        let note = check_note(note)?;
+        let power = self.pinned_power(services).await?;
+        let standard_fen = power
+            .content
+            .fees
+            .iter()
+            .find(|f| f.name.trim() == item)
+            .map(|f| f.amount_fen);
+        sink.write(
+            CaseEvent::FeeCharged {
+                item,
+                amount_fen,
+                standard_fen,
+                at,
+                by: actor.id,
+                note,
+            },
+            self,
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Extends the limit (延长期限) by what the version still allows.
+    async fn extend_limit(
+        &mut self,
+        env: &Env<'_>,
+        act: Act,
+        days: u32,
+        approved_by: String,
+        reason: String,
+    ) -> Result<(), CaseError> {
+        let Env {
+            services,
+            sink,
+            now,
+        } = *env;
+        let Act {
+            actor,
+            expected_version,
+            at,
+        } = act;
+        let at = self.check_act(&actor, expected_version, at, now)?;
+        let approved_by = check_reason("approved_by", &approved_by)?;
+        if approved_by.chars().count() > 100 {
+            return Err(CaseError::InvalidText {
+                field: "approved_by".into(),
+                message: "at most 100 characters".into(),
+            });
+        }
+        let reason = check_reason("reason", &reason)?;
+        let power = self.pinned_power(services).await?;
+        let remaining = self.extension_room(&power)?;
+        if days == 0 || days > remaining {
+            return Err(CaseError::ExtensionTooLong { remaining });
+        }
+        // Judged on the day stated and on today: an extension cannot be dated back
+        // into the limit once it has passed.
+        self.check_limit_not_passed(&power, services, at)?;
+        self.check_limit_not_passed(&power, services, now)?;
+        sink.write(
+            CaseEvent::LimitExtended {
+                days,
+                approved_by,
+                reason,
+                at,
+                by: actor.id,
+                step: None,
+            },
+            self,
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Withdraws the case (撤回) at the applicant's request.
+    async fn withdraw_case(
+        &mut self,
+        env: &Env<'_>,
+        act: Act,
+        reason: String,
+    ) -> Result<(), CaseError> {
+        let Env { sink, now, .. } = *env;
+        let Act {
+            actor,
+            expected_version,
+            at,
+        } = act;
+        let at = self.check_act(&actor, expected_version, at, now)?;
+        let reason = check_reason("reason", &reason)?;
+        if self.open_pause().is_some() {
+            sink.write(
+                CaseEvent::ClockResumed {
+                    reason: "撤回".into(),
+                    at,
+                    by: actor.id.clone(),
+                    step: self.open_pause().and_then(|p| p.step.clone()),
+                },
+                self,
+            )
+            .await;
+        }
+        sink.write(
+            CaseEvent::CaseWithdrawn {
+                reason,
+                at,
+                by: actor.id,
+            },
+            self,
+        )
+        .await;
+        Ok(())
+    }
+}
+
 impl Aggregate for Case {
     const TYPE: &'static str = "Case";
     type Command = CaseCommand;
@@ -573,7 +1172,11 @@ impl Aggregate for Case {
         services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        let now = services.clock.now();
+        let env = Env {
+            services,
+            sink,
+            now: services.clock.now(),
+        };
         match command {
             CaseCommand::OpenCase {
                 actor,
@@ -585,76 +1188,20 @@ impl Aggregate for Case {
                 query_code_salt,
                 query_code_hash,
             } => {
-                if actor.role != Role::Officer {
-                    return Err(CaseError::NotAnOfficer);
-                }
-                if self.status != CaseStatus::New {
-                    return Err(CaseError::AlreadyOpened);
-                }
-                let power = services
-                    .powers
-                    .current(&power_code)
-                    .await
-                    .map_err(|_| CaseError::Unavailable)?
-                    .ok_or_else(|| CaseError::UnknownPower {
-                        code: power_code.clone(),
-                    })?;
-                self.check_officer(&actor, &power.department)?;
-                if power.status != PowerStatus::Active {
-                    return Err(CaseError::PowerNotActive {
-                        code: power_code,
-                        status: power.status.to_string(),
-                    });
-                }
-                let problems = party.problems();
-                if !problems.is_empty() {
-                    return Err(CaseError::InvalidParty { problems });
-                }
-                if received_at > now + FUTURE_SKEW {
-                    return Err(CaseError::InvalidTime(
-                        "received_at is in the future".into(),
-                    ));
-                }
-                if received_at < now - Duration::days(366 * 5) {
-                    return Err(CaseError::InvalidTime(
-                        "received_at is more than five years ago".into(),
-                    ));
-                }
-                let start = power.flowchart.start().clone();
-                sink.write(
-                    CaseEvent::CaseOpened {
+                self.open_case(
+                    &env,
+                    actor,
+                    NewCase {
                         tracking_no,
-                        power_code: power.code.clone(),
-                        power_version: power.version,
-                        content_hash: power.content_hash.clone(),
-                        power_name: power.name.clone(),
-                        department: power.department.clone(),
+                        power_code,
                         party,
                         channel,
                         received_at,
-                        start_step: start.id.clone(),
-                        start_step_name: start.name.clone(),
-                        statutory_limit_days: power.content.statutory_limit_days,
-                        promised_limit_days: power.content.promised_limit_days,
                         query_code_salt,
                         query_code_hash,
-                        opened_by: actor.id.clone(),
                     },
-                    self,
                 )
-                .await;
-                if start.pauses_clock {
-                    sink.write(
-                        CaseEvent::ClockPaused {
-                            reason: start.name.clone(),
-                            at: received_at,
-                            by: actor.id,
-                            step: Some(start.id),
-                        },
-                        self,
-                    )
-                    .await;
-                }
+                .await
             }
             CaseCommand::CompleteStep {
                 actor,
@@ -663,118 +1210,17 @@ impl Aggregate for Case {
                 note,
                 at,
             } => {
-                let at = self.check_act(&actor, Some(expected_version), at, now)?;
-                let note = check_note(note)?;
-                let power = self.pinned_power(services).await?;
-                let flowchart = &power.flowchart;
-                let Some(transition) = flowchart.transition(&self.current_step, &outcome).cloned()
-                else {
-                    return Err(CaseError::OutcomeNotAllowed {
-                        step: self.current_step.clone(),
-                        outcome,
-                        allowed: self.allowed(flowchart),
-                    });
-                };
-                for done in &self.steps_done {
-                    if done.by == actor.id
-                        && flowchart.must_separate(&self.current_step, &done.step)
-                    {
-                        return Err(CaseError::SeparationOfDuties {
-                            step: self.current_step.clone(),
-                            other: done.step.clone(),
-                        });
-                    }
-                }
-                let from = flowchart
-                    .step(&self.current_step)
-                    .cloned()
-                    .ok_or(CaseError::Unavailable)?;
-                let to = flowchart
-                    .step(&transition.to)
-                    .cloned()
-                    .ok_or(CaseError::Unavailable)?;
-                // Completing the extension's approval (延期审批) extends the limits by what the
-                // version still allows, if the limit has not passed yet.
-                // Past the limit (or with nothing left to extend) the step is still completed,
-                // without an extension: a case must never be stuck at the approval.
-                let extension = if from.approves_extension {
-                    let remaining = self.extension_room(&power).unwrap_or(0);
-                    let in_time = self.check_limit_not_passed(&power, services, at).is_ok()
-                        && self.check_limit_not_passed(&power, services, now).is_ok();
-                    (remaining > 0 && in_time).then_some(remaining)
-                } else {
-                    None
-                };
-                if let Some(pause) = self.open_pause().cloned() {
-                    sink.write(
-                        CaseEvent::ClockResumed {
-                            reason: if pause.step.is_some() {
-                                format!("{}：{}", from.name, transition.outcome)
-                            } else {
-                                "办理环节推进".into()
-                            },
-                            at,
-                            by: actor.id.clone(),
-                            step: pause.step,
-                        },
-                        self,
-                    )
-                    .await;
-                }
-                sink.write(
-                    CaseEvent::StepCompleted {
-                        from: from.id.clone(),
-                        from_name: from.name.clone(),
-                        outcome: transition.outcome.clone(),
-                        to: to.id.clone(),
-                        to_name: to.name.clone(),
-                        exception: transition.exception,
+                self.complete_step(
+                    &env,
+                    Act {
+                        actor,
+                        expected_version: Some(expected_version),
                         at,
-                        by: actor.id.clone(),
-                        note: note.clone(),
                     },
-                    self,
+                    outcome,
+                    note,
                 )
-                .await;
-                if let Some(days) = extension {
-                    sink.write(
-                        CaseEvent::LimitExtended {
-                            days,
-                            // The post that approved it (the step's), not an account id.
-                            approved_by: from.role.clone().unwrap_or_else(|| from.name.clone()),
-                            reason: note.unwrap_or_else(|| {
-                                format!("{}：{}", from.name, transition.outcome)
-                            }),
-                            at,
-                            by: actor.id.clone(),
-                            step: Some(from.id.clone()),
-                        },
-                        self,
-                    )
-                    .await;
-                }
-                if flowchart.is_end(&to.id) {
-                    sink.write(
-                        CaseEvent::CaseConcluded {
-                            end_step: to.id.clone(),
-                            result: to.result.clone().unwrap_or_else(|| to.name.clone()),
-                            at,
-                        },
-                        self,
-                    )
-                    .await;
-                } else if to.pauses_clock {
-                    sink.write(
-                        CaseEvent::ClockPaused {
-                            reason: to.name.clone(),
-                            at,
-                            by: actor.id,
-                            step: Some(to.id),
-                        },
-                        self,
-                    )
-                    .await;
-                }
+                .await
             }
             CaseCommand::PauseClock {
                 actor,
@@ -782,21 +1228,16 @@ impl Aggregate for Case {
                 reason,
                 at,
             } => {
-                let at = self.check_act(&actor, expected_version, at, now)?;
-                let reason = check_reason("reason", &reason)?;
-                if self.open_pause().is_some() {
-                    return Err(CaseError::AlreadyPaused);
-                }
-                sink.write(
-                    CaseEvent::ClockPaused {
-                        reason,
+                self.pause_clock(
+                    &env,
+                    Act {
+                        actor,
+                        expected_version,
                         at,
-                        by: actor.id,
-                        step: None,
                     },
-                    self,
+                    reason,
                 )
-                .await;
+                .await
             }
             CaseCommand::ResumeClock {
                 actor,
@@ -804,27 +1245,16 @@ impl Aggregate for Case {
                 reason,
                 at,
             } => {
-                let at = self.check_act(&actor, expected_version, at, now)?;
-                let reason = check_reason("reason", &reason)?;
-                match self.open_pause() {
-                    None => return Err(CaseError::NotPaused),
-                    Some(Pause {
-                        step: Some(step), ..
-                    }) => {
-                        return Err(CaseError::ClockHeldByStep { step: step.clone() });
-                    }
-                    Some(_) => {}
-                }
-                sink.write(
-                    CaseEvent::ClockResumed {
-                        reason,
+                self.resume_clock(
+                    &env,
+                    Act {
+                        actor,
+                        expected_version,
                         at,
-                        by: actor.id,
-                        step: None,
                     },
-                    self,
+                    reason,
                 )
-                .await;
+                .await
             }
             CaseCommand::RecordPenaltyDecision {
                 actor,
@@ -838,51 +1268,24 @@ impl Aggregate for Case {
                 approval,
                 at,
             } => {
-                let at = self.check_act(&actor, Some(expected_version), at, now)?;
-                let justification = check_justification(&justification)?;
-                let approval = match approval {
-                    None => None,
-                    Some(a) => {
-                        let approved_by = check_text("approval.approved_by", &a.approved_by, 100)?;
-                        if approved_by == actor.id {
-                            return Err(CaseError::SelfApproval);
-                        }
-                        Some(MitigationApproval {
-                            approved_by,
-                            reference: check_text("approval.reference", &a.reference, 100)?,
-                        })
-                    }
-                };
-                let input = normalize_penalty_input(PenaltyDecisionInput {
-                    band,
-                    base_amount_fen,
-                    amount_fen,
-                    circumstances,
-                    grounds,
-                })?;
-                let power = self.pinned_power(services).await?;
-                let check = self.discretion_check(&power, &input)?;
-                if check.refused {
-                    return Err(CaseError::PenaltyDecisionRefused {
-                        check: Box::new(check),
-                    });
-                }
-                sink.write(
-                    CaseEvent::PenaltyDecisionRecorded {
-                        band: input.band,
-                        base_amount_fen: input.base_amount_fen,
-                        amount_fen: input.amount_fen,
-                        circumstances: input.circumstances,
-                        grounds: input.grounds,
-                        justification,
-                        check,
+                self.record_penalty_decision(
+                    &env,
+                    Act {
+                        actor,
+                        expected_version: Some(expected_version),
                         at,
-                        by: actor.id,
-                        approval,
                     },
-                    self,
+                    PenaltyDecisionInput {
+                        band,
+                        base_amount_fen,
+                        amount_fen,
+                        circumstances,
+                        grounds,
+                    },
+                    justification,
+                    approval,
                 )
-                .await;
+                .await
             }
             CaseCommand::PublishPenaltyDecision {
                 actor,
@@ -891,46 +1294,30 @@ impl Aggregate for Case {
                 penalty,
                 at,
             } => {
-                let at = self.check_decided_act(&actor, at, now)?;
-                if let Some(p) = &self.publication {
-                    return Err(CaseError::AlreadyPublished {
-                        document_no: p.document_no.clone(),
-                    });
-                }
-                let document_no = check_text("document_no", &document_no, 100)?;
-                let violation =
-                    check_justification(&violation).map_err(|_| CaseError::InvalidText {
-                        field: "violation".into(),
-                        message: "required, 1 to 2000 characters, no control characters".into(),
-                    })?;
-                let penalty = check_text("penalty", &penalty, 500)?;
-                let power = self.pinned_power(services).await?;
-                sink.write(
-                    CaseEvent::PenaltyDecisionPublished {
-                        document_no,
-                        violation,
-                        penalty,
-                        authority: power.department_name.clone(),
-                        decided_at: self.closed_at.unwrap_or(at),
+                self.publish_penalty_decision(
+                    &env,
+                    Act {
+                        actor,
+                        expected_version: None,
                         at,
-                        by: actor.id,
                     },
-                    self,
+                    document_no,
+                    violation,
+                    penalty,
                 )
-                .await;
+                .await
             }
             CaseCommand::RevokePenaltyDecision { actor, reason, at } => {
-                let at = self.check_decided_act(&actor, at, now)?;
-                let reason = check_reason("reason", &reason)?;
-                sink.write(
-                    CaseEvent::PenaltyDecisionRevoked {
-                        reason,
+                self.revoke_penalty_decision(
+                    &env,
+                    Act {
+                        actor,
+                        expected_version: None,
                         at,
-                        by: actor.id,
                     },
-                    self,
+                    reason,
                 )
-                .await;
+                .await
             }
             CaseCommand::ChargeFee {
                 actor,
@@ -940,46 +1327,18 @@ impl Aggregate for Case {
                 note,
                 at,
             } => {
-                let at = self.check_act(&actor, Some(expected_version), at, now)?;
-                let item = item.trim().to_string();
-                if item.is_empty()
-                    || item.chars().count() > 100
-                    || item.chars().any(char::is_control)
-                {
-                    return Err(CaseError::InvalidText {
-                        field: "item".into(),
-                        message: "required, 1 to 100 characters, no control characters".into(),
-                    });
-                }
-                if amount_fen == 0 {
-                    return Err(CaseError::ZeroFee);
-                }
-                if amount_fen > MAX_FEE_FEN {
-                    return Err(CaseError::InvalidText {
-                        field: "amount_fen".into(),
-                        message: format!("from 1 to {MAX_FEE_FEN} fen"),
-                    });
-                }
-                let note = check_note(note)?;
-                let power = self.pinned_power(services).await?;
-                let standard_fen = power
-                    .content
-                    .fees
-                    .iter()
-                    .find(|f| f.name.trim() == item)
-                    .map(|f| f.amount_fen);
-                sink.write(
-                    CaseEvent::FeeCharged {
-                        item,
-                        amount_fen,
-                        standard_fen,
+                self.charge_fee(
+                    &env,
+                    Act {
+                        actor,
+                        expected_version: Some(expected_version),
                         at,
-                        by: actor.id,
-                        note,
                     },
-                    self,
+                    item,
+                    amount_fen,
+                    note,
                 )
-                .await;
+                .await
             }
             CaseCommand::ExtendLimit {
                 actor,
@@ -989,36 +1348,18 @@ impl Aggregate for Case {
                 reason,
                 at,
             } => {
-                let at = self.check_act(&actor, Some(expected_version), at, now)?;
-                let approved_by = check_reason("approved_by", &approved_by)?;
-                if approved_by.chars().count() > 100 {
-                    return Err(CaseError::InvalidText {
-                        field: "approved_by".into(),
-                        message: "at most 100 characters".into(),
-                    });
-                }
-                let reason = check_reason("reason", &reason)?;
-                let power = self.pinned_power(services).await?;
-                let remaining = self.extension_room(&power)?;
-                if days == 0 || days > remaining {
-                    return Err(CaseError::ExtensionTooLong { remaining });
-                }
-                // Judged on the day stated and on today: an extension cannot be dated back
-                // into the limit once it has passed.
-                self.check_limit_not_passed(&power, services, at)?;
-                self.check_limit_not_passed(&power, services, now)?;
-                sink.write(
-                    CaseEvent::LimitExtended {
-                        days,
-                        approved_by,
-                        reason,
+                self.extend_limit(
+                    &env,
+                    Act {
+                        actor,
+                        expected_version: Some(expected_version),
                         at,
-                        by: actor.id,
-                        step: None,
                     },
-                    self,
+                    days,
+                    approved_by,
+                    reason,
                 )
-                .await;
+                .await
             }
             CaseCommand::WithdrawCase {
                 actor,
@@ -1026,32 +1367,18 @@ impl Aggregate for Case {
                 reason,
                 at,
             } => {
-                let at = self.check_act(&actor, expected_version, at, now)?;
-                let reason = check_reason("reason", &reason)?;
-                if self.open_pause().is_some() {
-                    sink.write(
-                        CaseEvent::ClockResumed {
-                            reason: "撤回".into(),
-                            at,
-                            by: actor.id.clone(),
-                            step: self.open_pause().and_then(|p| p.step.clone()),
-                        },
-                        self,
-                    )
-                    .await;
-                }
-                sink.write(
-                    CaseEvent::CaseWithdrawn {
-                        reason,
+                self.withdraw_case(
+                    &env,
+                    Act {
+                        actor,
+                        expected_version,
                         at,
-                        by: actor.id,
                     },
-                    self,
+                    reason,
                 )
-                .await;
+                .await
             }
         }
-        Ok(())
     }
 
     fn apply(&mut self, event: Self::Event) {
