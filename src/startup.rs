@@ -26,11 +26,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<EventRepo> {
         Some(url) => EventRepo::connect_postgres(url, settings.pg_max_connections).await?,
         None => {
             // Owner only: the SQLite file and the keys live here.
-            std::os::unix::fs::DirBuilderExt::mode(
-                std::fs::DirBuilder::new().recursive(true),
-                0o700,
-            )
-            .create(&settings.data_dir)?;
+            create_owner_only_dir(&settings.data_dir)?;
             EventRepo::open_sqlite(&settings.sqlite_path()).await?
         }
     })
@@ -147,13 +143,18 @@ async fn demo_accounts(
     Ok(())
 }
 
+/// Creates a directory (and its parents) only its owner may enter.
+fn create_owner_only_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+        .create(dir)
+}
+
 /// Writes a file only its owner may read, replacing what was there.
 fn write_owner_only(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     if let Some(dir) = path.parent() {
-        std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
-            .create(dir)?;
+        create_owner_only_dir(dir)?;
     }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
