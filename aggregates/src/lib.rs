@@ -12,6 +12,7 @@ pub mod discretion;
 pub mod feedback;
 pub mod flowchart;
 pub mod hash;
+pub mod money;
 pub mod party;
 pub mod power;
 pub mod refusal;

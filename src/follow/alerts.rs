@@ -122,7 +122,7 @@ fn time_can_tell(case: &Case) -> bool {
                 && case
                     .penalty
                     .as_ref()
-                    .is_some_and(|p| p.amount_fen > 0 && p.revoked.is_none())
+                    .is_some_and(|p| !p.amount_fen.is_zero() && p.revoked.is_none())
         }
         _ => false,
     }

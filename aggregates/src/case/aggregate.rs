@@ -1,3 +1,4 @@
+use crate::money::Fen;
 use chrono::{DateTime, Duration, FixedOffset};
 use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
@@ -69,9 +70,11 @@ pub struct PenaltyDecision {
     /// The band chosen.
     pub band: Option<String>,
     /// The base amount, in fen.
-    pub base_amount_fen: Option<u64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u64>))]
+    pub base_amount_fen: Option<Fen>,
     /// The fine, in fen.
-    pub amount_fen: u64,
+    #[cfg_attr(feature = "openapi", schema(value_type = u64))]
+    pub amount_fen: Fen,
     /// Ids of the circumstances found.
     pub circumstances: Vec<String>,
     /// Ids of the 减轻 or 不予处罚 grounds relied on.
@@ -100,8 +103,9 @@ impl PenaltyDecision {
         if self.check.verdict != crate::discretion::Verdict::InBand || r.max_fen <= r.min_fen {
             return None;
         }
-        let offset = self.amount_fen.clamp(r.min_fen, r.max_fen) - r.min_fen;
-        u32::try_from(u128::from(offset) * 1000 / u128::from(r.max_fen - r.min_fen)).ok()
+        let (min, max) = (r.min_fen.get(), r.max_fen.get());
+        let offset = self.amount_fen.get().clamp(min, max) - min;
+        u32::try_from(u128::from(offset) * 1000 / u128::from(max - min)).ok()
     }
 }
 
@@ -140,9 +144,11 @@ pub struct FeeRecord {
     /// The fee item's name.
     pub item: String,
     /// The amount charged, in fen.
-    pub amount_fen: u64,
+    #[cfg_attr(feature = "openapi", schema(value_type = u64))]
+    pub amount_fen: Fen,
     /// What the pinned version publishes for the item, in fen (`None`: not listed).
-    pub standard_fen: Option<u64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u64>))]
+    pub standard_fen: Option<Fen>,
     /// When charged.
     pub at: DateTime<FixedOffset>,
     /// Who recorded it (subject id).
@@ -153,7 +159,7 @@ pub struct FeeRecord {
 
 /// Largest fee one record may hold, in fen (10 million yuan): beyond any fee schedule, small
 /// enough that sums cannot overflow.
-const MAX_FEE_FEN: u64 = 1_000_000_000;
+const MAX_FEE: Fen = Fen(1_000_000_000);
 
 /// A case (办件). Its id is its tracking number.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1014,7 +1020,7 @@ impl Case {
         env: &Env<'_>,
         act: Act,
         item: String,
-        amount_fen: u64,
+        amount_fen: Fen,
         note: Option<String>,
     ) -> Result<(), CaseError> {
         let Env {
@@ -1035,13 +1041,13 @@ impl Case {
                 message: "required, 1 to 100 characters, no control characters".into(),
             });
         }
-        if amount_fen == 0 {
+        if amount_fen.is_zero() {
             return Err(CaseError::ZeroFee);
         }
-        if amount_fen > MAX_FEE_FEN {
+        if amount_fen > MAX_FEE {
             return Err(CaseError::InvalidText {
                 field: "amount_fen".into(),
-                message: format!("from 1 to {MAX_FEE_FEN} fen"),
+                message: format!("from 1 to {} fen", MAX_FEE.get()),
             });
         }
         let note = check_note(note)?;

@@ -1,3 +1,4 @@
+use crate::money::Fen;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
@@ -106,9 +107,9 @@ pub enum CaseCommand {
         /// The band chosen (absent for 不予处罚, or 减轻 below every band).
         band: Option<String>,
         /// The base amount (e.g. 货值金额), in fen, when the regime depends on one.
-        base_amount_fen: Option<u64>,
+        base_amount_fen: Option<Fen>,
         /// The fine, in fen; 0 for no fine.
-        amount_fen: u64,
+        amount_fen: Fen,
         /// Ids of the standard's circumstances found.
         circumstances: Vec<String>,
         /// Ids of the standard's 减轻 or 不予处罚 grounds relied on.
@@ -132,7 +133,7 @@ pub enum CaseCommand {
         /// The fee item's name, as published (收费项目).
         item: String,
         /// The amount charged, in fen (at least 1).
-        amount_fen: u64,
+        amount_fen: Fen,
         /// A note (receipt number...).
         note: Option<String>,
         /// When charged; now if absent.

@@ -1,3 +1,4 @@
+use crate::money::Fen;
 use chrono::{DateTime, FixedOffset};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
@@ -102,9 +103,9 @@ pub enum CaseEvent {
         /// The band chosen.
         band: Option<String>,
         /// The base amount, in fen.
-        base_amount_fen: Option<u64>,
+        base_amount_fen: Option<Fen>,
         /// The fine, in fen.
-        amount_fen: u64,
+        amount_fen: Fen,
         /// Ids of the circumstances found.
         circumstances: Vec<String>,
         /// Ids of the 减轻 or 不予处罚 grounds relied on.
@@ -152,10 +153,10 @@ pub enum CaseEvent {
         /// The fee item's name.
         item: String,
         /// The amount charged, in fen.
-        amount_fen: u64,
+        amount_fen: Fen,
         /// What the pinned version publishes for this item, in fen; `None` when it does not
         /// list the item.
-        standard_fen: Option<u64>,
+        standard_fen: Option<Fen>,
         /// When charged.
         at: DateTime<FixedOffset>,
         /// Who recorded it (subject id).

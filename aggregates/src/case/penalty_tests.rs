@@ -1,6 +1,7 @@
 //! Given/when/then tests of `RecordPenaltyDecision` and of `Case::check_penalty`, on a penalty
 //! power shaped like 食品安全法第一百二十二条 (the demo's illustrative band split) and, for the
 //! refusals, a licensing power and a penalty power without a standard.
+use crate::money::Fen;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -258,8 +259,8 @@ const SMALL: Option<u64> = Some(300_000);
 fn input(band: Option<&str>, base: Option<u64>, amount: u64) -> PenaltyDecisionInput {
     PenaltyDecisionInput {
         band: band.map(Into::into),
-        base_amount_fen: base,
-        amount_fen: amount,
+        base_amount_fen: base.map(Fen),
+        amount_fen: Fen(amount),
         circumstances: Vec::new(),
         grounds: Vec::new(),
     }
@@ -331,8 +332,8 @@ async fn a_decision_inside_its_band_is_recorded_with_its_check() {
     assert_eq!(
         check.band_range,
         Some(FenRange {
-            min_fen: 6_500_000,
-            max_fen: 8_500_000
+            min_fen: Fen(6_500_000),
+            max_fen: Fen(8_500_000)
         })
     );
 }
@@ -459,7 +460,7 @@ async fn a_later_decision_replaces_the_earlier_one_until_the_case_concludes() {
         state.apply(e);
     }
     let penalty = state.penalty.as_ref().expect("a decision is kept");
-    assert_eq!(penalty.amount_fen, 8_000_000);
+    assert_eq!(penalty.amount_fen, Fen(8_000_000));
     assert_eq!(penalty.by, LI);
     assert_eq!(penalty.check.verdict, Verdict::InBand);
     assert_eq!(state.version, 5);
@@ -808,7 +809,7 @@ fn charge(item: &str, amount_fen: u64) -> CaseCommand {
         actor: officer(LI),
         expected_version: 3,
         item: item.into(),
-        amount_fen,
+        amount_fen: Fen(amount_fen),
         note: None,
         at: Some(t(DECIDED)),
     }
@@ -817,8 +818,8 @@ fn charge(item: &str, amount_fen: u64) -> CaseCommand {
 fn charged(item: &str, amount_fen: u64, standard_fen: Option<u64>) -> CaseEvent {
     CaseEvent::FeeCharged {
         item: item.into(),
-        amount_fen,
-        standard_fen,
+        amount_fen: Fen(amount_fen),
+        standard_fen: standard_fen.map(Fen),
         at: t(DECIDED),
         by: LI.into(),
         note: None,

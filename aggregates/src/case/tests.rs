@@ -4,6 +4,7 @@
 //! 2026 as the built-in calendar has it: holidays 1/1-1/3, 2/15-2/23, 4/4-4/6, 5/1-5/5,
 //! 6/19-6/21, 9/25-9/27, 10/1-10/7; make-up workdays 1/4, 2/14, 2/28, 5/9, 9/20, 10/10.
 //! Every expected date below was counted by hand from that list.
+use crate::money::Fen;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -1619,7 +1620,7 @@ fn fee_cmd(by: &str, version: u64, item: &str, amount_fen: u64) -> CaseCommand {
         actor: officer(by),
         expected_version: version,
         item: item.into(),
-        amount_fen,
+        amount_fen: Fen(amount_fen),
         note: Some("票据 0001".into()),
         at: Some(t("2026-03-16T10:00:00+08:00")),
     }
@@ -1628,8 +1629,8 @@ fn fee_cmd(by: &str, version: u64, item: &str, amount_fen: u64) -> CaseCommand {
 fn charged(item: &str, amount_fen: u64, standard_fen: Option<u64>) -> CaseEvent {
     CaseEvent::FeeCharged {
         item: item.into(),
-        amount_fen,
-        standard_fen,
+        amount_fen: Fen(amount_fen),
+        standard_fen: standard_fen.map(Fen),
         at: t("2026-03-16T10:00:00+08:00"),
         by: ZHANG.into(),
         note: Some("票据 0001".into()),

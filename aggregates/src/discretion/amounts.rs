@@ -204,7 +204,7 @@ impl AmountSpec {
 impl fmt::Display for AmountSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AmountSpec::Fen(fen) => f.write_str(&format_yuan(*fen)),
+            AmountSpec::Fen(fen) => fmt::Display::fmt(&Fen(*fen), f),
             AmountSpec::TimesBase(m) => write!(f, "{m}倍"),
         }
     }

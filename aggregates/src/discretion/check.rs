@@ -1,19 +1,9 @@
 //! [`DiscretionStandard::check`]: where one proposed penalty stands against the standard.
 use serde::{Deserialize, Serialize};
 
-use super::{BandKind, BandSpec, DiscretionStandard, RegimeSpec};
+use crate::money::Fen;
 
-/// An amount in fen as yuan for people: `65000元`, `1234.5元`.
-pub fn format_yuan(fen: u64) -> String {
-    let (yuan, cents) = (fen / 100, fen % 100);
-    if cents == 0 {
-        format!("{yuan}元")
-    } else if cents % 10 == 0 {
-        format!("{yuan}.{}元", cents / 10)
-    } else {
-        format!("{yuan}.{cents:02}元")
-    }
-}
+use super::{BandKind, BandSpec, DiscretionStandard, RegimeSpec};
 
 /// A proposed penalty decision, as the check needs it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,9 +11,9 @@ pub struct PenaltyDecisionInput {
     /// The band chosen (absent for 不予处罚, or for 减轻 below every band).
     pub band: Option<String>,
     /// The amount of the base the regime depends on (e.g. 货值金额), in fen.
-    pub base_amount_fen: Option<u64>,
+    pub base_amount_fen: Option<Fen>,
     /// The fine, in fen; 0 is no fine (不予处罚).
-    pub amount_fen: u64,
+    pub amount_fen: Fen,
     /// Ids of the standard's circumstances found in the case.
     pub circumstances: Vec<String>,
     /// Ids of the standard's 减轻 or 不予处罚 grounds relied on.
@@ -152,18 +142,16 @@ impl Verdict {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FenRange {
     /// Lowest, in fen.
-    pub min_fen: u64,
+    #[cfg_attr(feature = "openapi", schema(value_type = u64))]
+    pub min_fen: Fen,
     /// Highest, in fen.
-    pub max_fen: u64,
+    #[cfg_attr(feature = "openapi", schema(value_type = u64))]
+    pub max_fen: Fen,
 }
 
 impl FenRange {
     fn describe(self) -> String {
-        format!(
-            "{}至{}",
-            format_yuan(self.min_fen),
-            format_yuan(self.max_fen)
-        )
+        format!("{}至{}", self.min_fen.to_string(), self.max_fen.to_string())
     }
 }
 
@@ -206,10 +194,12 @@ pub struct DiscretionCheck {
     #[serde(default)]
     pub band_range: Option<FenRange>,
     /// The fine checked, in fen.
-    pub amount_fen: u64,
+    #[cfg_attr(feature = "openapi", schema(value_type = u64))]
+    pub amount_fen: Fen,
     /// The base amount given, in fen.
     #[serde(default)]
-    pub base_amount_fen: Option<u64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u64>))]
+    pub base_amount_fen: Option<Fen>,
     /// The listed circumstances or grounds that support the decision.
     #[serde(default)]
     pub supported_by: Vec<String>,
@@ -251,7 +241,8 @@ impl DiscretionStandard {
             approval_required: false,
             approval: None,
             decision_authority: self.spec.decision_authority.as_ref().and_then(|a| {
-                (d.amount_fen >= a.at_least_fen).then(|| format!("{}（{}）", a.authority, a.basis))
+                (d.amount_fen >= Fen(a.at_least_fen))
+                    .then(|| format!("{}（{}）", a.authority, a.basis))
             }),
         };
         let verdict = self.verdict(d, &mut c);
@@ -266,7 +257,7 @@ impl DiscretionStandard {
     }
 
     fn verdict(&self, d: &PenaltyDecisionInput, c: &mut DiscretionCheck) -> Verdict {
-        let amount = format_yuan(d.amount_fen);
+        let amount = d.amount_fen.to_string();
         c.unknown = d
             .circumstances
             .iter()
@@ -306,9 +297,9 @@ impl DiscretionStandard {
         let regime = match band {
             Some((r, _)) => {
                 if let (Some(w), Some(base)) = (&r.when, d.base_amount_fen)
-                    && !w.holds(base)
+                    && !w.holds(base.get())
                 {
-                    let selected = self.regime_for(Some(base));
+                    let selected = self.regime_for(Some(base.get()));
                     c.regime = selected.map(|s| s.id.clone());
                     c.regime_name = selected.map(|s| s.name.clone());
                     c.message = format!(
@@ -316,27 +307,27 @@ impl DiscretionStandard {
                         d.band.as_deref().unwrap_or_default(),
                         r.name,
                         self.describe_condition(r).unwrap_or_default(),
-                        format_yuan(base)
+                        base
                     );
                     return Verdict::RegimeMismatch;
                 }
                 Some(r)
             }
-            None => self.regime_for(d.base_amount_fen),
+            None => self.regime_for(d.base_amount_fen.map(Fen::get)),
         };
         if let Some(r) = regime {
             c.regime = Some(r.id.clone());
             c.regime_name = Some(r.name.clone());
             let needs_base = r.uses_multiples() || self.spec.regimes.len() > 1;
             if !(needs_base && d.base_amount_fen.is_none()) {
-                let base = d.base_amount_fen;
+                let base = d.base_amount_fen.map(Fen::get);
                 c.statutory_range = range(r.statutory.min, r.statutory.max, base);
                 if let Some((_, b)) = band {
                     c.band_range = range(b.range.min, b.range.max, base);
                 }
             }
         }
-        if d.amount_fen == 0 {
+        if d.amount_fen.is_zero() {
             c.supported_by = d
                 .grounds
                 .iter()
@@ -358,7 +349,7 @@ impl DiscretionStandard {
         if d.amount_fen > statutory.max_fen {
             c.message = format!(
                 "罚款{amount}超过法定最高限{}（法定幅度{}）",
-                format_yuan(statutory.max_fen),
+                statutory.max_fen.to_string(),
                 statutory.describe()
             );
             return Verdict::AboveStatutoryMaximum;
@@ -373,7 +364,7 @@ impl DiscretionStandard {
             if c.supported_by.is_empty() {
                 c.message = format!(
                     "罚款{amount}低于法定最低限{}，且未援引减轻处罚情形",
-                    format_yuan(statutory.min_fen)
+                    statutory.min_fen.to_string()
                 );
                 return Verdict::BelowStatutoryMinimumWithoutGrounds;
             }
@@ -381,7 +372,7 @@ impl DiscretionStandard {
             c.approval = self.spec.mitigation.as_ref().map(|m| m.approval.clone());
             c.message = format!(
                 "减轻处罚：罚款{amount}低于法定最低限{}，依据：{}；须{}",
-                format_yuan(statutory.min_fen),
+                statutory.min_fen.to_string(),
                 c.supported_by.join("、"),
                 c.approval.as_deref().unwrap_or("审批")
             );
@@ -398,7 +389,7 @@ impl DiscretionStandard {
             c.message = format!(
                 "罚款{amount}高于“{}”档上限{}（该档{}，法定幅度{}）",
                 b.name,
-                format_yuan(band_range.max_fen),
+                band_range.max_fen.to_string(),
                 band_range.describe(),
                 statutory.describe()
             );
@@ -408,7 +399,7 @@ impl DiscretionStandard {
             c.message = format!(
                 "罚款{amount}低于“{}”档下限{}（该档{}，法定幅度{}）",
                 b.name,
-                format_yuan(band_range.min_fen),
+                band_range.min_fen.to_string(),
                 band_range.describe(),
                 statutory.describe()
             );
@@ -452,7 +443,7 @@ impl DiscretionStandard {
 
 fn range(min: super::AmountSpec, max: super::AmountSpec, base: Option<u64>) -> Option<FenRange> {
     Some(FenRange {
-        min_fen: min.fen(base, true)?,
-        max_fen: max.fen(base, false)?,
+        min_fen: Fen(min.fen(base, true)?),
+        max_fen: Fen(max.fen(base, false)?),
     })
 }

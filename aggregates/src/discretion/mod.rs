@@ -31,12 +31,14 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use amounts::*;
-pub use check::{DiscretionCheck, FenRange, PenaltyDecisionInput, Verdict, format_yuan};
+pub use check::{DiscretionCheck, FenRange, PenaltyDecisionInput, Verdict};
 pub use problems::*;
 pub use spec::*;
 pub use standard::*;
 #[allow(unused_imports)]
 use validate::*;
+
+use crate::money::Fen;
 
 /// Longest id (bases, regimes, bands, circumstances, grounds), in ASCII characters.
 pub const MAX_ID_LEN: usize = 48;

@@ -83,10 +83,10 @@ impl ConditionSpec {
     pub(super) fn describe(&self, base_name: &str) -> String {
         match (self.at_least_fen, self.below_fen) {
             (Some(lo), Some(hi)) => {
-                format!("{base_name}{}以上不足{}", format_yuan(lo), format_yuan(hi))
+                format!("{base_name}{}以上不足{}", Fen(lo), Fen(hi))
             }
-            (Some(lo), None) => format!("{base_name}{}以上", format_yuan(lo)),
-            (None, Some(hi)) => format!("{base_name}不足{}", format_yuan(hi)),
+            (Some(lo), None) => format!("{base_name}{}以上", Fen(lo)),
+            (None, Some(hi)) => format!("{base_name}不足{}", Fen(hi)),
             (None, None) => format!("{base_name}任意"),
         }
     }

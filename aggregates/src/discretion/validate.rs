@@ -609,10 +609,7 @@ impl<'a> Validator<'a> {
                 format!("regimes[{fi}].when"),
                 Some(&fr.id),
                 None,
-                format!(
-                    "no regime covers base amounts below {}",
-                    format_yuan(fw.lower())
-                ),
+                format!("no regime covers base amounts below {}", Fen(fw.lower())),
             );
         }
         for pair in conditioned.windows(2) {
@@ -627,7 +624,7 @@ impl<'a> Validator<'a> {
                         "regimes {} and {} both cover {}",
                         pr.id,
                         nr.id,
-                        format_yuan(nw.lower())
+                        Fen(nw.lower())
                     ),
                 ),
                 Some(b) if nw.lower() < b => self.push(
@@ -639,7 +636,7 @@ impl<'a> Validator<'a> {
                         "regimes {} and {} both cover {}",
                         pr.id,
                         nr.id,
-                        format_yuan(nw.lower())
+                        Fen(nw.lower())
                     ),
                 ),
                 Some(b) if nw.lower() > b => self.push(
@@ -649,8 +646,8 @@ impl<'a> Validator<'a> {
                     None,
                     format!(
                         "no regime covers base amounts from {} below {}",
-                        format_yuan(b),
-                        format_yuan(nw.lower())
+                        Fen(b),
+                        Fen(nw.lower())
                     ),
                 ),
                 Some(_) => {}
@@ -663,10 +660,7 @@ impl<'a> Validator<'a> {
                 format!("regimes[{li}].when"),
                 Some(&lr.id),
                 None,
-                format!(
-                    "no regime covers base amounts of {} or more",
-                    format_yuan(b)
-                ),
+                format!("no regime covers base amounts of {} or more", Fen(b)),
             );
         }
     }

@@ -1,4 +1,5 @@
 //! Given/when/then tests of the power aggregate.
+use crate::money::Fen;
 use cqrs_es::test::TestFramework;
 
 use super::*;
@@ -434,7 +435,7 @@ async fn an_invalid_version_lists_every_problem() {
     bad.promised_limit_days = Some(10);
     bad.fees.push(FeeItem {
         name: "不收费".into(),
-        amount_fen: 0,
+        amount_fen: Fen::ZERO,
         basis: None,
     });
     bad.supervision_channel = " ".into();

@@ -1,4 +1,5 @@
 //! What a published version of a power holds (办事指南 + 流程图 + 裁量基准).
+use crate::money::Fen;
 use serde::{Deserialize, Serialize};
 
 use crate::discretion::{DiscretionProblem, DiscretionStandard, DiscretionStandardSpec};
@@ -126,7 +127,8 @@ pub struct FeeItem {
     /// Name of the item.
     pub name: String,
     /// Amount in fen (分), 1 yuan = 100 fen.
-    pub amount_fen: u64,
+    #[cfg_attr(feature = "openapi", schema(value_type = u64))]
+    pub amount_fen: Fen,
     /// The basis for charging (or not charging).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basis: Option<String>,

@@ -296,7 +296,7 @@ pub fn publication_overdue(history: &CaseHistory) -> Vec<AlertCandidate> {
     else {
         return Vec::new();
     };
-    if amount_fen == 0 {
+    if amount_fen.is_zero() {
         return Vec::new();
     }
     let Ok(due) = history

@@ -35,6 +35,7 @@ use aggregates::case::{
     Case, CaseEvent, CaseStatus, CaseTimes, LimitStatus, china_date, china_offset,
 };
 use aggregates::flowchart::Flowchart;
+use aggregates::money::Fen;
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
@@ -187,9 +188,9 @@ pub enum AlertDetails {
         /// The band chosen.
         band: Option<String>,
         /// The fine, in fen.
-        amount_fen: u64,
+        amount_fen: Fen,
         /// The base amount, in fen.
-        base_amount_fen: Option<u64>,
+        base_amount_fen: Option<Fen>,
         /// The check stored on the decision.
         #[serde(default)]
         check: serde_json::Value,
@@ -294,9 +295,9 @@ pub enum AlertDetails {
         /// The item.
         item: String,
         /// Charged, in fen.
-        amount_fen: u64,
+        amount_fen: Fen,
         /// The standard, in fen (`None`: not listed).
-        standard_fen: Option<u64>,
+        standard_fen: Option<Fen>,
         /// Who charged it.
         by: String,
         /// When.

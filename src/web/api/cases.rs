@@ -5,6 +5,7 @@ use aggregates::case::{
     MitigationApproval, PenaltyDecision, Publication,
 };
 use aggregates::discretion::{DiscretionCheck, PenaltyDecisionInput};
+use aggregates::money::Fen;
 use aggregates::party::Party;
 use chrono::{DateTime, FixedOffset};
 use cqrs_es::AggregateError;
@@ -134,11 +135,11 @@ pub struct PenaltyDecisionRequest {
     pub band: Option<String>,
     /// The base amount the regime depends on (e.g. 货值金额), in fen.
     #[serde(default)]
-    #[schema(example = 300000)]
-    pub base_amount_fen: Option<u64>,
+    #[schema(value_type = Option<u64>, example = 300000)]
+    pub base_amount_fen: Option<Fen>,
     /// The fine, in fen; 0 for no fine (不予处罚).
-    #[schema(example = 7500000)]
-    pub amount_fen: u64,
+    #[schema(value_type = u64, example = 7500000)]
+    pub amount_fen: Fen,
     /// Ids of the standard's circumstances (情节) found.
     #[serde(default)]
     pub circumstances: Vec<String>,
@@ -784,8 +785,8 @@ pub struct FeeRequest {
     #[schema(example = "工本费")]
     pub item: String,
     /// The amount charged, in fen (1 yuan = 100 fen), at least 1.
-    #[schema(example = 1000)]
-    pub amount_fen: u64,
+    #[schema(value_type = u64, example = 1000)]
+    pub amount_fen: Fen,
     /// The case version the officer saw.
     pub expected_version: u64,
     /// A note (receipt number...), at most 500 characters.

@@ -292,13 +292,8 @@ fn power_item(ctx: &Ctx, p: &PowerSummary) -> Markup {
     }
 }
 
-/// `amount_fen` as yuan: `12.50`.
-fn yuan(fen: u64) -> String {
-    format!("{}.{:02}", fen / 100, fen % 100)
-}
-
 fn fee_text(lang: Lang, fee: &FeeItem) -> String {
-    if fee.amount_fen == 0 {
+    if fee.amount_fen.is_zero() {
         if fee.name.trim() == "不收费" {
             lang.t("不收费", "Free of charge").to_string()
         } else {
@@ -306,8 +301,8 @@ fn fee_text(lang: Lang, fee: &FeeItem) -> String {
         }
     } else {
         match lang {
-            Lang::Zh => format!("{}：{} 元", fee.name, yuan(fee.amount_fen)),
-            Lang::En => format!("{}: CNY {}", fee.name, yuan(fee.amount_fen)),
+            Lang::Zh => format!("{}：{} 元", fee.name, fee.amount_fen.decimal()),
+            Lang::En => format!("{}: CNY {}", fee.name, fee.amount_fen.decimal()),
         }
     }
 }
@@ -597,12 +592,5 @@ mod unit {
         assert_eq!(parse_category("行政许可"), Some(Category::Licensing));
         assert_eq!(parse_category("许可"), Some(Category::Licensing));
         assert_eq!(parse_category("<script>"), None);
-    }
-
-    #[test]
-    fn fees_in_yuan() {
-        assert_eq!(yuan(0), "0.00");
-        assert_eq!(yuan(1250), "12.50");
-        assert_eq!(yuan(5), "0.05");
     }
 }

@@ -374,7 +374,7 @@ pub(crate) async fn case_file(
             @if let Some(r) = &case.received_at { div { dt { (ctx.t("受理时间", "Received")) } dd { (cst(*r)) } } }
             @if let Some(pen) = &case.penalty {
                 div { dt { (ctx.t("处罚决定", "Penalty")) } dd id="penalty" {
-                    (format!("{:.2}", pen.amount_fen as f64 / 100.0)) (ctx.t(" 元 · ", " yuan · ")) (pen.check.label)
+                    (pen.amount_fen.decimal()) (ctx.t(" 元 · ", " yuan · ")) (pen.check.label)
                     @if pen.check.deviation { " " strong class="flag overdue" { (ctx.t("偏离裁量基准", "departs from the standard")) } }
                 } }
             }
@@ -460,20 +460,16 @@ fn event_words(lang: Lang, payload: &serde_json::Value, event_type: &str) -> Str
         Ok(CaseEvent::PenaltyDecisionRecorded {
             amount_fen, check, ..
         }) => format!(
-            "{}{:.2} {} · {}",
+            "{}{} {} · {}",
             lang.t("处罚决定 ", "Penalty decision "),
-            amount_fen as f64 / 100.0,
+            amount_fen.decimal(),
             lang.t("元", "yuan"),
             check.label
         ),
         Ok(CaseEvent::FeeCharged {
             item, amount_fen, ..
         }) => {
-            format!(
-                "{}{item} {:.2}",
-                lang.t("收费 ", "Fee "),
-                amount_fen as f64 / 100.0
-            )
+            format!("{}{item} {}", lang.t("收费 ", "Fee "), amount_fen.decimal())
         }
         Ok(CaseEvent::ClockPaused { reason, .. }) => {
             format!("{}{reason}", lang.t("暂停计时：", "Clock paused: "))

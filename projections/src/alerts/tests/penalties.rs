@@ -27,7 +27,7 @@ fn decision(
 ) -> Timeline {
     timeline.push(CaseEvent::PenaltyDecisionRecorded {
         band: Some("lt10k-ordinary".into()),
-        base_amount_fen: Some(300_000),
+        base_amount_fen: Some(Fen(300_000)),
         amount_fen: check.amount_fen,
         circumstances: Vec::new(),
         grounds: Vec::new(),
@@ -121,8 +121,8 @@ fn fee(item: &str, amount_fen: u64, standard_fen: Option<u64>) -> Timeline {
     let mut timeline = case_a_at_shencha();
     timeline.push(CaseEvent::FeeCharged {
         item: item.into(),
-        amount_fen,
-        standard_fen,
+        amount_fen: Fen(amount_fen),
+        standard_fen: standard_fen.map(Fen),
         at: t(&at("03-17", "10:00:00")),
         by: LI.into(),
         note: None,
@@ -240,7 +240,7 @@ fn no_fine_and_revoked_decisions_need_no_publication() {
             .is_empty()
     );
     let mut zero = check("no_penalty_with_grounds", false, false);
-    zero.amount_fen = 0;
+    zero.amount_fen = Fen::ZERO;
     let none = decision(case_a_at_shencha(), &at("03-20", "15:00:00"), zero, None)
         .step("提交决定", &at("03-20", "15:30:00"), ZHANG)
         .step("准予许可", &at("03-20", "16:00:00"), WANG);

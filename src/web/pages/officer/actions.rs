@@ -2,37 +2,7 @@
 //! decision, publication and revocation, all through one path ([`run_case_form`]).
 
 use super::*;
-
-/// Money typed in yuan (`75000`, `75,000.50`) as fen.
-pub(super) fn parse_yuan(text: &str) -> Option<u64> {
-    let text: String = text
-        .trim()
-        .trim_end_matches('元')
-        .chars()
-        .filter(|c| *c != ',' && *c != '，' && *c != ' ')
-        .collect();
-    if text.is_empty() {
-        return None;
-    }
-    let (whole, cents) = match text.split_once('.') {
-        Some((w, c)) => (w, c),
-        None => (text.as_str(), ""),
-    };
-    if whole.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || cents.len() > 2
-        || !cents.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let whole: u64 = whole.parse().ok()?;
-    let cents: u64 = match cents.len() {
-        0 => 0,
-        1 => cents.parse::<u64>().ok()? * 10,
-        _ => cents.parse().ok()?,
-    };
-    whole.checked_mul(100)?.checked_add(cents)
-}
+use aggregates::money::Fen;
 
 /// What every case form's handler takes: the request, the engine, the signed-in officer,
 /// the request id, the case id from the path and the form's bytes (extracted in that order,
@@ -323,8 +293,8 @@ pub(crate) async fn fee(form: CaseForm) -> HttpResponse {
         if item.is_empty() {
             return Err(ctx.t("请填写收费项目。", "Enter the fee item.").into());
         }
-        let amount = parse_yuan(params.raw("amount"))
-            .filter(|a| *a > 0)
+        let amount = Fen::parse_yuan(params.raw("amount"))
+            .filter(|a| !a.is_zero())
             .ok_or_else(|| {
                 ctx.t(
                     "请按元填写收费金额，如 10 或 10.50。",
@@ -378,7 +348,7 @@ pub(crate) async fn extension(form: CaseForm) -> HttpResponse {
 
 /// The penalty form's input, or the problem with it.
 pub(super) fn penalty_input(ctx: &Ctx, params: &Params) -> Result<PenaltyDecisionInput, String> {
-    let amount = parse_yuan(params.raw("amount")).ok_or_else(|| {
+    let amount = Fen::parse_yuan(params.raw("amount")).ok_or_else(|| {
         ctx.t(
             "请按元填写罚款金额，如 70000 或 70000.50。",
             "Enter the fine in yuan, e.g. 70000 or 70000.50.",
@@ -387,7 +357,7 @@ pub(super) fn penalty_input(ctx: &Ctx, params: &Params) -> Result<PenaltyDecisio
     })?;
     let base = match params.get("base_amount") {
         None => None,
-        Some(b) => Some(parse_yuan(b).ok_or_else(|| {
+        Some(b) => Some(Fen::parse_yuan(b).ok_or_else(|| {
             ctx.t(
                 "请按元填写基数金额，如 3000。",
                 "Enter the base amount in yuan, e.g. 3000.",
@@ -561,18 +531,6 @@ pub(crate) async fn penalty(form: CaseForm) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::super::open::parse_local_time;
-    use super::parse_yuan;
-
-    #[test]
-    fn yuan_are_read_as_typed() {
-        assert_eq!(parse_yuan("75000"), Some(7_500_000));
-        assert_eq!(parse_yuan("75,000.5"), Some(7_500_050));
-        assert_eq!(parse_yuan("0.05元"), Some(5));
-        for bad in ["", "-1", "1.234", "abc", "1e5", ".5"] {
-            assert_eq!(parse_yuan(bad), None, "{bad}");
-        }
-        assert_eq!(parse_yuan(&"9".repeat(30)), None, "overflow");
-    }
 
     #[test]
     fn local_times_are_china_standard_time() {

@@ -162,11 +162,11 @@ pub(super) fn event_line(ctx: &Ctx, event: &StoredEvent) -> Markup {
                     }
                 }
                 Some(CaseEvent::PenaltyDecisionRecorded { amount_fen, check, .. }) => {
-                    strong { (ctx.t("记录处罚决定", "Penalty decision recorded")) } "：" (format_yuan(*amount_fen)) " · " (check.label)
+                    strong { (ctx.t("记录处罚决定", "Penalty decision recorded")) } "：" (amount_fen.to_string()) " · " (check.label)
                     @if check.deviation { " " strong class="flag due-soon" { (ctx.t("偏离裁量基准", "departs from the standard")) } }
                 }
                 Some(CaseEvent::FeeCharged { item, amount_fen, standard_fen, note, .. }) => {
-                    strong { (ctx.t("收费", "Fee charged")) } "：" (item) " " (format_yuan(*amount_fen))
+                    strong { (ctx.t("收费", "Fee charged")) } "：" (item) " " (amount_fen.to_string())
                     @if standard_fen.is_none_or(|s| *amount_fen > s) {
                         " " strong class="flag due-soon" { (ctx.t("不符合公布的收费标准", "not as published")) }
                     }
@@ -230,7 +230,7 @@ pub(super) fn limit_block(
 
 pub(super) fn range_words(range: Option<aggregates::discretion::FenRange>) -> String {
     range
-        .map(|r| format!("{} – {}", format_yuan(r.min_fen), format_yuan(r.max_fen)))
+        .map(|r| format!("{} – {}", r.min_fen.to_string(), r.max_fen.to_string()))
         .unwrap_or_else(|| "—".into())
 }
 
@@ -243,7 +243,7 @@ pub(super) fn check_block(ctx: &Ctx, check: &DiscretionCheck) -> Markup {
                 div { dt { (ctx.t("适用情形", "Regime")) } dd { (check.regime_name.clone().unwrap_or_else(|| "—".into())) } }
                 div { dt { (ctx.t("法定罚款幅度", "Statutory range")) } dd id="statutory-range" { (range_words(check.statutory_range)) } }
                 div { dt { (ctx.t("所选裁量档次幅度", "Band's range")) } dd id="band-range" { (check.band_name.clone().unwrap_or_default()) " " (range_words(check.band_range)) } }
-                div { dt { (ctx.t("拟罚款", "Proposed fine")) } dd { (format_yuan(check.amount_fen)) } }
+                div { dt { (ctx.t("拟罚款", "Proposed fine")) } dd { (check.amount_fen.to_string()) } }
             }
             p id="verdict" {
                 @if outside {
@@ -387,7 +387,7 @@ pub(super) async fn render_case(
             div { dt { (ctx.t("版本号", "Case version")) } dd id="case-version" { (case.version) } }
             div { dt { (ctx.t("已收费", "Fees charged")) } dd id="fees-charged" {
                 @if case.fees.is_empty() { (ctx.t("无", "none")) }
-                @for f in &case.fees { (f.item) " " (format_yuan(f.amount_fen)) br; }
+                @for f in &case.fees { (f.item) " " (f.amount_fen.to_string()) br; }
             } }
         }
         @if let Some(t) = &times {
@@ -505,7 +505,7 @@ pub(super) async fn render_case(
                 @if let Some(standard) = &discretion {
                     h2 id="penalty" { (ctx.t("行政处罚决定", "Penalty decision")) }
                     @if let Some(p) = &case.penalty {
-                        p id="penalty-recorded" { (ctx.t("已记录：", "Recorded: ")) (format_yuan(p.amount_fen)) " · " (p.check.label) }
+                        p id="penalty-recorded" { (ctx.t("已记录：", "Recorded: ")) (p.amount_fen.to_string()) " · " (p.check.label) }
                     }
                     form id="penalty-form" method="post" action=(ctx.link(&format!("{base}/penalty"))) class="console-form" {
                         (signed.csrf_input())
@@ -578,10 +578,10 @@ pub(super) async fn render_case(
                 }
                 @if let Some(p) = &power {
                     h2 { (ctx.t("收费", "Fees")) }
-                    @if p.content.fees.is_empty() || p.content.fees.iter().all(|f| f.amount_fen == 0) {
+                    @if p.content.fees.is_empty() || p.content.fees.iter().all(|f| f.amount_fen.is_zero()) {
                         p id="fee-standard" { (ctx.t("按公布的收费标准，本事项不收费。", "By its published schedule this power charges no fee.")) }
                     } @else {
-                        ul id="fee-standard" { @for f in &p.content.fees { li { (f.name) "：" (format_yuan(f.amount_fen)) } } }
+                        ul id="fee-standard" { @for f in &p.content.fees { li { (f.name) "：" (f.amount_fen.to_string()) } } }
                     }
                     form id="fee-form" method="post" action=(ctx.link(&format!("{base}/fee"))) class="console-form" {
                         (signed.csrf_input())

@@ -15,7 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use aggregates::case::{
     Case, CaseCommand, CaseError, CaseEvent, CaseStatus, Channel, LimitStatus, china_offset,
 };
-use aggregates::discretion::{DiscretionCheck, PenaltyDecisionInput, format_yuan};
+use aggregates::discretion::{DiscretionCheck, PenaltyDecisionInput};
 use aggregates::party::{Party, PartyKind};
 use aggregates::power::{Category, PublishedPower};
 use aggregates::{Actor, Role};
