@@ -16,6 +16,7 @@ pub mod money;
 pub mod party;
 pub mod power;
 pub mod refusal;
+pub mod text;
 pub mod yaml;
 
 pub use actor::{Actor, Role};

@@ -1,3 +1,4 @@
+use crate::text::Bounded;
 use chrono::{DateTime, FixedOffset};
 use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
@@ -138,31 +139,24 @@ fn invalid(field: &str, message: &str) -> AlertError {
     }
 }
 
-fn has_control(text: &str) -> bool {
-    text.chars().any(|c| c.is_control() && c != '\n')
-}
-
-/// A required text: trimmed, 1 to `MAX_REASON_CHARS` characters, no control characters.
+/// A required text: trimmed, 1 to `MAX_REASON_CHARS` characters, no control characters but
+/// line breaks.
 fn required_text(text: &str) -> Option<String> {
-    let text = text.trim();
-    (!text.is_empty() && text.chars().count() <= MAX_REASON_CHARS && !has_control(text))
-        .then(|| text.to_string())
+    Bounded::lines(MAX_REASON_CHARS)
+        .required(text)
+        .ok()
+        .map(str::to_string)
 }
 
 /// An optional note: blank is none; otherwise trimmed, at most `MAX_NOTE_CHARS` characters.
 fn optional_note(note: Option<String>) -> Result<Option<String>, AlertError> {
-    let Some(note) = note else { return Ok(None) };
-    let note = note.trim();
-    if note.is_empty() {
-        return Ok(None);
-    }
-    if note.chars().count() > MAX_NOTE_CHARS || has_control(note) {
-        return Err(AlertError::InvalidText {
+    Bounded::lines(MAX_NOTE_CHARS)
+        .optional(note.as_deref())
+        .map(|n| n.map(str::to_string))
+        .map_err(|_| AlertError::InvalidText {
             field: "note".into(),
             message: format!("at most {MAX_NOTE_CHARS} characters, no control characters"),
-        });
-    }
-    Ok(Some(note.to_string()))
+        })
 }
 
 /// The nesting depth of arrays and objects in `value` (a scalar is 0), without recursion.
@@ -232,7 +226,7 @@ fn check_evidence(evidence: &[EventRef]) -> Result<(), AlertError> {
             && e.aggregate_type.len() <= 40
             && e.aggregate_type.bytes().all(|b| b.is_ascii_alphanumeric())
             && (1..=MAX_CASE_ID_LEN).contains(&e.aggregate_id.len())
-            && !has_control(&e.aggregate_id)
+            && !e.aggregate_id.chars().any(|c| c.is_control() && c != '\n')
     });
     ok.then_some(()).ok_or_else(|| {
         invalid(

@@ -1,4 +1,5 @@
 use crate::money::Fen;
+use crate::text::{Bounded, TextProblem};
 use chrono::{DateTime, Duration, FixedOffset};
 use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
@@ -225,39 +226,23 @@ pub struct Case {
 /// A step may be dated at most this far ahead of the server clock (clock skew).
 const FUTURE_SKEW: Duration = Duration::minutes(5);
 
+fn invalid(field: &str) -> impl FnOnce(TextProblem) -> CaseError + '_ {
+    move |problem| CaseError::InvalidText {
+        field: field.into(),
+        message: problem.message(),
+    }
+}
+
+/// A reason (理由): 1 to 500 characters, line breaks allowed.
 fn check_reason(field: &str, reason: &str) -> Result<String, CaseError> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(CaseError::InvalidText {
-            field: field.into(),
-            message: "required, 1 to 500 characters".into(),
-        });
-    }
-    if reason.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(CaseError::InvalidText {
-            field: field.into(),
-            message: "must not contain control characters".into(),
-        });
-    }
-    Ok(reason.to_string())
+    check_text(field, reason, 500)
 }
 
 /// Most circumstances or grounds one decision may cite.
 const MAX_CITED: usize = 50;
 
 fn check_justification(text: &str) -> Result<String, CaseError> {
-    let text = text.trim();
-    let invalid = |message: &str| CaseError::InvalidText {
-        field: "justification".into(),
-        message: message.into(),
-    };
-    if text.is_empty() || text.chars().count() > 2000 {
-        return Err(invalid("required, 1 to 2000 characters"));
-    }
-    if text.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(invalid("must not contain control characters"));
-    }
-    Ok(text.to_string())
+    check_text("justification", text, 2000)
 }
 
 /// Trims the band and the cited ids, drops repeats, and refuses what cannot be an id; whether
@@ -272,29 +257,24 @@ fn normalize_penalty_input(input: PenaltyDecisionInput) -> Result<PenaltyDecisio
         }
         let mut out: Vec<String> = Vec::with_capacity(list.len());
         for id in list {
-            let id = id.trim().to_string();
-            if id.is_empty() || id.chars().count() > 100 || id.chars().any(char::is_control) {
-                return Err(CaseError::InvalidText {
-                    field: field.into(),
-                    message: "each entry is an id of 1 to 100 characters".into(),
-                });
-            }
+            let id = ID.required(&id).map_err(|_| CaseError::InvalidText {
+                field: field.into(),
+                message: "each entry is an id of 1 to 100 characters".into(),
+            })?;
+            let id = id.to_string();
             if !out.contains(&id) {
                 out.push(id);
             }
         }
         Ok(out)
     }
-    let band = match input.band.map(|b| b.trim().to_string()) {
-        Some(b) if b.is_empty() => None,
-        Some(b) if b.chars().count() > 100 || b.chars().any(char::is_control) => {
-            return Err(CaseError::InvalidText {
-                field: "band".into(),
-                message: "an id of 1 to 100 characters".into(),
-            });
-        }
-        other => other,
-    };
+    let band = ID
+        .optional(input.band.as_deref())
+        .map_err(|_| CaseError::InvalidText {
+            field: "band".into(),
+            message: "an id of 1 to 100 characters".into(),
+        })?
+        .map(str::to_string);
     Ok(PenaltyDecisionInput {
         band,
         base_amount_fen: input.base_amount_fen,
@@ -305,36 +285,27 @@ fn normalize_penalty_input(input: PenaltyDecisionInput) -> Result<PenaltyDecisio
 }
 
 fn check_note(note: Option<String>) -> Result<Option<String>, CaseError> {
-    match note {
-        None => Ok(None),
-        Some(n) if n.trim().is_empty() => Ok(None),
-        Some(n) => check_reason("note", &n)
-            .map(Some)
-            .map_err(|_| CaseError::InvalidText {
-                field: "note".into(),
-                message: "at most 500 characters, no control characters".into(),
-            }),
-    }
+    Bounded::lines(500)
+        .optional(note.as_deref())
+        .map(|n| n.map(str::to_string))
+        .map_err(|_| CaseError::InvalidText {
+            field: "note".into(),
+            message: "at most 500 characters, no control characters".into(),
+        })
 }
 
-/// A short public text (document number, penalty): trimmed, 1 to `max` characters, no control
-/// characters.
+/// A required text (document number, penalty, reasons): trimmed, 1 to `max` characters, no
+/// control characters but line breaks.
 fn check_text(field: &str, text: &str, max: usize) -> Result<String, CaseError> {
-    let text = text.trim();
-    if text.is_empty() || text.chars().count() > max {
-        return Err(CaseError::InvalidText {
-            field: field.into(),
-            message: format!("required, 1 to {max} characters"),
-        });
-    }
-    if text.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(CaseError::InvalidText {
-            field: field.into(),
-            message: "must not contain control characters".into(),
-        });
-    }
-    Ok(text.to_string())
+    Bounded::lines(max)
+        .required(text)
+        .map(str::to_string)
+        .map_err(invalid(field))
 }
+
+/// An id cited from the discretion standard, or a fee item's name: one line of 1 to 100
+/// characters.
+const ID: Bounded = Bounded::line(100);
 
 impl Case {
     /// Checks of the acts on a concluded penalty decision (publishing, revoking): an officer of
@@ -1034,13 +1005,13 @@ impl Case {
             at,
         } = act;
         let at = self.check_act(&actor, expected_version, at, now)?;
-        let item = item.trim().to_string();
-        if item.is_empty() || item.chars().count() > 100 || item.chars().any(char::is_control) {
-            return Err(CaseError::InvalidText {
+        let item = ID
+            .required(&item)
+            .map_err(|_| CaseError::InvalidText {
                 field: "item".into(),
                 message: "required, 1 to 100 characters, no control characters".into(),
-            });
-        }
+            })?
+            .to_string();
         if amount_fen.is_zero() {
             return Err(CaseError::ZeroFee);
         }

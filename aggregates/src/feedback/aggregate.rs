@@ -1,3 +1,4 @@
+use crate::text::Bounded;
 use chrono::{DateTime, FixedOffset};
 use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
@@ -34,20 +35,13 @@ pub struct Feedback {
 }
 
 fn check_text(field: &str, text: &str, max: usize) -> Result<String, FeedbackError> {
-    let text = text.trim();
-    if text.is_empty() || text.chars().count() > max {
-        return Err(FeedbackError::InvalidText {
+    Bounded::lines(max)
+        .required(text)
+        .map(str::to_string)
+        .map_err(|problem| FeedbackError::InvalidText {
             field: field.into(),
-            message: format!("required, 1 to {max} characters"),
-        });
-    }
-    if text.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(FeedbackError::InvalidText {
-            field: field.into(),
-            message: "must not contain control characters".into(),
-        });
-    }
-    Ok(text.to_string())
+            message: problem.message(),
+        })
 }
 
 impl Aggregate for Feedback {

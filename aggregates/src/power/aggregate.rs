@@ -1,3 +1,4 @@
+use crate::text::{Bounded, TextProblem};
 use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
@@ -87,28 +88,23 @@ impl Power {
 }
 
 fn check_reason(reason: &str) -> Result<String, PowerError> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control) {
-        return Err(PowerError::ReasonRequired);
-    }
-    Ok(reason.to_string())
+    Bounded::line(500)
+        .required(reason)
+        .map(str::to_string)
+        .map_err(|_| PowerError::ReasonRequired)
 }
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<String, PowerError> {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        return Err(PowerError::InvalidText {
+    Bounded::line(max)
+        .required(value)
+        .map(str::to_string)
+        .map_err(|problem| PowerError::InvalidText {
             field: field.into(),
-            message: "must not be empty".into(),
-        });
-    }
-    if trimmed.chars().count() > max || trimmed.chars().any(char::is_control) {
-        return Err(PowerError::InvalidText {
-            field: field.into(),
-            message: format!("at most {max} characters, no control characters"),
-        });
-    }
-    Ok(trimmed.to_string())
+            message: match problem {
+                TextProblem::Empty { .. } => "must not be empty".into(),
+                _ => format!("at most {max} characters, no control characters"),
+            },
+        })
 }
 
 impl Aggregate for Power {
