@@ -151,7 +151,7 @@ pub struct FenRange {
 
 impl FenRange {
     fn describe(self) -> String {
-        format!("{}至{}", self.min_fen.to_string(), self.max_fen.to_string())
+        format!("{}至{}", self.min_fen, self.max_fen)
     }
 }
 
@@ -349,7 +349,7 @@ impl DiscretionStandard {
         if d.amount_fen > statutory.max_fen {
             c.message = format!(
                 "罚款{amount}超过法定最高限{}（法定幅度{}）",
-                statutory.max_fen.to_string(),
+                statutory.max_fen,
                 statutory.describe()
             );
             return Verdict::AboveStatutoryMaximum;
@@ -364,7 +364,7 @@ impl DiscretionStandard {
             if c.supported_by.is_empty() {
                 c.message = format!(
                     "罚款{amount}低于法定最低限{}，且未援引减轻处罚情形",
-                    statutory.min_fen.to_string()
+                    statutory.min_fen
                 );
                 return Verdict::BelowStatutoryMinimumWithoutGrounds;
             }
@@ -372,7 +372,7 @@ impl DiscretionStandard {
             c.approval = self.spec.mitigation.as_ref().map(|m| m.approval.clone());
             c.message = format!(
                 "减轻处罚：罚款{amount}低于法定最低限{}，依据：{}；须{}",
-                statutory.min_fen.to_string(),
+                statutory.min_fen,
                 c.supported_by.join("、"),
                 c.approval.as_deref().unwrap_or("审批")
             );
@@ -389,7 +389,7 @@ impl DiscretionStandard {
             c.message = format!(
                 "罚款{amount}高于“{}”档上限{}（该档{}，法定幅度{}）",
                 b.name,
-                band_range.max_fen.to_string(),
+                band_range.max_fen,
                 band_range.describe(),
                 statutory.describe()
             );
@@ -399,7 +399,7 @@ impl DiscretionStandard {
             c.message = format!(
                 "罚款{amount}低于“{}”档下限{}（该档{}，法定幅度{}）",
                 b.name,
-                band_range.min_fen.to_string(),
+                band_range.min_fen,
                 band_range.describe(),
                 statutory.describe()
             );

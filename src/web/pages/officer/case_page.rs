@@ -230,7 +230,7 @@ pub(super) fn limit_block(
 
 pub(super) fn range_words(range: Option<aggregates::discretion::FenRange>) -> String {
     range
-        .map(|r| format!("{} – {}", r.min_fen.to_string(), r.max_fen.to_string()))
+        .map(|r| format!("{} – {}", r.min_fen, r.max_fen))
         .unwrap_or_else(|| "—".into())
 }
 
@@ -256,6 +256,31 @@ pub(super) fn check_block(ctx: &Ctx, check: &DiscretionCheck) -> Markup {
             @if check.approval_required {
                 p { (ctx.t("需经批准：", "Needs approval: ")) (check.approval.clone().unwrap_or_default()) }
             }
+        }
+    }
+}
+
+/// What every form of the case page needs: where it posts, the version the officer saw, the
+/// session's token and what was typed before.
+#[derive(Clone, Copy)]
+struct CaseView<'a> {
+    ctx: &'a Ctx,
+    signed: &'a SignedIn,
+    /// `/officer/cases/{tracking number}`.
+    base: &'a str,
+    /// The case version the page shows (the forms' `expected_version`).
+    version: &'a str,
+    typed: &'a Typed,
+}
+
+impl CaseView<'_> {
+    /// The hidden fields every case form starts with: the session's token, the language and
+    /// the case version.
+    fn form_head(&self) -> Markup {
+        html! {
+            (self.signed.csrf_input())
+            (self.ctx.lang_input())
+            input type="hidden" name="expected_version" value=(self.version);
         }
     }
 }
@@ -324,8 +349,6 @@ pub(super) async fn render_case(
         crate::web::pages::encode_component(&case.tracking_no)
     );
     let version = case.version.to_string();
-    let manual_pause = case.open_pause().filter(|p| p.step.is_none());
-    let held_by_step = case.open_pause().is_some_and(|p| p.step.is_some());
     let done = ctx.params.get("done");
     let new_events: Vec<&StoredEvent> = match notice.conflict_since {
         Some(v) => events.iter().filter(|e| e.sequence as u64 > v).collect(),
@@ -335,6 +358,13 @@ pub(super) async fn render_case(
         .as_ref()
         .filter(|p| p.category == Category::Penalty)
         .and_then(|p| p.content.discretion.clone());
+    let view = CaseView {
+        ctx,
+        signed,
+        base: &base,
+        version: &version,
+        typed: &typed,
+    };
 
     let body = html! {
         (signed.bar(ctx))
@@ -411,248 +441,16 @@ pub(super) async fn render_case(
             p class="warning" id="revoked" { (ctx.t("处罚决定已撤销：", "The decision was revoked: ")) (r.reason) " (" (cst(r.at)) ")" }
         }
         @if is_officer && case.status == CaseStatus::Concluded && case.penalty.as_ref().is_some_and(|p| p.revoked.is_none()) {
-            section id="publication" {
-                h2 { (ctx.t("处罚决定公开", "Publishing the decision")) }
-                @if let Some(p) = &case.publication {
-                    p id="published" {
-                        (ctx.t("已公开：", "Published: ")) (p.document_no) " · " (cst(p.at)) " · "
-                        a href=(ctx.link(&format!("/decisions/{}", projections::decisions::decision_id(&case.tracking_no)))) { (ctx.t("查看公开页面", "See the public page")) }
-                    }
-                } @else {
-                    p class="hint" { (ctx.t("处罚决定应自作出之日起 7 个工作日内公开；当事人为自然人的，公开时隐去姓名。", "Publish within 7 working days of the decision; a natural person's name is withheld.")) }
-                    form id="publish-form" method="post" action=(ctx.link(&format!("{base}/publish"))) class="console-form" {
-                        (signed.csrf_input())
-                        (ctx.lang_input())
-                        input type="hidden" name="expected_version" value=(version);
-                        div class="field" {
-                            label for="publish-document-no" { (ctx.t("决定书文号", "Document number")) " *" }
-                            input id="publish-document-no" name="document_no" type="text" required maxlength="100" value=(typed.value("publish", "document_no"));
-                        }
-                        div class="field" {
-                            label for="publish-violation" { (ctx.t("主要违法事实", "The violation")) " *" }
-                            textarea id="publish-violation" name="violation" rows="2" required maxlength="2000" { (typed.value("publish", "violation")) }
-                        }
-                        div class="field" {
-                            label for="publish-penalty" { (ctx.t("处罚内容", "The penalty in words")) " *" }
-                            input id="publish-penalty" name="penalty" type="text" required maxlength="500" value=(typed.value("publish", "penalty"));
-                        }
-                        div class="actions" { button id="publish-submit" type="submit" { (ctx.t("公开处罚决定", "Publish the decision")) } }
-                    }
-                }
-                form id="revoke-form" method="post" action=(ctx.link(&format!("{base}/revoke"))) class="console-form" {
-                    (signed.csrf_input())
-                    (ctx.lang_input())
-                    input type="hidden" name="expected_version" value=(version);
-                    div class="field" {
-                        label for="revoke-reason" { (ctx.t("撤销理由（如经复议、诉讼撤销；公开显示）", "Why it was revoked (review, court…; shown publicly)")) " *" }
-                        input id="revoke-reason" name="reason" type="text" required maxlength="500" value=(typed.value("revoke", "reason"));
-                    }
-                    div class="actions" { button id="revoke-submit" type="submit" class="secondary" { (ctx.t("撤销处罚决定", "Revoke the decision")) } }
-                }
-            }
+            (publication_section(&view, &case))
         }
         @if is_officer && open {
             section id="act" {
-                h2 { (ctx.t("办理当前环节", "Complete the current step")) }
-                @if allowed.is_empty() {
-                    p { (ctx.t("当前环节没有可选的办理结果。", "The current step has no outcomes.")) }
-                } @else {
-                    form id="step-form" method="post" action=(ctx.link(&format!("{base}/step"))) class="console-form" {
-                        (signed.csrf_input())
-                        (ctx.lang_input())
-                        input type="hidden" name="expected_version" value=(version);
-                        div class="field" {
-                            label for="step-note" { (ctx.t("备注（可选）", "Note (optional)")) }
-                            textarea id="step-note" name="note" rows="2" maxlength="500" { (typed.value("step", "note")) }
-                        }
-                        div class="outcomes" role="group" aria-label=(ctx.t("办理结果", "Outcome")) {
-                            @for a in &allowed {
-                                button type="submit" name="outcome" value=(a.outcome) class={"outcome" @if a.exception { " secondary" }} data-to=(a.to) {
-                                    (a.outcome) " → " (a.to_name)
-                                }
-                            }
-                        }
-                    }
-                }
-                h2 { (ctx.t("计时", "Clock")) }
-                @if held_by_step {
-                    p id="held-by-step" { (ctx.t("当前环节暂停计时（如补正、听证），办理完该环节后自动恢复。", "The current step stops the clock (e.g. awaiting documents); it restarts when the step is done.")) }
-                } @else if manual_pause.is_some() {
-                    form id="resume-form" method="post" action=(ctx.link(&format!("{base}/clock"))) class="console-form" {
-                        (signed.csrf_input())
-                        (ctx.lang_input())
-                        input type="hidden" name="expected_version" value=(version);
-                        input type="hidden" name="action" value="resume";
-                        div class="field" {
-                            label for="resume-reason" { (ctx.t("恢复计时的原因", "Why the clock runs again")) " *" }
-                            input id="resume-reason" name="reason" type="text" required maxlength="500" value=(typed.value("clock", "reason"));
-                        }
-                        div class="actions" { button id="resume-submit" type="submit" { (ctx.t("恢复计时", "Resume the clock")) } }
-                    }
-                } @else {
-                    form id="pause-form" method="post" action=(ctx.link(&format!("{base}/clock"))) class="console-form" {
-                        (signed.csrf_input())
-                        (ctx.lang_input())
-                        input type="hidden" name="expected_version" value=(version);
-                        input type="hidden" name="action" value="pause";
-                        div class="field" {
-                            label for="pause-reason" { (ctx.t("暂停计时的原因（如听证、鉴定、公告）", "Why the clock stops (hearing, expert opinion, public notice…)")) " *" }
-                            input id="pause-reason" name="reason" type="text" required maxlength="500" value=(typed.value("clock", "reason"));
-                        }
-                        div class="actions" { button id="pause-submit" type="submit" class="secondary" { (ctx.t("暂停计时", "Pause the clock")) } }
-                    }
-                }
-                @if let Some(standard) = &discretion {
-                    h2 id="penalty" { (ctx.t("行政处罚决定", "Penalty decision")) }
-                    @if let Some(p) = &case.penalty {
-                        p id="penalty-recorded" { (ctx.t("已记录：", "Recorded: ")) (p.amount_fen.to_string()) " · " (p.check.label) }
-                    }
-                    form id="penalty-form" method="post" action=(ctx.link(&format!("{base}/penalty"))) class="console-form" {
-                        (signed.csrf_input())
-                        (ctx.lang_input())
-                        input type="hidden" name="expected_version" value=(version);
-                        div class="field" {
-                            label for="penalty-band" { (ctx.t("裁量档次", "Band")) }
-                            select id="penalty-band" name="band" {
-                                option value="" { (ctx.t("不选（不予处罚或减轻）", "None (no penalty, or mitigation)")) }
-                                @for regime in &standard.regimes {
-                                    optgroup label=(regime.name) {
-                                        @for band in &regime.bands {
-                                            option value=(band.id) selected[typed.value("penalty", "band") == band.id] { (regime.name) " · " (band.name) }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        @if let Some(base) = standard.bases.first() {
-                            div class="field" {
-                                label for="penalty-base" { (base.name) (ctx.t("（元）", " (yuan)")) }
-                                input id="penalty-base" name="base_amount" type="text" inputmode="decimal" maxlength="20" value=(typed.value("penalty", "base_amount"));
-                            }
-                        }
-                        div class="field" {
-                            label for="penalty-amount" { (ctx.t("罚款金额（元）", "Fine (yuan)")) " *" }
-                            input id="penalty-amount" name="amount" type="text" inputmode="decimal" required maxlength="20" value=(typed.value("penalty", "amount"));
-                        }
-                        @if !standard.circumstances.is_empty() {
-                            fieldset {
-                                legend { (ctx.t("查明的情节", "Circumstances found")) }
-                                @for c in &standard.circumstances {
-                                    label class="check-line" { input type="checkbox" name="circumstances" value=(c.id) checked[typed.checked("penalty", "circumstances", &c.id)]; " " (c.name) }
-                                }
-                            }
-                        }
-                        @let grounds: Vec<_> = standard.mitigation.iter().flat_map(|m| m.grounds.iter()).chain(standard.no_penalty.iter().flat_map(|n| n.grounds.iter())).collect();
-                        @if !grounds.is_empty() {
-                            fieldset {
-                                legend { (ctx.t("减轻或不予处罚的依据", "Grounds for mitigation or no penalty")) }
-                                @for g in grounds {
-                                    label class="check-line" { input type="checkbox" name="grounds" value=(g.id) checked[typed.checked("penalty", "grounds", &g.id)]; " " (g.name) }
-                                }
-                            }
-                        }
-                        div class="field" {
-                            label for="penalty-justification" { (ctx.t("说明理由", "Reasons")) " *" }
-                            textarea id="penalty-justification" name="justification" rows="3" maxlength="2000" { (typed.value("penalty", "justification")) }
-                        }
-                        fieldset {
-                            legend { (ctx.t("减轻处罚审批（低于法定最低限额时填写）", "Approval of a 减轻 below the statutory minimum")) }
-                            div class="field" {
-                                label for="penalty-approved-by" { (ctx.t("批准人（账户）", "Approved by (account)")) }
-                                input id="penalty-approved-by" name="approved_by" type="text" maxlength="100" value=(typed.value("penalty", "approved_by"));
-                            }
-                            div class="field" {
-                                label for="penalty-approval-reference" { (ctx.t("审批文号", "Approval reference")) }
-                                input id="penalty-approval-reference" name="approval_reference" type="text" maxlength="100" value=(typed.value("penalty", "approval_reference"));
-                            }
-                        }
-                        @if let Some(check) = &notice.check { (check_block(ctx, check)) }
-                        div class="actions" {
-                            button id="penalty-check-submit" type="submit" name="intent" value="check" class="secondary" { (ctx.t("核对裁量幅度", "Check against the standard")) }
-                            @if notice.check.as_ref().is_some_and(|c| !c.refused) {
-                                " "
-                                button id="penalty-record-submit" type="submit" name="intent" value="record" { (ctx.t("确认并记录处罚决定", "Confirm and record the decision")) }
-                            }
-                        }
-                    }
-                }
-                @if let Some(p) = &power {
-                    h2 { (ctx.t("收费", "Fees")) }
-                    @if p.content.fees.is_empty() || p.content.fees.iter().all(|f| f.amount_fen.is_zero()) {
-                        p id="fee-standard" { (ctx.t("按公布的收费标准，本事项不收费。", "By its published schedule this power charges no fee.")) }
-                    } @else {
-                        ul id="fee-standard" { @for f in &p.content.fees { li { (f.name) "：" (f.amount_fen.to_string()) } } }
-                    }
-                    form id="fee-form" method="post" action=(ctx.link(&format!("{base}/fee"))) class="console-form" {
-                        (signed.csrf_input())
-                        (ctx.lang_input())
-                        input type="hidden" name="expected_version" value=(version);
-                        div class="field" {
-                            label for="fee-item" { (ctx.t("收费项目", "Fee item")) " *" }
-                            input id="fee-item" name="item" type="text" required maxlength="100" list="fee-items"
-                                value=(typed.value("fee", "item"));
-                            datalist id="fee-items" { @for f in &p.content.fees { option value=(f.name) {} } }
-                        }
-                        div class="field" {
-                            label for="fee-amount" { (ctx.t("金额（元）", "Amount (yuan)")) " *" }
-                            input id="fee-amount" name="amount" type="text" inputmode="decimal" required maxlength="20"
-                                value=(typed.value("fee", "amount"));
-                        }
-                        div class="field" {
-                            label for="fee-note" { (ctx.t("备注（如票据号）", "Note (receipt number…)")) }
-                            input id="fee-note" name="note" type="text" maxlength="500" value=(typed.value("fee", "note"));
-                        }
-                        div class="actions" { button id="fee-submit" type="submit" class="secondary" { (ctx.t("记录收费", "Record the fee")) } }
-                    }
-                }
-                @if let Some(ext) = power.as_ref().and_then(|p| p.content.extension.as_ref()) {
-                    @let remaining = ext.days.saturating_sub(case.extended_days);
-                    h2 { (ctx.t("延长期限", "Extend the limit")) }
-                    p class="hint" id="extension-basis" {
-                        (ext.basis)
-                        " "
-                        @match ctx.lang {
-                            Lang::Zh => { "（可延长 " (ext.days) " 个工作日，已延长 " (case.extended_days) " 个工作日。）" }
-                            Lang::En => { "(Up to " (ext.days) " working days; " (case.extended_days) " used.)" }
-                        }
-                    }
-                    @if remaining > 0 {
-                        form id="extension-form" method="post" action=(ctx.link(&format!("{base}/extension"))) class="console-form" {
-                            (signed.csrf_input())
-                            (ctx.lang_input())
-                            input type="hidden" name="expected_version" value=(version);
-                            div class="field" {
-                                label for="extension-days" { (ctx.t("延长工作日数", "Working days")) " *" }
-                                input id="extension-days" name="days" type="number" min="1" max=(remaining) step="1" inputmode="numeric" required
-                                    value=(typed.value("extension", "days"));
-                            }
-                            div class="field" {
-                                label for="extension-approved-by" { (ctx.t("批准人", "Approved by")) " *" }
-                                input id="extension-approved-by" name="approved_by" type="text" required maxlength="100"
-                                    value=(typed.value("extension", "approved_by"));
-                            }
-                            div class="field" {
-                                label for="extension-reason" { (ctx.t("延期理由（将告知申请人）", "Reason (told to the applicant)")) " *" }
-                                input id="extension-reason" name="reason" type="text" required maxlength="500"
-                                    value=(typed.value("extension", "reason"));
-                            }
-                            div class="actions" { button id="extension-submit" type="submit" class="secondary" { (ctx.t("记录延期", "Record the extension")) } }
-                        }
-                    }
-                }
-                details id="withdraw" {
-                    summary { (ctx.t("撤回/终止办件", "Withdraw or terminate the case")) }
-                    form id="withdraw-form" method="post" action=(ctx.link(&format!("{base}/withdraw"))) class="console-form" {
-                        (signed.csrf_input())
-                        (ctx.lang_input())
-                        input type="hidden" name="expected_version" value=(version);
-                        div class="field" {
-                            label for="withdraw-reason" { (ctx.t("原因", "Reason")) " *" }
-                            input id="withdraw-reason" name="reason" type="text" required maxlength="500" value=(typed.value("withdraw", "reason"));
-                        }
-                        div class="actions" { button id="withdraw-submit" type="submit" class="secondary" { (ctx.t("撤回/终止", "Withdraw")) } }
-                    }
-                }
+                (step_section(&view, &allowed))
+                (clock_section(&view, &case))
+                @if let Some(standard) = &discretion { (penalty_section(&view, &case, standard, &notice)) }
+                @if let Some(p) = &power { (fee_section(&view, p)) }
+                @if let Some(ext) = power.as_ref().and_then(|p| p.content.extension.as_ref()) { (extension_section(&view, &case, ext)) }
+                (withdraw_section(&view))
             }
         }
         h2 { (ctx.t("办理过程", "Timeline")) }
@@ -661,4 +459,293 @@ pub(super) async fn render_case(
         }
     };
     page(ctx, notice.status.unwrap_or(StatusCode::OK), title, body)
+}
+
+/// 处罚决定公开: the publish form (or where it was published) and the revoke form.
+fn publication_section(view: &CaseView<'_>, case: &Case) -> Markup {
+    let CaseView {
+        ctx, base, typed, ..
+    } = *view;
+    html! {
+        section id="publication" {
+            h2 { (ctx.t("处罚决定公开", "Publishing the decision")) }
+            @if let Some(p) = &case.publication {
+                p id="published" {
+                    (ctx.t("已公开：", "Published: ")) (p.document_no) " · " (cst(p.at)) " · "
+                    a href=(ctx.link(&format!("/decisions/{}", projections::decisions::decision_id(&case.tracking_no)))) { (ctx.t("查看公开页面", "See the public page")) }
+                }
+            } @else {
+                p class="hint" { (ctx.t("处罚决定应自作出之日起 7 个工作日内公开；当事人为自然人的，公开时隐去姓名。", "Publish within 7 working days of the decision; a natural person's name is withheld.")) }
+                form id="publish-form" method="post" action=(ctx.link(&format!("{base}/publish"))) class="console-form" {
+                    (view.form_head())
+                    div class="field" {
+                        label for="publish-document-no" { (ctx.t("决定书文号", "Document number")) " *" }
+                        input id="publish-document-no" name="document_no" type="text" required maxlength="100" value=(typed.value("publish", "document_no"));
+                    }
+                    div class="field" {
+                        label for="publish-violation" { (ctx.t("主要违法事实", "The violation")) " *" }
+                        textarea id="publish-violation" name="violation" rows="2" required maxlength="2000" { (typed.value("publish", "violation")) }
+                    }
+                    div class="field" {
+                        label for="publish-penalty" { (ctx.t("处罚内容", "The penalty in words")) " *" }
+                        input id="publish-penalty" name="penalty" type="text" required maxlength="500" value=(typed.value("publish", "penalty"));
+                    }
+                    div class="actions" { button id="publish-submit" type="submit" { (ctx.t("公开处罚决定", "Publish the decision")) } }
+                }
+            }
+            form id="revoke-form" method="post" action=(ctx.link(&format!("{base}/revoke"))) class="console-form" {
+                (view.form_head())
+                div class="field" {
+                    label for="revoke-reason" { (ctx.t("撤销理由（如经复议、诉讼撤销；公开显示）", "Why it was revoked (review, court…; shown publicly)")) " *" }
+                    input id="revoke-reason" name="reason" type="text" required maxlength="500" value=(typed.value("revoke", "reason"));
+                }
+                div class="actions" { button id="revoke-submit" type="submit" class="secondary" { (ctx.t("撤销处罚决定", "Revoke the decision")) } }
+            }
+        }
+    }
+}
+
+/// 办理当前环节: one button per outcome the flowchart allows from the current step.
+fn step_section(view: &CaseView<'_>, allowed: &[aggregates::case::AllowedOutcome]) -> Markup {
+    let CaseView {
+        ctx, base, typed, ..
+    } = *view;
+    html! {
+        h2 { (ctx.t("办理当前环节", "Complete the current step")) }
+        @if allowed.is_empty() {
+            p { (ctx.t("当前环节没有可选的办理结果。", "The current step has no outcomes.")) }
+        } @else {
+            form id="step-form" method="post" action=(ctx.link(&format!("{base}/step"))) class="console-form" {
+                (view.form_head())
+                div class="field" {
+                    label for="step-note" { (ctx.t("备注（可选）", "Note (optional)")) }
+                    textarea id="step-note" name="note" rows="2" maxlength="500" { (typed.value("step", "note")) }
+                }
+                div class="outcomes" role="group" aria-label=(ctx.t("办理结果", "Outcome")) {
+                    @for a in allowed {
+                        button type="submit" name="outcome" value=(a.outcome) class={"outcome" @if a.exception { " secondary" }} data-to=(a.to) {
+                            (a.outcome) " → " (a.to_name)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// 计时: pause the clock, or resume it when an officer paused it (a step that stops the clock restarts it itself).
+fn clock_section(view: &CaseView<'_>, case: &Case) -> Markup {
+    let CaseView {
+        ctx, base, typed, ..
+    } = *view;
+    let manual_pause = case.open_pause().filter(|p| p.step.is_none());
+    let held_by_step = case.open_pause().is_some_and(|p| p.step.is_some());
+    html! {
+        h2 { (ctx.t("计时", "Clock")) }
+        @if held_by_step {
+            p id="held-by-step" { (ctx.t("当前环节暂停计时（如补正、听证），办理完该环节后自动恢复。", "The current step stops the clock (e.g. awaiting documents); it restarts when the step is done.")) }
+        } @else if manual_pause.is_some() {
+            form id="resume-form" method="post" action=(ctx.link(&format!("{base}/clock"))) class="console-form" {
+                (view.form_head())
+                input type="hidden" name="action" value="resume";
+                div class="field" {
+                    label for="resume-reason" { (ctx.t("恢复计时的原因", "Why the clock runs again")) " *" }
+                    input id="resume-reason" name="reason" type="text" required maxlength="500" value=(typed.value("clock", "reason"));
+                }
+                div class="actions" { button id="resume-submit" type="submit" { (ctx.t("恢复计时", "Resume the clock")) } }
+            }
+        } @else {
+            form id="pause-form" method="post" action=(ctx.link(&format!("{base}/clock"))) class="console-form" {
+                (view.form_head())
+                input type="hidden" name="action" value="pause";
+                div class="field" {
+                    label for="pause-reason" { (ctx.t("暂停计时的原因（如听证、鉴定、公告）", "Why the clock stops (hearing, expert opinion, public notice…)")) " *" }
+                    input id="pause-reason" name="reason" type="text" required maxlength="500" value=(typed.value("clock", "reason"));
+                }
+                div class="actions" { button id="pause-submit" type="submit" class="secondary" { (ctx.t("暂停计时", "Pause the clock")) } }
+            }
+        }
+    }
+}
+
+/// 行政处罚决定: the decision form, checked against the discretion standard before it is recorded.
+fn penalty_section(
+    view: &CaseView<'_>,
+    case: &Case,
+    standard: &aggregates::discretion::DiscretionStandardSpec,
+    notice: &Notice,
+) -> Markup {
+    let CaseView {
+        ctx, base, typed, ..
+    } = *view;
+    html! {
+        h2 id="penalty" { (ctx.t("行政处罚决定", "Penalty decision")) }
+        @if let Some(p) = &case.penalty {
+            p id="penalty-recorded" { (ctx.t("已记录：", "Recorded: ")) (p.amount_fen.to_string()) " · " (p.check.label) }
+        }
+        form id="penalty-form" method="post" action=(ctx.link(&format!("{base}/penalty"))) class="console-form" {
+            (view.form_head())
+            div class="field" {
+                label for="penalty-band" { (ctx.t("裁量档次", "Band")) }
+                select id="penalty-band" name="band" {
+                    option value="" { (ctx.t("不选（不予处罚或减轻）", "None (no penalty, or mitigation)")) }
+                    @for regime in &standard.regimes {
+                        optgroup label=(regime.name) {
+                            @for band in &regime.bands {
+                                option value=(band.id) selected[typed.value("penalty", "band") == band.id] { (regime.name) " · " (band.name) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(base) = standard.bases.first() {
+                div class="field" {
+                    label for="penalty-base" { (base.name) (ctx.t("（元）", " (yuan)")) }
+                    input id="penalty-base" name="base_amount" type="text" inputmode="decimal" maxlength="20" value=(typed.value("penalty", "base_amount"));
+                }
+            }
+            div class="field" {
+                label for="penalty-amount" { (ctx.t("罚款金额（元）", "Fine (yuan)")) " *" }
+                input id="penalty-amount" name="amount" type="text" inputmode="decimal" required maxlength="20" value=(typed.value("penalty", "amount"));
+            }
+            @if !standard.circumstances.is_empty() {
+                fieldset {
+                    legend { (ctx.t("查明的情节", "Circumstances found")) }
+                    @for c in &standard.circumstances {
+                        label class="check-line" { input type="checkbox" name="circumstances" value=(c.id) checked[typed.checked("penalty", "circumstances", &c.id)]; " " (c.name) }
+                    }
+                }
+            }
+            @let grounds: Vec<_> = standard.mitigation.iter().flat_map(|m| m.grounds.iter()).chain(standard.no_penalty.iter().flat_map(|n| n.grounds.iter())).collect();
+            @if !grounds.is_empty() {
+                fieldset {
+                    legend { (ctx.t("减轻或不予处罚的依据", "Grounds for mitigation or no penalty")) }
+                    @for g in grounds {
+                        label class="check-line" { input type="checkbox" name="grounds" value=(g.id) checked[typed.checked("penalty", "grounds", &g.id)]; " " (g.name) }
+                    }
+                }
+            }
+            div class="field" {
+                label for="penalty-justification" { (ctx.t("说明理由", "Reasons")) " *" }
+                textarea id="penalty-justification" name="justification" rows="3" maxlength="2000" { (typed.value("penalty", "justification")) }
+            }
+            fieldset {
+                legend { (ctx.t("减轻处罚审批（低于法定最低限额时填写）", "Approval of a 减轻 below the statutory minimum")) }
+                div class="field" {
+                    label for="penalty-approved-by" { (ctx.t("批准人（账户）", "Approved by (account)")) }
+                    input id="penalty-approved-by" name="approved_by" type="text" maxlength="100" value=(typed.value("penalty", "approved_by"));
+                }
+                div class="field" {
+                    label for="penalty-approval-reference" { (ctx.t("审批文号", "Approval reference")) }
+                    input id="penalty-approval-reference" name="approval_reference" type="text" maxlength="100" value=(typed.value("penalty", "approval_reference"));
+                }
+            }
+            @if let Some(check) = &notice.check { (check_block(ctx, check)) }
+            div class="actions" {
+                button id="penalty-check-submit" type="submit" name="intent" value="check" class="secondary" { (ctx.t("核对裁量幅度", "Check against the standard")) }
+                @if notice.check.as_ref().is_some_and(|c| !c.refused) {
+                    " "
+                    button id="penalty-record-submit" type="submit" name="intent" value="record" { (ctx.t("确认并记录处罚决定", "Confirm and record the decision")) }
+                }
+            }
+        }
+    }
+}
+
+/// 收费: the published fee schedule and the form recording a fee.
+fn fee_section(view: &CaseView<'_>, p: &PublishedPower) -> Markup {
+    let CaseView {
+        ctx, base, typed, ..
+    } = *view;
+    html! {
+        h2 { (ctx.t("收费", "Fees")) }
+        @if p.content.fees.is_empty() || p.content.fees.iter().all(|f| f.amount_fen.is_zero()) {
+            p id="fee-standard" { (ctx.t("按公布的收费标准，本事项不收费。", "By its published schedule this power charges no fee.")) }
+        } @else {
+            ul id="fee-standard" { @for f in &p.content.fees { li { (f.name) "：" (f.amount_fen.to_string()) } } }
+        }
+        form id="fee-form" method="post" action=(ctx.link(&format!("{base}/fee"))) class="console-form" {
+            (view.form_head())
+            div class="field" {
+                label for="fee-item" { (ctx.t("收费项目", "Fee item")) " *" }
+                input id="fee-item" name="item" type="text" required maxlength="100" list="fee-items"
+                    value=(typed.value("fee", "item"));
+                datalist id="fee-items" { @for f in &p.content.fees { option value=(f.name) {} } }
+            }
+            div class="field" {
+                label for="fee-amount" { (ctx.t("金额（元）", "Amount (yuan)")) " *" }
+                input id="fee-amount" name="amount" type="text" inputmode="decimal" required maxlength="20"
+                    value=(typed.value("fee", "amount"));
+            }
+            div class="field" {
+                label for="fee-note" { (ctx.t("备注（如票据号）", "Note (receipt number…)")) }
+                input id="fee-note" name="note" type="text" maxlength="500" value=(typed.value("fee", "note"));
+            }
+            div class="actions" { button id="fee-submit" type="submit" class="secondary" { (ctx.t("记录收费", "Record the fee")) } }
+        }
+    }
+}
+
+/// 延长期限: the extension the version allows, and its form while days remain.
+fn extension_section(
+    view: &CaseView<'_>,
+    case: &Case,
+    ext: &aggregates::power::Extension,
+) -> Markup {
+    let CaseView {
+        ctx, base, typed, ..
+    } = *view;
+    html! {
+        @let remaining = ext.days.saturating_sub(case.extended_days);
+        h2 { (ctx.t("延长期限", "Extend the limit")) }
+        p class="hint" id="extension-basis" {
+            (ext.basis)
+            " "
+            @match ctx.lang {
+                Lang::Zh => { "（可延长 " (ext.days) " 个工作日，已延长 " (case.extended_days) " 个工作日。）" }
+                Lang::En => { "(Up to " (ext.days) " working days; " (case.extended_days) " used.)" }
+            }
+        }
+        @if remaining > 0 {
+            form id="extension-form" method="post" action=(ctx.link(&format!("{base}/extension"))) class="console-form" {
+                (view.form_head())
+                div class="field" {
+                    label for="extension-days" { (ctx.t("延长工作日数", "Working days")) " *" }
+                    input id="extension-days" name="days" type="number" min="1" max=(remaining) step="1" inputmode="numeric" required
+                        value=(typed.value("extension", "days"));
+                }
+                div class="field" {
+                    label for="extension-approved-by" { (ctx.t("批准人", "Approved by")) " *" }
+                    input id="extension-approved-by" name="approved_by" type="text" required maxlength="100"
+                        value=(typed.value("extension", "approved_by"));
+                }
+                div class="field" {
+                    label for="extension-reason" { (ctx.t("延期理由（将告知申请人）", "Reason (told to the applicant)")) " *" }
+                    input id="extension-reason" name="reason" type="text" required maxlength="500"
+                        value=(typed.value("extension", "reason"));
+                }
+                div class="actions" { button id="extension-submit" type="submit" class="secondary" { (ctx.t("记录延期", "Record the extension")) } }
+            }
+        }
+    }
+}
+
+/// 撤回/终止: withdrawing or terminating the case, folded away.
+fn withdraw_section(view: &CaseView<'_>) -> Markup {
+    let CaseView {
+        ctx, base, typed, ..
+    } = *view;
+    html! {
+        details id="withdraw" {
+            summary { (ctx.t("撤回/终止办件", "Withdraw or terminate the case")) }
+            form id="withdraw-form" method="post" action=(ctx.link(&format!("{base}/withdraw"))) class="console-form" {
+                (view.form_head())
+                div class="field" {
+                    label for="withdraw-reason" { (ctx.t("原因", "Reason")) " *" }
+                    input id="withdraw-reason" name="reason" type="text" required maxlength="500" value=(typed.value("withdraw", "reason"));
+                }
+                div class="actions" { button id="withdraw-submit" type="submit" class="secondary" { (ctx.t("撤回/终止", "Withdraw")) } }
+            }
+        }
+    }
 }
