@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock};
 use aggregates::access::DataAccess;
 use aggregates::alert::Alert;
 use aggregates::calendar::WorkingCalendar;
-use aggregates::case::{Case, CaseServices, Clock, LookupError, PowerLookup};
+use aggregates::case::{Case, CaseId, CaseServices, Clock, LookupError, PowerLookup};
 use aggregates::feedback::Feedback;
 use aggregates::power::{Power, PowerEvent, PowerStatus, PublishedPower};
 use cqrs_es::event_sink::EventSink;
@@ -615,7 +615,7 @@ impl Engine {
     /// Runs a feedback command (complaints and ratings from the public) on case `id`'s feedback.
     pub async fn execute_feedback(
         &self,
-        id: &str,
+        id: &CaseId,
         command: <Feedback as Aggregate>::Command,
         meta: CommandMeta,
     ) -> Result<Vec<EventEnvelope<Feedback>>, AggregateError<<Feedback as Aggregate>::Error>> {
@@ -630,7 +630,7 @@ impl Engine {
     pub async fn record_personal_data_read(
         &self,
         actor: aggregates::Actor,
-        case_id: &str,
+        case_id: &CaseId,
         purpose: &str,
         meta: CommandMeta,
     ) -> Result<(), AggregateError<aggregates::access::DataAccessError>> {
@@ -638,7 +638,7 @@ impl Engine {
         let id = format!("{case_id}:{}", uuid::Uuid::new_v4());
         let command = aggregates::access::DataAccessCommand::RecordRead {
             actor,
-            case_id: case_id.into(),
+            case_id: case_id.to_string(),
             purpose: purpose.into(),
             at: self.now(),
         };
@@ -651,7 +651,7 @@ impl Engine {
     /// Runs a case command.
     pub async fn execute_case(
         &self,
-        id: &str,
+        id: &CaseId,
         command: <Case as Aggregate>::Command,
         meta: CommandMeta,
     ) -> Result<Vec<EventEnvelope<Case>>, AggregateError<<Case as Aggregate>::Error>> {
@@ -670,7 +670,7 @@ impl Engine {
     /// command is decided again on the stream read from the store, whose answer stands.
     pub async fn execute_case_with_state(
         &self,
-        id: &str,
+        id: &CaseId,
         command: <Case as Aggregate>::Command,
         meta: CommandMeta,
     ) -> Result<(Vec<EventEnvelope<Case>>, Case), AggregateError<<Case as Aggregate>::Error>> {
@@ -684,7 +684,7 @@ impl Engine {
     /// second opening).
     pub async fn execute_new_case(
         &self,
-        id: &str,
+        id: &CaseId,
         command: <Case as Aggregate>::Command,
         meta: CommandMeta,
     ) -> Result<(Vec<EventEnvelope<Case>>, Case), AggregateError<<Case as Aggregate>::Error>> {
@@ -839,7 +839,10 @@ impl Engine {
     }
 
     /// Loads a case with its stored events; `None` if it does not exist.
-    pub async fn load_case(&self, id: &str) -> Result<Option<(Case, Vec<StoredEvent>)>, LoadError> {
+    pub async fn load_case(
+        &self,
+        id: &CaseId,
+    ) -> Result<Option<(Case, Vec<StoredEvent>)>, LoadError> {
         let events = self.repo.aggregate_events(Case::TYPE, id).await?;
         if events.is_empty() {
             return Ok(None);

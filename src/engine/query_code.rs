@@ -2,6 +2,7 @@
 //!
 //! The tracking number is random, so numbers cannot be walked; the query code is a second
 //! random secret of which only a salted SHA-256 is stored, compared in constant time.
+use aggregates::case::CaseId;
 use chrono::NaiveDate;
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -19,8 +20,10 @@ fn random_symbols(n: usize) -> String {
 }
 
 /// A new tracking number: `YG`, the date, eight random symbols (31^8 ≈ 8.5e11 per day).
-pub fn tracking_number(today: NaiveDate) -> String {
-    format!("YG{}{}", today.format("%Y%m%d"), random_symbols(8))
+pub fn tracking_number(today: NaiveDate) -> CaseId {
+    let number = format!("YG{}{}", today.format("%Y%m%d"), random_symbols(8));
+    // ASCII letters and digits only, 18 characters: always a case id.
+    CaseId::parse(&number).expect("a tracking number is a case id")
 }
 
 /// A freshly generated query code with its salt and hash.

@@ -215,7 +215,8 @@ async fn raise_patterns(
         }
         // The evidence is the case's final decision event.
         if let Some(e) = candidate.evidence.first_mut()
-            && let Some((_, stored)) = engine.load_case(&e.aggregate_id).await?
+            && let Some(id) = aggregates::case::CaseId::parse(&e.aggregate_id)
+            && let Some((_, stored)) = engine.load_case(&id).await?
         {
             e.sequence = stored
                 .iter()

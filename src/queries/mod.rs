@@ -2,7 +2,7 @@
 use std::sync::Arc;
 
 use aggregates::calendar::{CalendarError, DeadlineCalculation};
-use aggregates::case::Case;
+use aggregates::case::{Case, CaseId};
 use aggregates::power::{Category, Disclosure, PowerStatus, PowerVersionContent, PublishedPower};
 use chrono::NaiveDate;
 use projections::cases::CaseDoc;
@@ -625,23 +625,17 @@ pub enum CaseFileError {
 }
 
 impl Reads<'_> {
-    /// Opens the file of case `id` for `reader`: checks the id, records the read of its
+    /// Opens the file of case `id` for `reader`: checks the case exists, records the read of its
     /// personal data (first: a file that was sent is always in the record, even if sending
     /// fails afterwards), then loads it. Every view of a case file goes through here.
     pub async fn open_case_file(
         &self,
         reader: aggregates::Actor,
-        id: &str,
+        id: &CaseId,
         purpose: &str,
         meta: crate::engine::CommandMeta,
     ) -> Result<CaseFile, CaseFileError> {
-        // Refuse what cannot be a case id before writing anything.
-        let valid = !id.is_empty()
-            && id.len() <= 64
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if !valid || self.load_case(id).await?.is_none() {
+        if self.load_case(id).await?.is_none() {
             return Err(CaseFileError::NotFound);
         }
         self.record_personal_data_read(reader, id, purpose, meta)
@@ -650,7 +644,7 @@ impl Reads<'_> {
     }
 
     /// The case file of `id`, if the case exists.
-    pub async fn case_file(&self, id: &str) -> Result<Option<CaseFile>, LoadError> {
+    pub async fn case_file(&self, id: &CaseId) -> Result<Option<CaseFile>, LoadError> {
         use aggregates::case::CaseEvent;
         let Some((case, events)) = self.load_case(id).await? else {
             return Ok(None);
@@ -669,7 +663,7 @@ impl Reads<'_> {
             .await?
             .iter()
             .filter_map(|d| serde_json::from_str::<projections::alert_queue::AlertDoc>(d).ok())
-            .filter(|d| d.alert.case_id == id)
+            .filter(|d| d.alert.case_id == id.as_str())
             .collect();
         let mut path = Vec::new();
         for e in &events {

@@ -822,7 +822,14 @@ async fn opening_a_number_already_taken_is_refused_by_its_stream() {
             department: Some(app.department.clone()),
             request_id: "test".into(),
         };
-        let refused = app.engine.execute_new_case(&id, command, meta).await;
+        let refused = app
+            .engine
+            .execute_new_case(
+                &aggregates::case::CaseId::parse(&id).unwrap(),
+                command,
+                meta,
+            )
+            .await;
         assert!(
             matches!(
                 refused,

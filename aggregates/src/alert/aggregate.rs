@@ -1,3 +1,4 @@
+use crate::case::{CaseId, MAX_CASE_ID_LEN};
 use crate::text::Bounded;
 use chrono::{DateTime, FixedOffset};
 use cqrs_es::Aggregate;
@@ -122,7 +123,6 @@ const MAX_NOTE_CHARS: usize = 2000;
 /// Longest reason or accountability action, in characters.
 const MAX_REASON_CHARS: usize = 500;
 /// Longest case id, in bytes (ASCII).
-const MAX_CASE_ID_LEN: usize = 64;
 /// Longest threshold, in bytes (ASCII).
 const MAX_THRESHOLD_LEN: usize = 100;
 /// Largest `details`, serialized.
@@ -175,11 +175,7 @@ fn json_depth(value: &serde_json::Value) -> usize {
 }
 
 fn check_case_id(case_id: &str) -> Result<(), AlertError> {
-    let ok = (1..=MAX_CASE_ID_LEN).contains(&case_id.len())
-        && case_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    ok.then_some(()).ok_or_else(|| {
+    CaseId::parse(case_id).map(|_| ()).ok_or_else(|| {
         invalid(
             "case_id",
             "use ASCII letters, digits, - and _, 1 to 64 characters",

@@ -3,6 +3,7 @@ mod aggregate;
 mod commands;
 mod error;
 mod events;
+mod id;
 mod services;
 mod time;
 
@@ -12,6 +13,7 @@ pub use aggregate::{
 pub use commands::{CaseCommand, Channel, MitigationApproval};
 pub use error::{AllowedOutcome, CaseError};
 pub use events::CaseEvent;
+pub use id::{CaseId, MAX_CASE_ID_LEN};
 pub use services::{CalendarSource, CaseServices, Clock, FixedCalendar, LookupError, PowerLookup};
 pub use time::{CaseTimes, LimitStatus, PausedSpan, china_date, china_offset};
 

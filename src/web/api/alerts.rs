@@ -1,6 +1,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use aggregates::Role;
 use aggregates::alert::{AlertCommand, AlertRule, AlertStatus, Finding, Severity};
+use aggregates::case::CaseId;
 use projections::alert_queue::AlertDoc;
 use serde::{Deserialize, Serialize};
 use tracing_actix_web::RequestId;
@@ -199,7 +200,8 @@ async fn get_alert(
         .reads(after.0)
         .open_case_file(
             principal.actor(),
-            &doc.alert.case_id,
+            &CaseId::parse(&doc.alert.case_id)
+                .ok_or_else(|| ApiError::from(crate::queries::CaseFileError::NotFound))?,
             "inspector_alert_detail",
             meta(&principal, &request_id),
         )

@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, get, post, web};
 use aggregates::Role;
 use aggregates::case::{
-    AllowedOutcome, Case, CaseCommand, CaseError, CaseStatus, CaseTimes, Channel, FeeRecord,
-    MitigationApproval, PenaltyDecision, Publication,
+    AllowedOutcome, Case, CaseCommand, CaseError, CaseId, CaseStatus, CaseTimes, Channel,
+    FeeRecord, MitigationApproval, PenaltyDecision, Publication,
 };
 use aggregates::discretion::{DiscretionCheck, PenaltyDecisionInput};
 use aggregates::money::Fen;
@@ -365,8 +365,9 @@ async fn run_command(
     id: &str,
     command: CaseCommand,
 ) -> Result<HttpResponse, ApiError> {
+    let id = case_id(id)?;
     let (events, case) = engine
-        .execute_case_with_state(id, command, meta(principal, request_id))
+        .execute_case_with_state(&id, command, meta(principal, request_id))
         .await
         .map_err(hide_foreign)?;
     if events.is_empty() && case.version == 0 {
@@ -383,6 +384,11 @@ async fn run_command(
     ))
 }
 
+/// The case id in a path: what cannot be one is no such case.
+fn case_id(id: &str) -> Result<CaseId, ApiError> {
+    CaseId::parse(id).ok_or_else(|| ApiError::not_found("no such case"))
+}
+
 /// Loads a case the caller may read.
 async fn readable_case(
     engine: &Engine,
@@ -390,7 +396,7 @@ async fn readable_case(
     id: &str,
 ) -> Result<(Case, Vec<crate::store::StoredEvent>), ApiError> {
     let (case, events) = engine
-        .load_case(id)
+        .load_case(&case_id(id)?)
         .await?
         .ok_or_else(|| ApiError::not_found("no such case"))?;
     if !principal.can_read_department(&case.department) {
@@ -459,8 +465,8 @@ async fn open_case(
                 format!("/api/v1/cases/{tracking_no}"),
             ))
             .json(OpenedCase {
-                id: tracking_no.clone(),
-                tracking_no,
+                id: tracking_no.to_string(),
+                tracking_no: tracking_no.to_string(),
                 query_code,
                 case: view,
             }),
@@ -475,7 +481,7 @@ pub(crate) async fn open_new_case(
     actor: aggregates::Actor,
     meta: crate::engine::CommandMeta,
     body: OpenCaseRequest,
-) -> Result<Option<(String, String, Case)>, cqrs_es::AggregateError<CaseError>> {
+) -> Result<Option<(CaseId, String, Case)>, cqrs_es::AggregateError<CaseError>> {
     let today = aggregates::case::china_date(engine.now());
     // A fresh random tracking number collides with vanishing odds; retry a few times anyway.
     for _ in 0..3 {
@@ -486,7 +492,7 @@ pub(crate) async fn open_new_case(
                 &tracking_no,
                 CaseCommand::OpenCase {
                     actor: actor.clone(),
-                    tracking_no: tracking_no.clone(),
+                    tracking_no: tracking_no.to_string(),
                     power_code: body.power_code.clone(),
                     party: body.party.clone(),
                     channel: body.channel,
@@ -543,7 +549,12 @@ async fn record_inspector_read(
         return Ok(());
     }
     engine
-        .record_personal_data_read(principal.actor(), id, purpose, meta(principal, request_id))
+        .record_personal_data_read(
+            principal.actor(),
+            &case_id(id)?,
+            purpose,
+            meta(principal, request_id),
+        )
         .await
         .map_err(|e| ApiError::unavailable(anyhow::anyhow!("recording the read: {e}")))
 }
@@ -878,7 +889,7 @@ async fn record_penalty_decision(
     let body = body.into_inner();
     engine
         .execute_case(
-            &id,
+            &case_id(&id)?,
             CaseCommand::RecordPenaltyDecision {
                 actor: principal.actor(),
                 expected_version: body.expected_version,

@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use aggregates::Role;
+use aggregates::case::CaseId;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use projections::data_reads::DataRead;
 use projections::scorecard::{ScorecardRow, to_csv};
@@ -66,9 +67,12 @@ pub(crate) async fn open_case_file(
     purpose: &str,
 ) -> Result<crate::queries::CaseFile, ApiError> {
     require(principal, Role::Inspector)?;
+    // What cannot be a case id is refused before anything is written.
+    let id =
+        CaseId::parse(id).ok_or_else(|| ApiError::from(crate::queries::CaseFileError::NotFound))?;
     engine
         .reads(after.0)
-        .open_case_file(principal.actor(), id, purpose, meta(principal, request_id))
+        .open_case_file(principal.actor(), &id, purpose, meta(principal, request_id))
         .await
         .map_err(ApiError::from)
 }

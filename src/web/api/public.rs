@@ -1,5 +1,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use aggregates::case::CaseId;
 use aggregates::feedback::{CaseFacts, FeedbackCommand, FeedbackEvent};
 use chrono::{DateTime, FixedOffset};
 use projections::decisions::PublishedDecision;
@@ -186,7 +187,7 @@ async fn verified_facts(
     after: super::ReadAfter,
     tracking_no: &str,
     code: &str,
-) -> Result<CaseFacts, ApiError> {
+) -> Result<(CaseId, CaseFacts), ApiError> {
     crate::web::rate_limit::check_public_write(req).map_err(ApiError::rate_limited)?;
     crate::web::rate_limit::check_public_lookup(req).map_err(ApiError::rate_limited)?;
     let doc = engine
@@ -194,11 +195,13 @@ async fn verified_facts(
         .verified_case(tracking_no, code)
         .await?
         .ok_or_else(not_found)?;
-    Ok(CaseFacts {
+    let id = CaseId::parse(tracking_no).ok_or_else(not_found)?;
+    let facts = CaseFacts {
         status: doc.case.status,
         department: doc.case.department,
         power_code: doc.case.power_code,
-    })
+    };
+    Ok((id, facts))
 }
 
 fn public_meta(request_id: &RequestId) -> CommandMeta {
@@ -237,11 +240,11 @@ async fn complain(
     body: PublicJson<ComplaintRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let PublicJson(body) = body;
-    let case = verified_facts(&req, &engine, after, &tracking_no, &body.code).await?;
+    let (id, case) = verified_facts(&req, &engine, after, &tracking_no, &body.code).await?;
     let at = engine.now();
     let events = engine
         .execute_feedback(
-            &tracking_no,
+            &id,
             FeedbackCommand::FileComplaint {
                 case,
                 text: body.text,
@@ -290,11 +293,11 @@ async fn rate(
     body: PublicJson<RatingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let PublicJson(body) = body;
-    let case = verified_facts(&req, &engine, after, &tracking_no, &body.code).await?;
+    let (id, case) = verified_facts(&req, &engine, after, &tracking_no, &body.code).await?;
     let at = engine.now();
     engine
         .execute_feedback(
-            &tracking_no,
+            &id,
             FeedbackCommand::RateService {
                 case,
                 score: body.score,

@@ -4,7 +4,7 @@
 //! wrong code and an unknown number, the lookup budget, and a smaller budget for writes).
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use aggregates::case::CaseStatus;
+use aggregates::case::{CaseId, CaseStatus};
 use aggregates::feedback::{CaseFacts, FeedbackCommand};
 use cqrs_es::AggregateError;
 use maud::{Markup, html};
@@ -132,8 +132,9 @@ async fn submit(
             &no,
         );
     }
-    let doc = match engine.reads_own().verified_case(&no, code).await {
-        Ok(Some(doc)) => doc,
+    let verified = engine.reads_own().verified_case(&no, code).await;
+    let (id, doc) = match verified.map(|doc| doc.zip(CaseId::parse(&no))) {
+        Ok(Some((doc, id))) => (id, doc),
         Ok(None) => {
             return answer(
                 &ctx,
@@ -182,7 +183,7 @@ async fn submit(
             &no,
         )
     };
-    match engine.execute_feedback(&no, command, meta).await {
+    match engine.execute_feedback(&id, command, meta).await {
         Ok(_) => match kind {
             Kind::Complaint => answer(
                 &ctx,

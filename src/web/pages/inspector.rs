@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use aggregates::Role;
 use aggregates::alert::{AlertCommand, AlertRule, AlertStatus, Finding, Severity};
-use aggregates::case::CaseEvent;
+use aggregates::case::{CaseEvent, CaseId};
 use chrono::{Datelike, NaiveDate};
 use cqrs_es::AggregateError;
 use maud::{Markup, PreEscaped, html};
@@ -300,6 +300,9 @@ pub(crate) async fn case_file(
             ctx.t("未找到办件", "No such case"),
             ctx.t("没有这一办件。", "There is no such case."),
         )
+    };
+    let Some(id) = CaseId::parse(&id) else {
+        return not_found();
     };
     let file = match engine
         .reads_own()

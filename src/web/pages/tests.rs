@@ -79,7 +79,7 @@ async fn fixture() -> Fixture {
             &tracking_no,
             CaseCommand::OpenCase {
                 actor: officer(),
-                tracking_no: tracking_no.clone(),
+                tracking_no: tracking_no.to_string(),
                 power_code: POWER.into(),
                 party: Party {
                     kind: PartyKind::Person,
@@ -115,7 +115,7 @@ async fn fixture() -> Fixture {
         _dir: dir,
         engine: web::Data::new(engine),
         keys: web::Data::new(TokenKeys::from_secret(&[42u8; 32])),
-        tracking_no,
+        tracking_no: tracking_no.to_string(),
         code: code.code,
     }
 }

@@ -103,11 +103,12 @@ pub(super) async fn run_case_form(
         }
     };
     // The case must exist and be readable before anything is run on it.
-    if let Err(p) = load_readable(&engine, &ctx, &signed, &id).await {
-        return p;
-    }
+    let case_id = match load_readable(&engine, &ctx, &signed, &id).await {
+        Ok((case_id, _, _)) => case_id,
+        Err(p) => return p,
+    };
     match engine
-        .execute_case(&id, command, signed.meta(&request_id))
+        .execute_case(&case_id, command, signed.meta(&request_id))
         .await
     {
         Ok(_) => redirect(&ctx.link(&format!(
@@ -449,7 +450,7 @@ pub(crate) async fn penalty(form: CaseForm) -> HttpResponse {
     if let Err(p) = signed.require(&ctx, &[Role::Officer]) {
         return p;
     }
-    let (case, _) = match load_readable(&engine, &ctx, &signed, &id).await {
+    let (_, case, _) = match load_readable(&engine, &ctx, &signed, &id).await {
         Ok(x) => x,
         Err(p) => return p,
     };

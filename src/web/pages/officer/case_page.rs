@@ -43,11 +43,7 @@ pub(super) async fn load_readable(
     ctx: &Ctx,
     signed: &SignedIn,
     id: &str,
-) -> Result<(Case, Vec<StoredEvent>), HttpResponse> {
-    let loaded = match engine.load_case(id).await {
-        Ok(l) => l,
-        Err(e) => return Err(crate::web::pages::unavailable(ctx, Section::Officer, e)),
-    };
+) -> Result<(CaseId, Case, Vec<StoredEvent>), HttpResponse> {
     // Another department's case reads exactly as a number never issued: the page must not
     // tell a stranger which tracking numbers are real (security finding 10).
     let no_such_case = || {
@@ -61,6 +57,13 @@ pub(super) async fn load_readable(
                 "There is no case with this number.",
             ),
         )
+    };
+    let Some(id) = CaseId::parse(id) else {
+        return Err(no_such_case());
+    };
+    let loaded = match engine.load_case(&id).await {
+        Ok(l) => l,
+        Err(e) => return Err(crate::web::pages::unavailable(ctx, Section::Officer, e)),
     };
     let Some((case, events)) = loaded else {
         return Err(no_such_case());
@@ -79,7 +82,7 @@ pub(super) async fn load_readable(
             request_id: format!("page-{}", uuid::Uuid::now_v7()),
         };
         if let Err(e) = engine
-            .record_personal_data_read(signed.principal.actor(), id, "officer_case_page", meta)
+            .record_personal_data_read(signed.principal.actor(), &id, "officer_case_page", meta)
             .await
         {
             tracing::error!(error = %e, "recording a read failed");
@@ -95,7 +98,7 @@ pub(super) async fn load_readable(
             ));
         }
     }
-    Ok((case, events))
+    Ok((id, case, events))
 }
 
 /// `GET /officer/cases/{id}`.
@@ -293,7 +296,7 @@ pub(super) async fn render_case(
     typed: Typed,
     notice: Notice,
 ) -> HttpResponse {
-    let (case, events) = match load_readable(engine, ctx, signed, id).await {
+    let (_, case, events) = match load_readable(engine, ctx, signed, id).await {
         Ok(x) => x,
         Err(p) => return p,
     };

@@ -13,7 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use aggregates::case::{
-    Case, CaseCommand, CaseError, CaseEvent, CaseStatus, Channel, LimitStatus, china_offset,
+    Case, CaseCommand, CaseError, CaseEvent, CaseId, CaseStatus, Channel, LimitStatus, china_offset,
 };
 use aggregates::discretion::{DiscretionCheck, PenaltyDecisionInput};
 use aggregates::party::{Party, PartyKind};
