@@ -227,6 +227,7 @@ mod tests {
             query_code_salt: "00".into(),
             query_code_hash: "00".into(),
             opened_by: "officer-zhang".into(),
+            contact: None,
         }
     }
 

@@ -213,6 +213,7 @@ mod tests {
             query_code_salt: "ab".into(),
             query_code_hash: "cd".into(),
             opened_by: "officer-1".into(),
+            contact: None,
         }
     }
 

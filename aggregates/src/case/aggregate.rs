@@ -5,7 +5,10 @@ use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
 
-use super::{AllowedOutcome, CaseCommand, CaseError, CaseEvent, CaseServices, MitigationApproval};
+use super::{
+    AllowedOutcome, CaseCommand, CaseError, CaseEvent, CaseServices, Contact, MAX_MATERIAL_FILES,
+    MitigationApproval, SubmittedMaterial, is_sha256_hex,
+};
 use crate::discretion::{DiscretionCheck, DiscretionStandard, PenaltyDecisionInput};
 use crate::flowchart::Flowchart;
 use crate::party::Party;
@@ -221,6 +224,12 @@ pub struct Case {
     /// Working days the limits were extended by (已依法延长), in all.
     #[serde(default)]
     pub extended_days: u32,
+    /// How to reach the applicant, when they applied online.
+    #[serde(default)]
+    pub contact: Option<Contact>,
+    /// Files the applicant submitted, oldest first.
+    #[serde(default)]
+    pub materials: Vec<SubmittedMaterial>,
 }
 
 /// A step may be dated at most this far ahead of the server clock (clock skew).
@@ -554,7 +563,7 @@ struct Act {
 }
 
 /// A new case's facts (the fields of `OpenCase` besides the actor).
-struct NewCase {
+pub(super) struct NewCase {
     tracking_no: String,
     power_code: String,
     party: Party,
@@ -562,6 +571,41 @@ struct NewCase {
     received_at: DateTime<FixedOffset>,
     query_code_salt: String,
     query_code_hash: String,
+}
+
+/// Who opens a case: an officer at the window, or an applicant online.
+enum Opener {
+    Officer(Actor),
+    Applicant(Contact),
+}
+
+/// The subject recorded as having opened a case applied for online (the applicant, who has no
+/// account).
+pub const APPLICANT: &str = "applicant";
+
+/// Files for a submission: at most [`MAX_MATERIAL_FILES`], each named by its hash and for a
+/// material the pinned version lists.
+fn check_materials(
+    materials: &[SubmittedMaterial],
+    power: &crate::power::PublishedPower,
+) -> Result<(), CaseError> {
+    if materials.len() > MAX_MATERIAL_FILES
+        || materials
+            .iter()
+            .any(|m| !is_sha256_hex(&m.sha256) || m.bytes == 0)
+    {
+        return Err(CaseError::InvalidMaterials {
+            max: MAX_MATERIAL_FILES,
+        });
+    }
+    for m in materials {
+        if !power.content.materials.iter().any(|l| l.name == m.material) {
+            return Err(CaseError::UnknownMaterial {
+                name: m.material.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// One method per command: [`Aggregate::handle`] only dispatches.
@@ -572,6 +616,38 @@ impl Case {
         env: &Env<'_>,
         actor: Actor,
         new: NewCase,
+    ) -> Result<(), CaseError> {
+        if actor.role != Role::Officer {
+            return Err(CaseError::NotAnOfficer);
+        }
+        self.open(env, Opener::Officer(actor), new, Vec::new())
+            .await
+    }
+
+    /// 网上申请: opens the case on an applicant's online application, received now.
+    async fn apply_online(
+        &mut self,
+        env: &Env<'_>,
+        new: NewCase,
+        contact: Contact,
+        materials: Vec<SubmittedMaterial>,
+    ) -> Result<(), CaseError> {
+        let contact = contact.normalised();
+        let problems = contact.problems();
+        if !problems.is_empty() {
+            return Err(CaseError::InvalidContact { problems });
+        }
+        self.open(env, Opener::Applicant(contact), new, materials)
+            .await
+    }
+
+    /// Opens the case, by an officer or on an online application.
+    async fn open(
+        &mut self,
+        env: &Env<'_>,
+        opener: Opener,
+        new: NewCase,
+        materials: Vec<SubmittedMaterial>,
     ) -> Result<(), CaseError> {
         let Env {
             services,
@@ -587,9 +663,6 @@ impl Case {
             query_code_salt,
             query_code_hash,
         } = new;
-        if actor.role != Role::Officer {
-            return Err(CaseError::NotAnOfficer);
-        }
         if self.status != CaseStatus::New {
             return Err(CaseError::AlreadyOpened);
         }
@@ -601,7 +674,18 @@ impl Case {
             .ok_or_else(|| CaseError::UnknownPower {
                 code: power_code.clone(),
             })?;
-        self.check_officer(&actor, &power.department)?;
+        let (opened_by, contact) = match opener {
+            Opener::Officer(actor) => {
+                self.check_officer(&actor, &power.department)?;
+                (actor.id, None)
+            }
+            Opener::Applicant(contact) => {
+                if !power.category.on_application() {
+                    return Err(CaseError::NotOnApplication { code: power_code });
+                }
+                (APPLICANT.to_string(), Some(contact))
+            }
+        };
         if power.status != PowerStatus::Active {
             return Err(CaseError::PowerNotActive {
                 code: power_code,
@@ -622,6 +706,7 @@ impl Case {
                 "received_at is more than five years ago".into(),
             ));
         }
+        check_materials(&materials, &power)?;
         let start = power.flowchart.start().clone();
         sink.write(
             CaseEvent::CaseOpened {
@@ -640,17 +725,28 @@ impl Case {
                 promised_limit_days: power.content.promised_limit_days,
                 query_code_salt,
                 query_code_hash,
-                opened_by: actor.id.clone(),
+                opened_by: opened_by.clone(),
+                contact,
             },
             self,
         )
         .await;
+        if !materials.is_empty() {
+            sink.write(
+                CaseEvent::MaterialsSubmitted {
+                    materials,
+                    at: received_at,
+                },
+                self,
+            )
+            .await;
+        }
         if start.pauses_clock {
             sink.write(
                 CaseEvent::ClockPaused {
                     reason: start.name.clone(),
                     at: received_at,
-                    by: actor.id,
+                    by: opened_by,
                     step: Some(start.id),
                 },
                 self,
@@ -1180,6 +1276,26 @@ impl Aggregate for Case {
                 )
                 .await
             }
+            CaseCommand::ApplyOnline {
+                tracking_no,
+                power_code,
+                party,
+                contact,
+                materials,
+                query_code_salt,
+                query_code_hash,
+            } => {
+                let new = NewCase {
+                    tracking_no,
+                    power_code,
+                    party,
+                    channel: super::Channel::Online,
+                    received_at: env.now,
+                    query_code_salt,
+                    query_code_hash,
+                };
+                self.apply_online(&env, new, contact, materials).await
+            }
             CaseCommand::CompleteStep {
                 actor,
                 expected_version,
@@ -1377,6 +1493,7 @@ impl Aggregate for Case {
                 promised_limit_days,
                 query_code_salt,
                 query_code_hash,
+                contact,
                 ..
             } => {
                 self.tracking_no = tracking_no;
@@ -1395,6 +1512,10 @@ impl Aggregate for Case {
                 self.promised_limit_days = promised_limit_days;
                 self.query_code_salt = query_code_salt;
                 self.query_code_hash = query_code_hash;
+                self.contact = contact;
+            }
+            CaseEvent::MaterialsSubmitted { materials, .. } => {
+                self.materials.extend(materials);
             }
             CaseEvent::LimitExtended { days, .. } => {
                 self.extended_days = self.extended_days.saturating_add(days);

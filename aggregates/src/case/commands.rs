@@ -2,6 +2,7 @@ use crate::money::Fen;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
+use super::{Contact, SubmittedMaterial};
 use crate::Actor;
 use crate::party::Party;
 
@@ -53,6 +54,26 @@ pub enum CaseCommand {
         channel: Channel,
         /// When the application or matter was received.
         received_at: DateTime<FixedOffset>,
+        /// Salt of the query code's hash (hex).
+        query_code_salt: String,
+        /// SHA-256 of salt and query code (hex); the code itself is never stored.
+        query_code_hash: String,
+    },
+    /// 网上申请: an applicant applies online, without an account. The case opens at the
+    /// flowchart's start step (申请与受理), received now, with the applicant's contact and the
+    /// materials they uploaded; the acceptance limit runs from receipt as at the window.
+    /// Powers exercised on application only (not penalties, enforcement, levies, inspections).
+    ApplyOnline {
+        /// The tracking number, which is also the case's id.
+        tracking_no: String,
+        /// The power.
+        power_code: String,
+        /// The applicant (申请人).
+        party: Party,
+        /// How to reach them.
+        contact: Contact,
+        /// The files uploaded, each for one of the version's materials (already stored by hash).
+        materials: Vec<SubmittedMaterial>,
         /// Salt of the query code's hash (hex).
         query_code_salt: String,
         /// SHA-256 of salt and query code (hex); the code itself is never stored.

@@ -49,6 +49,30 @@ pub enum CaseError {
         /// Every problem.
         problems: Vec<PartyProblem>,
     },
+    /// The power is exercised ex officio (依职权): nobody applies for it.
+    #[error("power {code} is not exercised on application: it takes no online applications")]
+    NotOnApplication {
+        /// The code.
+        code: String,
+    },
+    /// The applicant's contact was refused; every problem is listed.
+    #[error("the contact has {} problem(s)", problems.len())]
+    InvalidContact {
+        /// Every problem.
+        problems: Vec<PartyProblem>,
+    },
+    /// A file was given for a material the pinned version does not list.
+    #[error("the version lists no material named {name}")]
+    UnknownMaterial {
+        /// The name given.
+        name: String,
+    },
+    /// More files than one submission may carry, or a file reference that is not one.
+    #[error("at most {max} files, each named by its SHA-256 and type")]
+    InvalidMaterials {
+        /// The most files allowed.
+        max: usize,
+    },
     /// A case with this tracking number exists.
     #[error("a case with this tracking number already exists")]
     AlreadyOpened,
@@ -183,6 +207,10 @@ impl crate::refusal::Refusal for CaseError {
             CaseError::UnknownPower { .. } => "unknown_power",
             CaseError::PowerNotActive { .. } => "power_not_active",
             CaseError::InvalidParty { .. } => "invalid_party",
+            CaseError::NotOnApplication { .. } => "not_on_application",
+            CaseError::InvalidContact { .. } => "invalid_contact",
+            CaseError::UnknownMaterial { .. } => "unknown_material",
+            CaseError::InvalidMaterials { .. } => "invalid_materials",
             CaseError::AlreadyOpened => "already_opened",
             CaseError::NotOpened => "not_found",
             CaseError::StaleVersion { .. } => "stale_version",
@@ -250,6 +278,22 @@ fn words(e: &CaseError) -> (String, String) {
             "That power is suspended or revoked: no new cases.",
         ),
         CaseError::InvalidParty { .. } => t("当事人信息有误。", "The party's details are wrong."),
+        CaseError::NotOnApplication { .. } => t(
+            "该事项由行政机关依职权实施，不受理网上申请。",
+            "This power is exercised by the authority of its own motion: it takes no applications.",
+        ),
+        CaseError::InvalidContact { .. } => t(
+            "联系方式有误：请至少填写电子邮箱或手机号码中的一项。",
+            "The contact details are wrong: give an e-mail address or a mobile number.",
+        ),
+        CaseError::UnknownMaterial { name } => (
+            format!("本事项的申请材料中没有“{name}”。"),
+            format!("This power lists no material called “{name}”."),
+        ),
+        CaseError::InvalidMaterials { max } => (
+            format!("一次最多提交 {max} 个文件。"),
+            format!("At most {max} files at a time."),
+        ),
         CaseError::AlreadyOpened | CaseError::NotOpened => t(
             "办件状态有误，请刷新。",
             "The case is not as expected; reload it.",

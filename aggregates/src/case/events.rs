@@ -3,7 +3,7 @@ use chrono::{DateTime, FixedOffset};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
-use super::{Channel, MitigationApproval};
+use super::{Channel, Contact, MitigationApproval, SubmittedMaterial};
 use crate::discretion::DiscretionCheck;
 use crate::party::Party;
 
@@ -42,8 +42,18 @@ pub enum CaseEvent {
         query_code_salt: String,
         /// Query code hash (hex).
         query_code_hash: String,
-        /// Who opened it (subject id).
+        /// Who opened it (subject id; `applicant` for an online application).
         opened_by: String,
+        /// How to reach the applicant, when they applied online (personal data).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contact: Option<Contact>,
+    },
+    /// 提交材料: files the applicant submitted (online, with the application or a 补正).
+    MaterialsSubmitted {
+        /// The files, each for one of the pinned version's materials.
+        materials: Vec<SubmittedMaterial>,
+        /// When received.
+        at: DateTime<FixedOffset>,
     },
     /// 环节已办结: the case moved along one edge of its flowchart.
     StepCompleted {
@@ -195,6 +205,7 @@ impl DomainEvent for CaseEvent {
     fn event_type(&self) -> String {
         match self {
             CaseEvent::CaseOpened { .. } => "CaseOpened",
+            CaseEvent::MaterialsSubmitted { .. } => "MaterialsSubmitted",
             CaseEvent::StepCompleted { .. } => "StepCompleted",
             CaseEvent::ClockPaused { .. } => "ClockPaused",
             CaseEvent::ClockResumed { .. } => "ClockResumed",
@@ -220,6 +231,7 @@ impl CaseEvent {
         match self {
             CaseEvent::CaseOpened { received_at, .. } => *received_at,
             CaseEvent::StepCompleted { at, .. }
+            | CaseEvent::MaterialsSubmitted { at, .. }
             | CaseEvent::ClockPaused { at, .. }
             | CaseEvent::ClockResumed { at, .. }
             | CaseEvent::CaseConcluded { at, .. }

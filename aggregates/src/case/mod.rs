@@ -1,5 +1,6 @@
 //! The case aggregate (办件): one exercise of a power, moving only along its flowchart.
 mod aggregate;
+mod application;
 mod commands;
 mod error;
 mod events;
@@ -8,8 +9,10 @@ mod services;
 mod time;
 
 pub use aggregate::{
-    Case, CaseStatus, FeeRecord, Pause, PenaltyDecision, Publication, Revocation, StepRecord,
+    APPLICANT, Case, CaseStatus, FeeRecord, Pause, PenaltyDecision, Publication, Revocation,
+    StepRecord,
 };
+pub use application::{Contact, MAX_MATERIAL_FILES, MediaType, SubmittedMaterial, is_sha256_hex};
 pub use commands::{CaseCommand, Channel, MitigationApproval};
 pub use error::{AllowedOutcome, CaseError};
 pub use events::CaseEvent;

@@ -215,6 +215,7 @@ fn opened(code: &str) -> CaseEvent {
         query_code_salt: "5a17".into(),
         query_code_hash: "9f86d081884c7d659a2feaa0c55ad015".into(),
         opened_by: ZHANG.into(),
+        contact: None,
     }
 }
 

@@ -264,6 +264,7 @@ fn opened(received_at: &str) -> CaseEvent {
         query_code_salt: "5a17".into(),
         query_code_hash: "9f86d081884c7d659a2feaa0c55ad015".into(),
         opened_by: ZHANG.into(),
+        contact: None,
     }
 }
 
@@ -1771,6 +1772,7 @@ fn opened_extending(received_at: &str) -> CaseEvent {
         query_code_salt,
         query_code_hash,
         opened_by,
+        contact: None,
     }
 }
 
@@ -2051,4 +2053,198 @@ fn every_limit_that_can_be_computed_is_computed() {
     assert_eq!(promised.missing_year, None);
     let step = times.step.unwrap();
     assert_eq!(step.due, Some(d("2026-12-14")));
+}
+
+// =============================================================================================
+// ApplyOnline (网上申请)
+// =============================================================================================
+
+/// A licensing power with two materials, and a penalty power (exercised ex officio).
+const MATERIALS_CODE: &str = "PD-SCJG-XK-006";
+const PENALTY_CODE: &str = "PD-SCJG-CF-006";
+
+fn online_catalogue() -> Catalogue {
+    let mut with_materials = content();
+    with_materials.materials = vec![
+        crate::power::Material {
+            name: "食品经营许可申请书".into(),
+            copies: Some(1),
+            note: None,
+        },
+        crate::power::Material {
+            name: "营业执照".into(),
+            copies: Some(1),
+            note: None,
+        },
+    ];
+    let mut c = Catalogue::standard();
+    c.add(published(
+        MATERIALS_CODE,
+        1,
+        with_materials.clone(),
+        PowerStatus::Active,
+    ));
+    let mut penalty = (*published(PENALTY_CODE, 1, with_materials, PowerStatus::Active)).clone();
+    penalty.category = Category::Penalty;
+    c.add(Arc::new(penalty));
+    c
+}
+
+fn file(material: &str, n: u8) -> SubmittedMaterial {
+    SubmittedMaterial {
+        material: material.into(),
+        sha256: format!("{:02x}", n).repeat(32),
+        media_type: MediaType::Pdf,
+        bytes: 1024,
+    }
+}
+
+fn contact() -> Contact {
+    Contact {
+        email: Some(" zhang.san@example.com ".into()),
+        mobile: None,
+    }
+}
+
+fn apply_cmd(code: &str, contact: Contact, materials: Vec<SubmittedMaterial>) -> CaseCommand {
+    CaseCommand::ApplyOnline {
+        tracking_no: TRACKING.into(),
+        power_code: code.into(),
+        party: party(),
+        contact,
+        materials,
+        query_code_salt: "5a17".into(),
+        query_code_hash: "9f86d081884c7d659a2feaa0c55ad015".into(),
+    }
+}
+
+#[tokio::test]
+async fn an_online_application_opens_at_the_start_step_received_now_with_its_files() {
+    let now = "2026-03-13T21:30:00+08:00";
+    let events = TestFramework::<Case>::with(services_with(online_catalogue(), now))
+        .given_no_previous_events()
+        .when_async(apply_cmd(
+            MATERIALS_CODE,
+            contact(),
+            vec![file("食品经营许可申请书", 1), file("营业执照", 2)],
+        ))
+        .await
+        .inspect_result()
+        .expect("the application is accepted");
+    assert_eq!(events.len(), 2);
+    let CaseEvent::CaseOpened {
+        channel,
+        received_at,
+        opened_by,
+        contact,
+        start_step,
+        ..
+    } = &events[0]
+    else {
+        panic!("first the case opens: {:?}", events[0]);
+    };
+    assert_eq!(*channel, Channel::Online);
+    assert_eq!(
+        *received_at,
+        t(now),
+        "received when it arrived, not when typed"
+    );
+    assert_eq!(opened_by, APPLICANT);
+    assert_eq!(start_step, "shoujian");
+    assert_eq!(
+        contact.as_ref().and_then(|c| c.email.as_deref()),
+        Some("zhang.san@example.com"),
+        "the contact is stored trimmed"
+    );
+    assert_eq!(
+        events[1],
+        CaseEvent::MaterialsSubmitted {
+            materials: vec![file("食品经营许可申请书", 1), file("营业执照", 2)],
+            at: t(now),
+        }
+    );
+    let case = rebuild(&events);
+    assert_eq!(case.materials.len(), 2);
+    assert_eq!(case.status, CaseStatus::Open);
+}
+
+#[tokio::test]
+async fn an_application_refuses_what_the_version_does_not_ask_for() {
+    let at = || {
+        TestFramework::<Case>::with(services_with(
+            online_catalogue(),
+            "2026-03-13T10:00:00+08:00",
+        ))
+    };
+    at().given_no_previous_events()
+        .when_async(apply_cmd(
+            MATERIALS_CODE,
+            contact(),
+            vec![file("身份证", 1)],
+        ))
+        .await
+        .then_expect_error(CaseError::UnknownMaterial {
+            name: "身份证".into(),
+        });
+    let mut bad_hash = file("营业执照", 1);
+    bad_hash.sha256 = "not-a-hash".into();
+    at().given_no_previous_events()
+        .when_async(apply_cmd(MATERIALS_CODE, contact(), vec![bad_hash]))
+        .await
+        .then_expect_error(CaseError::InvalidMaterials {
+            max: MAX_MATERIAL_FILES,
+        });
+    let too_many = (0..=MAX_MATERIAL_FILES as u8)
+        .map(|n| file("营业执照", n))
+        .collect();
+    at().given_no_previous_events()
+        .when_async(apply_cmd(MATERIALS_CODE, contact(), too_many))
+        .await
+        .then_expect_error(CaseError::InvalidMaterials {
+            max: MAX_MATERIAL_FILES,
+        });
+}
+
+#[tokio::test]
+async fn nobody_applies_for_a_penalty_or_without_a_way_to_be_reached() {
+    let at = || {
+        TestFramework::<Case>::with(services_with(
+            online_catalogue(),
+            "2026-03-13T10:00:00+08:00",
+        ))
+    };
+    at().given_no_previous_events()
+        .when_async(apply_cmd(PENALTY_CODE, contact(), vec![]))
+        .await
+        .then_expect_error(CaseError::NotOnApplication {
+            code: PENALTY_CODE.into(),
+        });
+    let refused = at()
+        .given_no_previous_events()
+        .when_async(apply_cmd(MATERIALS_CODE, Contact::default(), vec![]))
+        .await
+        .inspect_result();
+    assert!(
+        matches!(&refused, Err(CaseError::InvalidContact { problems }) if problems[0].field == "contact.email"),
+        "{refused:?}"
+    );
+    at().given_no_previous_events()
+        .when_async(apply_cmd(SUSPENDED_CODE, contact(), vec![]))
+        .await
+        .then_expect_error(CaseError::PowerNotActive {
+            code: SUSPENDED_CODE.into(),
+            status: "suspended".into(),
+        });
+}
+
+#[tokio::test]
+async fn an_application_opens_a_case_once() {
+    TestFramework::<Case>::with(services_with(
+        online_catalogue(),
+        "2026-03-13T10:00:00+08:00",
+    ))
+    .given(vec![opened("2026-03-13T09:00:00+08:00")])
+    .when_async(apply_cmd(MATERIALS_CODE, contact(), vec![]))
+    .await
+    .then_expect_error(CaseError::AlreadyOpened);
 }

@@ -43,6 +43,16 @@ pub enum Category {
 }
 
 impl Category {
+    /// Whether the power is exercised on someone's application (依申请), so that people may
+    /// apply for it (online too); penalties, enforcement, levies and inspections are exercised
+    /// ex officio (依职权).
+    pub fn on_application(self) -> bool {
+        !matches!(
+            self,
+            Category::Penalty | Category::Enforcement | Category::Levy | Category::Inspection
+        )
+    }
+
     /// The Chinese name of the category.
     pub fn chinese(self) -> &'static str {
         match self {

@@ -29,6 +29,7 @@ fn opened(name: &str) -> Value {
         query_code_salt: "5a17".into(),
         query_code_hash: "9e3c".into(),
         opened_by: "officer-wang".into(),
+        contact: None,
     })
     .unwrap()
 }

@@ -120,6 +120,7 @@ impl Timeline {
             query_code_salt: "5a17".into(),
             query_code_hash: "9f86".into(),
             opened_by: ZHANG.into(),
+            contact: None,
         });
         timeline
     }

@@ -140,6 +140,13 @@ pub(super) fn event_line(ctx: &Ctx, event: &StoredEvent) -> Markup {
                     strong { (ctx.t("受理/立案", "Opened")) }
                     " · " (CHANNELS.iter().find(|c| c.0 == *channel).map(|c| ctx.t(c.2, c.3)).unwrap_or(""))
                 }
+                Some(CaseEvent::MaterialsSubmitted { materials, .. }) => {
+                    strong { (ctx.t("提交材料", "Materials submitted")) } "："
+                    @for (i, m) in materials.iter().enumerate() {
+                        @if i > 0 { "、" }
+                        (m.material)
+                    }
+                }
                 Some(CaseEvent::StepCompleted { from_name, outcome, to_name, note, exception, .. }) => {
                     strong { (from_name) "：" (outcome) } " → " (to_name)
                     @if *exception { " " span class="badge" { (ctx.t("异常流转", "exception path")) } }
@@ -183,7 +190,9 @@ pub(super) fn event_line(ctx: &Ctx, event: &StoredEvent) -> Markup {
                 }
                 None => { strong { (event.event_type) } }
             }
-            @if !actor.is_empty() { " — " span class="actor" { (actor) } }
+            @if actor == aggregates::case::APPLICANT {
+                " — " span class="actor" { (ctx.t("申请人（网上申请）", "the applicant, online")) }
+            } @else if !actor.is_empty() { " — " span class="actor" { (actor) } }
         }
     }
 }
