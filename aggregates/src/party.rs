@@ -42,6 +42,49 @@ pub struct PartyProblem {
     pub message: String,
 }
 
+impl PartyProblem {
+    /// The problem in people's words, (Chinese, English), by its field; `kind` is the party's
+    /// (an ID number is checked as a resident ID or a credit code by it).
+    pub fn words(&self, kind: PartyKind) -> (&'static str, &'static str) {
+        match (self.field.as_str(), kind) {
+            ("party.name", _) => (
+                "姓名或名称必填，最多 100 个字符，不能含控制字符。",
+                "The name is required: at most 100 characters, no control characters.",
+            ),
+            ("party.id_number", PartyKind::Person) => (
+                "居民身份证号码无效：应为 18 位，出生日期合理，最后一位校验码符合 GB 11643-1999。",
+                "Not a valid resident ID number: 18 characters, a plausible birth date, and the \
+                 GB 11643-1999 check character last.",
+            ),
+            ("party.id_number", PartyKind::Organisation) => (
+                "统一社会信用代码无效：应为 18 位（不含 I、O、Z、S、V），最后一位校验码符合 GB 32100-2015。",
+                "Not a valid unified social credit code: 18 characters (no I, O, Z, S, V), the \
+                 GB 32100-2015 check character last.",
+            ),
+            ("party.phone", _) => (
+                "联系电话应为 5 至 20 位数字（可含 - + ( ) 和空格）。",
+                "The phone must be 5 to 20 digits (with - + ( ) or spaces).",
+            ),
+            ("party.address", _) => (
+                "地址最多 200 个字符，不能含控制字符。",
+                "The address is at most 200 characters, without control characters.",
+            ),
+            ("contact.mobile", _) => (
+                "手机号码应为 11 位数字，以 13 至 19 开头。",
+                "A mobile number is 11 digits starting 13 to 19.",
+            ),
+            ("contact.email", _) if self.message.starts_with("give") => (
+                "请至少填写电子邮箱或手机号码中的一项，以便接收办理通知。",
+                "Give an e-mail address or a mobile number (or both), to hear how the case goes.",
+            ),
+            _ => (
+                "电子邮箱格式有误，应如 name@example.com。",
+                "Not an e-mail address: it looks like name@example.com.",
+            ),
+        }
+    }
+}
+
 impl Party {
     /// Every problem with this party, empty when it is acceptable.
     pub fn problems(&self) -> Vec<PartyProblem> {

@@ -3,6 +3,7 @@
 //! cqrs-es's `CqrsFramework::execute` returns nothing; callers here need the committed events
 //! (to answer with the new version), so [`Engine::execute`] does the same three steps itself:
 //! load the aggregate, `handle` into a sink, commit through the store's optimistic check.
+pub mod application;
 pub(crate) mod cache;
 pub mod catalogue_file;
 pub mod query_code;

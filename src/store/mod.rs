@@ -8,6 +8,7 @@ pub mod calendar;
 mod group;
 pub mod idempotency;
 pub mod lease;
+pub mod materials;
 mod postgres;
 mod sqlite;
 pub mod tail;

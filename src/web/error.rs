@@ -249,7 +249,7 @@ impl From<CaseError> for ApiError {
     fn from(err: CaseError) -> Self {
         let mut api = refused(&err);
         match err {
-            CaseError::InvalidParty { problems } => {
+            CaseError::InvalidParty { problems } | CaseError::InvalidContact { problems } => {
                 api = api.with("problems", json!(problems));
             }
             CaseError::OutcomeNotAllowed { allowed, .. } => {

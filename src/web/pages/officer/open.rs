@@ -208,50 +208,18 @@ pub(super) fn party_problem_words(
     field: &str,
     kind: PartyKind,
 ) -> (&'static str, String) {
-    match (field, kind) {
-        ("party.name", _) => (
-            "name",
-            lang.t(
-                "姓名或名称必填，最多 100 个字符，不能含控制字符。",
-                "The name is required: at most 100 characters, no control characters.",
-            )
-            .into(),
-        ),
-        ("party.id_number", PartyKind::Person) => (
-            "id_number",
-            lang.t(
-                "居民身份证号码无效：应为 18 位，出生日期合理，最后一位校验码符合 GB 11643-1999。",
-                "Not a valid resident ID number: 18 characters, a plausible birth date, and the \
-                 GB 11643-1999 check character last.",
-            )
-            .into(),
-        ),
-        ("party.id_number", PartyKind::Organisation) => (
-            "id_number",
-            lang.t(
-                "统一社会信用代码无效：应为 18 位（不含 I、O、Z、S、V），最后一位校验码符合 GB 32100-2015。",
-                "Not a valid unified social credit code: 18 characters (no I, O, Z, S, V), the \
-                 GB 32100-2015 check character last.",
-            )
-            .into(),
-        ),
-        ("party.phone", _) => (
-            "phone",
-            lang.t(
-                "联系电话应为 5 至 20 位数字（可含 - + ( ) 和空格）。",
-                "The phone must be 5 to 20 digits (with - + ( ) or spaces).",
-            )
-            .into(),
-        ),
-        _ => (
-            "address",
-            lang.t(
-                "地址最多 200 个字符，不能含控制字符。",
-                "The address is at most 200 characters, without control characters.",
-            )
-            .into(),
-        ),
-    }
+    let problem = aggregates::party::PartyProblem {
+        field: field.into(),
+        message: String::new(),
+    };
+    let (zh, en) = problem.words(kind);
+    let short = match field {
+        "party.name" => "name",
+        "party.id_number" => "id_number",
+        "party.phone" => "phone",
+        _ => "address",
+    };
+    (short, lang.t(zh, en).into())
 }
 
 /// `POST /officer/cases`: opens the case and shows the tracking number and query code once.
