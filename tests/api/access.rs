@@ -150,6 +150,8 @@ pub(crate) fn table() -> Vec<Row> {
             "/api/v1/public/cases/{tracking_no}/complaints",
             [201; 8],
         ),
+        // An application is multipart: a JSON body is refused, for everyone alike.
+        row("POST", "/api/v1/public/applications", [415; 8]),
         // The case is open: not yet rateable, for everyone alike.
         row(
             "POST",
@@ -566,6 +568,11 @@ impl Fixture {
                 Method::POST,
                 format!("/api/v1/public/cases/{}/complaints", self.case_id),
                 Some(json!({"code": self.query_code, "text": "访问测试"})),
+            ),
+            ("POST", "/api/v1/public/applications") => (
+                Method::POST,
+                "/api/v1/public/applications".into(),
+                Some(json!({})),
             ),
             ("POST", "/api/v1/public/cases/{tracking_no}/rating") => (
                 Method::POST,

@@ -224,6 +224,9 @@ pub struct Case {
     /// Working days the limits were extended by (已依法延长), in all.
     #[serde(default)]
     pub extended_days: u32,
+    /// How it was received (None before it opened).
+    #[serde(default)]
+    pub channel: Option<super::Channel>,
     /// How to reach the applicant, when they applied online.
     #[serde(default)]
     pub contact: Option<Contact>,
@@ -1494,9 +1497,11 @@ impl Aggregate for Case {
                 query_code_salt,
                 query_code_hash,
                 contact,
+                channel,
                 ..
             } => {
                 self.tracking_no = tracking_no;
+                self.channel = Some(channel);
                 self.status = CaseStatus::Open;
                 self.power_code = power_code;
                 self.power_version = power_version;

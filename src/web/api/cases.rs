@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, get, post, web};
 use aggregates::Role;
 use aggregates::case::{
-    AllowedOutcome, Case, CaseCommand, CaseError, CaseId, CaseStatus, CaseTimes, Channel,
-    FeeRecord, MitigationApproval, PenaltyDecision, Publication,
+    AllowedOutcome, Case, CaseCommand, CaseError, CaseId, CaseStatus, CaseTimes, Channel, Contact,
+    FeeRecord, MitigationApproval, PenaltyDecision, Publication, SubmittedMaterial,
 };
 use aggregates::discretion::{DiscretionCheck, PenaltyDecisionInput};
 use aggregates::money::Fen;
@@ -252,6 +252,12 @@ pub struct CaseView {
     pub department: String,
     /// The party.
     pub party: Option<Party>,
+    /// How it was received: at the window, online (网上申请), …
+    pub channel: Option<Channel>,
+    /// How to reach the applicant, when they applied online.
+    pub contact: Option<Contact>,
+    /// Files the applicant submitted online, oldest first.
+    pub materials: Vec<SubmittedMaterial>,
     /// When received.
     pub received_at: Option<DateTime<FixedOffset>>,
     /// The current step.
@@ -336,6 +342,9 @@ pub(crate) async fn case_view(engine: &Engine, case: &Case) -> Result<CaseView, 
         },
         department: case.department.clone(),
         party: case.party.clone(),
+        channel: case.channel,
+        contact: case.contact.clone(),
+        materials: case.materials.clone(),
         received_at: case.received_at,
         current_step: CurrentStep {
             id: case.current_step.clone(),

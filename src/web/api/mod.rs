@@ -1,5 +1,6 @@
 //! The HTTP API under `/api/v1`, described by utoipa from the same `configure` the server runs.
 pub mod alerts;
+pub(crate) mod applications;
 mod calendar;
 pub(crate) mod cases;
 mod health;
@@ -69,6 +70,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(powers::configure)
             .configure(cases::configure)
             .configure(public::configure)
+            .configure(applications::configure)
             .configure(calendar::configure)
             .configure(alerts::configure)
             .configure(inspector::configure)

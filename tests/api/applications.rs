@@ -1,0 +1,276 @@
+//! 网上申请 over HTTP, on both stores: an applicant applies with materials, every refused
+//! upload is refused at its field with nothing stored, and the limits hold.
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{BACKENDS, TestApp, assert_problem};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/materials/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The applicant the tests use (a valid resident ID number).
+fn application(power: &str, file_materials: &[usize]) -> Value {
+    json!({
+        "power_code": power,
+        "party": {"kind": "person", "name": "李网申", "id_number": "11010519491231002X"},
+        "contact": {"email": "li.wangshen@example.com", "mobile": "13800138000"},
+        "file_materials": file_materials,
+    })
+}
+
+fn file(bytes: Vec<u8>, name: &str, mime: &str) -> Part {
+    Part::bytes(bytes)
+        .file_name(name.to_string())
+        .mime_str(mime)
+        .unwrap()
+}
+
+async fn send(app: &TestApp, form: Form) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/api/v1/public/applications", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_applicant_applies_online_with_materials_and_the_department_sees_them() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let power = app.licence_power().await;
+        let pdf = fixture("application.pdf");
+        let png = fixture("licence.png");
+        let form = Form::new()
+            .text("application", application(&power, &[0, 1]).to_string())
+            .part("file", file(pdf.clone(), "申请书.pdf", "application/pdf"))
+            .part("file", file(png.clone(), "营业执照.png", "image/png"));
+        let r = send(&app, form).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{backend:?}");
+        let receipt: Value = r.json().await.unwrap();
+        let no = receipt["tracking_no"].as_str().unwrap().to_string();
+        let code = receipt["query_code"].as_str().unwrap().to_string();
+        assert!(no.starts_with("YG"), "{receipt}");
+        assert_eq!(receipt["materials"].as_array().unwrap().len(), 2);
+        assert_eq!(receipt["materials"][0]["material"], "食品经营许可申请书");
+        assert_eq!(receipt["materials"][1]["media_type"], "image/png");
+
+        // The applicant follows it like any case: at the start step, received today.
+        let public: Value = app
+            .get(&format!("/api/v1/public/cases/{no}?code={code}"), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(public["current_step"], "申请与受理", "{public}");
+        assert_eq!(
+            public["promised"]["limit_days"], 5,
+            "the acceptance runs from receipt"
+        );
+
+        // The department's officer sees the channel, the contact and the files by hash.
+        let officer = app.officer("officer-wang");
+        let case: Value = app
+            .get(&format!("/api/v1/cases/{no}"), Some(&officer))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(case["channel"], "online", "{case}");
+        assert_eq!(case["current_step"]["id"], "apply");
+        let files = case["materials"].as_array().expect("materials listed");
+        assert_eq!(files[0]["sha256"], sha256(&pdf));
+        assert_eq!(files[1]["sha256"], sha256(&png));
+        assert_eq!(case["contact"]["email"], "li.wangshen@example.com");
+
+        // Stored once, by hash, byte for byte.
+        let stored = app
+            .engine
+            .material_file(&sha256(&pdf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.content, pdf);
+        assert_eq!(stored.media_type, "application/pdf");
+    }
+}
+
+#[tokio::test]
+async fn every_bad_upload_is_refused_at_its_field_and_nothing_is_stored() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let power = app.licence_power().await;
+        let encrypted = fixture("encrypted.pdf");
+        let truncated = fixture("truncated.pdf");
+        let mut unknown = fixture("licence.png");
+        unknown.extend_from_slice(backend_tag(backend).as_bytes());
+        let mut body = application(&power, &[0, 1, 2, 3, 4, 0]);
+        body["party"]["id_number"] = json!("110105194912310021");
+        body["contact"] = json!({"email": "not an address"});
+        let form = Form::new()
+            .text("application", body.to_string())
+            .part(
+                "file",
+                file(encrypted.clone(), "申请书.pdf", "application/pdf"),
+            )
+            .part(
+                "file",
+                file(truncated.clone(), "执照.pdf", "application/pdf"),
+            )
+            .part(
+                "file",
+                file(fixture("licence.png"), "布局图.pdf", "application/pdf"),
+            )
+            .part(
+                "file",
+                file(b"not a document".to_vec(), "制度.txt", "text/plain"),
+            )
+            .part("file", file(Vec::new(), "委托书.pdf", "application/pdf"))
+            .part("file", file(unknown.clone(), "申请书.png", "image/png"));
+        let r = send(&app, form).await;
+        let problem =
+            assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_application").await;
+        let found: Vec<(String, String)> = problem["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["field"].as_str().unwrap().to_string(),
+                    p["code"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        for expected in [
+            ("party.id_number", "invalid_party"),
+            ("contact.email", "invalid_contact"),
+            ("materials[0]", "file_encrypted"),
+            ("materials[1]", "file_malformed"),
+            ("materials[2]", "file_mislabelled"),
+            ("materials[3]", "file_type_not_allowed"),
+            ("materials[4]", "file_empty"),
+        ] {
+            assert!(
+                found.contains(&(expected.0.to_string(), expected.1.to_string())),
+                "{expected:?} not in {found:?}"
+            );
+        }
+        // Every message is there in Chinese.
+        assert!(
+            problem["problems"][0]["message"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .any(|c| c > '\u{2E80}')
+        );
+        // Nothing stored, not even the one good file.
+        for bytes in [&encrypted, &truncated, &unknown] {
+            assert!(
+                app.engine
+                    .material_file(&sha256(bytes))
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+        }
+    }
+}
+
+fn backend_tag(backend: crate::helpers::Backend) -> String {
+    format!("{backend:?}-{}", uuid::Uuid::new_v4())
+}
+
+#[tokio::test]
+async fn the_limits_and_the_shape_of_the_body_are_checked_before_anything_else() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let power = app.licence_power().await;
+    // One file over 10 MiB: cut off as it is read.
+    let big = vec![b'%'; 10 * 1024 * 1024 + 1];
+    let form = Form::new()
+        .text("application", application(&power, &[0]).to_string())
+        .part("file", file(big, "申请书.pdf", "application/pdf"));
+    assert_problem(
+        send(&app, form).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "file_too_large",
+    )
+    .await;
+    // JSON instead of multipart.
+    let r = app
+        .post(
+            "/api/v1/public/applications",
+            None,
+            &application(&power, &[]),
+        )
+        .await;
+    assert_problem(
+        r,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    // No application part; files not matching file_materials; an unknown part.
+    let form = Form::new().part("file", file(fixture("licence.png"), "a.png", "image/png"));
+    assert_problem(
+        send(&app, form).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    )
+    .await;
+    let form = Form::new().text("application", application(&power, &[0, 1]).to_string());
+    assert_problem(
+        send(&app, form).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    )
+    .await;
+    let form = Form::new().text("application", "{not json");
+    assert_problem(
+        send(&app, form).await,
+        StatusCode::BAD_REQUEST,
+        "malformed_json",
+    )
+    .await;
+    // A material the version does not list.
+    let form = Form::new()
+        .text("application", application(&power, &[99]).to_string())
+        .part("file", file(fixture("licence.png"), "a.png", "image/png"));
+    let problem = assert_problem(
+        send(&app, form).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_application",
+    )
+    .await;
+    assert_eq!(problem["problems"][0]["code"], "unknown_material");
+}
+
+#[tokio::test]
+async fn nobody_applies_online_for_a_penalty_or_an_unknown_power() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let penalty = app
+        .demo_power("对未取得食品经营许可从事食品经营活动的行政处罚")
+        .await;
+    let form = Form::new().text("application", application(&penalty, &[]).to_string());
+    assert_problem(
+        send(&app, form).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not_on_application",
+    )
+    .await;
+    let form = Form::new().text("application", application("NO-SUCH-POWER", &[]).to_string());
+    let r = send(&app, form).await;
+    assert!(r.status().is_client_error(), "{}", r.status());
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "unknown_power");
+}
