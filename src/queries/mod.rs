@@ -206,6 +206,8 @@ pub struct WorklistItem {
     pub yellow_card: bool,
     /// Case version.
     pub version: u64,
+    /// An online application (网上申请) waiting at its start step for acceptance: listed first.
+    pub awaiting_acceptance: bool,
 }
 
 /// Worklist filters.
@@ -540,6 +542,13 @@ impl Reads<'_> {
                 continue;
             }
             let times = self.case_times(&case).await?;
+            let awaiting_acceptance = case.status == CaseStatus::Open
+                && case.channel == Some(aggregates::case::Channel::Online)
+                && self
+                    .catalogue()
+                    .version_of(&case.power_code, case.power_version)
+                    .await?
+                    .is_some_and(|p| p.flowchart.start().id == case.current_step);
             let nearest = times
                 .as_ref()
                 .map(|t| t.promised.as_ref().unwrap_or(&t.statutory));
@@ -586,9 +595,16 @@ impl Reads<'_> {
                         && (reached(&t.statutory) || t.promised.as_ref().is_some_and(reached))
                 }),
                 version: case.version,
+                awaiting_acceptance,
             });
         }
-        items.sort_by_key(|i| (i.remaining_days.unwrap_or(i64::MAX), i.received_at));
+        items.sort_by_key(|i| {
+            (
+                !i.awaiting_acceptance,
+                i.remaining_days.unwrap_or(i64::MAX),
+                i.received_at,
+            )
+        });
         Ok(items)
     }
 }

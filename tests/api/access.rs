@@ -197,6 +197,9 @@ pub(crate) fn table() -> Vec<Row> {
         row("GET", "/docs/", PUBLIC),
         row("GET", "/", PUBLIC),
         row("GET", "/powers/{code}", PUBLIC),
+        row("GET", "/powers/{code}/apply", PUBLIC),
+        // An application is multipart: a urlencoded form is refused, for everyone alike.
+        row("POST", "/powers/{code}/apply", [415; 8]),
         row("GET", "/track", PUBLIC),
         row("GET", "/calculator", PUBLIC),
         row("GET", "/officer", [303; 8]),
@@ -209,6 +212,7 @@ pub(crate) fn table() -> Vec<Row> {
         row("GET", "/officer/cases/new", NO_SESSION),
         row("POST", "/officer/cases", NO_SESSION),
         row("GET", "/officer/cases/{id}", NO_SESSION),
+        row("GET", "/officer/cases/{id}/materials/{sha256}", NO_SESSION),
         row("POST", "/officer/cases/{id}/step", NO_SESSION),
         row("POST", "/officer/cases/{id}/clock", NO_SESSION),
         row("POST", "/officer/cases/{id}/withdraw", NO_SESSION),
@@ -613,6 +617,18 @@ impl Fixture {
                 format!("/track?no={}&code={}", self.case_id, self.query_code),
                 None,
             ),
+            ("GET", "/officer/cases/{id}/materials/{sha256}") => (
+                Method::GET,
+                format!(
+                    "/officer/cases/{}/materials/{}",
+                    self.case_id,
+                    "ab".repeat(32)
+                ),
+                None,
+            ),
+            ("GET", "/powers/{code}/apply") => {
+                (Method::GET, format!("/powers/{}/apply", self.power), None)
+            }
             ("GET", "/officer/cases/{id}") => (
                 Method::GET,
                 format!("/officer/cases/{}", self.case_id),

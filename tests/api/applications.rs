@@ -229,19 +229,19 @@ async fn the_limits_and_the_shape_of_the_body_are_checked_before_anything_else()
     )
     .await;
     let form = Form::new().text("application", application(&power, &[0, 1]).to_string());
-    assert_problem(
-        send(&app, form).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-    )
-    .await;
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    assert_problem(send(&app, form).await, unprocessable, "files_mismatch").await;
     let form = Form::new().text("application", "{not json");
     assert_problem(
         send(&app, form).await,
-        StatusCode::BAD_REQUEST,
-        "malformed_json",
+        unprocessable,
+        "malformed_application",
     )
     .await;
+    let form = Form::new()
+        .text("application", application(&power, &[]).to_string())
+        .text("extra", "x");
+    assert_problem(send(&app, form).await, unprocessable, "unknown_part").await;
     // A material the version does not list.
     let form = Form::new()
         .text("application", application(&power, &[99]).to_string())
@@ -273,4 +273,159 @@ async fn nobody_applies_online_for_a_penalty_or_an_unknown_power() {
     assert!(r.status().is_client_error(), "{}", r.status());
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["code"], "unknown_power");
+}
+
+/// The value of the `<code id="…">` on a page.
+fn code_with_id(html: &str, id: &str) -> String {
+    let start = html.find(&format!("id=\"{id}\"")).expect(id);
+    let rest = &html[start..];
+    let open = rest.find('>').unwrap() + 1;
+    let close = rest[open..].find('<').unwrap();
+    rest[open..open + close].to_string()
+}
+
+#[tokio::test]
+async fn on_the_pages_an_applicant_applies_and_the_officer_opens_the_files() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let power = app.licence_power().await;
+        // The power's page offers it; the form has a file field per material.
+        let page = app
+            .page(&format!("/powers/{power}?lang=zh"), None)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("id=\"apply-online\""), "{backend:?}");
+        let form = app
+            .page(&format!("/powers/{power}/apply?lang=zh"), None)
+            .await
+            .text()
+            .await
+            .unwrap();
+        for i in 0..5 {
+            assert!(
+                form.contains(&format!("name=\"material-{i}\"")),
+                "material {i}"
+            );
+        }
+
+        // A wrong ID number and an encrypted PDF: the form again, each problem in Chinese at
+        // its field, what was typed kept.
+        let bad = Form::new()
+            .text("lang", "zh")
+            .text("party_kind", "person")
+            .text("party_name", "王网办")
+            .text("party_id_number", "110105194912310021")
+            .text("contact_mobile", "13800138000")
+            .part(
+                "material-0",
+                file(fixture("encrypted.pdf"), "申请书.pdf", "application/pdf"),
+            );
+        let r = reqwest::Client::new()
+            .post(format!("{}/powers/{power}/apply", app.address))
+            .multipart(bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("居民身份证号码无效"), "{html}");
+        assert!(html.contains("PDF 文件设有密码"), "{html}");
+        assert!(html.contains("value=\"王网办\""), "the name is kept");
+        assert!(
+            !html.contains("file_encrypted") && !html.contains("invalid_party"),
+            "no raw codes"
+        );
+
+        // Right: the receipt with the number and the code.
+        let good = Form::new()
+            .text("lang", "zh")
+            .text("party_kind", "person")
+            .text("party_name", "王网办")
+            .text("party_id_number", "11010519491231002x")
+            .text("contact_mobile", "138 0013 8000")
+            .part(
+                "material-0",
+                file(fixture("application.pdf"), "申请书.pdf", "application/pdf"),
+            )
+            .part(
+                "material-1",
+                file(fixture("licence.jpg"), "执照.jpg", "image/jpeg"),
+            )
+            .part(
+                "material-2",
+                file(Vec::new(), "", "application/octet-stream"),
+            );
+        let r = reqwest::Client::new()
+            .post(format!("{}/powers/{power}/apply", app.address))
+            .multipart(good)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = r.text().await.unwrap();
+        let no = code_with_id(&html, "tracking-no");
+        let code = code_with_id(&html, "query-code");
+        assert!(no.starts_with("YG") && code.len() == 10, "{html}");
+        assert!(
+            html.contains("id=\"acceptance-due\""),
+            "the acceptance due date is given"
+        );
+
+        // The department's officer: first on the worklist, the files on the case page.
+        let (name, password) = app
+            .account(aggregates::Role::Officer, Some(&app.department))
+            .await;
+        let console = crate::helpers::sign_in(&app.address, &name, &password).await;
+        let worklist = app
+            .page("/officer/worklist?lang=zh", Some(&console))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(worklist.contains("网上申请·待受理"), "{worklist}");
+        let case_page = app
+            .page(&format!("/officer/cases/{no}?lang=zh"), Some(&console))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(case_page.contains("id=\"material-files\""), "{case_page}");
+        assert!(case_page.contains("13800138000"), "the contact is shown");
+        let pdf_sha = sha256(&fixture("application.pdf"));
+        let r = app
+            .page(
+                &format!("/officer/cases/{no}/materials/{pdf_sha}"),
+                Some(&console),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        assert_eq!(r.headers()["cache-control"], "no-store, private");
+        assert_eq!(
+            r.bytes().await.unwrap().to_vec(),
+            fixture("application.pdf")
+        );
+        // A hash the case does not name: not found, even if stored for another case.
+        let r = app
+            .page(
+                &format!("/officer/cases/{no}/materials/{}", "0".repeat(64)),
+                Some(&console),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+        // The opening is on record as a read of personal data.
+        let reads = app
+            .engine
+            .repo()
+            .aggregate_ids("DataAccess")
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|id| id.starts_with(&format!("{no}:")))
+            .count();
+        assert_eq!(reads, 1, "{backend:?}: one recorded opening");
+    }
 }

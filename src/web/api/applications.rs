@@ -48,7 +48,7 @@ pub struct ApplicationForm {
     /// `contact` (`email` and/or `mobile`, at least one) and `file_materials` (for each `file`
     /// part in order, the index from 0 of the material it is for in the power's current list of
     /// 申请材料).
-    #[schema(value_type = String, example = r#"{"power_code":"PD-SCJG-XK-001","party":{"kind":"person","name":"张三","id_number":"11010519491231002X"},"contact":{"email":"zhang.san@example.com"},"file_materials":[0]}"#)]
+    #[schema(value_type = String, example = r#"{"power_code":"PD-SCJG-XK-001","party":{"kind":"person","name":"张三","id_number":"310115198001011238"},"contact":{"email":"zhang.san@example.com"},"file_materials":[0]}"#)]
     application: String,
     /// The files (PDF, JPEG or PNG; at most 10 MiB each, 30 MiB in all, 20 files), one part
     /// named `file` each, in the order of `file_materials`.
@@ -146,11 +146,11 @@ pub(crate) fn apply_error(err: ApplyError) -> ApiError {
     request_body(content = ApplicationForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Received: the tracking number and query code", body = ApplicationReceipt),
-        (status = 400, description = "The `application` part is missing or not valid JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The `application` part is missing", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such power", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "A file, or all of them, too large (`file_too_large`, `application_too_large`, `too_many_files`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Problems at their fields (`invalid_application`), or a power nobody applies for (`not_on_application`, `power_not_active`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Problems at their fields (`invalid_application`); the application part not an application (`malformed_application`), files not matching `file_materials` (`files_mismatch`), an unknown part (`unknown_part`); a power nobody applies for (`not_on_application`, `power_not_active`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many submissions from this address; see Retry-After", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -170,30 +170,38 @@ async fn apply(
     for part in parts {
         match part.name.as_str() {
             "application" => {
+                // The document calls the part a string: JSON that does not read as an
+                // application is refused as content (422), not as a malformed request.
                 let parsed = serde_json::from_slice(&part.bytes).map_err(|e| {
                     ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "malformed_json",
-                        format!("the application part does not match the schema: {e}"),
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "malformed_application",
+                        format!("the application part is not an application in JSON: {e}"),
                     )
                 })?;
                 data = Some(parsed);
             }
             "file" => files.push(part),
             other => {
-                return Err(ApiError::bad_request(format!(
-                    "unknown part {other:?}: send `application` and `file` parts"
-                )));
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_part",
+                    format!("unknown part {other:?}: send `application` and `file` parts"),
+                ));
             }
         }
     }
     let data = data.ok_or_else(|| ApiError::bad_request("the `application` part is missing"))?;
     if data.file_materials.len() != files.len() {
-        return Err(ApiError::bad_request(format!(
-            "file_materials names {} material(s) for {} file part(s)",
-            data.file_materials.len(),
-            files.len()
-        )));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "files_mismatch",
+            format!(
+                "file_materials names {} material(s) for {} file part(s)",
+                data.file_materials.len(),
+                files.len()
+            ),
+        ));
     }
     let uploads = files
         .into_iter()

@@ -5,6 +5,7 @@
 //! 500 to bad input: malformed parameters give a 400 page, unknown things a 404 page, a store
 //! that does not answer a 503 page.
 mod admin;
+mod apply;
 mod calculator;
 mod calendar_admin;
 mod catalogue;
@@ -44,6 +45,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/site.css", web::get().to(site_css))
         .route("/", web::get().to(catalogue::home))
         .route("/powers/{code}", web::get().to(catalogue::power))
+        .route("/powers/{code}/apply", web::get().to(apply::form))
+        .route("/powers/{code}/apply", web::post().to(apply::submit))
         .route("/track", web::get().to(track::track))
         .route("/track/complaint", web::post().to(feedback::complaint))
         .route("/track/rating", web::post().to(feedback::rating))
@@ -56,6 +59,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/officer/cases/new", web::get().to(officer::new_case_form))
         .route("/officer/cases", web::post().to(officer::open_case))
         .route("/officer/cases/{id}", web::get().to(officer::case_page))
+        .route(
+            "/officer/cases/{id}/materials/{sha256}",
+            web::get().to(officer::material),
+        )
         .route(
             "/officer/cases/{id}/step",
             web::post().to(officer::complete_step),

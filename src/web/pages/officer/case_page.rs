@@ -425,6 +425,9 @@ pub(super) async fn render_case(
                 }
             } }
             div { dt { (ctx.t("受理时间", "Received")) } dd { @if let Some(at) = case.received_at { (cst(at)) } } }
+            @if let Some(channel) = case.channel.and_then(|c| CHANNELS.iter().find(|x| x.0 == c)) {
+                div { dt { (ctx.t("渠道", "Channel")) } dd id="channel" { (ctx.t(channel.2, channel.3)) } }
+            }
             div { dt { (ctx.t("事项版本", "Power version")) } dd { (case.power_code) " v" (case.power_version) } }
             div { dt { (ctx.t("版本号", "Case version")) } dd id="case-version" { (case.version) } }
             div { dt { (ctx.t("已收费", "Fees charged")) } dd id="fees-charged" {
@@ -432,6 +435,7 @@ pub(super) async fn render_case(
                 @for f in &case.fees { (f.item) " " (f.amount_fen.to_string()) br; }
             } }
         }
+        (materials_section(ctx, &base, &case))
         @if let Some(t) = &times {
             section id="limits" aria-label=(ctx.t("办理时限", "Time limits")) {
                 @if let Some(p) = &t.promised { (limit_block(ctx, engine, "limit-promised", ctx.t("承诺时限", "Promised limit"), p)) }
@@ -760,4 +764,125 @@ fn withdraw_section(view: &CaseView<'_>) -> Markup {
             }
         }
     }
+}
+
+/// 申请材料: how to reach an online applicant and the files they submitted, each opened through
+/// a link whose every use is recorded.
+fn materials_section(ctx: &Ctx, base: &str, case: &Case) -> Markup {
+    if case.contact.is_none() && case.materials.is_empty() {
+        return html! {};
+    }
+    html! {
+        section id="materials" aria-label=(ctx.t("申请材料", "Materials")) {
+            h2 { (ctx.t("网上申请：联系方式与申请材料", "Online application: contact and materials")) }
+            @if let Some(c) = &case.contact {
+                p id="contact" {
+                    (ctx.t("联系方式：", "Contact: "))
+                    @if let Some(e) = &c.email { (e) }
+                    @if c.email.is_some() && c.mobile.is_some() { " · " }
+                    @if let Some(m) = &c.mobile { (m) }
+                }
+            }
+            @if case.materials.is_empty() {
+                p { (ctx.t("申请人未上传材料。", "The applicant uploaded no files.")) }
+            } @else {
+                ul id="material-files" {
+                    @for m in &case.materials {
+                        li {
+                            (m.material) "："
+                            a href=(ctx.link(&format!("{base}/materials/{}", m.sha256))) target="_blank" rel="noopener" {
+                                (ctx.t("查看", "Open")) " " (m.media_type.label())
+                            }
+                            " (" (kilobytes(m.bytes)) ")"
+                        }
+                    }
+                }
+                p class="hint" { (ctx.t("每次查看材料都会记录查阅人和时间。", "Every opening of a file is recorded with who and when.")) }
+            }
+        }
+    }
+}
+
+/// A size for people: `12 KB`, `1.5 MB`.
+fn kilobytes(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+/// `GET /officer/cases/{id}/materials/{sha256}`: one file of the case, to its department's staff
+/// and to inspectors; every opening is recorded as a read of personal data.
+pub(crate) async fn material(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    signed: SignedIn,
+    request_id: RequestId,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let ctx = Ctx::new(&req, engine.now());
+    let (id, sha256) = path.into_inner();
+    // Loading records an inspector's read; the department's own staff are recorded below.
+    let (case_id, case, _) = match load_readable(&engine, &ctx, &signed, &id).await {
+        Ok(x) => x,
+        Err(p) => return p,
+    };
+    let not_found = || {
+        crate::web::pages::message_page(
+            &ctx,
+            StatusCode::NOT_FOUND,
+            Section::Officer,
+            ctx.t("未找到材料", "No such file"),
+            ctx.t("这个办件没有这份材料。", "This case has no such file."),
+        )
+    };
+    let Some(listed) = case.materials.iter().find(|m| m.sha256 == sha256) else {
+        return not_found();
+    };
+    if signed.principal.claims.role != Role::Inspector
+        && let Err(e) = engine
+            .record_personal_data_read(
+                signed.principal.actor(),
+                &case_id,
+                "material",
+                signed.meta(&request_id),
+            )
+            .await
+    {
+        tracing::error!(error = %e, "recording a read failed");
+        return crate::web::pages::message_page(
+            &ctx,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Section::Officer,
+            ctx.t("服务暂时不可用", "Temporarily unavailable"),
+            ctx.t(
+                "查阅记录未能保存，材料未予显示。请稍后再试。",
+                "The read could not be recorded, so the file is not shown. Please try again.",
+            ),
+        );
+    }
+    let file = match engine.material_file(&sha256).await {
+        Ok(Some(f)) => f,
+        Ok(None) => return not_found(),
+        Err(e) => return crate::web::pages::unavailable(&ctx, Section::Officer, e.into()),
+    };
+    let extension = match listed.media_type {
+        aggregates::case::MediaType::Pdf => "pdf",
+        aggregates::case::MediaType::Jpeg => "jpg",
+        aggregates::case::MediaType::Png => "png",
+    };
+    HttpResponse::Ok()
+        .content_type(listed.media_type.as_str())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "inline; filename=\"{}-{}.{extension}\"",
+                case.tracking_no,
+                &sha256[..8]
+            ),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store, private"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(file.content)
 }

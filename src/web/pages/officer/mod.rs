@@ -131,7 +131,7 @@ mod worklist;
 pub(crate) use actions::{
     clock, complete_step, extension, fee, penalty, publish, revoke, withdraw,
 };
-pub(crate) use case_page::case_page;
+pub(crate) use case_page::{case_page, material};
 pub(crate) use open::{new_case_form, open_case};
 pub(crate) use worklist::worklist;
 #[allow(unused_imports)]

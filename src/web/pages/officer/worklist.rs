@@ -112,8 +112,8 @@ pub(crate) async fn worklist(
             table id="worklist" class="worklist" {
                 caption {
                     @match ctx.lang {
-                        Lang::Zh => { "共 " (items.len()) " 件，按剩余时限排列。黄牌：临近期限；红牌：已超期。" }
-                        Lang::En => { (items.len()) " cases, nearest deadline first. Yellow card: due soon; red card: overdue." }
+                        Lang::Zh => { "共 " (items.len()) " 件：待受理的网上申请在前，其余按剩余时限排列。黄牌：临近期限；红牌：已超期。" }
+                        Lang::En => { (items.len()) " cases: online applications awaiting acceptance first, then nearest deadline first. Yellow card: due soon; red card: overdue." }
                     }
                 }
                 thead {
@@ -170,7 +170,12 @@ pub(super) fn row(ctx: &Ctx, item: &WorklistItem) -> Markup {
             td { (item.power_name) }
             td { (item.party_name) }
             td { (crate::web::pages::track::status_words(ctx.lang, item.status)) }
-            td { (item.current_step) }
+            td {
+                (item.current_step)
+                @if item.awaiting_acceptance {
+                    br; span class="badge online" { (ctx.t("网上申请·待受理", "online · awaiting acceptance")) }
+                }
+            }
             td { @if let Some(at) = item.received_at { (cst(at)) } }
             td {
                 @if let Some(d) = item.promised_due {
