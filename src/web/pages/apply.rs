@@ -433,7 +433,7 @@ fn receipt(
                 @for m in &case.materials { (m.material) br; }
             } }
         }
-        p { a class="button" href=(track) { (ctx.t("查看办理进度", "Follow the case")) } }
+        p { a class="button-link" href=(track) { (ctx.t("查看办理进度", "Follow the case")) } }
     };
     respond_private(
         StatusCode::OK,

@@ -387,7 +387,7 @@ pub(crate) async fn power(req: HttpRequest, engine: web::Data<Engine>) -> HttpRe
 
         @if page.published.category.on_application() && v.status == "active" {
             p class="cta" {
-                a id="apply-online" class="button" href=(ctx.link(&format!("/powers/{}/apply", super::encode_component(&v.code)))) {
+                a id="apply-online" class="button-link" href=(ctx.link(&format!("/powers/{}/apply", super::encode_component(&v.code)))) {
                     (ctx.t("网上申请", "Apply online"))
                 }
             }
