@@ -2,7 +2,7 @@
 //! code may see. Built only from values the events carry; the party appears masked
 //! (people as 张*, organisations by name), and notes, officers' own pause reasons, ID numbers,
 //! phones and addresses never appear at all.
-use aggregates::case::{CaseEvent, CaseStatus, CaseTimes, LimitStatus, china_date};
+use aggregates::case::{CaseEvent, CaseStatus, CaseTimes, LimitStatus, SupplementItem, china_date};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -30,6 +30,17 @@ pub struct PublicPause {
     /// Why: the pausing step's name, or 承办人员暂停计时 for a pause an officer made (their
     /// own words may name the party, so they stay in the officers' records).
     pub reason: String,
+}
+
+/// A 补正 notice the applicant has yet to answer (一次性告知补正): everything asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PublicSupplement {
+    /// When the notice was given.
+    pub requested_at: DateTime<FixedOffset>,
+    /// Each material asked for and what is missing or wrong with it.
+    pub items: Vec<SupplementItem>,
+    /// The name of the step where the case waits for the answer.
+    pub waiting_at: Option<String>,
 }
 
 /// The public reason of a pause an officer made by hand.
@@ -66,6 +77,10 @@ pub struct PublicCaseView {
     pub statutory: Option<LimitStatus>,
     /// 承诺时限 use.
     pub promised: Option<LimitStatus>,
+    /// A 补正 notice waiting for the applicant's answer: answer it with the query code
+    /// (`POST /public/cases/{tracking_no}/supplement`) or at the window.
+    #[serde(default)]
+    pub supplement: Option<PublicSupplement>,
 }
 
 /// Folds a case's events into its public view; `None` before the case is opened.
@@ -120,6 +135,7 @@ pub fn apply_public(view: Option<PublicCaseView>, event: &CaseEvent) -> Option<P
                     closed_at: None,
                     statutory: None,
                     promised: None,
+                    supplement: None,
                 });
             }
             (
@@ -139,6 +155,21 @@ pub fn apply_public(view: Option<PublicCaseView>, event: &CaseEvent) -> Option<P
                     next: to_name.clone(),
                 });
                 v.current_step = to_name.clone();
+                // The notice's own step enters the waiting step; leaving it answers the notice.
+                match v.supplement.as_mut() {
+                    Some(s) if s.waiting_at.is_none() => s.waiting_at = Some(to_name.clone()),
+                    Some(s) if s.waiting_at.as_deref() == Some(from_name.as_str()) => {
+                        v.supplement = None
+                    }
+                    _ => {}
+                }
+            }
+            (CaseEvent::SupplementRequested { items, at, .. }, Some(v)) => {
+                v.supplement = Some(PublicSupplement {
+                    requested_at: *at,
+                    items: items.clone(),
+                    waiting_at: None,
+                });
             }
             (
                 CaseEvent::ClockPaused {
@@ -172,6 +203,7 @@ pub fn apply_public(view: Option<PublicCaseView>, event: &CaseEvent) -> Option<P
             (CaseEvent::CaseWithdrawn { at, .. }, Some(v)) => {
                 v.status = CaseStatus::Withdrawn;
                 v.closed_at = Some(*at);
+                v.supplement = None;
             }
             _ => {}
         }

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AllowedOutcome, CaseCommand, CaseError, CaseEvent, CaseServices, Contact, MAX_MATERIAL_FILES,
-    MitigationApproval, SubmittedMaterial, is_sha256_hex,
+    MAX_SUPPLEMENT_ITEMS, MitigationApproval, OpenSupplement, SubmittedMaterial, SupplementItem,
+    is_sha256_hex,
 };
 use crate::discretion::{DiscretionCheck, DiscretionStandard, PenaltyDecisionInput};
 use crate::flowchart::Flowchart;
@@ -233,6 +234,9 @@ pub struct Case {
     /// Files the applicant submitted, oldest first.
     #[serde(default)]
     pub materials: Vec<SubmittedMaterial>,
+    /// The 补正 notice waiting for the applicant's answer, if any.
+    #[serde(default)]
+    pub supplement: Option<OpenSupplement>,
 }
 
 /// A step may be dated at most this far ahead of the server clock (clock skew).
@@ -767,11 +771,7 @@ impl Case {
         outcome: String,
         note: Option<String>,
     ) -> Result<(), CaseError> {
-        let Env {
-            services,
-            sink,
-            now,
-        } = *env;
+        let Env { services, now, .. } = *env;
         let Act {
             actor,
             expected_version,
@@ -780,6 +780,19 @@ impl Case {
         let at = self.check_act(&actor, expected_version, at, now)?;
         let note = check_note(note)?;
         let power = self.pinned_power(services).await?;
+        let transition = self.officer_transition(&power, &actor, outcome)?;
+        self.advance(env, &power, transition, &actor.id, note, at)
+            .await
+    }
+
+    /// The transition `outcome` names from the current step, if `actor` may take it (the
+    /// separation of duties).
+    fn officer_transition(
+        &self,
+        power: &PublishedPower,
+        actor: &Actor,
+        outcome: String,
+    ) -> Result<crate::flowchart::TransitionSpec, CaseError> {
         let flowchart = &power.flowchart;
         let Some(transition) = flowchart.transition(&self.current_step, &outcome).cloned() else {
             return Err(CaseError::OutcomeNotAllowed {
@@ -796,6 +809,27 @@ impl Case {
                 });
             }
         }
+        Ok(transition)
+    }
+
+    /// Moves the case along `transition` at `at`, by `by`: the clock resumed if paused, the
+    /// step completed, an extension approved, the case concluded or the clock paused at the
+    /// step reached.
+    async fn advance(
+        &mut self,
+        env: &Env<'_>,
+        power: &PublishedPower,
+        transition: crate::flowchart::TransitionSpec,
+        by: &str,
+        note: Option<String>,
+        at: DateTime<FixedOffset>,
+    ) -> Result<(), CaseError> {
+        let Env {
+            services,
+            sink,
+            now,
+        } = *env;
+        let flowchart = &power.flowchart;
         let from = flowchart
             .step(&self.current_step)
             .cloned()
@@ -809,9 +843,9 @@ impl Case {
         // Past the limit (or with nothing left to extend) the step is still completed,
         // without an extension: a case must never be stuck at the approval.
         let extension = if from.approves_extension {
-            let remaining = self.extension_room(&power).unwrap_or(0);
-            let in_time = self.check_limit_not_passed(&power, services, at).is_ok()
-                && self.check_limit_not_passed(&power, services, now).is_ok();
+            let remaining = self.extension_room(power).unwrap_or(0);
+            let in_time = self.check_limit_not_passed(power, services, at).is_ok()
+                && self.check_limit_not_passed(power, services, now).is_ok();
             (remaining > 0 && in_time).then_some(remaining)
         } else {
             None
@@ -825,7 +859,7 @@ impl Case {
                         "办理环节推进".into()
                     },
                     at,
-                    by: actor.id.clone(),
+                    by: by.to_string(),
                     step: pause.step,
                 },
                 self,
@@ -841,7 +875,7 @@ impl Case {
                 to_name: to.name.clone(),
                 exception: transition.exception,
                 at,
-                by: actor.id.clone(),
+                by: by.to_string(),
                 note: note.clone(),
             },
             self,
@@ -856,7 +890,7 @@ impl Case {
                     reason: note
                         .unwrap_or_else(|| format!("{}：{}", from.name, transition.outcome)),
                     at,
-                    by: actor.id.clone(),
+                    by: by.to_string(),
                     step: Some(from.id.clone()),
                 },
                 self,
@@ -878,7 +912,7 @@ impl Case {
                 CaseEvent::ClockPaused {
                     reason: to.name.clone(),
                     at,
-                    by: actor.id,
+                    by: by.to_string(),
                     step: Some(to.id),
                 },
                 self,
@@ -886,6 +920,117 @@ impl Case {
             .await;
         }
         Ok(())
+    }
+
+    /// 一次性告知补正: the notice, then the step to the 补正 step that stops the clock.
+    async fn request_supplement(
+        &mut self,
+        env: &Env<'_>,
+        act: Act,
+        outcome: String,
+        items: Vec<SupplementItem>,
+    ) -> Result<(), CaseError> {
+        let Act {
+            actor,
+            expected_version,
+            at,
+        } = act;
+        let at = self.check_act(&actor, expected_version, at, env.now)?;
+        let power = self.pinned_power(env.services).await?;
+        let transition = self.officer_transition(&power, &actor, outcome)?;
+        let waiting = power
+            .flowchart
+            .step(&transition.to)
+            .filter(|s| s.pauses_clock && !power.flowchart.is_end(&s.id))
+            .ok_or_else(|| CaseError::NotASupplementStep {
+                outcome: transition.outcome.clone(),
+            })?;
+        let invalid = || CaseError::InvalidSupplement {
+            max: MAX_SUPPLEMENT_ITEMS,
+        };
+        if items.is_empty() || items.len() > MAX_SUPPLEMENT_ITEMS {
+            return Err(invalid());
+        }
+        let mut checked: Vec<SupplementItem> = Vec::with_capacity(items.len());
+        for item in items {
+            let listed = power
+                .content
+                .materials
+                .iter()
+                .any(|m| m.name == item.material);
+            let reason = Bounded::lines(200).required(&item.reason).map_err(|_| invalid())?;
+            if !listed || checked.iter().any(|c| c.material == item.material) {
+                return Err(invalid());
+            }
+            checked.push(SupplementItem {
+                material: item.material,
+                reason: reason.to_string(),
+            });
+        }
+        env.sink
+            .write(
+                CaseEvent::SupplementRequested {
+                    items: checked,
+                    from_step: self.current_step.clone(),
+                    waiting_step: waiting.id.clone(),
+                    at,
+                    by: actor.id.clone(),
+                },
+                self,
+            )
+            .await;
+        self.advance(env, &power, transition, &actor.id, None, at)
+            .await
+    }
+
+    /// 网上补正: the applicant's files, then the step back to where the notice was given.
+    async fn submit_supplement(
+        &mut self,
+        env: &Env<'_>,
+        materials: Vec<SubmittedMaterial>,
+        note: Option<String>,
+    ) -> Result<(), CaseError> {
+        let Some(open) = self.supplement.clone() else {
+            return Err(match self.status {
+                CaseStatus::New => CaseError::NotOpened,
+                _ => CaseError::NoSupplementAsked,
+            });
+        };
+        if self.current_step != open.waiting_step
+            || !matches!(self.status, CaseStatus::Open | CaseStatus::Paused)
+        {
+            return Err(CaseError::NoSupplementAsked);
+        }
+        let note = check_note(note)?;
+        let power = self.pinned_power(env.services).await?;
+        if materials.is_empty() {
+            return Err(CaseError::InvalidMaterials {
+                max: MAX_MATERIAL_FILES,
+            });
+        }
+        check_materials(&materials, &power)?;
+        // Back where the notice was given, along the step's ordinary way there.
+        let transition = power
+            .flowchart
+            .spec()
+            .transitions
+            .iter()
+            .find(|t| t.from == open.waiting_step && t.to == open.from_step && !t.exception)
+            .cloned()
+            .ok_or(CaseError::Unavailable)?;
+        let at = env.now.max(self.last_at.unwrap_or(env.now));
+        env.sink
+            .write(CaseEvent::MaterialsSubmitted { materials, at }, self)
+            .await;
+        self.advance(
+            env,
+            &power,
+            transition,
+            APPLICANT,
+            Some(note.unwrap_or_else(|| "申请人网上提交补正材料".into())),
+            at,
+        )
+        .await
     }
 
     /// Pauses the clock (暂停计时) with a reason.
@@ -1299,6 +1444,23 @@ impl Aggregate for Case {
                 };
                 self.apply_online(&env, new, contact, materials).await
             }
+            CaseCommand::RequestSupplement {
+                actor,
+                expected_version,
+                outcome,
+                items,
+                at,
+            } => {
+                let act = Act {
+                    actor,
+                    expected_version: Some(expected_version),
+                    at,
+                };
+                self.request_supplement(&env, act, outcome, items).await
+            }
+            CaseCommand::SubmitSupplement { materials, note } => {
+                self.submit_supplement(&env, materials, note).await
+            }
             CaseCommand::CompleteStep {
                 actor,
                 expected_version,
@@ -1522,6 +1684,20 @@ impl Aggregate for Case {
             CaseEvent::MaterialsSubmitted { materials, .. } => {
                 self.materials.extend(materials);
             }
+            CaseEvent::SupplementRequested {
+                items,
+                from_step,
+                waiting_step,
+                at,
+                ..
+            } => {
+                self.supplement = Some(OpenSupplement {
+                    items,
+                    from_step,
+                    waiting_step,
+                    requested_at: at,
+                });
+            }
             CaseEvent::LimitExtended { days, .. } => {
                 self.extended_days = self.extended_days.saturating_add(days);
             }
@@ -1533,6 +1709,14 @@ impl Aggregate for Case {
                 by,
                 ..
             } => {
+                // Leaving the step that waits for a 补正 answers (or ends) the notice.
+                if self
+                    .supplement
+                    .as_ref()
+                    .is_some_and(|s| s.waiting_step == from)
+                {
+                    self.supplement = None;
+                }
                 self.steps_done.push(StepRecord { step: from, by });
                 self.current_step = to;
                 self.current_step_name = to_name;

@@ -154,6 +154,37 @@ pub struct SubmittedMaterial {
     pub bytes: u64,
 }
 
+/// Most materials one 补正 notice may list.
+pub const MAX_SUPPLEMENT_ITEMS: usize = 30;
+
+/// One thing a 补正 notice asks for (一次性告知补正): a material of the version, and what is
+/// missing or wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SupplementItem {
+    /// The material's name, as the pinned version lists it.
+    #[cfg_attr(feature = "openapi", schema(example = "营业执照或者其他主体资格证明文件"))]
+    pub material: String,
+    /// What is missing or wrong, in words the applicant understands (1 to 200 characters).
+    #[cfg_attr(feature = "openapi", schema(example = "未提交；请上传营业执照副本照片"))]
+    pub reason: String,
+}
+
+/// A 补正 notice not yet answered: what it asks for, and where the case waits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OpenSupplement {
+    /// Everything asked for, in one notice.
+    pub items: Vec<SupplementItem>,
+    /// The step the notice was given at (the case returns there when the applicant answers).
+    pub from_step: String,
+    /// The step where the case waits for the answer (a step that stops the clock).
+    pub waiting_step: String,
+    /// When the notice was given.
+    pub requested_at: chrono::DateTime<chrono::FixedOffset>,
+}
+
 /// Whether `text` is a SHA-256 in lower-case hex.
 pub fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64

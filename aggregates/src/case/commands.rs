@@ -2,7 +2,7 @@ use crate::money::Fen;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
-use super::{Contact, SubmittedMaterial};
+use super::{Contact, SubmittedMaterial, SupplementItem};
 use crate::Actor;
 use crate::party::Party;
 
@@ -91,6 +91,31 @@ pub enum CaseCommand {
         note: Option<String>,
         /// When the step was taken; now if absent.
         at: Option<DateTime<FixedOffset>>,
+    },
+    /// 一次性告知补正: complete the current step along `outcome` to a step that stops the clock
+    /// (补正), telling the applicant in one notice every material that is missing or deficient
+    /// and why (行政许可法 第三十二条). The applicant answers online with the query code
+    /// ([`CaseCommand::SubmitSupplement`]) or at the window.
+    RequestSupplement {
+        /// The officer.
+        actor: Actor,
+        /// The case version the officer saw; another version is a conflict.
+        expected_version: u64,
+        /// The outcome leading to the 补正 step.
+        outcome: String,
+        /// Everything asked for, 1 to 30 materials of the version, each with its reason.
+        items: Vec<SupplementItem>,
+        /// When; now if absent.
+        at: Option<DateTime<FixedOffset>>,
+    },
+    /// 网上补正: the applicant answers an open 补正 notice with files (and perhaps a note);
+    /// the case goes back to the step the notice was given at and the clock runs again from
+    /// today.
+    SubmitSupplement {
+        /// The files, each for one of the version's materials (already stored by hash).
+        materials: Vec<SubmittedMaterial>,
+        /// A note to the department (at most 500 characters).
+        note: Option<String>,
     },
     /// 暂停计时 with a reason (听证, 鉴定, 公告 ...).
     PauseClock {

@@ -73,6 +73,21 @@ pub enum CaseError {
         /// The most files allowed.
         max: usize,
     },
+    /// The outcome does not lead to a step that waits for the applicant (补正).
+    #[error("outcome {outcome} does not lead to a step that stops the clock for a supplement")]
+    NotASupplementStep {
+        /// The outcome given.
+        outcome: String,
+    },
+    /// A 补正 notice must list 1 to 30 materials of the version, each with a reason.
+    #[error("a supplement notice lists 1 to {max} materials of the version, each with a reason of 1 to 200 characters")]
+    InvalidSupplement {
+        /// The most items.
+        max: usize,
+    },
+    /// No 补正 notice is waiting for an answer.
+    #[error("no supplement is asked for")]
+    NoSupplementAsked,
     /// A case with this tracking number exists.
     #[error("a case with this tracking number already exists")]
     AlreadyOpened,
@@ -211,6 +226,9 @@ impl crate::refusal::Refusal for CaseError {
             CaseError::InvalidContact { .. } => "invalid_contact",
             CaseError::UnknownMaterial { .. } => "unknown_material",
             CaseError::InvalidMaterials { .. } => "invalid_materials",
+            CaseError::NotASupplementStep { .. } => "not_a_supplement_step",
+            CaseError::InvalidSupplement { .. } => "invalid_supplement",
+            CaseError::NoSupplementAsked => "no_supplement_asked",
             CaseError::AlreadyOpened => "already_opened",
             CaseError::NotOpened => "not_found",
             CaseError::StaleVersion { .. } => "stale_version",
@@ -289,6 +307,18 @@ fn words(e: &CaseError) -> (String, String) {
         CaseError::UnknownMaterial { name } => (
             format!("本事项的申请材料中没有“{name}”。"),
             format!("This power lists no material called “{name}”."),
+        ),
+        CaseError::NotASupplementStep { .. } => t(
+            "所选办理结果不是告知补正（应转入暂停计时的补正环节）。",
+            "That outcome does not lead to a supplement step that stops the clock.",
+        ),
+        CaseError::InvalidSupplement { max } => (
+            format!("补正告知应列明 1 至 {max} 项本事项的申请材料，每项写明需补正的内容（200 字以内）。"),
+            format!("A supplement notice lists 1 to {max} of the power's materials, each with what is needed (at most 200 characters)."),
+        ),
+        CaseError::NoSupplementAsked => t(
+            "该办件目前没有需要补正的材料。",
+            "Nothing is asked to be supplemented for this case now.",
         ),
         CaseError::InvalidMaterials { max } => (
             format!("一次最多提交 {max} 个文件。"),

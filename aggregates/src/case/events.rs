@@ -3,7 +3,7 @@ use chrono::{DateTime, FixedOffset};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
-use super::{Channel, Contact, MitigationApproval, SubmittedMaterial};
+use super::{Channel, Contact, MitigationApproval, SubmittedMaterial, SupplementItem};
 use crate::discretion::DiscretionCheck;
 use crate::party::Party;
 
@@ -54,6 +54,20 @@ pub enum CaseEvent {
         materials: Vec<SubmittedMaterial>,
         /// When received.
         at: DateTime<FixedOffset>,
+    },
+    /// 一次性告知补正: the applicant was told, in one notice, everything to supplement. The
+    /// `StepCompleted` to the waiting step follows.
+    SupplementRequested {
+        /// Everything asked for.
+        items: Vec<SupplementItem>,
+        /// The step the notice was given at.
+        from_step: String,
+        /// The step where the case waits for the answer.
+        waiting_step: String,
+        /// When.
+        at: DateTime<FixedOffset>,
+        /// Who (subject id).
+        by: String,
     },
     /// 环节已办结: the case moved along one edge of its flowchart.
     StepCompleted {
@@ -206,6 +220,7 @@ impl DomainEvent for CaseEvent {
         match self {
             CaseEvent::CaseOpened { .. } => "CaseOpened",
             CaseEvent::MaterialsSubmitted { .. } => "MaterialsSubmitted",
+            CaseEvent::SupplementRequested { .. } => "SupplementRequested",
             CaseEvent::StepCompleted { .. } => "StepCompleted",
             CaseEvent::ClockPaused { .. } => "ClockPaused",
             CaseEvent::ClockResumed { .. } => "ClockResumed",
@@ -232,6 +247,7 @@ impl CaseEvent {
             CaseEvent::CaseOpened { received_at, .. } => *received_at,
             CaseEvent::StepCompleted { at, .. }
             | CaseEvent::MaterialsSubmitted { at, .. }
+            | CaseEvent::SupplementRequested { at, .. }
             | CaseEvent::ClockPaused { at, .. }
             | CaseEvent::ClockResumed { at, .. }
             | CaseEvent::CaseConcluded { at, .. }

@@ -12,7 +12,10 @@ pub use aggregate::{
     APPLICANT, Case, CaseStatus, FeeRecord, Pause, PenaltyDecision, Publication, Revocation,
     StepRecord,
 };
-pub use application::{Contact, MAX_MATERIAL_FILES, MediaType, SubmittedMaterial, is_sha256_hex};
+pub use application::{
+    Contact, MAX_MATERIAL_FILES, MAX_SUPPLEMENT_ITEMS, MediaType, OpenSupplement, SubmittedMaterial,
+    SupplementItem, is_sha256_hex,
+};
 pub use commands::{CaseCommand, Channel, MitigationApproval};
 pub use error::{AllowedOutcome, CaseError};
 pub use events::CaseEvent;

@@ -2248,3 +2248,157 @@ async fn an_application_opens_a_case_once() {
     .await
     .then_expect_error(CaseError::AlreadyOpened);
 }
+
+// =============================================================================================
+// RequestSupplement and SubmitSupplement (一次性告知补正, 网上补正)
+// =============================================================================================
+
+/// Runs `command` on the case made of `given` at `now` in the online catalogue.
+async fn run_online(
+    given: Vec<CaseEvent>,
+    command: CaseCommand,
+    now: &str,
+) -> Result<Vec<CaseEvent>, CaseError> {
+    TestFramework::<Case>::with(services_with(online_catalogue(), now))
+        .given(given)
+        .when_async(command)
+        .await
+        .inspect_result()
+}
+
+/// An online application of [`MATERIALS_CODE`] received on Friday 13 March 2026.
+async fn applied() -> Vec<CaseEvent> {
+    run_online(
+        Vec::new(),
+        apply_cmd(MATERIALS_CODE, contact(), vec![file("食品经营许可申请书", 1)]),
+        "2026-03-13T09:00:00+08:00",
+    )
+    .await
+    .unwrap()
+}
+
+fn ask(version: u64, outcome: &str, items: &[(&str, &str)]) -> CaseCommand {
+    CaseCommand::RequestSupplement {
+        actor: officer(ZHANG),
+        expected_version: version,
+        outcome: outcome.into(),
+        items: items
+            .iter()
+            .map(|(m, r)| SupplementItem {
+                material: (*m).into(),
+                reason: (*r).into(),
+            })
+            .collect(),
+        at: None,
+    }
+}
+
+#[tokio::test]
+async fn one_notice_lists_every_material_to_supplement_and_stops_the_clock() {
+    let given = applied().await;
+    let events = run_online(
+        given.clone(),
+        ask(2, "补正", &[("营业执照", "未提交"), ("食品经营许可申请书", " 缺少法定代表人签字 ")]),
+        "2026-03-16T10:00:00+08:00",
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(&events[0], CaseEvent::SupplementRequested { items, from_step, waiting_step, .. }
+            if items.len() == 2 && items[1].reason == "缺少法定代表人签字"
+                && from_step == "shoujian" && waiting_step == "buzheng"),
+        "{events:?}"
+    );
+    assert!(matches!(&events[1], CaseEvent::StepCompleted { to, .. } if to == "buzheng"));
+    assert!(matches!(&events[2], CaseEvent::ClockPaused { step: Some(s), .. } if s == "buzheng"));
+    let case = rebuild(&[given, events].concat());
+    assert_eq!(case.status, CaseStatus::Paused);
+    assert_eq!(case.supplement.as_ref().map(|s| s.items.len()), Some(2));
+}
+
+#[tokio::test]
+async fn a_notice_must_lead_to_a_waiting_step_and_list_the_versions_materials() {
+    let given = applied().await;
+    let now = "2026-03-16T10:00:00+08:00";
+    assert_eq!(
+        run_online(given.clone(), ask(2, "受理", &[("营业执照", "未提交")]), now).await,
+        Err(CaseError::NotASupplementStep {
+            outcome: "受理".into()
+        })
+    );
+    let invalid = Err(CaseError::InvalidSupplement {
+        max: MAX_SUPPLEMENT_ITEMS,
+    });
+    for items in [
+        vec![],
+        vec![("身份证", "未提交")],
+        vec![("营业执照", "  ")],
+        vec![("营业执照", "未提交"), ("营业执照", "模糊")],
+    ] {
+        assert_eq!(
+            run_online(given.clone(), ask(2, "补正", &items), now).await,
+            invalid,
+            "{items:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_applicants_supplement_resumes_the_case_where_the_notice_was_given() {
+    let mut given = applied().await;
+    given.extend(
+        run_online(given.clone(), ask(2, "补正", &[("营业执照", "未提交")]), "2026-03-16T10:00:00+08:00")
+            .await
+            .unwrap(),
+    );
+    let submit = CaseCommand::SubmitSupplement {
+        materials: vec![file("营业执照", 7)],
+        note: None,
+    };
+    let events = run_online(given.clone(), submit.clone(), "2026-03-18T20:00:00+08:00")
+        .await
+        .unwrap();
+    assert!(matches!(&events[0], CaseEvent::MaterialsSubmitted { materials, .. } if materials[0].material == "营业执照"));
+    assert!(matches!(&events[1], CaseEvent::ClockResumed { at, .. } if *at == t("2026-03-18T20:00:00+08:00")));
+    assert!(matches!(&events[2], CaseEvent::StepCompleted { from, to, by, .. }
+        if from == "buzheng" && to == "shoujian" && by == APPLICANT));
+    let case = rebuild(&[given.clone(), events.clone()].concat());
+    assert_eq!(case.supplement, None);
+    assert_eq!(case.status, CaseStatus::Open);
+    assert_eq!(case.materials.len(), 2);
+    // Answered: a second submission has nothing to answer.
+    assert_eq!(
+        run_online([given, events].concat(), submit, "2026-03-18T21:00:00+08:00").await,
+        Err(CaseError::NoSupplementAsked)
+    );
+}
+
+#[tokio::test]
+async fn nothing_is_supplemented_unasked_or_with_no_files() {
+    let given = applied().await;
+    let now = "2026-03-16T10:00:00+08:00";
+    let submit = |materials| CaseCommand::SubmitSupplement {
+        materials,
+        note: None,
+    };
+    assert_eq!(
+        run_online(given.clone(), submit(vec![file("营业执照", 7)]), now).await,
+        Err(CaseError::NoSupplementAsked)
+    );
+    assert_eq!(
+        run_online(Vec::new(), submit(vec![file("营业执照", 7)]), now).await,
+        Err(CaseError::NotOpened)
+    );
+    let mut asked = given.clone();
+    asked.extend(
+        run_online(given, ask(2, "补正", &[("营业执照", "未提交")]), now)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        run_online(asked, submit(vec![]), now).await,
+        Err(CaseError::InvalidMaterials {
+            max: MAX_MATERIAL_FILES
+        })
+    );
+}

@@ -39,8 +39,9 @@ pub struct ApplicationData {
     pub file_materials: Vec<usize>,
 }
 
-/// The body of an application: `multipart/form-data`.
-#[derive(Debug, ToSchema)]
+/// The body of an application: `multipart/form-data`, these parts and no others.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)] // describes the parts for the OpenAPI document; the handler reads them
 pub struct ApplicationForm {
     /// The application as JSON: `power_code` (the power applied for), `party` (the applicant,

@@ -147,6 +147,13 @@ pub(super) fn event_line(ctx: &Ctx, event: &StoredEvent) -> Markup {
                         (m.material)
                     }
                 }
+                Some(CaseEvent::SupplementRequested { items, .. }) => {
+                    strong { (ctx.t("一次性告知补正", "Supplement requested")) } "："
+                    @for (i, item) in items.iter().enumerate() {
+                        @if i > 0 { "；" }
+                        (item.material) "（" (item.reason) "）"
+                    }
+                }
                 Some(CaseEvent::StepCompleted { from_name, outcome, to_name, note, exception, .. }) => {
                     strong { (from_name) "：" (outcome) } " → " (to_name)
                     @if *exception { " " span class="badge" { (ctx.t("异常流转", "exception path")) } }
