@@ -265,6 +265,95 @@ impl FieldProblem {
     }
 }
 
+/// Checks a submission's files: how many, how large together, for which of `listed` (when the
+/// version is known), and each file's own checks (off the async workers, within a budget).
+/// Problems are added to `problems`; the kinds are returned for files that passed.
+async fn check_uploads(
+    uploads: &[Upload],
+    listed: Option<&[String]>,
+    problems: &mut Vec<FieldProblem>,
+) -> Vec<MediaType> {
+    if uploads.len() > MAX_MATERIAL_FILES {
+        problems.push(FieldProblem {
+            field: "materials".into(),
+            code: "too_many_files".into(),
+            message: format!("一次最多上传 {MAX_MATERIAL_FILES} 个文件。"),
+            message_en: format!("At most {MAX_MATERIAL_FILES} files at a time."),
+        });
+    }
+    let total: usize = uploads.iter().map(|u| u.bytes.len()).sum();
+    if total > MAX_APPLICATION_BYTES {
+        problems.push(FieldProblem {
+            field: "materials".into(),
+            code: "application_too_large".into(),
+            message: format!(
+                "所有文件合计超过 {} MB。",
+                MAX_APPLICATION_BYTES / 1024 / 1024
+            ),
+            message_en: format!(
+                "The files together exceed {} MB.",
+                MAX_APPLICATION_BYTES / 1024 / 1024
+            ),
+        });
+    }
+    if let Some(listed) = listed {
+        for u in uploads {
+            if u.material >= listed.len() {
+                problems.push(FieldProblem {
+                    field: format!("materials[{}]", u.material),
+                    code: "unknown_material".into(),
+                    message: "本事项没有这一项申请材料。".into(),
+                    message_en: "This power lists no such material.".into(),
+                });
+            }
+        }
+    }
+    let files: Vec<(Vec<u8>, Option<String>, Option<String>)> = uploads
+        .iter()
+        .map(|u| {
+            (
+                u.bytes.clone(),
+                u.file_name.clone(),
+                u.declared_type.clone(),
+            )
+        })
+        .collect();
+    let task = tokio::task::spawn_blocking(move || {
+        files
+            .iter()
+            .map(|(b, n, t)| inspect(b, n.as_deref(), t.as_deref()))
+            .collect::<Vec<_>>()
+    });
+    let checked = match tokio::time::timeout(CHECK_BUDGET, task).await {
+        Ok(Ok(results)) => results,
+        // A file that takes longer than the budget to parse is not one to accept.
+        _ => uploads
+            .iter()
+            .map(|_| {
+                Err(FileProblem::Malformed {
+                    kind: MediaType::Pdf,
+                })
+            })
+            .collect(),
+    };
+    let mut kinds = Vec::with_capacity(uploads.len());
+    for (u, result) in uploads.iter().zip(checked) {
+        match result {
+            Ok(kind) => kinds.push(kind),
+            Err(problem) => problems.push(FieldProblem {
+                field: format!("materials[{}]", u.material),
+                code: problem.code().into(),
+                message: match &u.file_name {
+                    Some(n) => format!("{}：{}", n, problem.zh()),
+                    None => problem.zh(),
+                },
+                message_en: problem.en(),
+            }),
+        }
+    }
+    kinds
+}
+
 impl Engine {
     /// 网上申请: checks the application whole (party, contact, every file, the materials they
     /// are for), stores the files by hash, and opens the case online.
@@ -304,87 +393,15 @@ impl Engine {
             .as_ref()
             .map(|p| p.content.materials.iter().map(|m| m.name.clone()).collect())
             .unwrap_or_default();
-        if uploads.len() > MAX_MATERIAL_FILES {
-            problems.push(FieldProblem {
-                field: "materials".into(),
-                code: "too_many_files".into(),
-                message: format!("一次最多上传 {MAX_MATERIAL_FILES} 个文件。"),
-                message_en: format!("At most {MAX_MATERIAL_FILES} files at a time."),
-            });
-        }
-        let total: usize = uploads.iter().map(|u| u.bytes.len()).sum();
-        if total > MAX_APPLICATION_BYTES {
-            problems.push(FieldProblem {
-                field: "materials".into(),
-                code: "application_too_large".into(),
-                message: format!(
-                    "所有文件合计超过 {} MB。",
-                    MAX_APPLICATION_BYTES / 1024 / 1024
-                ),
-                message_en: format!(
-                    "The files together exceed {} MB.",
-                    MAX_APPLICATION_BYTES / 1024 / 1024
-                ),
-            });
-        }
-        for u in &uploads {
-            if power.is_some() && u.material >= listed.len() {
-                problems.push(FieldProblem {
-                    field: format!("materials[{}]", u.material),
-                    code: "unknown_material".into(),
-                    message: "本事项没有这一项申请材料。".into(),
-                    message_en: "This power lists no such material.".into(),
-                });
-            }
-        }
-        // The files' own checks, off the async workers and within a budget.
-        let checked = {
-            let files: Vec<(Vec<u8>, Option<String>, Option<String>)> = uploads
-                .iter()
-                .map(|u| {
-                    (
-                        u.bytes.clone(),
-                        u.file_name.clone(),
-                        u.declared_type.clone(),
-                    )
-                })
-                .collect();
-            let task = tokio::task::spawn_blocking(move || {
-                files
-                    .iter()
-                    .map(|(b, n, t)| inspect(b, n.as_deref(), t.as_deref()))
-                    .collect::<Vec<_>>()
-            });
-            match tokio::time::timeout(CHECK_BUDGET, task).await {
-                Ok(Ok(results)) => results,
-                // A file that takes longer than the budget to parse is not one to accept.
-                _ => uploads
-                    .iter()
-                    .map(|_| {
-                        Err(FileProblem::Malformed {
-                            kind: MediaType::Pdf,
-                        })
-                    })
-                    .collect(),
-            }
-        };
-        for (u, result) in uploads.iter().zip(&checked) {
-            if let Err(problem) = result {
-                problems.push(FieldProblem {
-                    field: format!("materials[{}]", u.material),
-                    code: problem.code().into(),
-                    message: match &u.file_name {
-                        Some(n) => format!("{}：{}", n, problem.zh()),
-                        None => problem.zh(),
-                    },
-                    message_en: problem.en(),
-                });
-            }
-        }
+        let kinds = check_uploads(
+            &uploads,
+            power.as_ref().map(|_| listed.as_slice()),
+            &mut problems,
+        )
+        .await;
         if !problems.is_empty() {
             return Err(ApplyError::Invalid(problems));
         }
-        let kinds: Vec<MediaType> = checked.into_iter().flatten().collect();
         // Whether the power takes applications at all is the domain's to say; an unknown power
         // is refused there before anything is stored.
         let Some(power) = power else {
@@ -397,21 +414,7 @@ impl Engine {
                 CaseError::NotOnApplication { code: power_code },
             )));
         }
-        let stored_at = self.now().timestamp();
-        let mut materials = Vec::with_capacity(uploads.len());
-        for (u, kind) in uploads.iter().zip(kinds) {
-            let sha256 = hex::encode(Sha256::digest(&u.bytes));
-            self.repo()
-                .put_material(&sha256, kind.as_str(), &u.bytes, stored_at)
-                .await
-                .map_err(|e| ApplyError::Unavailable(e.to_string()))?;
-            materials.push(SubmittedMaterial {
-                material: listed[u.material].clone(),
-                sha256,
-                media_type: kind,
-                bytes: u.bytes.len() as u64,
-            });
-        }
+        let materials = self.store_uploads(&uploads, kinds, &listed).await?;
         let today = aggregates::case::china_date(self.now());
         for _ in 0..3 {
             let tracking_no = query_code::tracking_number(today);
@@ -445,6 +448,83 @@ impl Engine {
             }
         }
         Err(ApplyError::NoNumber)
+    }
+
+    /// Stores checked files by hash; returns what the case's event names.
+    async fn store_uploads(
+        &self,
+        uploads: &[Upload],
+        kinds: Vec<MediaType>,
+        listed: &[String],
+    ) -> Result<Vec<SubmittedMaterial>, ApplyError> {
+        let stored_at = self.now().timestamp();
+        let mut materials = Vec::with_capacity(uploads.len());
+        for (u, kind) in uploads.iter().zip(kinds) {
+            let sha256 = hex::encode(Sha256::digest(&u.bytes));
+            self.repo()
+                .put_material(&sha256, kind.as_str(), &u.bytes, stored_at)
+                .await
+                .map_err(|e| ApplyError::Unavailable(e.to_string()))?;
+            materials.push(SubmittedMaterial {
+                material: listed[u.material].clone(),
+                sha256,
+                media_type: kind,
+                bytes: u.bytes.len() as u64,
+            });
+        }
+        Ok(materials)
+    }
+
+    /// 网上补正: checks the files against the case's pinned version, stores them, and answers
+    /// the open 补正 notice. The caller has checked the query code.
+    pub async fn submit_supplement(
+        &self,
+        id: &CaseId,
+        uploads: Vec<Upload>,
+        note: Option<String>,
+        meta: CommandMeta,
+    ) -> Result<Case, ApplyError> {
+        let unavailable = |e: super::LoadError| ApplyError::Unavailable(e.to_string());
+        let Some((case, _)) = self.load_case(id).await.map_err(unavailable)? else {
+            return Err(ApplyError::Refused(AggregateError::UserError(
+                CaseError::NotOpened,
+            )));
+        };
+        if case.supplement.is_none() {
+            return Err(ApplyError::Refused(AggregateError::UserError(
+                CaseError::NoSupplementAsked,
+            )));
+        }
+        let power = self
+            .catalogue()
+            .version_of(&case.power_code, case.power_version)
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(|| ApplyError::Unavailable("the pinned version is missing".into()))?;
+        let listed: Vec<String> = power
+            .content
+            .materials
+            .iter()
+            .map(|m| m.name.clone())
+            .collect();
+        let mut problems = Vec::new();
+        if uploads.is_empty() {
+            problems.push(FieldProblem {
+                field: "materials".into(),
+                code: "no_files".into(),
+                message: "请上传需要补正的材料。".into(),
+                message_en: "Upload the materials asked for.".into(),
+            });
+        }
+        let kinds = check_uploads(&uploads, Some(&listed), &mut problems).await;
+        if !problems.is_empty() {
+            return Err(ApplyError::Invalid(problems));
+        }
+        let materials = self.store_uploads(&uploads, kinds, &listed).await?;
+        let (_, case) = self
+            .execute_case_with_state(id, CaseCommand::SubmitSupplement { materials, note }, meta)
+            .await?;
+        Ok(case)
     }
 
     /// The bytes of a file a case names, with its type.

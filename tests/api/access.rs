@@ -152,6 +152,17 @@ pub(crate) fn table() -> Vec<Row> {
         ),
         // An application is multipart: a JSON body is refused, for everyone alike.
         row("POST", "/api/v1/public/applications", [415; 8]),
+        row(
+            "POST",
+            "/api/v1/public/cases/{tracking_no}/supplement",
+            [415; 8],
+        ),
+        // An empty notice is refused by the domain, for the case's officers.
+        row(
+            "POST",
+            "/api/v1/cases/{id}/supplement-request",
+            case_officer_only(422),
+        ),
         // The case is open: not yet rateable, for everyone alike.
         row(
             "POST",
@@ -200,6 +211,8 @@ pub(crate) fn table() -> Vec<Row> {
         row("GET", "/powers/{code}/apply", PUBLIC),
         // An application is multipart: a urlencoded form is refused, for everyone alike.
         row("POST", "/powers/{code}/apply", [415; 8]),
+        row("POST", "/track/supplement", [415; 8]),
+        row("POST", "/officer/cases/{id}/supplement", NO_SESSION),
         row("GET", "/track", PUBLIC),
         row("GET", "/calculator", PUBLIC),
         row("GET", "/officer", [303; 8]),
@@ -572,6 +585,18 @@ impl Fixture {
                 Method::POST,
                 format!("/api/v1/public/cases/{}/complaints", self.case_id),
                 Some(json!({"code": self.query_code, "text": "访问测试"})),
+            ),
+            ("POST", "/api/v1/public/cases/{tracking_no}/supplement") => (
+                Method::POST,
+                format!("/api/v1/public/cases/{}/supplement", self.case_id),
+                Some(json!({"code": self.query_code})),
+            ),
+            ("POST", "/api/v1/cases/{id}/supplement-request") => (
+                Method::POST,
+                format!("/api/v1/cases/{}/supplement-request", self.case_id),
+                Some(
+                    json!({"outcome": "材料不齐全，一次告知补正", "items": [], "expected_version": 1}),
+                ),
             ),
             ("POST", "/api/v1/public/applications") => (
                 Method::POST,

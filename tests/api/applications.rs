@@ -429,3 +429,246 @@ async fn on_the_pages_an_applicant_applies_and_the_officer_opens_the_files() {
         assert_eq!(reads, 1, "{backend:?}: one recorded opening");
     }
 }
+
+/// Applies online for `power` with the application form for material 0; returns (number, code).
+async fn apply_with_one_file(app: &TestApp, power: &str) -> (String, String) {
+    let form = Form::new()
+        .text("application", application(power, &[0]).to_string())
+        .part(
+            "file",
+            file(fixture("application.pdf"), "申请书.pdf", "application/pdf"),
+        );
+    let r = send(app, form).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let receipt: Value = r.json().await.unwrap();
+    (
+        receipt["tracking_no"].as_str().unwrap().to_string(),
+        receipt["query_code"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn one_notice_asks_for_everything_and_the_applicant_supplements_online() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let power = app.licence_power().await;
+        let (no, code) = apply_with_one_file(&app, &power).await;
+        let officer = app.officer("officer-wang");
+
+        // Refused: an outcome that does not wait for the applicant, a material not listed.
+        let ask = |outcome: &str, material: &str| {
+            json!({
+                "outcome": outcome,
+                "items": [
+                    {"material": material, "reason": "未提交"},
+                    {"material": "食品经营许可申请书", "reason": "缺少法定代表人签字"}
+                ],
+                "expected_version": 2
+            })
+        };
+        let path = format!("/api/v1/cases/{no}/supplement-request");
+        let r = app
+            .post(
+                &path,
+                Some(&officer),
+                &ask("受理", "营业执照或者其他主体资格证明文件"),
+            )
+            .await;
+        assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "not_a_supplement_step").await;
+        let r = app
+            .post(
+                &path,
+                Some(&officer),
+                &ask("材料不齐全，一次告知补正", "身份证"),
+            )
+            .await;
+        assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_supplement").await;
+
+        // One notice, two materials: the case waits and the clock stands still.
+        let r = app
+            .post(
+                &path,
+                Some(&officer),
+                &ask(
+                    "材料不齐全，一次告知补正",
+                    "营业执照或者其他主体资格证明文件",
+                ),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{backend:?}");
+        let case: Value = r.json().await.unwrap();
+        assert_eq!(case["status"], "paused");
+        assert_eq!(case["supplement"]["items"].as_array().unwrap().len(), 2);
+
+        // The applicant sees exactly what is asked.
+        let public: Value = app
+            .get(&format!("/api/v1/public/cases/{no}?code={code}"), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            public["supplement"]["items"][1]["reason"], "缺少法定代表人签字",
+            "{public}"
+        );
+        assert_eq!(public["supplement"]["waiting_at"], "补正材料");
+
+        // A wrong code is the same 404 as an unknown number.
+        let supplement = |code: &str| {
+            Form::new()
+                .text(
+                    "supplement",
+                    json!({"code": code, "file_materials": [1, 0]}).to_string(),
+                )
+                .part(
+                    "file",
+                    file(fixture("licence.png"), "执照.png", "image/png"),
+                )
+                .part(
+                    "file",
+                    file(fixture("application.pdf"), "申请书.pdf", "application/pdf"),
+                )
+        };
+        let url = format!("{}/api/v1/public/cases/{no}/supplement", app.address);
+        let r = reqwest::Client::new()
+            .post(&url)
+            .multipart(supplement("WRONGCODE2"))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(r, StatusCode::NOT_FOUND, "not_found").await;
+
+        // Answered: back at acceptance, the clock running again, the files with the case.
+        let r = reqwest::Client::new()
+            .post(&url)
+            .multipart(supplement(&code))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{backend:?}");
+        let public: Value = r.json().await.unwrap();
+        assert_eq!(public["current_step"], "申请与受理", "{public}");
+        assert_eq!(public["status"], "open");
+        assert!(public["supplement"].is_null());
+        assert!(
+            public["paused"][0]["until"].is_string(),
+            "the pause ended: {public}"
+        );
+        let case: Value = app
+            .get(&format!("/api/v1/cases/{no}"), Some(&officer))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(case["materials"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            case["materials"][1]["material"],
+            "营业执照或者其他主体资格证明文件"
+        );
+
+        // Nothing is asked any more.
+        let r = reqwest::Client::new()
+            .post(&url)
+            .multipart(supplement(&code))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "no_supplement_asked").await;
+    }
+}
+
+#[tokio::test]
+async fn on_the_pages_the_officer_asks_and_the_applicant_answers_from_the_tracking_page() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let power = app.licence_power().await;
+    let (no, code) = apply_with_one_file(&app, &power).await;
+    let (name, password) = app
+        .account(aggregates::Role::Officer, Some(&app.department))
+        .await;
+    let console = crate::helpers::sign_in(&app.address, &name, &password).await;
+    let page = app
+        .page(&format!("/officer/cases/{no}?lang=zh"), Some(&console))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"supplement-form\""), "{page}");
+    // Ticked without a reason: the form again, the tick kept.
+    let r = app
+        .form(
+            &format!("/officer/cases/{no}/supplement"),
+            Some(&console),
+            &[
+                ("expected_version", "2"),
+                ("outcome", "材料不齐全，一次告知补正"),
+                ("material-1", "营业执照或者其他主体资格证明文件"),
+                ("ask-1", "1"),
+                ("reason-1", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("每项勾选的材料都要写明需补正的内容")
+    );
+    let r = app
+        .form(
+            &format!("/officer/cases/{no}/supplement"),
+            Some(&console),
+            &[
+                ("expected_version", "2"),
+                ("outcome", "材料不齐全，一次告知补正"),
+                ("material-0", "食品经营许可申请书"),
+                ("material-1", "营业执照或者其他主体资格证明文件"),
+                ("ask-1", "1"),
+                ("reason-1", "未提交营业执照"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The tracking page shows the notice with a file field for it.
+    let track = app
+        .page(&format!("/track?no={no}&code={code}&lang=zh"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        track.contains("需要补正材料") && track.contains("未提交营业执照"),
+        "{track}"
+    );
+    assert!(track.contains("name=\"item-0\""));
+    let form = Form::new()
+        .text("no", no.clone())
+        .text("code", code.clone())
+        .text("lang", "zh")
+        .part(
+            "item-0",
+            file(fixture("licence.jpg"), "执照.jpg", "image/jpeg"),
+        );
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/track/supplement", app.address))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let track = app
+        .page(&format!("/track?no={no}&code={code}&lang=zh"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!track.contains("需要补正材料"), "answered");
+    assert!(
+        track.contains("申请人已提交全部补正材料"),
+        "the step on the timeline"
+    );
+}

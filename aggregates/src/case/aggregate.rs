@@ -958,7 +958,9 @@ impl Case {
                 .materials
                 .iter()
                 .any(|m| m.name == item.material);
-            let reason = Bounded::lines(200).required(&item.reason).map_err(|_| invalid())?;
+            let reason = Bounded::lines(200)
+                .required(&item.reason)
+                .map_err(|_| invalid())?;
             if !listed || checked.iter().any(|c| c.material == item.material) {
                 return Err(invalid());
             }

@@ -164,10 +164,16 @@ pub const MAX_SUPPLEMENT_ITEMS: usize = 30;
 #[serde(deny_unknown_fields)]
 pub struct SupplementItem {
     /// The material's name, as the pinned version lists it.
-    #[cfg_attr(feature = "openapi", schema(example = "营业执照或者其他主体资格证明文件"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "营业执照或者其他主体资格证明文件")
+    )]
     pub material: String,
     /// What is missing or wrong, in words the applicant understands (1 to 200 characters).
-    #[cfg_attr(feature = "openapi", schema(example = "未提交；请上传营业执照副本照片"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "未提交；请上传营业执照副本照片")
+    )]
     pub reason: String,
 }
 

@@ -80,7 +80,9 @@ pub enum CaseError {
         outcome: String,
     },
     /// A 补正 notice must list 1 to 30 materials of the version, each with a reason.
-    #[error("a supplement notice lists 1 to {max} materials of the version, each with a reason of 1 to 200 characters")]
+    #[error(
+        "a supplement notice lists 1 to {max} materials of the version, each with a reason of 1 to 200 characters"
+    )]
     InvalidSupplement {
         /// The most items.
         max: usize,
@@ -313,8 +315,12 @@ fn words(e: &CaseError) -> (String, String) {
             "That outcome does not lead to a supplement step that stops the clock.",
         ),
         CaseError::InvalidSupplement { max } => (
-            format!("补正告知应列明 1 至 {max} 项本事项的申请材料，每项写明需补正的内容（200 字以内）。"),
-            format!("A supplement notice lists 1 to {max} of the power's materials, each with what is needed (at most 200 characters)."),
+            format!(
+                "补正告知应列明 1 至 {max} 项本事项的申请材料，每项写明需补正的内容（200 字以内）。"
+            ),
+            format!(
+                "A supplement notice lists 1 to {max} of the power's materials, each with what is needed (at most 200 characters)."
+            ),
         ),
         CaseError::NoSupplementAsked => t(
             "该办件目前没有需要补正的材料。",

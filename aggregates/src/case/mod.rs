@@ -13,8 +13,8 @@ pub use aggregate::{
     StepRecord,
 };
 pub use application::{
-    Contact, MAX_MATERIAL_FILES, MAX_SUPPLEMENT_ITEMS, MediaType, OpenSupplement, SubmittedMaterial,
-    SupplementItem, is_sha256_hex,
+    Contact, MAX_MATERIAL_FILES, MAX_SUPPLEMENT_ITEMS, MediaType, OpenSupplement,
+    SubmittedMaterial, SupplementItem, is_sha256_hex,
 };
 pub use commands::{CaseCommand, Channel, MitigationApproval};
 pub use error::{AllowedOutcome, CaseError};

@@ -2270,7 +2270,11 @@ async fn run_online(
 async fn applied() -> Vec<CaseEvent> {
     run_online(
         Vec::new(),
-        apply_cmd(MATERIALS_CODE, contact(), vec![file("食品经营许可申请书", 1)]),
+        apply_cmd(
+            MATERIALS_CODE,
+            contact(),
+            vec![file("食品经营许可申请书", 1)],
+        ),
         "2026-03-13T09:00:00+08:00",
     )
     .await
@@ -2298,7 +2302,14 @@ async fn one_notice_lists_every_material_to_supplement_and_stops_the_clock() {
     let given = applied().await;
     let events = run_online(
         given.clone(),
-        ask(2, "补正", &[("营业执照", "未提交"), ("食品经营许可申请书", " 缺少法定代表人签字 ")]),
+        ask(
+            2,
+            "补正",
+            &[
+                ("营业执照", "未提交"),
+                ("食品经营许可申请书", " 缺少法定代表人签字 "),
+            ],
+        ),
         "2026-03-16T10:00:00+08:00",
     )
     .await
@@ -2321,7 +2332,12 @@ async fn a_notice_must_lead_to_a_waiting_step_and_list_the_versions_materials() 
     let given = applied().await;
     let now = "2026-03-16T10:00:00+08:00";
     assert_eq!(
-        run_online(given.clone(), ask(2, "受理", &[("营业执照", "未提交")]), now).await,
+        run_online(
+            given.clone(),
+            ask(2, "受理", &[("营业执照", "未提交")]),
+            now
+        )
+        .await,
         Err(CaseError::NotASupplementStep {
             outcome: "受理".into()
         })
@@ -2347,9 +2363,13 @@ async fn a_notice_must_lead_to_a_waiting_step_and_list_the_versions_materials() 
 async fn the_applicants_supplement_resumes_the_case_where_the_notice_was_given() {
     let mut given = applied().await;
     given.extend(
-        run_online(given.clone(), ask(2, "补正", &[("营业执照", "未提交")]), "2026-03-16T10:00:00+08:00")
-            .await
-            .unwrap(),
+        run_online(
+            given.clone(),
+            ask(2, "补正", &[("营业执照", "未提交")]),
+            "2026-03-16T10:00:00+08:00",
+        )
+        .await
+        .unwrap(),
     );
     let submit = CaseCommand::SubmitSupplement {
         materials: vec![file("营业执照", 7)],
@@ -2358,17 +2378,28 @@ async fn the_applicants_supplement_resumes_the_case_where_the_notice_was_given()
     let events = run_online(given.clone(), submit.clone(), "2026-03-18T20:00:00+08:00")
         .await
         .unwrap();
-    assert!(matches!(&events[0], CaseEvent::MaterialsSubmitted { materials, .. } if materials[0].material == "营业执照"));
-    assert!(matches!(&events[1], CaseEvent::ClockResumed { at, .. } if *at == t("2026-03-18T20:00:00+08:00")));
-    assert!(matches!(&events[2], CaseEvent::StepCompleted { from, to, by, .. }
-        if from == "buzheng" && to == "shoujian" && by == APPLICANT));
+    assert!(
+        matches!(&events[0], CaseEvent::MaterialsSubmitted { materials, .. } if materials[0].material == "营业执照")
+    );
+    assert!(
+        matches!(&events[1], CaseEvent::ClockResumed { at, .. } if *at == t("2026-03-18T20:00:00+08:00"))
+    );
+    assert!(
+        matches!(&events[2], CaseEvent::StepCompleted { from, to, by, .. }
+        if from == "buzheng" && to == "shoujian" && by == APPLICANT)
+    );
     let case = rebuild(&[given.clone(), events.clone()].concat());
     assert_eq!(case.supplement, None);
     assert_eq!(case.status, CaseStatus::Open);
     assert_eq!(case.materials.len(), 2);
     // Answered: a second submission has nothing to answer.
     assert_eq!(
-        run_online([given, events].concat(), submit, "2026-03-18T21:00:00+08:00").await,
+        run_online(
+            [given, events].concat(),
+            submit,
+            "2026-03-18T21:00:00+08:00"
+        )
+        .await,
         Err(CaseError::NoSupplementAsked)
     );
 }

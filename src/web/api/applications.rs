@@ -18,7 +18,7 @@ use crate::web::error::{ApiError, Problem};
 use crate::web::extract::{PartLimits, PartsError, read_parts};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(apply);
+    cfg.service(apply).service(supplement);
 }
 
 /// The application's data: the multipart part named `application`, as JSON.
@@ -166,54 +166,8 @@ async fn apply(
     let parts = read_parts(&req, payload, LIMITS)
         .await
         .map_err(parts_error)?;
-    let mut data: Option<ApplicationData> = None;
-    let mut files = Vec::new();
-    for part in parts {
-        match part.name.as_str() {
-            "application" => {
-                // The document calls the part a string: JSON that does not read as an
-                // application is refused as content (422), not as a malformed request.
-                let parsed = serde_json::from_slice(&part.bytes).map_err(|e| {
-                    ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "malformed_application",
-                        format!("the application part is not an application in JSON: {e}"),
-                    )
-                })?;
-                data = Some(parsed);
-            }
-            "file" => files.push(part),
-            other => {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "unknown_part",
-                    format!("unknown part {other:?}: send `application` and `file` parts"),
-                ));
-            }
-        }
-    }
-    let data = data.ok_or_else(|| ApiError::bad_request("the `application` part is missing"))?;
-    if data.file_materials.len() != files.len() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "files_mismatch",
-            format!(
-                "file_materials names {} material(s) for {} file part(s)",
-                data.file_materials.len(),
-                files.len()
-            ),
-        ));
-    }
-    let uploads = files
-        .into_iter()
-        .zip(&data.file_materials)
-        .map(|(part, material)| Upload {
-            material: *material,
-            file_name: part.file_name,
-            declared_type: part.content_type,
-            bytes: part.bytes,
-        })
-        .collect();
+    let (data, files): (ApplicationData, _) = split_parts(parts, "application")?;
+    let uploads = uploads(files, &data.file_materials)?;
     let applied = engine
         .apply_online(
             Application {
@@ -244,6 +198,150 @@ async fn apply(
             ))
             .json(receipt),
     ))
+}
+
+/// A supplement's data: the multipart part named `supplement`, as JSON.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SupplementData {
+    code: String,
+    #[serde(default)]
+    file_materials: Vec<usize>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// The body of a supplement: `multipart/form-data`, these parts and no others.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // describes the parts for the OpenAPI document; the handler reads them
+pub struct SupplementForm {
+    /// The supplement as JSON: `code` (the query code), `file_materials` (for each `file` part
+    /// in order, the index from 0 of the material it is for in the case's version's list of
+    /// 申请材料) and an optional `note` (at most 500 characters).
+    #[schema(value_type = String, example = r#"{"code":"ABCDEFGHJK","file_materials":[1]}"#)]
+    supplement: String,
+    /// The files (PDF, JPEG or PNG; limits as for an application), one part named `file` each.
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    file: Option<Vec<Vec<u8>>>,
+}
+
+/// Splits a body into its JSON part `json_part` (parsed) and its `file` parts.
+fn split_parts<T: serde::de::DeserializeOwned>(
+    parts: Vec<crate::web::extract::FormPart>,
+    json_part: &str,
+) -> Result<(T, Vec<crate::web::extract::FormPart>), ApiError> {
+    let mut data: Option<T> = None;
+    let mut files = Vec::new();
+    for part in parts {
+        if part.name == json_part {
+            // The document calls the part a string: JSON that does not read as the data is
+            // refused as content (422), not as a malformed request.
+            data = Some(serde_json::from_slice(&part.bytes).map_err(|e| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "malformed_application",
+                    format!("the {json_part} part is not valid for it: {e}"),
+                )
+            })?);
+        } else if part.name == "file" {
+            files.push(part);
+        } else {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_part",
+                format!(
+                    "unknown part {:?}: send `{json_part}` and `file` parts",
+                    part.name
+                ),
+            ));
+        }
+    }
+    let data =
+        data.ok_or_else(|| ApiError::bad_request(format!("the `{json_part}` part is missing")))?;
+    Ok((data, files))
+}
+
+/// Pairs file parts with the materials they are for.
+fn uploads(
+    files: Vec<crate::web::extract::FormPart>,
+    file_materials: &[usize],
+) -> Result<Vec<Upload>, ApiError> {
+    if file_materials.len() != files.len() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "files_mismatch",
+            format!(
+                "file_materials names {} material(s) for {} file part(s)",
+                file_materials.len(),
+                files.len()
+            ),
+        ));
+    }
+    Ok(files
+        .into_iter()
+        .zip(file_materials)
+        .map(|(part, material)| Upload {
+            material: *material,
+            file_name: part.file_name,
+            declared_type: part.content_type,
+            bytes: part.bytes,
+        })
+        .collect())
+}
+
+/// 网上补正: answer the case's open 补正 notice with files, with the query code. The files are
+/// checked as an application's are (every problem at its field, nothing stored unless all is
+/// well); the case then goes back to the step the notice was given at, the clock running again
+/// from now. The same 404 for an unknown number and a wrong code; limited per client address
+/// like the other public writes and lookups.
+#[utoipa::path(
+    tag = "public",
+    params(("tracking_no" = String, Path, description = "Tracking number")),
+    request_body(content = SupplementForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Received; the case's public status", body = projections::public_case::PublicCaseView),
+        (status = 400, description = "The `supplement` part is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No case matches this number and code", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "A file, or all of them, too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Problems at their fields (`invalid_application`), nothing asked (`no_supplement_asked`), the part not valid (`malformed_application`, `files_mismatch`, `unknown_part`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many submissions from this address; see Retry-After", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/public/cases/{tracking_no}/supplement")]
+async fn supplement(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    after: super::ReadAfter,
+    request_id: RequestId,
+    tracking_no: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    crate::web::rate_limit::check_public_write(&req).map_err(ApiError::rate_limited)?;
+    crate::web::rate_limit::check_public_lookup(&req).map_err(ApiError::rate_limited)?;
+    let parts = read_parts(&req, payload, LIMITS)
+        .await
+        .map_err(parts_error)?;
+    let (data, files): (SupplementData, _) = split_parts(parts, "supplement")?;
+    let doc = engine
+        .reads(after.0)
+        .verified_case(&tracking_no, &data.code)
+        .await?
+        .ok_or_else(ApiError::case_not_found)?;
+    let id = aggregates::case::CaseId::parse(&doc.case.tracking_no)
+        .ok_or_else(ApiError::case_not_found)?;
+    let uploads = uploads(files, &data.file_materials)?;
+    engine
+        .submit_supplement(&id, uploads, data.note, public_meta(&request_id))
+        .await
+        .map_err(apply_error)?;
+    let view = engine
+        .reads_own()
+        .public_case(&tracking_no, &data.code)
+        .await?
+        .ok_or_else(ApiError::case_not_found)?;
+    Ok(super::positioned(&engine, HttpResponse::Ok().json(view)))
 }
 
 /// Who an applicant is to the log: nobody signed in.

@@ -2,7 +2,8 @@ use actix_web::{HttpResponse, get, post, web};
 use aggregates::Role;
 use aggregates::case::{
     AllowedOutcome, Case, CaseCommand, CaseError, CaseId, CaseStatus, CaseTimes, Channel, Contact,
-    FeeRecord, MitigationApproval, PenaltyDecision, Publication, SubmittedMaterial,
+    FeeRecord, MitigationApproval, OpenSupplement, PenaltyDecision, Publication, SubmittedMaterial,
+    SupplementItem,
 };
 use aggregates::discretion::{DiscretionCheck, PenaltyDecisionInput};
 use aggregates::money::Fen;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(record_penalty_decision)
         .service(check_penalty_decision)
         .service(charge_fee)
+        .service(request_supplement)
         .service(extend_limit)
         .service(publish_decision)
         .service(revoke_decision)
@@ -258,6 +260,8 @@ pub struct CaseView {
     pub contact: Option<Contact>,
     /// Files the applicant submitted online, oldest first.
     pub materials: Vec<SubmittedMaterial>,
+    /// The 补正 notice waiting for the applicant's answer, if any.
+    pub supplement: Option<OpenSupplement>,
     /// When received.
     pub received_at: Option<DateTime<FixedOffset>>,
     /// The current step.
@@ -345,6 +349,7 @@ pub(crate) async fn case_view(engine: &Engine, case: &Case) -> Result<CaseView, 
         channel: case.channel,
         contact: case.contact.clone(),
         materials: case.materials.clone(),
+        supplement: case.supplement.clone(),
         received_at: case.received_at,
         current_step: CurrentStep {
             id: case.current_step.clone(),
@@ -815,6 +820,68 @@ pub struct FeeRequest {
     /// When charged, if not now.
     #[serde(default)]
     pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// 一次性告知补正: the materials to supplement, all in one notice.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupplementRequestBody {
+    /// The outcome of the current step that leads to the 补正 step (it must stop the clock).
+    #[schema(example = "材料不齐全，一次告知补正")]
+    pub outcome: String,
+    /// Every material to supplement, each a material of the pinned version with what is
+    /// missing or wrong (1 to 30).
+    pub items: Vec<SupplementItem>,
+    /// The case version the officer saw.
+    pub expected_version: u64,
+    /// When, if not now.
+    #[serde(default)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// Tell the applicant, in one notice, every material to supplement and why (一次性告知补正,
+/// 行政许可法 第三十二条), completing the current step along `outcome` to the 补正 step, which
+/// stops the clock. The applicant sees the notice with the query code and answers online
+/// (`POST /public/cases/{tracking_no}/supplement`) or at the window.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    request_body = SupplementRequestBody,
+    responses(
+        (status = 200, description = "Told; the case as it now stands", body = CaseView),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or another department's (the same answer)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: the outcome is not allowed or leads to no 补正 step (`not_a_supplement_step`), the items are not 1 to 30 of the version's materials with reasons (`invalid_supplement`), the case is closed", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cases/{id}/supplement-request")]
+async fn request_supplement(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Json<SupplementRequestBody>,
+) -> Result<HttpResponse, ApiError> {
+    require(&principal, Role::Officer)?;
+    let body = body.into_inner();
+    run_command(
+        &engine,
+        &principal,
+        &request_id,
+        &id,
+        CaseCommand::RequestSupplement {
+            actor: principal.actor(),
+            expected_version: body.expected_version,
+            outcome: body.outcome,
+            items: body.items,
+            at: body.at,
+        },
+    )
+    .await
 }
 
 /// Record a fee charged to the party (收费). Kept with the amount the pinned version

@@ -14,6 +14,7 @@ mod feedback;
 mod inspector;
 mod officer;
 pub mod session;
+mod supplement;
 mod track;
 
 mod i18n;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/track", web::get().to(track::track))
         .route("/track/complaint", web::post().to(feedback::complaint))
         .route("/track/rating", web::post().to(feedback::rating))
+        .route("/track/supplement", web::post().to(supplement::submit))
         .route("/decisions", web::get().to(decisions::list))
         .route("/decisions/{id}", web::get().to(decisions::detail))
         .route("/calculator", web::get().to(calculator::calculator))
@@ -88,6 +90,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/officer/cases/{id}/extension",
             web::post().to(officer::extension),
+        )
+        .route(
+            "/officer/cases/{id}/supplement",
+            web::post().to(officer::supplement),
         )
         .route("/admin", web::get().to(admin::catalogue))
         .route(

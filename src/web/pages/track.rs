@@ -342,6 +342,8 @@ fn status_page(
             }
         }
 
+        (super::supplement::section(ctx, v, code))
+
         section aria-labelledby="h-time" {
             h2 id="h-time" { (ctx.t("办理时限", "Time limits")) }
             @if limits.is_empty() {

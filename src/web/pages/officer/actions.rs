@@ -529,6 +529,53 @@ pub(crate) async fn penalty(form: CaseForm) -> HttpResponse {
     render_case(&ctx, &engine, &signed, &id, typed(params), notice).await
 }
 
+/// `POST /officer/cases/{id}/supplement`: 一次性告知补正 — every material ticked, with what is
+/// needed, in one notice.
+pub(crate) async fn supplement(form: CaseForm) -> HttpResponse {
+    run_case_form(form, "supplement", |ctx, params, actor, expected| {
+        let outcome = params.get("outcome").unwrap_or("").to_string();
+        let mut items = Vec::new();
+        for i in 0..aggregates::case::MAX_SUPPLEMENT_ITEMS * 4 {
+            let Some(name) = params.get(&format!("material-{i}")) else {
+                continue;
+            };
+            if params.get(&format!("ask-{i}")).is_some() {
+                items.push(aggregates::case::SupplementItem {
+                    material: name.to_string(),
+                    reason: params.raw(&format!("reason-{i}")).to_string(),
+                });
+            }
+        }
+        if items.is_empty() {
+            return Err(ctx
+                .t(
+                    "请勾选需要补正的材料，并逐项写明需补正的内容。",
+                    "Tick each material to supplement and say what is needed.",
+                )
+                .into());
+        }
+        if items.iter().any(|i| i.reason.trim().is_empty()) {
+            return Err(ctx
+                .t(
+                    "每项勾选的材料都要写明需补正的内容（如：未提交、缺少签字、照片不清晰）。",
+                    "Say for each ticked material what is needed (missing, unsigned, illegible…).",
+                )
+                .into());
+        }
+        Ok((
+            CaseCommand::RequestSupplement {
+                actor,
+                expected_version: expected,
+                outcome,
+                items,
+                at: None,
+            },
+            "supplement",
+        ))
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::open::parse_local_time;

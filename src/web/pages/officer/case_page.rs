@@ -415,6 +415,7 @@ pub(super) async fn render_case(
                     "fee" => (ctx.t("已记录收费。", "The fee is recorded.")),
                     "publish" => (ctx.t("处罚决定已公开。", "The decision is published.")),
                     "revoke" => (ctx.t("处罚决定已撤销，公开信息已撤回。", "The decision is revoked and its publication withdrawn.")),
+                    "supplement" => (ctx.t("已一次性告知申请人需补正的全部材料，计时暂停。", "The applicant is told every material to supplement; the clock is paused.")),
                     _ => (ctx.t("已保存。", "Saved.")),
                 }
             }
@@ -473,6 +474,7 @@ pub(super) async fn render_case(
                 @if let Some(standard) = &discretion { (penalty_section(&view, &case, standard, &notice)) }
                 @if let Some(p) = &power { (fee_section(&view, p)) }
                 @if let Some(ext) = power.as_ref().and_then(|p| p.content.extension.as_ref()) { (extension_section(&view, &case, ext)) }
+                @if let Some(p) = &power { (supplement_section(&view, p, &allowed)) }
                 (withdraw_section(&view))
             }
         }
@@ -892,4 +894,63 @@ pub(crate) async fn material(
         .insert_header((header::CACHE_CONTROL, "no-store, private"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(file.content)
+}
+
+/// 一次性告知补正: where an outcome of the current step leads to a step that waits for the
+/// applicant (and stops the clock), one form that lists every material of the version with a
+/// box to tick and what is needed.
+fn supplement_section(
+    view: &CaseView<'_>,
+    power: &PublishedPower,
+    allowed: &[aggregates::case::AllowedOutcome],
+) -> Markup {
+    let CaseView {
+        ctx, base, typed, ..
+    } = *view;
+    let waiting: Vec<&aggregates::case::AllowedOutcome> = allowed
+        .iter()
+        .filter(|a| {
+            power
+                .flowchart
+                .step(&a.to)
+                .is_some_and(|s| s.pauses_clock && !power.flowchart.is_end(&s.id))
+        })
+        .collect();
+    if waiting.is_empty() || power.content.materials.is_empty() {
+        return html! {};
+    }
+    html! {
+        h2 id="supplement" { (ctx.t("一次性告知补正", "Ask for missing materials")) }
+        p class="hint" { (ctx.t(
+            "材料不齐全或不符合法定形式的，应一次告知申请人需要补正的全部内容（行政许可法第三十二条）。勾选每项需补正的材料并写明原因；告知后计时暂停，申请人可凭查询码在网上补正。",
+            "Where materials are missing or not in the required form, tell the applicant everything at once (Administrative Licensing Law, art. 32). Tick each material and say what is needed; the clock then stops and the applicant can answer online with the query code."
+        )) }
+        form id="supplement-form" method="post" action=(ctx.link(&format!("{base}/supplement"))) class="console-form" {
+            (view.form_head())
+            @if waiting.len() == 1 {
+                input type="hidden" name="outcome" value=(waiting[0].outcome);
+            } @else {
+                div class="field" {
+                    label for="supplement-outcome" { (ctx.t("办理结果", "Outcome")) }
+                    select id="supplement-outcome" name="outcome" {
+                        @for a in &waiting { option value=(a.outcome) { (a.outcome) } }
+                    }
+                }
+            }
+            @for (i, m) in power.content.materials.iter().enumerate() {
+                div class="field supplement-item" {
+                    input type="hidden" name=(format!("material-{i}")) value=(m.name);
+                    label class="check-line" {
+                        input type="checkbox" name=(format!("ask-{i}")) value="1" checked[typed.checked("supplement", &format!("ask-{i}"), "1")];
+                        " " (m.name)
+                    }
+                    input id=(format!("reason-{i}")) name=(format!("reason-{i}")) type="text" maxlength="200"
+                        aria-label=(format!("{}{}", m.name, ctx.t("：需补正的内容", ": what is needed")))
+                        placeholder=(ctx.t("需补正的内容，如：未提交、缺少签字", "What is needed, e.g. missing, unsigned"))
+                        value=(typed.value("supplement", &format!("reason-{i}")));
+                }
+            }
+            div class="actions" { button id="supplement-submit" type="submit" { (ctx.t("告知补正", "Send the notice")) } }
+        }
+    }
 }
