@@ -43,6 +43,10 @@ pub struct Settings {
     /// back-fill tolerance, minimum plausible handling time.
     #[serde(default)]
     pub alert_policy: projections::alerts::AlertPolicy,
+    /// How applicants are told of their cases (`[notifications]`: `smtp_url`, `from`,
+    /// `track_url`, `sms`).
+    #[serde(default)]
+    pub notifications: crate::engine::NotifySettings,
     /// Public case lookups (API and `/track`) per minute and client address, after the burst.
     pub public_lookup_per_minute: u32,
     /// Public case lookups a client address may make at once.
@@ -89,6 +93,7 @@ impl Default for Settings {
             cached_cases: crate::engine::CACHED_CASES,
             log_format: "text".into(),
             alert_policy: projections::alerts::AlertPolicy::default(),
+            notifications: crate::engine::NotifySettings::default(),
             public_lookup_per_minute: 60,
             public_lookup_burst: 20,
             public_write_per_minute: 2,

@@ -46,6 +46,7 @@ pub async fn engine_with_clock(
     let repo = open_store(settings).await?;
     let engine = Engine::new(repo, settings.calendar()?, clock)
         .with_alert_policy(settings.alert_policy.clone())
+        .with_notify(settings.notifications.clone())
         .with_cached_cases(settings.cached_cases);
     // The years loaded into the store (by any server of the deployment).
     engine.refresh_calendar().await?;
@@ -234,6 +235,7 @@ pub fn run_shared(
     let account_policy = web::Data::new(limits.accounts);
     crate::follow::projection::start(&engine);
     engine.adopt(crate::follow::alerts::spawn(engine.clone().into_inner()));
+    engine.adopt(crate::follow::notifier::spawn(engine.clone().into_inner())?);
     engine.adopt(crate::engine::spawn_calendar_refresh(
         engine.clone().into_inner(),
     ));

@@ -13,6 +13,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod data_reads;
 pub mod decisions;
+pub mod notifications;
 pub mod public_case;
 pub mod scorecard;
 

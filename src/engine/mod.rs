@@ -24,6 +24,36 @@ use serde::Serialize;
 
 use crate::store::{Cursor, EventRepo, NewEvent, StoreError, StoredEvent};
 
+/// How applicants are told of their cases (`[notifications]` in the config file): e-mail through
+/// an SMTP relay, text messages through a gateway (for now one that logs, masked), an address
+/// for the tracking page in the notices.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifySettings {
+    /// The SMTP relay as a URL: `smtp://host:25` (plain, for a relay on the same network),
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS), `smtps://user:password@host`
+    /// (TLS). None: no e-mail is sent (nor queued).
+    pub smtp_url: Option<String>,
+    /// The sender of the e-mails.
+    pub from: String,
+    /// The address of the tracking page (`https://…/track`), named in every notice.
+    pub track_url: Option<String>,
+    /// Whether text messages are queued for applicants who gave a mobile number (sent through
+    /// the gateway, which for now only logs a masked line).
+    pub sms: bool,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            smtp_url: None,
+            from: "阳光政务 <noreply@yangguang.invalid>".into(),
+            track_url: None,
+            sms: true,
+        }
+    }
+}
+
 /// Where each view run by this process stands (its runners send; reads that must see a
 /// position wait on it).
 pub type Progress = tokio::sync::watch::Sender<std::collections::BTreeMap<String, Cursor>>;
@@ -137,6 +167,8 @@ pub struct Engine {
     rounds: Rounds,
     /// The jurisdiction's supervision rules (yellow-card threshold, tolerances).
     alert_policy: projections::alerts::AlertPolicy,
+    /// How applicants are told of their cases (the notifier reads it when it starts).
+    notify: NotifySettings,
     /// The transparency log (透明日志), when this server runs one.
     /// Announces commits to other processes (PostgreSQL), coalescing bursts.
     notifier: Notifier,
@@ -304,6 +336,7 @@ impl Engine {
             runners: std::sync::Mutex::new(Vec::new()),
             rounds: Default::default(),
             alert_policy: projections::alerts::AlertPolicy::default(),
+            notify: NotifySettings::default(),
             notifier: Notifier::default(),
             tail: Arc::new(crate::store::tail::Tail::new(
                 repo.clone(),
@@ -339,6 +372,17 @@ impl Engine {
     /// The alert policy in force.
     pub fn alert_policy(&self) -> &projections::alerts::AlertPolicy {
         &self.alert_policy
+    }
+
+    /// The same engine telling applicants of their cases as `notify` says.
+    pub fn with_notify(mut self, notify: NotifySettings) -> Self {
+        self.notify = notify;
+        self
+    }
+
+    /// How applicants are told of their cases.
+    pub fn notify(&self) -> &NotifySettings {
+        &self.notify
     }
 
     /// Keeps a background task with the projection tasks (stopped with them).

@@ -9,6 +9,7 @@ mod group;
 pub mod idempotency;
 pub mod lease;
 pub mod materials;
+pub mod notifications;
 mod postgres;
 mod sqlite;
 pub mod tail;

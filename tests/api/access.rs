@@ -246,6 +246,7 @@ pub(crate) fn table() -> Vec<Row> {
         row("POST", "/track/rating", [404; 8]),
         row("GET", "/admin", NO_SESSION),
         row("GET", "/admin/upload", NO_SESSION),
+        row("GET", "/admin/notifications", NO_SESSION),
         row("POST", "/admin/upload", NO_SESSION),
         row("POST", "/admin/publish", NO_SESSION),
         row("POST", "/admin/powers/{code}/status", NO_SESSION),

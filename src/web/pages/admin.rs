@@ -87,6 +87,8 @@ pub(crate) async fn catalogue(
             a id="upload-link" href=(ctx.link("/admin/upload")) { (ctx.t("上传新版本（YAML）", "Upload a new version (YAML)")) }
             " · "
             a id="calendar-link" href=(ctx.link("/admin/calendar")) { (ctx.t("工作日历管理", "Working-day calendar")) }
+            " · "
+            a id="notifications-link" href=(ctx.link("/admin/notifications")) { (ctx.t("办理通知发送情况", "Notifications to applicants")) }
         }
         div class="table-scroll" {
             table id="catalogue" {

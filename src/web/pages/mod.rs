@@ -12,6 +12,7 @@ mod catalogue;
 mod decisions;
 mod feedback;
 mod inspector;
+mod notifications_admin;
 mod officer;
 pub mod session;
 mod supplement;
@@ -105,6 +106,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(calendar_admin::check_page),
         )
         .route("/admin/calendar/load", web::post().to(calendar_admin::load))
+        .route(
+            "/admin/notifications",
+            web::get().to(notifications_admin::page),
+        )
         .route("/admin/upload", web::get().to(admin::upload_form_page))
         .route("/admin/upload", web::post().to(admin::upload))
         .route("/admin/publish", web::post().to(admin::publish))
