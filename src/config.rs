@@ -144,7 +144,11 @@ impl Settings {
             figment = figment.merge(Serialized::default("database_url", url));
         }
         figment = figment
-            .merge(Env::prefixed("YANGGUANG_").ignore(&["config", "test_database_url"]))
+            .merge(Env::prefixed("YANGGUANG_").ignore(&[
+                "config",
+                "test_database_url",
+                "test_smtpd_python",
+            ]))
             .merge(Serialized::defaults(overrides));
         let settings: Settings = figment.extract()?;
         Ok(settings)

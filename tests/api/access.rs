@@ -214,6 +214,7 @@ pub(crate) fn table() -> Vec<Row> {
         row("POST", "/track/supplement", [415; 8]),
         row("POST", "/officer/cases/{id}/supplement", NO_SESSION),
         row("GET", "/track", PUBLIC),
+        row("GET", "/track/feed", PUBLIC),
         row("GET", "/calculator", PUBLIC),
         row("GET", "/officer", [303; 8]),
         row("GET", "/sign-in", PUBLIC),
@@ -638,6 +639,11 @@ impl Fixture {
                 (Method::GET, "/api/v1/log/leaves?start=0&end=2".into(), None)
             }
             ("GET", "/powers/{code}") => (Method::GET, format!("/powers/{}", self.power), None),
+            ("GET", "/track/feed") => (
+                Method::GET,
+                format!("/track/feed?no={}&code={}", self.case_id, self.query_code),
+                None,
+            ),
             ("GET", "/track") => (
                 Method::GET,
                 format!("/track?no={}&code={}", self.case_id, self.query_code),

@@ -672,3 +672,62 @@ async fn on_the_pages_the_officer_asks_and_the_applicant_answers_from_the_tracki
         "the step on the timeline"
     );
 }
+
+#[tokio::test]
+async fn a_case_can_be_followed_in_a_feed_reader_with_its_query_code() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let power = app.licence_power().await;
+    let (no, code) = apply_with_one_file(&app, &power).await;
+    let officer = app.officer("officer-wang");
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{no}/supplement-request"),
+            Some(&officer),
+            &json!({
+                "outcome": "材料不齐全，一次告知补正",
+                "items": [{"material": "营业执照或者其他主体资格证明文件", "reason": "未提交营业执照"}],
+                "expected_version": 2
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .get(&format!("/track/feed?no={no}&code={code}&lang=zh"), None)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/atom+xml; charset=utf-8"
+    );
+    let xml = r.text().await.unwrap();
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let atom = "http://www.w3.org/2005/Atom";
+    assert_eq!(doc.root_element().tag_name().namespace(), Some(atom));
+    let titles: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name((atom, "entry")))
+        .filter_map(|e| e.children().find(|c| c.has_tag_name((atom, "title"))))
+        .filter_map(|t| t.text().map(str::to_string))
+        .collect();
+    assert_eq!(titles[0], "需要补正材料", "newest first: {titles:?}");
+    assert!(
+        titles.contains(&"申请与受理：材料不齐全，一次告知补正".to_string()),
+        "{titles:?}"
+    );
+    assert!(titles.contains(&"已收到申请".to_string()));
+    assert!(xml.contains("未提交营业执照"));
+    assert!(
+        !xml.contains("李网申") && !xml.contains("11010519491231002X"),
+        "no personal data"
+    );
+    assert!(!xml.contains("li.wangshen"), "no contact");
+    // The same answer for a wrong code and an unknown number.
+    let wrong = app
+        .get(&format!("/track/feed?no={no}&code=WRONGCODE2"), None)
+        .await;
+    let unknown = app
+        .get("/track/feed?no=YG20261102XXXXXXXX&code=WRONGCODE2", None)
+        .await;
+    assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+    assert_eq!(wrong.text().await.unwrap(), unknown.text().await.unwrap());
+}

@@ -10,6 +10,7 @@ mod calculator;
 mod calendar_admin;
 mod catalogue;
 mod decisions;
+mod feed;
 mod feedback;
 mod inspector;
 mod notifications_admin;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/powers/{code}/apply", web::get().to(apply::form))
         .route("/powers/{code}/apply", web::post().to(apply::submit))
         .route("/track", web::get().to(track::track))
+        .route("/track/feed", web::get().to(feed::feed))
         .route("/track/complaint", web::post().to(feedback::complaint))
         .route("/track/rating", web::post().to(feedback::rating))
         .route("/track/supplement", web::post().to(supplement::submit))

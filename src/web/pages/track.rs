@@ -343,6 +343,11 @@ fn status_page(
         }
 
         (super::supplement::section(ctx, v, code))
+        p class="hint" id="feed" {
+            a href=(format!("/track/feed?no={}&code={}", super::encode_component(&v.tracking_no), super::encode_component(code))) type="application/atom+xml" {
+                (ctx.t("订阅办理进度（Atom）", "Follow in a feed reader (Atom)"))
+            }
+        }
 
         section aria-labelledby="h-time" {
             h2 id="h-time" { (ctx.t("办理时限", "Time limits")) }
