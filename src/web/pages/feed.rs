@@ -141,7 +141,10 @@ fn atom(ctx: &Ctx, v: &PublicCaseView, page: &str) -> Feed {
             page,
         ));
     }
-    entries.sort_by_key(|e| std::cmp::Reverse(*e.updated()));
+    // Newest first; of two at the same moment, the one added later (a notice after its step).
+    let mut entries: Vec<(usize, Entry)> = entries.into_iter().enumerate().collect();
+    entries.sort_by_key(|(i, e)| std::cmp::Reverse((*e.updated(), *i)));
+    let entries: Vec<Entry> = entries.into_iter().map(|(_, e)| e).collect();
     let mut feed = Feed::default();
     feed.set_id(urn);
     feed.set_title(Text::plain(format!(
