@@ -157,6 +157,12 @@ pub(crate) fn table() -> Vec<Row> {
             "/api/v1/public/cases/{tracking_no}/supplement",
             [415; 8],
         ),
+        // A version long past: a conflict, for the case's officers.
+        row(
+            "POST",
+            "/api/v1/cases/{id}/query-code",
+            case_officer_only(409),
+        ),
         // An empty notice is refused by the domain, for the case's officers.
         row(
             "POST",
@@ -213,6 +219,7 @@ pub(crate) fn table() -> Vec<Row> {
         row("POST", "/powers/{code}/apply", [415; 8]),
         row("POST", "/track/supplement", [415; 8]),
         row("POST", "/officer/cases/{id}/supplement", NO_SESSION),
+        row("POST", "/officer/cases/{id}/query-code", NO_SESSION),
         row("GET", "/track", PUBLIC),
         row("GET", "/track/feed", PUBLIC),
         row("GET", "/calculator", PUBLIC),
@@ -592,6 +599,11 @@ impl Fixture {
                 Method::POST,
                 format!("/api/v1/public/cases/{}/supplement", self.case_id),
                 Some(json!({"code": self.query_code})),
+            ),
+            ("POST", "/api/v1/cases/{id}/query-code") => (
+                Method::POST,
+                format!("/api/v1/cases/{}/query-code", self.case_id),
+                Some(json!({"reason": "遗失回执", "expected_version": 999_999})),
             ),
             ("POST", "/api/v1/cases/{id}/supplement-request") => (
                 Method::POST,

@@ -731,3 +731,90 @@ async fn a_case_can_be_followed_in_a_feed_reader_with_its_query_code() {
     assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
     assert_eq!(wrong.text().await.unwrap(), unknown.text().await.unwrap());
 }
+
+#[tokio::test]
+async fn a_lost_query_code_is_reissued_and_the_old_one_stops_working() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let power = app.licence_power().await;
+        let officer = app.officer("officer-wang");
+        let opened = app.open_case(&power, &officer).await;
+        let no = opened["tracking_no"].as_str().unwrap().to_string();
+        let old = opened["query_code"].as_str().unwrap().to_string();
+        let path = format!("/api/v1/cases/{no}/query-code");
+        // No reason, another department: refused.
+        let r = app
+            .post(
+                &path,
+                Some(&officer),
+                &json!({"reason": " ", "expected_version": 1}),
+            )
+            .await;
+        assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_text").await;
+        let stranger = app.token(aggregates::Role::Officer, Some("another-dept"), "officer-x");
+        let r = app
+            .post(
+                &path,
+                Some(&stranger),
+                &json!({"reason": "遗失回执", "expected_version": 1}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+        let r = app
+            .post(
+                &path,
+                Some(&officer),
+                &json!({"reason": "申请人遗失回执，已核验身份证件", "expected_version": 1}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{backend:?}");
+        let body: Value = r.json().await.unwrap();
+        let new = body["query_code"].as_str().unwrap().to_string();
+        assert_ne!(new, old);
+        assert_eq!(body["case"]["version"], 2);
+        let lookup = |code: String| {
+            let app = &app;
+            let no = no.clone();
+            async move {
+                app.get(&format!("/api/v1/public/cases/{no}?code={code}"), None)
+                    .await
+                    .status()
+            }
+        };
+        assert_eq!(
+            lookup(old.clone()).await,
+            StatusCode::NOT_FOUND,
+            "the old code is dead"
+        );
+        assert_eq!(lookup(new.clone()).await, StatusCode::OK);
+
+        // On the case page, once more: the new code shown once, the one before dead.
+        let (name, password) = app
+            .account(aggregates::Role::Officer, Some(&app.department))
+            .await;
+        let console = crate::helpers::sign_in(&app.address, &name, &password).await;
+        let r = app
+            .form(
+                &format!("/officer/cases/{no}/query-code"),
+                Some(&console),
+                &[("expected_version", "2"), ("reason", "再次遗失")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = r.text().await.unwrap();
+        let third = code_with_id(&html, "query-code");
+        assert_eq!(lookup(new).await, StatusCode::NOT_FOUND);
+        assert_eq!(lookup(third).await, StatusCode::OK);
+        let page = app
+            .page(&format!("/officer/cases/{no}?lang=zh"), Some(&console))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("补发查询码</strong>：再次遗失"),
+            "on the timeline"
+        );
+    }
+}

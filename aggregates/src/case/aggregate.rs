@@ -1035,6 +1035,54 @@ impl Case {
         .await
     }
 
+    /// 补发查询码: a new code for an opened case of the officer's department.
+    async fn reissue_query_code(
+        &mut self,
+        env: &Env<'_>,
+        actor: Actor,
+        expected_version: u64,
+        salt: String,
+        hash: String,
+        reason: String,
+    ) -> Result<(), CaseError> {
+        if actor.role != Role::Officer {
+            return Err(CaseError::NotAnOfficer);
+        }
+        if self.status == CaseStatus::New {
+            return Err(CaseError::NotOpened);
+        }
+        self.check_officer(&actor, &self.department)?;
+        if expected_version != self.version {
+            return Err(CaseError::StaleVersion {
+                expected: expected_version,
+                actual: self.version,
+            });
+        }
+        let reason = check_reason("reason", &reason)?;
+        let invalid_hex =
+            |h: &str, len: usize| h.len() != len || !h.bytes().all(|b| b.is_ascii_hexdigit());
+        if invalid_hex(&salt, 32) || invalid_hex(&hash, 64) {
+            return Err(CaseError::InvalidText {
+                field: "query_code".into(),
+                message: "a salt of 16 bytes and a SHA-256, in hex".into(),
+            });
+        }
+        let at = env.now.max(self.last_at.unwrap_or(env.now));
+        env.sink
+            .write(
+                CaseEvent::QueryCodeReissued {
+                    query_code_salt: salt,
+                    query_code_hash: hash,
+                    reason,
+                    at,
+                    by: actor.id,
+                },
+                self,
+            )
+            .await;
+        Ok(())
+    }
+
     /// Pauses the clock (暂停计时) with a reason.
     async fn pause_clock(
         &mut self,
@@ -1460,6 +1508,23 @@ impl Aggregate for Case {
                 };
                 self.request_supplement(&env, act, outcome, items).await
             }
+            CaseCommand::ReissueQueryCode {
+                actor,
+                expected_version,
+                query_code_salt,
+                query_code_hash,
+                reason,
+            } => {
+                self.reissue_query_code(
+                    &env,
+                    actor,
+                    expected_version,
+                    query_code_salt,
+                    query_code_hash,
+                    reason,
+                )
+                .await
+            }
             CaseCommand::SubmitSupplement { materials, note } => {
                 self.submit_supplement(&env, materials, note).await
             }
@@ -1685,6 +1750,14 @@ impl Aggregate for Case {
             }
             CaseEvent::MaterialsSubmitted { materials, .. } => {
                 self.materials.extend(materials);
+            }
+            CaseEvent::QueryCodeReissued {
+                query_code_salt,
+                query_code_hash,
+                ..
+            } => {
+                self.query_code_salt = query_code_salt;
+                self.query_code_hash = query_code_hash;
             }
             CaseEvent::SupplementRequested {
                 items,

@@ -117,6 +117,20 @@ pub enum CaseCommand {
         /// A note to the department (at most 500 characters).
         note: Option<String>,
     },
+    /// 补发查询码: the applicant lost the query code; a new one replaces it (the old one stops
+    /// working), with the reason, on any case of the department that is opened.
+    ReissueQueryCode {
+        /// The officer.
+        actor: Actor,
+        /// The case version the officer saw; another version is a conflict.
+        expected_version: u64,
+        /// Salt of the new code's hash (hex).
+        query_code_salt: String,
+        /// SHA-256 of salt and the new code (hex).
+        query_code_hash: String,
+        /// Why (e.g. 申请人遗失回执，经核验身份后补发), 1 to 500 characters.
+        reason: String,
+    },
     /// 暂停计时 with a reason (听证, 鉴定, 公告 ...).
     PauseClock {
         /// The officer.

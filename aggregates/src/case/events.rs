@@ -69,6 +69,19 @@ pub enum CaseEvent {
         /// Who (subject id).
         by: String,
     },
+    /// 补发查询码: a new query code replaced the old one.
+    QueryCodeReissued {
+        /// Salt of the new code's hash (hex).
+        query_code_salt: String,
+        /// SHA-256 of salt and the new code (hex).
+        query_code_hash: String,
+        /// Why.
+        reason: String,
+        /// When.
+        at: DateTime<FixedOffset>,
+        /// Who (subject id).
+        by: String,
+    },
     /// 环节已办结: the case moved along one edge of its flowchart.
     StepCompleted {
         /// The step completed.
@@ -221,6 +234,7 @@ impl DomainEvent for CaseEvent {
             CaseEvent::CaseOpened { .. } => "CaseOpened",
             CaseEvent::MaterialsSubmitted { .. } => "MaterialsSubmitted",
             CaseEvent::SupplementRequested { .. } => "SupplementRequested",
+            CaseEvent::QueryCodeReissued { .. } => "QueryCodeReissued",
             CaseEvent::StepCompleted { .. } => "StepCompleted",
             CaseEvent::ClockPaused { .. } => "ClockPaused",
             CaseEvent::ClockResumed { .. } => "ClockResumed",
@@ -248,6 +262,7 @@ impl CaseEvent {
             CaseEvent::StepCompleted { at, .. }
             | CaseEvent::MaterialsSubmitted { at, .. }
             | CaseEvent::SupplementRequested { at, .. }
+            | CaseEvent::QueryCodeReissued { at, .. }
             | CaseEvent::ClockPaused { at, .. }
             | CaseEvent::ClockResumed { at, .. }
             | CaseEvent::CaseConcluded { at, .. }

@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(check_penalty_decision)
         .service(charge_fee)
         .service(request_supplement)
+        .service(reissue_query_code)
         .service(extend_limit)
         .service(publish_decision)
         .service(revoke_decision)
@@ -820,6 +821,106 @@ pub struct FeeRequest {
     /// When charged, if not now.
     #[serde(default)]
     pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// 补发查询码: why a new code is issued.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReissueRequest {
+    /// Why, 1 to 500 characters (kept in the case's record).
+    #[schema(example = "申请人遗失回执，已核验身份证件")]
+    pub reason: String,
+    /// The case version the officer saw.
+    pub expected_version: u64,
+}
+
+/// A new query code, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReissuedCode {
+    /// The tracking number.
+    pub tracking_no: String,
+    /// The new query code (查询码): the old one no longer works.
+    pub query_code: String,
+    /// The case as it now stands.
+    pub case: CaseView,
+}
+
+/// 补发查询码: the applicant lost the query code; a new one replaces it (the old one stops
+/// working at once) and is answered this once; the reason stays in the case's record.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id (tracking number)")),
+    request_body = ReissueRequest,
+    responses(
+        (status = 200, description = "The new code", body = ReissuedCode),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or another department's (the same answer)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Stale expected_version or a concurrent write", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused: no reason", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/cases/{id}/query-code")]
+async fn reissue_query_code(
+    engine: web::Data<Engine>,
+    principal: Principal,
+    request_id: RequestId,
+    id: web::Path<String>,
+    body: web::Json<ReissueRequest>,
+) -> Result<HttpResponse, ApiError> {
+    require(&principal, Role::Officer)?;
+    let body = body.into_inner();
+    let (tracking_no, query_code, case) = reissue(
+        &engine,
+        &principal,
+        meta(&principal, &request_id),
+        &id,
+        body.reason,
+        body.expected_version,
+    )
+    .await?;
+    Ok(super::positioned(
+        &engine,
+        HttpResponse::Ok().json(ReissuedCode {
+            tracking_no,
+            query_code,
+            case: case_view(&engine, &case).await?,
+        }),
+    ))
+}
+
+/// Issues a new query code for case `id` (the API and the case page both come here): the
+/// tracking number, the new code (shown once) and the case.
+pub(crate) async fn reissue(
+    engine: &Engine,
+    principal: &Principal,
+    meta: crate::engine::CommandMeta,
+    id: &str,
+    reason: String,
+    expected_version: u64,
+) -> Result<(String, String, Case), ApiError> {
+    let id = case_id(id)?;
+    let code = query_code::QueryCode::generate();
+    let (_, case) = engine
+        .execute_case_with_state(
+            &id,
+            CaseCommand::ReissueQueryCode {
+                actor: principal.actor(),
+                expected_version,
+                query_code_salt: code.salt_hex,
+                query_code_hash: code.hash_hex,
+                reason,
+            },
+            meta,
+        )
+        .await
+        .map_err(hide_foreign)?;
+    if !principal.can_read_department(&case.department) {
+        return Err(no_such_case());
+    }
+    Ok((id.to_string(), code.code, case))
 }
 
 /// 一次性告知补正: the materials to supplement, all in one notice.

@@ -98,6 +98,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/officer/cases/{id}/supplement",
             web::post().to(officer::supplement),
         )
+        .route(
+            "/officer/cases/{id}/query-code",
+            web::post().to(officer::reissue_code),
+        )
         .route("/admin", web::get().to(admin::catalogue))
         .route(
             "/admin/calendar",

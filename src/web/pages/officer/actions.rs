@@ -49,6 +49,23 @@ pub(super) async fn run_case_form(
     form_name: &'static str,
     build: impl FnOnce(&Ctx, &Params, Actor, u64) -> Result<(CaseCommand, &'static str), String>,
 ) -> HttpResponse {
+    run_case_form_then(form, form_name, build, |ctx, _, id, done| {
+        redirect(&ctx.link(&format!(
+            "/officer/cases/{}?done={done}",
+            crate::web::pages::encode_component(id)
+        )))
+    })
+    .await
+}
+
+/// [`run_case_form`], answering a command that went through with `success` (the context, the
+/// signed-in officer, the case id and the `done` word) instead of the redirect to the case.
+pub(super) async fn run_case_form_then(
+    form: CaseForm,
+    form_name: &'static str,
+    build: impl FnOnce(&Ctx, &Params, Actor, u64) -> Result<(CaseCommand, &'static str), String>,
+    success: impl FnOnce(&Ctx, &SignedIn, &str, &str) -> HttpResponse,
+) -> HttpResponse {
     let CaseForm {
         req,
         engine,
@@ -111,10 +128,7 @@ pub(super) async fn run_case_form(
         .execute_case(&case_id, command, signed.meta(&request_id))
         .await
     {
-        Ok(_) => redirect(&ctx.link(&format!(
-            "/officer/cases/{}?done={done}",
-            crate::web::pages::encode_component(&id)
-        ))),
+        Ok(_) => success(&ctx, &signed, &id, done),
         Err(AggregateError::UserError(CaseError::StaleVersion { .. }))
         | Err(AggregateError::AggregateConflict) => {
             render_case(
@@ -573,6 +587,64 @@ pub(crate) async fn supplement(form: CaseForm) -> HttpResponse {
             "supplement",
         ))
     })
+    .await
+}
+
+/// `POST /officer/cases/{id}/query-code`: 补发查询码 — a new code replaces the lost one and is
+/// shown this once.
+pub(crate) async fn reissue_code(form: CaseForm) -> HttpResponse {
+    let code = crate::engine::query_code::QueryCode::generate();
+    let (salt, hash, shown) = (code.salt_hex, code.hash_hex, code.code);
+    run_case_form_then(
+        form,
+        "query-code",
+        |ctx, params, actor, expected| {
+            let reason = params.get("reason").unwrap_or("").to_string();
+            if reason.is_empty() {
+                return Err(ctx
+                    .t(
+                        "请写明补发原因（如：申请人遗失回执，已核验身份证件）。",
+                        "Say why (e.g. the applicant lost the receipt; identity checked).",
+                    )
+                    .into());
+            }
+            Ok((
+                CaseCommand::ReissueQueryCode {
+                    actor,
+                    expected_version: expected,
+                    query_code_salt: salt,
+                    query_code_hash: hash,
+                    reason,
+                },
+                "query-code",
+            ))
+        },
+        move |ctx, signed, id, _| {
+            let case_href = ctx.link(&format!(
+                "/officer/cases/{}",
+                crate::web::pages::encode_component(id)
+            ));
+            let body = html! {
+                (signed.bar(ctx))
+                h1 id="reissued" { (ctx.t("已补发查询码", "A new query code")) }
+                p role="status" { (ctx.t(
+                    "请把新的查询码告知申请人（只显示这一次）；原查询码已失效。",
+                    "Give the applicant the new query code (shown only this once); the old one no longer works."
+                )) }
+                dl class="facts summary receipt" {
+                    div { dt { (ctx.t("办件编号", "Tracking number")) } dd { code id="tracking-no" { (id) } } }
+                    div { dt { (ctx.t("新查询码", "New query code")) } dd { code id="query-code" { (shown) } } }
+                }
+                p { a id="to-case" href=(case_href) { (ctx.t("返回办件", "Back to the case")) } }
+            };
+            page(
+                ctx,
+                StatusCode::OK,
+                ctx.t("已补发查询码", "A new query code").to_string(),
+                body,
+            )
+        },
+    )
     .await
 }
 

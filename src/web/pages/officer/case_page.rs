@@ -147,6 +147,9 @@ pub(super) fn event_line(ctx: &Ctx, event: &StoredEvent) -> Markup {
                         (m.material)
                     }
                 }
+                Some(CaseEvent::QueryCodeReissued { reason, .. }) => {
+                    strong { (ctx.t("补发查询码", "Query code reissued")) } "：" (reason)
+                }
                 Some(CaseEvent::SupplementRequested { items, .. }) => {
                     strong { (ctx.t("一次性告知补正", "Supplement requested")) } "："
                     @for (i, item) in items.iter().enumerate() {
@@ -415,6 +418,7 @@ pub(super) async fn render_case(
                     "fee" => (ctx.t("已记录收费。", "The fee is recorded.")),
                     "publish" => (ctx.t("处罚决定已公开。", "The decision is published.")),
                     "revoke" => (ctx.t("处罚决定已撤销，公开信息已撤回。", "The decision is revoked and its publication withdrawn.")),
+                    "query-code" => (ctx.t("已补发查询码。", "A new query code was issued.")),
                     "supplement" => (ctx.t("已一次性告知申请人需补正的全部材料，计时暂停。", "The applicant is told every material to supplement; the clock is paused.")),
                     _ => (ctx.t("已保存。", "Saved.")),
                 }
@@ -478,6 +482,7 @@ pub(super) async fn render_case(
                 (withdraw_section(&view))
             }
         }
+        @if is_officer { (reissue_section(&view)) }
         h2 { (ctx.t("办理过程", "Timeline")) }
         ol id="timeline" class="timeline" {
             @for e in &events { (event_line(ctx, e)) }
@@ -951,6 +956,30 @@ fn supplement_section(
                 }
             }
             div class="actions" { button id="supplement-submit" type="submit" { (ctx.t("告知补正", "Send the notice")) } }
+        }
+    }
+}
+
+/// 补发查询码: folded away, with the reason asked.
+fn reissue_section(view: &CaseView<'_>) -> Markup {
+    let CaseView {
+        ctx, base, typed, ..
+    } = *view;
+    html! {
+        details id="query-code" {
+            summary { (ctx.t("补发查询码", "Reissue the query code")) }
+            form id="query-code-form" method="post" action=(ctx.link(&format!("{base}/query-code"))) class="console-form" {
+                (view.form_head())
+                p class="hint" { (ctx.t(
+                    "申请人遗失查询码时使用：核验身份后补发新的查询码，原查询码随即失效。",
+                    "When the applicant lost the code: after checking their identity, a new code replaces the old one at once."
+                )) }
+                div class="field" {
+                    label for="query-code-reason" { (ctx.t("补发原因", "Why")) " *" }
+                    input id="query-code-reason" name="reason" type="text" required maxlength="500" value=(typed.value("query-code", "reason"));
+                }
+                div class="actions" { button id="query-code-submit" type="submit" class="secondary" { (ctx.t("补发查询码", "Issue a new code")) } }
+            }
         }
     }
 }

@@ -129,7 +129,8 @@ mod open;
 mod worklist;
 
 pub(crate) use actions::{
-    clock, complete_step, extension, fee, penalty, publish, revoke, supplement, withdraw,
+    clock, complete_step, extension, fee, penalty, publish, reissue_code, revoke, supplement,
+    withdraw,
 };
 pub(crate) use case_page::{case_page, material};
 pub(crate) use open::{new_case_form, open_case};
