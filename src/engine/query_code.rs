@@ -26,6 +26,18 @@ pub fn tracking_number(today: NaiveDate) -> CaseId {
     CaseId::parse(&number).expect("a tracking number is a case id")
 }
 
+/// The tracking number one form stands for: `YG`, the form's date and eight symbols drawn from
+/// `seed` (a keyed hash of who filled the form and the form's own key), so that posting one
+/// form twice names one case, while nobody without the server's key can tell the number.
+pub fn tracking_number_for(day: NaiveDate, seed: &[u8; 32]) -> CaseId {
+    let symbols: String = seed[..8]
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    let number = format!("YG{}{symbols}", day.format("%Y%m%d"));
+    CaseId::parse(&number).expect("a tracking number is a case id")
+}
+
 /// A freshly generated query code with its salt and hash.
 pub struct QueryCode {
     /// The code, shown to the applicant once.

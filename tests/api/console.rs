@@ -1084,3 +1084,65 @@ async fn a_token_of_a_disabled_account_is_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn posting_the_open_case_form_twice_opens_one_case() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let power = app.licence_power().await;
+        let (name, password) = app.account(Role::Officer, Some(&app.department)).await;
+        let console = sign_in(&app.address, &name, &password).await;
+        let form = app
+            .page("/officer/cases/new?lang=zh", Some(&console))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let key = hidden(&form, "form_key").expect("the form carries its key");
+        let received = crate::helpers::test_now()
+            .with_timezone(&aggregates::case::china_offset())
+            .format("%Y-%m-%dT%H:%M")
+            .to_string();
+        let fields = [
+            ("form_key", key.as_str()),
+            ("power", power.as_str()),
+            ("kind", "organisation"),
+            ("name", "上海某某餐饮管理有限公司"),
+            ("id_number", "91350100M000100Y43"),
+            ("channel", "window"),
+            ("received_at", received.as_str()),
+        ];
+        let first = app.form("/officer/cases", Some(&console), &fields).await;
+        assert_eq!(first.status(), StatusCode::CREATED, "{backend:?}");
+        let first = first.text().await.unwrap();
+        let second = app.form("/officer/cases", Some(&console), &fields).await;
+        assert_eq!(second.status(), StatusCode::OK);
+        let second = second.text().await.unwrap();
+        assert!(second.contains("此表单已提交过"), "{second}");
+        let number = |html: &str| {
+            let start = html.find("id=\"tracking-no\">").unwrap() + "id=\"tracking-no\">".len();
+            html[start..start + 18].to_string()
+        };
+        assert_eq!(number(&first), number(&second), "the same case");
+        assert!(
+            !second.contains("id=\"query-code\""),
+            "the code is not shown again"
+        );
+        let worklist: serde_json::Value = app
+            .get("/api/v1/worklist", Some(&app.officer("officer-wang")))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(worklist.as_array().map(Vec::len), Some(1), "{worklist}");
+        // Another form (a new key) opens another case.
+        let form = app
+            .page("/officer/cases/new", Some(&console))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let other = hidden(&form, "form_key").unwrap();
+        assert_ne!(other, key);
+    }
+}

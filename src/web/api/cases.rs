@@ -463,6 +463,7 @@ async fn open_case(
         principal.actor(),
         meta(&principal, &request_id),
         body.into_inner(),
+        None,
     )
     .await?
     else {
@@ -496,11 +497,16 @@ pub(crate) async fn open_new_case(
     actor: aggregates::Actor,
     meta: crate::engine::CommandMeta,
     body: OpenCaseRequest,
+    preset: Option<CaseId>,
 ) -> Result<Option<(CaseId, String, Case)>, cqrs_es::AggregateError<CaseError>> {
     let today = aggregates::case::china_date(engine.now());
     // A fresh random tracking number collides with vanishing odds; retry a few times anyway.
-    for _ in 0..3 {
-        let tracking_no = query_code::tracking_number(today);
+    // A form's own number is tried once: taken, it is that form's case (posted twice).
+    let tries = if preset.is_some() { 1 } else { 3 };
+    for _ in 0..tries {
+        let tracking_no = preset
+            .clone()
+            .unwrap_or_else(|| query_code::tracking_number(today));
         let code = query_code::QueryCode::generate();
         let result = engine
             .execute_new_case(
@@ -520,6 +526,12 @@ pub(crate) async fn open_new_case(
             .await;
         match result {
             Ok((_, case)) => return Ok(Some((tracking_no, code.code, case))),
+            Err(cqrs_es::AggregateError::UserError(CaseError::AlreadyOpened))
+            | Err(cqrs_es::AggregateError::AggregateConflict)
+                if preset.is_some() =>
+            {
+                return Err(cqrs_es::AggregateError::UserError(CaseError::AlreadyOpened));
+            }
             Err(cqrs_es::AggregateError::UserError(CaseError::AlreadyOpened))
             | Err(cqrs_es::AggregateError::AggregateConflict) => continue,
             Err(e) => return Err(e),

@@ -13,12 +13,15 @@ pub(super) struct OpenForm {
     address: String,
     channel: String,
     received_at: String,
+    /// The form's own key (`{yyyymmdd}-{32 hex}`): posting the same form twice opens one case.
+    form_key: String,
 }
 
 impl OpenForm {
     fn from_params(p: &Params) -> OpenForm {
         let get = |n: &str| p.raw(n).to_string();
         OpenForm {
+            form_key: get("form_key"),
             power: get("power"),
             kind: get("kind"),
             name: get("name"),
@@ -117,6 +120,7 @@ pub(super) fn open_form_markup(
         form id="open-case" method="post" action="/officer/cases" class="console-form" novalidate {
             (signed.csrf_input())
             (ctx.lang_input())
+            input type="hidden" name="form_key" value=(if form.form_key.is_empty() { new_form_key(ctx) } else { form.form_key.clone() });
             div class="field" {
                 label for="power" { (ctx.t("职权事项", "Power")) " *" }
                 select id="power" name="power" required aria-invalid=[power_error.as_ref().map(|_| "true")]
@@ -223,9 +227,42 @@ pub(super) fn party_problem_words(
 }
 
 /// `POST /officer/cases`: opens the case and shows the tracking number and query code once.
+/// A new form's key: today's date and a random part.
+fn new_form_key(ctx: &Ctx) -> String {
+    format!(
+        "{}-{}",
+        aggregates::case::china_date(ctx.now).format("%Y%m%d"),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// The tracking number a form stands for, if its key is one: its date, and symbols from a hash
+/// keyed with the deployment's secret over the account and the key.
+fn form_tracking_number(
+    keys: &crate::identity::tokens::TokenKeys,
+    account: &str,
+    form_key: &str,
+) -> Option<aggregates::case::CaseId> {
+    use sha2::{Digest, Sha256};
+    let (date, random) = form_key.split_once('-')?;
+    if random.len() != 32 || !random.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let day = chrono::NaiveDate::parse_from_str(date, "%Y%m%d").ok()?;
+    let mut hasher = Sha256::new();
+    hasher.update(b"yangguang open-case form\0");
+    hasher.update(keys.sealing_key());
+    hasher.update(account.as_bytes());
+    hasher.update(b"\0");
+    hasher.update(form_key.as_bytes());
+    let seed: [u8; 32] = hasher.finalize().into();
+    Some(crate::engine::query_code::tracking_number_for(day, &seed))
+}
+
 pub(crate) async fn open_case(
     req: HttpRequest,
     engine: web::Data<Engine>,
+    keys: web::Data<crate::identity::tokens::TokenKeys>,
     signed: SignedIn,
     request_id: RequestId,
     body: web::Bytes,
@@ -311,11 +348,13 @@ pub(crate) async fn open_case(
         channel,
         received_at,
     };
+    let preset = form_tracking_number(&keys, &signed.principal.claims.sub, &form.form_key);
     let opened = crate::web::api::cases::open_new_case(
         &engine,
         signed.principal.actor(),
         signed.meta(&request_id),
         request,
+        preset.clone(),
     )
     .await;
     let (tracking_no, query_code) = match opened {
@@ -325,6 +364,33 @@ pub(crate) async fn open_case(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &errors,
                 Some(ctx.t("请稍后再试。", "Please try again.")),
+            );
+        }
+        // This form was posted before (a double click, a retried request): its case is open.
+        Err(AggregateError::UserError(CaseError::AlreadyOpened)) if preset.is_some() => {
+            let no = preset.map(|p| p.to_string()).unwrap_or_default();
+            let case_href = ctx.link(&format!(
+                "/officer/cases/{}",
+                crate::web::pages::encode_component(&no)
+            ));
+            let body = html! {
+                (signed.bar(&ctx))
+                h1 id="already-opened" { (ctx.t("此表单已提交过", "This form was already sent")) }
+                p role="status" { (ctx.t(
+                    "该申请已受理，没有重复立案。查询码只在第一次提交时显示；如申请人未拿到查询码，请在办件页补发。",
+                    "The case is open already; no second case was opened. The query code was shown only the first time; if the applicant did not get it, reissue it on the case page."
+                )) }
+                dl class="facts summary" {
+                    div { dt { (ctx.t("办件编号", "Tracking number")) } dd { code id="tracking-no" { (no) } } }
+                }
+                p { a id="to-case" href=(case_href) { (ctx.t("进入办件办理", "Go to the case")) } }
+            };
+            return page(
+                &ctx,
+                StatusCode::OK,
+                ctx.t("此表单已提交过", "This form was already sent")
+                    .to_string(),
+                body,
             );
         }
         Err(AggregateError::UserError(CaseError::InvalidTime(_))) => {
