@@ -17,6 +17,9 @@ use yangguang::engine::catalogue_file;
 const NAME: &str = "司马泄露测";
 const PHONE: &str = "13700139457";
 const ADDRESS: &str = "上海市浦东新区日志巷8848弄99号";
+const EMAIL: &str = "sima-xielou-4711@example.com";
+/// The part of [`EMAIL`] no log line may hold (its domain is everyone's).
+const EMAIL_LOCAL: &str = "sima-xielou-4711";
 const DEPARTMENT: &str = "log-dept";
 
 /// An 18-digit resident ID with a valid check character, distinctive digits.
@@ -462,8 +465,49 @@ async fn session(address: &str, data_dir: &Path) -> Vec<(String, String)> {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
+    // 网上申请 with the same party, an e-mail address and the phone as a mobile number: the
+    // application (its file named after the party), a refused upload, and the text message the
+    // logging gateway writes about (masked).
+    let application = json!({"power_code": "LOG-XK-001", "party": party,
+                             "contact": {"email": EMAIL, "mobile": PHONE}, "file_materials": [0]});
+    let fixture = |name: &str| {
+        std::fs::read(format!(
+            "{}/tests/fixtures/materials/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let upload = |bytes: Vec<u8>| {
+        reqwest::multipart::Form::new()
+            .text("application", application.to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(format!("{NAME}的申请书.pdf")),
+            )
+    };
+    let r = http
+        .post(url("/api/v1/public/applications"))
+        .multipart(upload(fixture("application.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let online: Value = r.json().await.unwrap();
+    let online_code = online["query_code"].as_str().unwrap().to_string();
+    let r = http
+        .post(url("/api/v1/public/applications"))
+        .multipart(upload(fixture("encrypted.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Time for the notifier to queue and "send" the text message of the application.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+
     let key = std::fs::read_to_string(data_dir.join("token.key")).unwrap();
     vec![
+        ("e-mail address".into(), EMAIL_LOCAL.into()),
+        ("online query code".into(), online_code),
         ("party name".into(), NAME.into()),
         ("ID number".into(), id_number),
         ("phone".into(), PHONE.into()),
@@ -544,6 +588,10 @@ async fn the_server_log_holds_no_personal_data_codes_tokens_or_keys() {
         assert!(log.contains("DEBUG"), "{format}: {log}");
         assert!(log.contains("HTTP request"), "{format}: {log}");
         assert!(log.contains("request refused"), "{format}: {log}");
+        assert!(
+            log.contains("137****9457"),
+            "{format}: the text message, masked: {log}"
+        );
         for code in [
             "not_found",
             "invalid_token",
