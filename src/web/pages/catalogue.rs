@@ -518,46 +518,50 @@ pub(crate) async fn power(req: HttpRequest, engine: web::Data<Engine>) -> HttpRe
 
         section aria-labelledby="h-flow" {
             h2 id="h-flow" { (ctx.t("办理流程", "Procedure")) }
-            figure id="flowchart" {
-                div class="chart" { (PreEscaped(svg)) }
-                figcaption {
-                    (ctx.t(
-                        "流程图：粗框为起始环节，圆角双框为办结环节；虚线框环节暂停计时（等待期间不计入办理时限）；红色虚线为例外流转。文字版见下方环节列表。",
-                        "Flowchart: the bold box is the first step, rounded double boxes are the \
-                         end steps; dashed steps pause the clock (waiting there does not count \
-                         towards the limit); dark red dashed arrows are exceptional transitions. \
-                         The list below gives the same in text."
-                    ))
+            div class="flow" {
+                figure id="flowchart" {
+                    div class="chart" { (PreEscaped(svg)) }
+                    figcaption {
+                        (ctx.t(
+                            "流程图：粗框为起始环节，圆角双框为办结环节；虚线框环节暂停计时（等待期间不计入办理时限）；红色虚线为例外流转。文字版见环节列表。",
+                            "Flowchart: the bold box is the first step, rounded double boxes are the \
+                             end steps; dashed steps pause the clock (waiting there does not count \
+                             towards the limit); dark red dashed arrows are exceptional transitions. \
+                             The list of steps gives the same in text."
+                        ))
+                    }
                 }
-            }
-            h3 id="h-steps" { (ctx.t("办理环节（文字版）", "Steps (text version)")) }
-            ol id="steps" class="steps" aria-labelledby="h-steps" {
-                @for s in flow.steps() {
-                    li data-step=(s.id) {
-                        strong { (s.name) }
-                        @match s.kind {
-                            StepKind::Start => { " " span class="badge" { (ctx.t("起始", "first step")) } }
-                            StepKind::End => { " " span class="badge" { (ctx.t("办结", "end")) } }
-                            StepKind::Task => {}
-                        }
-                        @if s.pauses_clock {
-                            " " span class="badge pause" { (ctx.t("暂停计时", "clock paused")) }
-                        }
-                        ul class="step-facts" {
-                            @if let Some(role) = &s.role {
-                                li { (ctx.t("岗位：", "Role: ")) (role) }
-                            }
-                            @if let Some(days) = s.limit_days {
-                                li { (ctx.t("环节时限：", "Own limit: ")) (working_days(ctx.lang, days)) }
-                            }
-                            @if let Some(result) = &s.result {
-                                li { (ctx.t("办理结果：", "Result: ")) (result) }
-                            }
-                            @for t in flow.outgoing(&s.id) {
-                                li {
-                                    "“" (t.outcome) "” → " (step_name(&t.to))
-                                    @if t.exception {
-                                        " " span class="muted" { (ctx.t("（例外）", "(exception)")) }
+                div class="steps-text" {
+                    h3 id="h-steps" { (ctx.t("办理环节（文字版）", "Steps (text version)")) }
+                    ol id="steps" class="steps" aria-labelledby="h-steps" {
+                        @for s in flow.steps() {
+                            li data-step=(s.id) {
+                                strong { (s.name) }
+                                @match s.kind {
+                                    StepKind::Start => { " " span class="badge" { (ctx.t("起始", "first step")) } }
+                                    StepKind::End => { " " span class="badge" { (ctx.t("办结", "end")) } }
+                                    StepKind::Task => {}
+                                }
+                                @if s.pauses_clock {
+                                    " " span class="badge pause" { (ctx.t("暂停计时", "clock paused")) }
+                                }
+                                ul class="step-facts" {
+                                    @if let Some(role) = &s.role {
+                                        li { (ctx.t("岗位：", "Role: ")) (role) }
+                                    }
+                                    @if let Some(days) = s.limit_days {
+                                        li { (ctx.t("环节时限：", "Own limit: ")) (working_days(ctx.lang, days)) }
+                                    }
+                                    @if let Some(result) = &s.result {
+                                        li { (ctx.t("办理结果：", "Result: ")) (result) }
+                                    }
+                                    @for t in flow.outgoing(&s.id) {
+                                        li {
+                                            "“" (t.outcome) "” → " (step_name(&t.to))
+                                            @if t.exception {
+                                                " " span class="muted" { (ctx.t("（例外）", "(exception)")) }
+                                            }
+                                        }
                                     }
                                 }
                             }
