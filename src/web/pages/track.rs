@@ -253,10 +253,32 @@ fn limit_block(ctx: &Ctx, id: &str, label: &str, limit: &LimitStatus, paused: bo
 }
 
 /// The case's events in the transparency log and the newest signed tree head.
+/// An event's type in people's words.
+fn event_words(lang: Lang, event_type: &str) -> &'static str {
+    match event_type {
+        "CaseOpened" => lang.t("收件/受理", "received"),
+        "MaterialsSubmitted" => lang.t("提交材料", "materials submitted"),
+        "SupplementRequested" => lang.t("告知补正", "supplement requested"),
+        "StepCompleted" => lang.t("环节办理", "step completed"),
+        "ClockPaused" => lang.t("暂停计时", "clock paused"),
+        "ClockResumed" => lang.t("恢复计时", "clock resumed"),
+        "LimitExtended" => lang.t("延长期限", "limit extended"),
+        "CaseConcluded" => lang.t("办结", "concluded"),
+        "CaseWithdrawn" => lang.t("撤回/终止", "withdrawn"),
+        "QueryCodeReissued" => lang.t("补发查询码", "query code reissued"),
+        "FeeCharged" => lang.t("收费", "fee charged"),
+        "PenaltyDecisionRecorded" => lang.t("记录处罚决定", "penalty decision recorded"),
+        "PenaltyDecisionPublished" => lang.t("处罚决定公开", "decision published"),
+        "PenaltyDecisionRevoked" => lang.t("撤销处罚决定", "decision revoked"),
+        _ => lang.t("其他记录", "other record"),
+    }
+}
+
 fn log_section(ctx: &Ctx, log: &crate::follow::translog::CaseLog) -> Markup {
     html! {
-        section aria-labelledby="h-log" id="log" {
-            h2 id="h-log" { (ctx.t("透明日志", "Transparency log")) }
+        // Folded below what a citizen came for: the record's proof, for those who check it.
+        details id="log" {
+            summary { h2 id="h-log" class="inline" { (ctx.t("透明日志（核验本案记录未被改写）", "Transparency log (check this record was not rewritten)")) } }
             p class="hint" {
                 (ctx.t(
                     "每个办理事件都是公开日志中的一个叶子；任何人都可以用 yangguang log verify 核验本案的记录未被改写。",
@@ -281,7 +303,7 @@ fn log_section(ctx: &Ctx, log: &crate::follow::translog::CaseLog) -> Markup {
                     @for e in &log.events {
                         tr {
                             td { (e.sequence) }
-                            td { (e.event_type.as_deref().unwrap_or("—")) }
+                            td { (e.event_type.as_deref().map(|t| event_words(ctx.lang, t)).unwrap_or("—")) }
                             td {
                                 @match (e.leaf_index, &e.proof) {
                                     (Some(i), Some(link)) => {
