@@ -372,6 +372,11 @@ async fn on_the_pages_an_applicant_applies_and_the_officer_opens_the_files() {
             html.contains("id=\"acceptance-due\""),
             "the acceptance due date is given"
         );
+        assert!(html.contains("id=\"statutory-due\""), "and the legal one");
+        assert!(
+            html.contains("12345市民服务热线"),
+            "where to ask and complain"
+        );
 
         // The department's officer: first on the worklist, the files on the case page.
         let (name, password) = app

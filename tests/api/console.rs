@@ -1115,6 +1115,11 @@ async fn posting_the_open_case_form_twice_opens_one_case() {
         let first = app.form("/officer/cases", Some(&console), &fields).await;
         assert_eq!(first.status(), StatusCode::CREATED, "{backend:?}");
         let first = first.text().await.unwrap();
+        assert!(
+            first.contains("id=\"receipt-facts\""),
+            "the receipt with its limits"
+        );
+        assert!(first.contains("id=\"statutory-due\""));
         let second = app.form("/officer/cases", Some(&console), &fields).await;
         assert_eq!(second.status(), StatusCode::OK);
         let second = second.text().await.unwrap();

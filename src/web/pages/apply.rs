@@ -13,7 +13,7 @@ use aggregates::refusal::Refusal;
 use maud::html;
 use tracing_actix_web::RequestId;
 
-use super::{Ctx, Lang, Page, Section, cst, layout, respond_private, ymd};
+use super::{Ctx, Lang, Page, Section, layout, respond_private};
 use crate::engine::Engine;
 use crate::engine::application::{
     Application, ApplyError, FieldProblem, MAX_APPLICATION_BYTES, MAX_FILE_BYTES, Upload,
@@ -402,14 +402,6 @@ fn receipt(
     applied: &crate::engine::application::Applied,
 ) -> HttpResponse {
     let case = &applied.case;
-    let received = case.received_at.unwrap_or_else(|| engine.now());
-    // The start step's limit, counted as the case's own limits are (the day of receipt not
-    // counted, working days of the built-in and loaded calendars).
-    let acceptance_due = case
-        .times(&page.published.flowchart, &engine.calendar(), engine.now())
-        .ok()
-        .and_then(|t| t.step)
-        .and_then(|s| s.due);
     let track = ctx.link(&format!(
         "/track?no={}&code={}",
         applied.tracking_no, applied.query_code
@@ -423,16 +415,12 @@ fn receipt(
         dl class="facts summary receipt" {
             div { dt { (ctx.t("办件编号", "Tracking number")) } dd { code id="tracking-no" { (applied.tracking_no) } } }
             div { dt { (ctx.t("查询码", "Query code")) } dd { code id="query-code" { (applied.query_code) } } }
-            div { dt { (ctx.t("申请事项", "Power")) } dd { (case.power_name) } }
-            div { dt { (ctx.t("收到时间", "Received")) } dd { (cst(received)) } }
-            @if let Some(due) = acceptance_due {
-                div { dt { (ctx.t("受理决定期限", "Acceptance decided by")) } dd id="acceptance-due" { (ymd(due)) } }
-            }
             div { dt { (ctx.t("已上传材料", "Files received")) } dd id="files-received" {
                 @if case.materials.is_empty() { (ctx.t("无", "none")) }
                 @for m in &case.materials { (m.material) br; }
             } }
         }
+        (super::receipt::facts(ctx, engine, case, &page.published))
         p { a class="button-link" href=(track) { (ctx.t("查看办理进度", "Follow the case")) } }
     };
     respond_private(

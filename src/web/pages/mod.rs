@@ -22,6 +22,7 @@ mod track;
 mod i18n;
 mod layout;
 mod params;
+mod receipt;
 
 pub use i18n::Lang;
 pub use layout::CSP;

@@ -357,8 +357,8 @@ pub(crate) async fn open_case(
         preset.clone(),
     )
     .await;
-    let (tracking_no, query_code) = match opened {
-        Ok(Some((tracking_no, query_code, _))) => (tracking_no, query_code),
+    let (tracking_no, query_code, case) = match opened {
+        Ok(Some((tracking_no, query_code, case))) => (tracking_no, query_code, case),
         Ok(None) => {
             return render_again(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -424,15 +424,26 @@ pub(crate) async fn open_case(
         "/officer/cases/{}",
         crate::web::pages::encode_component(&tracking_no)
     ));
+    // The receipt's limits need the pinned version; without it the page still gives the code.
+    let power = engine
+        .catalogue()
+        .version_of(&case.power_code, case.power_version)
+        .await
+        .ok()
+        .flatten();
     let body = html! {
         (signed.bar(&ctx))
         h1 id="opened" { (ctx.t("已受理", "Case opened")) }
         p role="status" { (ctx.t("请把办件编号和查询码告知申请人（查询码只显示这一次）。", "Give the applicant the tracking number and the query code (the code is shown only this once).")) }
-        dl class="facts summary" {
+        dl class="facts summary receipt" {
             div { dt { (ctx.t("办件编号", "Tracking number")) } dd { code id="tracking-no" { (tracking_no) } } }
             div { dt { (ctx.t("查询码", "Query code")) } dd { code id="query-code" { (query_code) } } }
         }
-        p { a id="to-case" href=(case_href) { (ctx.t("进入办件办理", "Go to the case")) } }
+        @if let Some(power) = &power {
+            h2 class="print-only-title" { (ctx.t("受理回执", "Receipt")) }
+            (crate::web::pages::receipt::facts(&ctx, &engine, &case, power))
+        }
+        p class="no-print" { a id="to-case" href=(case_href) { (ctx.t("进入办件办理", "Go to the case")) } }
     };
     let mut response = page(
         &ctx,
