@@ -25,11 +25,11 @@ pub(crate) fn facts(ctx: &Ctx, engine: &Engine, case: &Case, power: &PublishedPo
                 @if let Some(due) = t.step.as_ref().and_then(|s| s.due).filter(|_| case.current_step == power.flowchart.start().id) {
                     div { dt { (step_name) (ctx.t("期限", " by")) } dd id="acceptance-due" { (ymd(due)) } }
                 }
-                @if let Some(due) = t.promised.as_ref().and_then(|p| p.due) {
-                    div { dt { (ctx.t("承诺办结期限", "Promised by")) } dd id="promised-due" { (ymd(due)) } }
+                @if let Some(p) = t.promised.as_ref().filter(|p| p.due.is_some()) {
+                    div { dt { (ctx.t("承诺办结期限", "Promised by")) } dd id="promised-due" { (due_words(ctx, p)) } }
                 }
-                @if let Some(due) = t.statutory.due {
-                    div { dt { (ctx.t("法定办结期限", "Due by law")) } dd id="statutory-due" { (ymd(due)) } }
+                @if t.statutory.due.is_some() {
+                    div { dt { (ctx.t("法定办结期限", "Due by law")) } dd id="statutory-due" { (due_words(ctx, &t.statutory)) } }
                 }
             }
         }
@@ -47,5 +47,16 @@ pub(crate) fn facts(ctx: &Ctx, engine: &Engine, case: &Case, power: &PublishedPo
         p class="hint no-print" {
             (ctx.t("可使用浏览器的“打印”功能打印本回执。", "Use the browser's Print to print this receipt."))
         }
+    }
+}
+
+/// A due date, marked 预计 when it rests on a year whose State Council notice is not out yet.
+fn due_words(ctx: &Ctx, limit: &aggregates::case::LimitStatus) -> String {
+    match limit.due {
+        Some(due) if limit.provisional => {
+            format!("{}{}", ymd(due), ctx.t("（预计）", " (provisional)"))
+        }
+        Some(due) => ymd(due),
+        None => String::new(),
     }
 }
