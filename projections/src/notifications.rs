@@ -131,11 +131,22 @@ pub fn notice_for(
                 ),
             )
         }
-        CaseEvent::LimitExtended { days, reason, .. } => (
-            NoticeKind::Extended,
-            format!("经批准，办理期限延长 {days} 个工作日。理由：{reason}"),
-            format!("With approval, the time limit is extended by {days} working days. Reason: {reason}"),
-        ),
+        // The reason of an extension recorded as such is for the applicant (行政许可法 第四十二条);
+        // one approved by completing a step carries that step's note, which is the officers'.
+        CaseEvent::LimitExtended {
+            days, reason, step, ..
+        } => match step {
+            None => (
+                NoticeKind::Extended,
+                format!("经批准，办理期限延长 {days} 个工作日。理由：{reason}"),
+                format!("With approval, the time limit is extended by {days} working days. Reason: {reason}"),
+            ),
+            Some(_) => (
+                NoticeKind::Extended,
+                format!("经批准，办理期限延长 {days} 个工作日。"),
+                format!("With approval, the time limit is extended by {days} working days."),
+            ),
+        },
         CaseEvent::CaseConcluded { result, .. } => (
             NoticeKind::Decided,
             format!("您的申请已办结，办理结果：{result}。"),

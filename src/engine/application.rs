@@ -165,7 +165,13 @@ pub fn inspect(
             if !contains(tail, b"%%EOF") || !contains(tail, b"startxref") {
                 return Err(malformed);
             }
-            let document = lopdf::Document::load_mem(bytes).map_err(|_| malformed)?;
+            // No stream of an upload may inflate past 64 MiB (a decompression bomb).
+            let options = lopdf::LoadOptions {
+                max_decompressed_size: Some(64 * 1024 * 1024),
+                ..lopdf::LoadOptions::default()
+            };
+            let document =
+                lopdf::Document::load_mem_with_options(bytes, options).map_err(|_| malformed)?;
             if document.is_encrypted() {
                 return Err(FileProblem::Encrypted);
             }
@@ -381,14 +387,29 @@ impl Engine {
                 .into_iter()
                 .map(|p| FieldProblem::of_party(p, party.kind, "invalid_party")),
         );
-        problems.extend(
-            contact
+        let contact_problems = contact.clone().normalised().problems();
+        // An address the mail relay's library cannot take (`a,b@x.cn`) would fail at every try.
+        let unsendable = contact_problems.is_empty()
+            && contact
                 .clone()
                 .normalised()
-                .problems()
+                .email
+                .is_some_and(|e| e.parse::<lettre::Address>().is_err());
+        problems.extend(
+            contact_problems
                 .into_iter()
                 .map(|p| FieldProblem::of_party(p, party.kind, "invalid_contact")),
         );
+        if unsendable {
+            problems.push(FieldProblem::of_party(
+                PartyProblem {
+                    field: "contact.email".into(),
+                    message: "not an e-mail address".into(),
+                },
+                party.kind,
+                "invalid_contact",
+            ));
+        }
         let listed: Vec<String> = power
             .as_ref()
             .map(|p| p.content.materials.iter().map(|m| m.name.clone()).collect())
@@ -412,6 +433,15 @@ impl Engine {
         if !power.category.on_application() {
             return Err(ApplyError::Refused(AggregateError::UserError(
                 CaseError::NotOnApplication { code: power_code },
+            )));
+        }
+        // Refused by the case before any file is stored: a power that takes no new cases.
+        if power.status != aggregates::power::PowerStatus::Active {
+            return Err(ApplyError::Refused(AggregateError::UserError(
+                CaseError::PowerNotActive {
+                    code: power_code,
+                    status: power.status.to_string(),
+                },
             )));
         }
         let materials = self.store_uploads(&uploads, kinds, &listed).await?;
@@ -490,7 +520,15 @@ impl Engine {
                 CaseError::NotOpened,
             )));
         };
-        if case.supplement.is_none() {
+        // Refused by the case before any file is stored: no notice waiting for an answer.
+        let waiting = case.supplement.as_ref().is_some_and(|s| {
+            s.waiting_step == case.current_step
+                && matches!(
+                    case.status,
+                    aggregates::case::CaseStatus::Open | aggregates::case::CaseStatus::Paused
+                )
+        });
+        if !waiting {
             return Err(ApplyError::Refused(AggregateError::UserError(
                 CaseError::NoSupplementAsked,
             )));

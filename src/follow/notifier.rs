@@ -75,6 +75,29 @@ pub fn mask_email(email: &str) -> String {
     }
 }
 
+/// `text` with every e-mail address in it masked (a relay's refusal often quotes the recipient).
+pub fn mask_emails_in(text: &str) -> String {
+    text.split_inclusive(|c: char| {
+        c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | ',' | ';' | '(' | ')')
+    })
+    .map(|piece| {
+        let end = piece
+            .char_indices()
+            .rev()
+            .find(|(_, c)| {
+                !(c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | ',' | ';' | '(' | ')'))
+            })
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let (word, rest) = piece.split_at(end);
+        if word.contains('@') {
+            format!("{}{rest}", mask_email(word))
+        } else {
+            piece.to_string()
+        }
+    })
+    .collect()
+}
+
 /// Where notifications go out.
 struct Channels {
     mailer: Option<(AsyncSmtpTransport<Tokio1Executor>, Mailbox)>,
@@ -273,7 +296,7 @@ pub fn backoff_secs(attempts: i32) -> i64 {
 async fn send_due(engine: &Engine, channels: &Channels) -> anyhow::Result<()> {
     let now = engine.now().timestamp();
     for n in engine.repo().due_notifications(now, SEND_BATCH).await? {
-        let result = send(channels, &n).await;
+        let result = send(channels, &n).await.map_err(|e| mask_emails_in(&e));
         let now = engine.now().timestamp();
         match &result {
             Ok(()) => {
@@ -348,5 +371,11 @@ mod tests {
     fn addresses_are_masked_for_pages_and_logs() {
         assert_eq!(mask_mobile("13800138000"), "138****8000");
         assert_eq!(mask_email("zhang.san@example.com"), "z***@example.com");
+        assert_eq!(
+            super::mask_emails_in(
+                "SMTP: permanent error (550): 5.1.1 <zhang.san@example.com>: Recipient address rejected"
+            ),
+            "SMTP: permanent error (550): 5.1.1 <z***@example.com>: Recipient address rejected"
+        );
     }
 }

@@ -253,6 +253,20 @@ async fn the_limits_and_the_shape_of_the_body_are_checked_before_anything_else()
     )
     .await;
     assert_eq!(problem["problems"][0]["code"], "unknown_material");
+    // An address no mail relay takes is refused at the field, not retried for ever.
+    let mut body = application(&power, &[]);
+    body["contact"] = json!({"email": "a,b@example.cn"});
+    let form = Form::new().text("application", body.to_string());
+    let problem = assert_problem(
+        send(&app, form).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_application",
+    )
+    .await;
+    assert_eq!(
+        problem["problems"][0]["field"], "contact.email",
+        "{problem}"
+    );
 }
 
 #[tokio::test]

@@ -938,10 +938,25 @@ impl Case {
         let at = self.check_act(&actor, expected_version, at, env.now)?;
         let power = self.pinned_power(env.services).await?;
         let transition = self.officer_transition(&power, &actor, outcome)?;
-        let waiting = power
-            .flowchart
+        // 补正 is told at acceptance (行政许可法 第三十二条): from the start step, to a step that
+        // stops the clock and whose ordinary way leads back, so that the applicant's answer can
+        // always return the case there.
+        let flowchart = &power.flowchart;
+        let way_back = |to: &str| {
+            flowchart
+                .spec()
+                .transitions
+                .iter()
+                .any(|t| t.from == to && t.to == self.current_step && !t.exception)
+        };
+        let waiting = flowchart
             .step(&transition.to)
-            .filter(|s| s.pauses_clock && !power.flowchart.is_end(&s.id))
+            .filter(|s| {
+                self.current_step == flowchart.start().id
+                    && s.pauses_clock
+                    && !flowchart.is_end(&s.id)
+                    && way_back(&s.id)
+            })
             .ok_or_else(|| CaseError::NotASupplementStep {
                 outcome: transition.outcome.clone(),
             })?;
@@ -1822,6 +1837,7 @@ impl Aggregate for Case {
             CaseEvent::CaseWithdrawn { at, .. } => {
                 self.status = CaseStatus::Withdrawn;
                 self.closed_at = Some(at);
+                self.supplement = None;
             }
             CaseEvent::PenaltyDecisionRecorded {
                 band,

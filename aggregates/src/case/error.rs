@@ -311,8 +311,8 @@ fn words(e: &CaseError) -> (String, String) {
             format!("This power lists no material called “{name}”."),
         ),
         CaseError::NotASupplementStep { .. } => t(
-            "所选办理结果不是告知补正（应转入暂停计时的补正环节）。",
-            "That outcome does not lead to a supplement step that stops the clock.",
+            "补正只能在受理环节告知，且所选办理结果应转入暂停计时、可返回受理的补正环节。",
+            "A supplement is asked for at acceptance, along an outcome to a step that stops the clock and leads back.",
         ),
         CaseError::InvalidSupplement { max } => (
             format!(

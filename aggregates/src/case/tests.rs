@@ -2433,3 +2433,64 @@ async fn nothing_is_supplemented_unasked_or_with_no_files() {
         })
     );
 }
+
+#[tokio::test]
+async fn a_supplement_is_asked_for_at_acceptance_only() {
+    // At 审查 (past acceptance), along an outcome to a step that stops the clock and leads
+    // back: still not a 补正 notice.
+    let mut pausing_review = content();
+    pausing_review.materials = vec![crate::power::Material {
+        name: "营业执照".into(),
+        copies: None,
+        note: None,
+    }];
+    for (from, outcome, to) in [
+        ("shencha", "征求意见", "buzheng"),
+        ("buzheng", "意见已回复", "shencha"),
+    ] {
+        pausing_review
+            .flowchart
+            .transitions
+            .push(crate::flowchart::TransitionSpec {
+                from: from.into(),
+                outcome: outcome.into(),
+                to: to.into(),
+                exception: false,
+            });
+    }
+    let catalogue = || {
+        let mut c = Catalogue::standard();
+        c.add(published(
+            MATERIALS_CODE,
+            1,
+            pausing_review.clone(),
+            PowerStatus::Active,
+        ));
+        c
+    };
+    let at = |now: &str| TestFramework::<Case>::with(services_with(catalogue(), now));
+    let mut given = at("2026-03-13T09:00:00+08:00")
+        .given_no_previous_events()
+        .when_async(apply_cmd(MATERIALS_CODE, contact(), vec![]))
+        .await
+        .inspect_result()
+        .unwrap();
+    given.push(step(
+        "shoujian",
+        "受理",
+        "shencha",
+        "2026-03-16T09:00:00+08:00",
+        ZHANG,
+    ));
+    let refused = at("2026-03-16T10:00:00+08:00")
+        .given(given)
+        .when_async(ask(2, "征求意见", &[("营业执照", "未提交")]))
+        .await
+        .inspect_result();
+    assert_eq!(
+        refused,
+        Err(CaseError::NotASupplementStep {
+            outcome: "征求意见".into()
+        })
+    );
+}

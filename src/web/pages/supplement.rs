@@ -206,6 +206,15 @@ pub(crate) async fn submit(
                 ),
             )
         }
+        // A second post of the same answer (a double click) met the first one.
+        Err(ApplyError::Refused(cqrs_es::AggregateError::AggregateConflict)) => message(
+            StatusCode::CONFLICT,
+            ctx.t("补正材料已提交", "Already submitted"),
+            ctx.t(
+                "补正材料刚刚已经提交，请返回办件查询页面刷新查看。",
+                "The materials were just submitted; go back to the tracking page and reload it.",
+            ),
+        ),
         Err(ApplyError::Refused(cqrs_es::AggregateError::UserError(e))) => message(
             StatusCode::UNPROCESSABLE_ENTITY,
             ctx.t("补正材料未提交", "Not submitted"),
