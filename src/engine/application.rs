@@ -215,6 +215,9 @@ pub struct Application {
     pub contact: Contact,
     /// The files.
     pub uploads: Vec<Upload>,
+    /// The tracking number the form stands for, if it carries a key: posting the same form
+    /// again finds its case instead of opening a second one.
+    pub preset: Option<CaseId>,
 }
 
 /// An application accepted: the case opened online.
@@ -238,6 +241,9 @@ pub enum ApplyError {
     /// The power cannot be applied for (unknown, suspended, ex officio…), or the domain refused.
     #[error(transparent)]
     Refused(#[from] AggregateError<CaseError>),
+    /// The form was sent before: its case is open under this number.
+    #[error("this application was sent before: case {0}")]
+    AlreadyApplied(CaseId),
     /// No free tracking number in three tries (vanishing odds).
     #[error("no free tracking number")]
     NoNumber,
@@ -373,6 +379,7 @@ impl Engine {
             party,
             contact,
             uploads,
+            preset,
         } = application;
         let power = self
             .catalogue()
@@ -446,8 +453,11 @@ impl Engine {
         }
         let materials = self.store_uploads(&uploads, kinds, &listed).await?;
         let today = aggregates::case::china_date(self.now());
-        for _ in 0..3 {
-            let tracking_no = query_code::tracking_number(today);
+        let tries = if preset.is_some() { 1 } else { 3 };
+        for _ in 0..tries {
+            let tracking_no = preset
+                .clone()
+                .unwrap_or_else(|| query_code::tracking_number(today));
             let code = query_code::QueryCode::generate();
             let result = self
                 .execute_new_case(
@@ -471,6 +481,12 @@ impl Engine {
                         query_code: code.code,
                         case,
                     });
+                }
+                Err(AggregateError::UserError(CaseError::AlreadyOpened))
+                | Err(AggregateError::AggregateConflict)
+                    if preset.is_some() =>
+                {
+                    return Err(ApplyError::AlreadyApplied(tracking_no));
                 }
                 Err(AggregateError::UserError(CaseError::AlreadyOpened))
                 | Err(AggregateError::AggregateConflict) => continue,

@@ -837,3 +837,62 @@ async fn a_lost_query_code_is_reissued_and_the_old_one_stops_working() {
         );
     }
 }
+
+#[tokio::test]
+async fn sending_the_application_form_twice_opens_one_case() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let power = app.licence_power().await;
+    let page = app
+        .page(&format!("/powers/{power}/apply?lang=zh"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let key = crate::helpers::hidden(&page, "form_key").expect("the form carries its key");
+    let form = || {
+        Form::new()
+            .text("lang", "zh")
+            .text("form_key", key.clone())
+            .text("party_kind", "person")
+            .text("party_name", "钱重复")
+            .text("party_id_number", "11010519491231002X")
+            .text("contact_mobile", "13800138000")
+    };
+    let post = |form: Form| {
+        let url = format!("{}/powers/{power}/apply", app.address);
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = post(form()).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let no = code_with_id(&first.text().await.unwrap(), "tracking-no");
+    // A refresh of the receipt sends the same form again.
+    let again = post(form()).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let html = again.text().await.unwrap();
+    assert!(
+        html.contains("此申请已提交过") && html.contains(&no),
+        "{html}"
+    );
+    assert!(
+        !html.contains("id=\"query-code\""),
+        "the code is not shown again"
+    );
+    let worklist: Value = app
+        .get("/api/v1/worklist", Some(&app.officer("officer-wang")))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        worklist.as_array().map(Vec::len),
+        Some(1),
+        "one case: {worklist}"
+    );
+}

@@ -129,6 +129,11 @@ pub(crate) fn apply_error(err: ApplyError) -> ApiError {
         )
         .with("problems", json!(problems)),
         ApplyError::Refused(e) => e.into(),
+        ApplyError::AlreadyApplied(_) => ApiError::new(
+            StatusCode::CONFLICT,
+            "already_applied",
+            "this application was sent before",
+        ),
         ApplyError::NoNumber => ApiError::unavailable(anyhow::anyhow!("no free tracking number")),
         ApplyError::Unavailable(e) => ApiError::unavailable(anyhow::anyhow!(e)),
     }
@@ -175,6 +180,7 @@ async fn apply(
                 party: data.party,
                 contact: data.contact,
                 uploads,
+                preset: None,
             },
             public_meta(&request_id),
         )

@@ -150,6 +150,8 @@ fn render(
         }
         form id="apply-form" method="post" action=(action) enctype="multipart/form-data" class="stack" {
             (ctx.lang_input())
+            // The form's own key: sending it twice (a refresh of the answer) finds one case.
+            input type="hidden" name="form_key" value=(match typed.get("form_key") { "" => super::officer::new_form_key(ctx), k => k.to_string() });
             fieldset {
                 legend { (ctx.t("申请人", "Applicant")) }
                 div class="choices" role="radiogroup" {
@@ -243,6 +245,7 @@ fn render(
 pub(crate) async fn submit(
     req: HttpRequest,
     engine: web::Data<Engine>,
+    keys: web::Data<crate::identity::tokens::TokenKeys>,
     request_id: RequestId,
     code: web::Path<String>,
     payload: web::Payload,
@@ -354,12 +357,27 @@ pub(crate) async fn submit(
             mobile: optional("contact_mobile"),
         },
         uploads,
+        preset: super::officer::form_tracking_number(&keys, "public", typed.get("form_key")),
     };
     match engine
         .apply_online(application, public_meta(&request_id))
         .await
     {
         Ok(applied) => receipt(&ctx, &engine, &page, &applied),
+        Err(ApplyError::AlreadyApplied(no)) => super::message_page(
+            &ctx,
+            StatusCode::OK,
+            Section::Catalogue,
+            ctx.t("此申请已提交过", "This application was sent before"),
+            &format!(
+                "{}{no}{}",
+                ctx.t("该申请已收到，办件编号 ", "It was received as case "),
+                ctx.t(
+                    "，没有重复提交。查询码只在第一次提交后显示；如未记下，请凭身份证件到窗口补发。",
+                    "; nothing was sent twice. The query code was shown only the first time; if you did not note it, the window reissues it on proof of identity."
+                )
+            ),
+        ),
         Err(ApplyError::Invalid(problems)) => render(
             &ctx,
             &page,

@@ -133,7 +133,7 @@ pub(crate) use actions::{
     withdraw,
 };
 pub(crate) use case_page::{case_page, material};
-pub(crate) use open::{new_case_form, open_case};
+pub(crate) use open::{form_tracking_number, new_case_form, new_form_key, open_case};
 pub(crate) use worklist::worklist;
 #[allow(unused_imports)]
 use {actions::*, case_page::*, open::*, worklist::*};

@@ -228,7 +228,7 @@ pub(super) fn party_problem_words(
 
 /// `POST /officer/cases`: opens the case and shows the tracking number and query code once.
 /// A new form's key: today's date and a random part.
-fn new_form_key(ctx: &Ctx) -> String {
+pub(crate) fn new_form_key(ctx: &Ctx) -> String {
     format!(
         "{}-{}",
         aggregates::case::china_date(ctx.now).format("%Y%m%d"),
@@ -238,7 +238,7 @@ fn new_form_key(ctx: &Ctx) -> String {
 
 /// The tracking number a form stands for, if its key is one: its date, and symbols from a hash
 /// keyed with the deployment's secret over the account and the key.
-fn form_tracking_number(
+pub(crate) fn form_tracking_number(
     keys: &crate::identity::tokens::TokenKeys,
     account: &str,
     form_key: &str,
