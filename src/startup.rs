@@ -236,6 +236,7 @@ pub fn run_shared(
     crate::follow::projection::start(&engine);
     engine.adopt(crate::follow::alerts::spawn(engine.clone().into_inner()));
     engine.adopt(crate::follow::notifier::spawn(engine.clone().into_inner())?);
+    engine.adopt(crate::follow::documents::spawn(engine.clone().into_inner()));
     engine.adopt(crate::engine::spawn_calendar_refresh(
         engine.clone().into_inner(),
     ));

@@ -17,8 +17,10 @@ pub enum NoticeKind {
     Supplement,
     /// The limit was extended (已延期).
     Extended,
-    /// Decided, the result ready (已办结).
+    /// Decided (已办结).
     Decided,
+    /// The result document is ready to download (决定书已出具).
+    DocumentReady,
     /// Withdrawn or terminated (已撤回/终止).
     Withdrawn,
 }
@@ -32,6 +34,7 @@ impl NoticeKind {
             NoticeKind::Supplement => "supplement",
             NoticeKind::Extended => "extended",
             NoticeKind::Decided => "decided",
+            NoticeKind::DocumentReady => "document_ready",
             NoticeKind::Withdrawn => "withdrawn",
         }
     }
@@ -44,6 +47,7 @@ impl NoticeKind {
             NoticeKind::Supplement => "需补正材料",
             NoticeKind::Extended => "办理期限延长",
             NoticeKind::Decided => "已办结",
+            NoticeKind::DocumentReady => "决定书已出具",
             NoticeKind::Withdrawn => "已撤回/终止",
         }
     }
@@ -151,6 +155,11 @@ pub fn notice_for(
             NoticeKind::Decided,
             format!("您的申请已办结，办理结果：{result}。"),
             format!("Your application has been decided: {result}."),
+        ),
+        CaseEvent::ResultDocumentIssued { title, .. } => (
+            NoticeKind::DocumentReady,
+            format!("您的《{title}》已出具，可在办件查询页面查看、下载和打印；任何人可在“文书核验”页面核对其真伪。"),
+            format!("Your result document ({title}) is ready: read, download and print it on the tracking page; anyone can check a copy on the document check page."),
         ),
         CaseEvent::CaseWithdrawn { .. } => (
             NoticeKind::Withdrawn,
@@ -302,5 +311,24 @@ mod tests {
         let n = notice_for(&event, None, &case()).unwrap();
         assert_eq!(n.kind, NoticeKind::Decided);
         assert!(n.body.contains("办理结果：准予许可"));
+    }
+
+    #[test]
+    fn a_ready_document_is_told_by_its_title() {
+        let event = CaseEvent::ResultDocumentIssued {
+            title: "准予行政许可决定书".into(),
+            sha256: "ab".repeat(32),
+            size: 3000,
+            at: at(),
+        };
+        let n = notice_for(&event, None, &case()).unwrap();
+        assert_eq!(n.kind, NoticeKind::DocumentReady);
+        assert!(
+            n.body.contains("《准予行政许可决定书》已出具"),
+            "{}",
+            n.body
+        );
+        assert!(n.subject.contains("决定书已出具"), "{}", n.subject);
+        assert!(!n.body.contains(&"ab".repeat(32)), "the hash is not mailed");
     }
 }

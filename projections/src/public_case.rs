@@ -81,6 +81,11 @@ pub struct PublicCaseView {
     /// (`POST /public/cases/{tracking_no}/supplement`) or at the window.
     #[serde(default)]
     pub supplement: Option<PublicSupplement>,
+    /// The written decision (决定书) once issued: download it with the query code
+    /// (`GET /public/cases/{tracking_no}/result-document`); anyone can check a copy
+    /// (`POST /public/documents/verify`).
+    #[serde(default)]
+    pub result_document: Option<aggregates::case::ResultDocument>,
 }
 
 /// Folds a case's events into its public view; `None` before the case is opened.
@@ -136,6 +141,7 @@ pub fn apply_public(view: Option<PublicCaseView>, event: &CaseEvent) -> Option<P
                     statutory: None,
                     promised: None,
                     supplement: None,
+                    result_document: None,
                 });
             }
             (
@@ -199,6 +205,22 @@ pub fn apply_public(view: Option<PublicCaseView>, event: &CaseEvent) -> Option<P
                 v.status = CaseStatus::Concluded;
                 v.result = Some(result.clone());
                 v.closed_at = Some(*at);
+            }
+            (
+                CaseEvent::ResultDocumentIssued {
+                    title,
+                    sha256,
+                    size,
+                    at,
+                },
+                Some(v),
+            ) => {
+                v.result_document = Some(aggregates::case::ResultDocument {
+                    title: title.clone(),
+                    sha256: sha256.clone(),
+                    size: *size,
+                    issued_at: *at,
+                });
             }
             (CaseEvent::CaseWithdrawn { at, .. }, Some(v)) => {
                 v.status = CaseStatus::Withdrawn;

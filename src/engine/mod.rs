@@ -6,6 +6,8 @@
 pub mod application;
 pub(crate) mod cache;
 pub mod catalogue_file;
+pub mod document;
+pub mod pdf;
 pub mod query_code;
 
 use std::collections::HashMap;
@@ -41,6 +43,15 @@ pub struct NotifySettings {
     /// Whether text messages are queued for applicants who gave a mobile number (sent through
     /// the gateway, which for now only logs a masked line).
     pub sms: bool,
+}
+
+impl NotifySettings {
+    /// The address of the page that checks documents (`…/verify`), beside the tracking page.
+    pub fn verify_url(&self) -> Option<String> {
+        let track = self.track_url.as_deref()?;
+        let base = track.trim_end_matches('/').strip_suffix("/track")?;
+        Some(format!("{base}/verify"))
+    }
 }
 
 impl Default for NotifySettings {

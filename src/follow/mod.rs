@@ -1,7 +1,74 @@
 //! The work that follows the event log in the background: the view runner (`projection`), the
-//! alert raiser (`alerts`, 电子监察), the notifier (`notifier`, 办理通知) and the transparency log
-//! with its follower (`translog`).
+//! alert raiser (`alerts`, 电子监察), the notifier (`notifier`, 办理通知), the documents follower
+//! (`documents`, 决定书) and the transparency log with its follower (`translog`).
+use std::time::Duration;
+
+use crate::engine::Engine;
+use crate::store::tail::TailRead;
+use crate::store::{Cursor, EventRepo, StoredEvent};
+
 pub mod alerts;
+pub mod documents;
 pub mod notifier;
 pub mod projection;
 pub mod translog;
+
+/// Events read per batch.
+const BATCH: i64 = 500;
+
+/// What a follower does with the log.
+#[async_trait::async_trait]
+pub(crate) trait Follower: Send {
+    /// Handles one batch of events, in the global order.
+    async fn batch(&mut self, events: &[StoredEvent]) -> anyhow::Result<()>;
+    /// Runs once the head is reached, before waiting for the next commit.
+    async fn idle(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+/// Follows the global order after the checkpoint `name`, one writer per deployment (the lease
+/// `name` on PostgreSQL, held while this runs): hands each batch to the follower, saves the
+/// checkpoint after it, and once at the head lets it run `idle` and waits for the next commit (at
+/// most `poll`). Returns only on a failure; the caller starts it again.
+pub(crate) async fn follow_log(
+    engine: &Engine,
+    name: &str,
+    poll: Duration,
+    follower: &mut dyn Follower,
+) -> anyhow::Result<()> {
+    let _lease = match engine.repo() {
+        EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
+            Some(crate::store::lease::take(pool, name).await?)
+        }
+        EventRepo::Sqlite(_) => None,
+    };
+    let mut commits = engine.subscribe_commits();
+    let mut cursor: Cursor = engine
+        .repo()
+        .checkpoint(name)
+        .await?
+        .map(|c| c.cursor)
+        .unwrap_or_default();
+    loop {
+        commits.borrow_and_update();
+        let mut read = 0;
+        loop {
+            let TailRead {
+                events,
+                reached_head,
+            } = engine.tail().read(cursor, BATCH).await?;
+            let Some(last) = events.last() else { break };
+            read += events.len();
+            follower.batch(&events).await?;
+            cursor = last.cursor();
+            engine.repo().save_checkpoint(name, 1, cursor).await?;
+            if reached_head {
+                break;
+            }
+        }
+        follower.idle().await?;
+        let delay = projection::follow_delay(read);
+        projection::next_commit(&mut commits, poll, delay).await;
+    }
+}

@@ -19,13 +19,11 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use projections::notifications::{NoticeCase, StepFacts, notice_for};
 
 use crate::engine::Engine;
+use crate::store::StoredEvent;
 use crate::store::notifications::{NewNotification, Notification};
-use crate::store::tail::TailRead;
-use crate::store::{Cursor, EventRepo, StoredEvent};
 
 /// The checkpoint (and lease) name.
 pub const CHECKPOINT: &str = "notifier";
-const BATCH: i64 = 500;
 /// Notifications sent per round at most.
 const SEND_BATCH: i64 = 20;
 /// How long one send may take.
@@ -141,55 +139,41 @@ pub fn spawn(engine: Arc<Engine>) -> anyhow::Result<tokio::task::JoinHandle<()>>
 }
 
 async fn run(engine: &Engine, channels: &Channels) -> anyhow::Result<()> {
-    let _lease = match engine.repo() {
-        EventRepo::Postgres(crate::store::PgStore { pool, .. }) => {
-            Some(crate::store::lease::take(pool, CHECKPOINT).await?)
+    let mut notifier = Notifier { engine, channels };
+    crate::follow::follow_log(engine, CHECKPOINT, Duration::from_secs(2), &mut notifier).await
+}
+
+struct Notifier<'a> {
+    engine: &'a Engine,
+    channels: &'a Channels,
+}
+
+#[async_trait::async_trait]
+impl crate::follow::Follower for Notifier<'_> {
+    async fn batch(&mut self, events: &[StoredEvent]) -> anyhow::Result<()> {
+        let queued = notifications_for(self.engine, self.channels, events).await?;
+        if !queued.is_empty() {
+            self.engine
+                .repo()
+                .enqueue_notifications(&queued, self.engine.now().timestamp())
+                .await?;
         }
-        EventRepo::Sqlite(_) => None,
-    };
-    let mut commits = engine.subscribe_commits();
-    let mut cursor: Cursor = engine
-        .repo()
-        .checkpoint(CHECKPOINT)
-        .await?
-        .map(|c| c.cursor)
-        .unwrap_or_default();
-    loop {
-        commits.borrow_and_update();
-        let mut read = 0;
-        loop {
-            let TailRead {
-                events,
-                reached_head,
-            } = engine.tail().read(cursor, BATCH).await?;
-            let Some(last) = events.last() else { break };
-            read += events.len();
-            let queued = notifications_for(engine, channels, &events).await?;
-            if !queued.is_empty() {
-                engine
-                    .repo()
-                    .enqueue_notifications(&queued, engine.now().timestamp())
-                    .await?;
-            }
-            cursor = last.cursor();
-            engine.repo().save_checkpoint(CHECKPOINT, 1, cursor).await?;
-            if reached_head {
-                break;
-            }
-        }
-        send_due(engine, channels).await?;
-        let delay = crate::follow::projection::follow_delay(read);
-        crate::follow::projection::next_commit(&mut commits, Duration::from_secs(2), delay).await;
+        Ok(())
+    }
+
+    async fn idle(&mut self) -> anyhow::Result<()> {
+        send_due(self.engine, self.channels).await
     }
 }
 
 /// The event types that may concern an applicant.
-const TOLD: [&str; 6] = [
+const TOLD: [&str; 7] = [
     "CaseOpened",
     "StepCompleted",
     "SupplementRequested",
     "LimitExtended",
     "CaseConcluded",
+    "ResultDocumentIssued",
     "CaseWithdrawn",
 ];
 

@@ -768,3 +768,106 @@ impl Reads<'_> {
         Ok(scorecards(&cases, &alerts, from, to))
     }
 }
+
+/// A copy of a result document, checked (文书核验).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DocumentCheck {
+    /// Whether the file is, byte for byte, the document issued under that tracking number.
+    pub authentic: bool,
+    /// SHA-256 of the file checked, lower-case hex.
+    pub sha256: String,
+    /// What the document is, when authentic (never who it was issued to).
+    pub document: Option<CheckedDocument>,
+}
+
+/// What an authentic document is.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CheckedDocument {
+    /// The tracking number it was issued under.
+    pub tracking_no: String,
+    /// Its title, e.g. 准予行政许可决定书.
+    pub title: String,
+    /// The power.
+    pub power_name: String,
+    /// The issuing authority.
+    pub department_name: String,
+    /// The decision (办理结果).
+    pub result: Option<String>,
+    /// When it was issued.
+    pub issued_at: chrono::DateTime<chrono::FixedOffset>,
+}
+
+impl Reads<'_> {
+    /// Checks a file against the document issued under `tracking_no`: authentic only if its
+    /// hash is the one recorded. An unknown number and a different file give the same answer.
+    pub async fn check_document(
+        &self,
+        tracking_no: &str,
+        sha256: &str,
+    ) -> Result<DocumentCheck, LoadError> {
+        let not = DocumentCheck {
+            authentic: false,
+            sha256: sha256.to_string(),
+            document: None,
+        };
+        if tracking_no.len() > 64 {
+            return Ok(not);
+        }
+        self.wait_for_view("cases").await;
+        let Some(doc) = self
+            .repo()
+            .view_doc::<CaseDoc>("cases", tracking_no)
+            .await?
+        else {
+            return Ok(not);
+        };
+        let Some(issued) = doc
+            .case
+            .result_document
+            .as_ref()
+            .filter(|d| d.sha256 == sha256)
+        else {
+            return Ok(not);
+        };
+        let department_name = self
+            .catalogue()
+            .version_of(&doc.case.power_code, doc.case.power_version)
+            .await?
+            .map(|p| p.department_name.clone())
+            .unwrap_or_else(|| doc.case.department.clone());
+        Ok(DocumentCheck {
+            authentic: true,
+            sha256: sha256.to_string(),
+            document: Some(CheckedDocument {
+                tracking_no: doc.case.tracking_no.clone(),
+                title: issued.title.clone(),
+                power_name: doc.case.power_name.clone(),
+                department_name,
+                result: doc.case.result.clone(),
+                issued_at: issued.issued_at,
+            }),
+        })
+    }
+
+    /// The result document of the case `tracking_no` if `code` is its query code: `None` for
+    /// no such case (or a wrong code), `Some(None)` while it has no document, else the record
+    /// and the PDF's bytes.
+    pub async fn result_document_file(
+        &self,
+        tracking_no: &str,
+        code: &str,
+    ) -> Result<Option<Option<(aggregates::case::ResultDocument, Vec<u8>)>>, LoadError> {
+        let Some(doc) = self.verified_case(tracking_no, code).await? else {
+            return Ok(None);
+        };
+        let Some(issued) = doc.case.result_document else {
+            return Ok(Some(None));
+        };
+        Ok(Some(
+            self.repo()
+                .material(&issued.sha256)
+                .await?
+                .map(|file| (issued, file.content)),
+        ))
+    }
+}

@@ -202,6 +202,14 @@ pub(crate) fn table() -> Vec<Row> {
         ),
         row("GET", "/api/v1/public/cases/{tracking_no}", PUBLIC),
         row("GET", "/api/v1/public/cases/{tracking_no}/log", PUBLIC),
+        // The case is still open: no document yet, for everyone alike.
+        row(
+            "GET",
+            "/api/v1/public/cases/{tracking_no}/result-document",
+            [404; 8],
+        ),
+        // A check is multipart: a JSON body is refused, for everyone alike.
+        row("POST", "/api/v1/public/documents/verify", [415; 8]),
         row("GET", "/api/v1/calendar/deadline", PUBLIC),
         row("GET", "/api/v1/log/tree-head", PUBLIC),
         row("GET", "/api/v1/log/public-key", PUBLIC),
@@ -569,6 +577,19 @@ impl Fixture {
                     self.case_id, self.query_code
                 ),
                 None,
+            ),
+            ("GET", "/api/v1/public/cases/{tracking_no}/result-document") => (
+                Method::GET,
+                format!(
+                    "/api/v1/public/cases/{}/result-document?code={}",
+                    self.case_id, self.query_code
+                ),
+                None,
+            ),
+            ("POST", "/api/v1/public/documents/verify") => (
+                Method::POST,
+                "/api/v1/public/documents/verify".into(),
+                Some(json!({"tracking_no": self.case_id})),
             ),
             ("GET", "/api/v1/public/cases/{tracking_no}/log") => (
                 Method::GET,

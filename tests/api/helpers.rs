@@ -270,6 +270,28 @@ impl TestApp {
         }
     }
 
+    /// Waits (at most 60 s) until the case's result document is issued (by whichever server
+    /// of the test database holds the documents lease); returns the public status.
+    pub async fn wait_for_result_document(&self, id: &str, code: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let case: Value = self
+                .get(&format!("/api/v1/public/cases/{id}?code={code}"), None)
+                .await
+                .json()
+                .await
+                .unwrap();
+            if case["result_document"].is_object() {
+                return case;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "case {id} got no result document in time: {case}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits (at most 60 s) until every event of a case is in a signed head; returns the
     /// public case JSON then.
     pub async fn wait_for_case_in_log(&self, id: &str, code: &str) -> Value {

@@ -9,6 +9,7 @@ mod catalogue;
 mod clocks;
 mod console;
 mod disclosure;
+mod documents;
 mod extensions;
 mod headers;
 mod helpers;

@@ -205,6 +205,11 @@ async fn an_untouched_log_verifies_again_and_again() {
                 .status(),
             StatusCode::OK
         );
+        // The conclusion brings the result document's event after it.
+        scene
+            .app
+            .wait_for_result_document(&scene.id, &scene.code)
+            .await;
         scene.app.wait_for_case_in_log(&scene.id, &scene.code).await;
         let second = scene.verifies(&a, &[]).await;
         assert!(second.stdout.contains("(pinned)"), "{}", second.stdout);
@@ -214,7 +219,7 @@ async fn an_untouched_log_verifies_again_and_again() {
                 .contains("consistent with the head this verifier saw before")
         );
         assert!(
-            second.stdout.contains("5 proven included"),
+            second.stdout.contains("6 proven included"),
             "{}",
             second.stdout
         );

@@ -529,8 +529,20 @@ pub async fn check_log(base: &str, token: &str, records: &[Record], strict_tail:
             );
             // The events of one command share its request id and sit together.
             let mut commands: Vec<Command> = Vec::new();
+            let mut documents = 0;
             for e in events {
                 let seq = e["sequence"].as_u64().unwrap();
+                // The result document is issued by the documents follower after the
+                // conclusion, not by a client: once, after the case concluded.
+                if e["event_type"] == "ResultDocumentIssued" {
+                    documents += 1;
+                    assert!(
+                        events.iter().any(|c| c["event_type"] == "CaseConcluded"
+                            && c["sequence"].as_u64() < Some(seq)),
+                        "case {case}: a document before the conclusion"
+                    );
+                    continue;
+                }
                 let request = e["metadata"]["request_id"].as_str().unwrap_or_default();
                 if commands.last().is_none_or(|c| c.request != request) {
                     assert!(
@@ -555,6 +567,7 @@ pub async fn check_log(base: &str, token: &str, records: &[Record], strict_tail:
                     _ => {}
                 }
             }
+            assert!(documents <= 1, "case {case}: {documents} result documents");
             assert!(
                 commands.first().is_some_and(|c| c.opened && c.first == 1),
                 "case {case}: the log does not start with CaseOpened"

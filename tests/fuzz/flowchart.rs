@@ -230,6 +230,7 @@ impl Big {
                     },
                     approves_extension: false,
                     result: end.then(|| format!("结果{i}")),
+                    document: None,
                 }
             })
             .collect();
@@ -396,6 +397,7 @@ fn dense() -> BoxedStrategy<FlowchartSpec> {
                     separate_from: Vec::new(),
                     approves_extension: false,
                     result: (i == k - 1).then(|| "办结".into()),
+                    document: None,
                 })
                 .collect();
             let mut transitions = Vec::new();
@@ -469,6 +471,7 @@ fn chain_like() -> BoxedStrategy<FlowchartSpec> {
                         separate_from: Vec::new(),
                         approves_extension: false,
                         result: end.then(|| labels[(i + 5) % labels.len()].clone()),
+                        document: None,
                     }
                 })
                 .collect();
@@ -543,6 +546,7 @@ fn random_small() -> BoxedStrategy<FlowchartSpec> {
                 separate_from,
                 approves_extension: false,
                 result,
+                document: None,
             },
         );
     let transition =

@@ -166,6 +166,8 @@ fn visibility(aggregate_type: &str, event_type: &str) -> Visibility {
         ("Case", "CaseConcluded") => Only(&["end_step", "result", "at"]),
         ("Case", "PenaltyDecisionRecorded") => Only(&["band", "at"]),
         ("Case", "CaseWithdrawn") => Only(&["at"]),
+        // The document's hash is public: it is how anyone holding the file checks it.
+        ("Case", "ResultDocumentIssued") => Only(&["title", "sha256", "size", "at"]),
         ("Case", "FeeCharged") => Only(&["item", "amount_fen", "standard_fen", "at"]),
         // What a publication says may be withdrawn later (a revoked decision): the log, which
         // never forgets, shows only that and when it was published or revoked.

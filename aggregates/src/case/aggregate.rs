@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AllowedOutcome, CaseCommand, CaseError, CaseEvent, CaseServices, Contact, MAX_MATERIAL_FILES,
-    MAX_SUPPLEMENT_ITEMS, MitigationApproval, OpenSupplement, SubmittedMaterial, SupplementItem,
-    is_sha256_hex,
+    MAX_SUPPLEMENT_ITEMS, MitigationApproval, OpenSupplement, ResultDocument, SubmittedMaterial,
+    SupplementItem, is_sha256_hex,
 };
 use crate::discretion::{DiscretionCheck, DiscretionStandard, PenaltyDecisionInput};
 use crate::flowchart::Flowchart;
@@ -237,6 +237,9 @@ pub struct Case {
     /// The 补正 notice waiting for the applicant's answer, if any.
     #[serde(default)]
     pub supplement: Option<OpenSupplement>,
+    /// The written decision (决定书), once issued.
+    #[serde(default)]
+    pub result_document: Option<ResultDocument>,
 }
 
 /// A step may be dated at most this far ahead of the server clock (clock skew).
@@ -1050,6 +1053,47 @@ impl Case {
         .await
     }
 
+    /// 出具决定书: a concluded case's document, recorded once by its hash.
+    async fn issue_result_document(
+        &mut self,
+        env: &Env<'_>,
+        title: String,
+        sha256: String,
+        size: u64,
+    ) -> Result<(), CaseError> {
+        match self.status {
+            CaseStatus::New => return Err(CaseError::NotOpened),
+            CaseStatus::Concluded => {}
+            _ => return Err(CaseError::NotConcluded),
+        }
+        if self.result_document.is_some() {
+            return Err(CaseError::DocumentAlreadyIssued);
+        }
+        let title = Bounded::line(40)
+            .required(&title)
+            .map(str::to_string)
+            .map_err(invalid("title"))?;
+        if !is_sha256_hex(&sha256) || size == 0 {
+            return Err(CaseError::InvalidText {
+                field: "sha256".into(),
+                message: "a SHA-256 in lower-case hex, of a file that is not empty".into(),
+            });
+        }
+        let at = env.now.max(self.last_at.unwrap_or(env.now));
+        env.sink
+            .write(
+                CaseEvent::ResultDocumentIssued {
+                    title,
+                    sha256,
+                    size,
+                    at,
+                },
+                self,
+            )
+            .await;
+        Ok(())
+    }
+
     /// 补发查询码: a new code for an opened case of the officer's department.
     async fn reissue_query_code(
         &mut self,
@@ -1540,6 +1584,11 @@ impl Aggregate for Case {
                 )
                 .await
             }
+            CaseCommand::IssueResultDocument {
+                title,
+                sha256,
+                size,
+            } => self.issue_result_document(&env, title, sha256, size).await,
             CaseCommand::SubmitSupplement { materials, note } => {
                 self.submit_supplement(&env, materials, note).await
             }
@@ -1765,6 +1814,19 @@ impl Aggregate for Case {
             }
             CaseEvent::MaterialsSubmitted { materials, .. } => {
                 self.materials.extend(materials);
+            }
+            CaseEvent::ResultDocumentIssued {
+                title,
+                sha256,
+                size,
+                at,
+            } => {
+                self.result_document = Some(ResultDocument {
+                    title,
+                    sha256,
+                    size,
+                    issued_at: at,
+                });
             }
             CaseEvent::QueryCodeReissued {
                 query_code_salt,

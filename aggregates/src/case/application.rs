@@ -191,6 +191,20 @@ pub struct OpenSupplement {
     pub requested_at: chrono::DateTime<chrono::FixedOffset>,
 }
 
+/// A concluded case's written decision (决定书), as issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResultDocument {
+    /// Its title, e.g. 准予行政许可决定书.
+    pub title: String,
+    /// SHA-256 of the PDF, lower-case hex.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was issued.
+    pub issued_at: chrono::DateTime<chrono::FixedOffset>,
+}
+
 /// Whether `text` is a SHA-256 in lower-case hex.
 pub fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64

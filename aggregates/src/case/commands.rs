@@ -117,6 +117,17 @@ pub enum CaseCommand {
         /// A note to the department (at most 500 characters).
         note: Option<String>,
     },
+    /// 出具决定书: records the written decision of a concluded case by its hash, once. The
+    /// documents follower renders and stores it; the event puts its hash in the transparency
+    /// log, which is how anyone holding the file can check it is authentic.
+    IssueResultDocument {
+        /// Its title (the end step's `document`, e.g. 准予行政许可决定书).
+        title: String,
+        /// SHA-256 of the PDF, lower-case hex.
+        sha256: String,
+        /// Its size in bytes.
+        size: u64,
+    },
     /// 补发查询码: the applicant lost the query code; a new one replaces it (the old one stops
     /// working), with the reason, on any case of the department that is opened.
     ReissueQueryCode {

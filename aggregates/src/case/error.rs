@@ -211,6 +211,12 @@ pub enum CaseError {
         /// The due date that passed.
         due: String,
     },
+    /// Only a concluded case has a result document.
+    #[error("the case has not concluded")]
+    NotConcluded,
+    /// The case's result document was issued already.
+    #[error("the result document was issued already")]
+    DocumentAlreadyIssued,
     /// The power store could not be read.
     #[error("the catalogue is temporarily unavailable")]
     Unavailable,
@@ -254,6 +260,8 @@ impl crate::refusal::Refusal for CaseError {
             CaseError::ExtensionNotAllowed { .. } => "extension_not_allowed",
             CaseError::ExtensionTooLong { .. } => "extension_too_long",
             CaseError::LimitAlreadyPassed { .. } => "limit_already_passed",
+            CaseError::NotConcluded => "not_concluded",
+            CaseError::DocumentAlreadyIssued => "document_already_issued",
             CaseError::Unavailable => "unavailable",
         }
     }
@@ -265,7 +273,8 @@ impl crate::refusal::Refusal for CaseError {
             CaseError::NotOpened => K::NotFound,
             CaseError::AlreadyOpened
             | CaseError::StaleVersion { .. }
-            | CaseError::AlreadyPublished { .. } => K::Conflict,
+            | CaseError::AlreadyPublished { .. }
+            | CaseError::DocumentAlreadyIssued => K::Conflict,
             CaseError::Unavailable => K::Unavailable,
             _ => K::Rule,
         }
@@ -411,6 +420,11 @@ fn words(e: &CaseError) -> (String, String) {
         CaseError::LimitAlreadyPassed { due } => (
             format!("法定期限已于 {due} 届满，不能再延长。"),
             format!("The statutory limit ended on {due}; it can no longer be extended."),
+        ),
+        CaseError::NotConcluded => t("办件尚未办结。", "The case has not concluded."),
+        CaseError::DocumentAlreadyIssued => t(
+            "该办件的决定书已经出具。",
+            "The case's result document was issued already.",
         ),
         CaseError::NoConcludedDecision => t(
             "办件尚未办结或没有处罚决定。",

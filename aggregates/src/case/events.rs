@@ -82,6 +82,17 @@ pub enum CaseEvent {
         /// Who (subject id).
         by: String,
     },
+    /// 已出具决定书: the written decision, by its hash (the file is kept by the same hash).
+    ResultDocumentIssued {
+        /// Its title.
+        title: String,
+        /// SHA-256 of the PDF, lower-case hex.
+        sha256: String,
+        /// Its size in bytes.
+        size: u64,
+        /// When.
+        at: DateTime<FixedOffset>,
+    },
     /// 环节已办结: the case moved along one edge of its flowchart.
     StepCompleted {
         /// The step completed.
@@ -239,6 +250,7 @@ impl DomainEvent for CaseEvent {
             CaseEvent::ClockPaused { .. } => "ClockPaused",
             CaseEvent::ClockResumed { .. } => "ClockResumed",
             CaseEvent::CaseConcluded { .. } => "CaseConcluded",
+            CaseEvent::ResultDocumentIssued { .. } => "ResultDocumentIssued",
             CaseEvent::CaseWithdrawn { .. } => "CaseWithdrawn",
             CaseEvent::LimitExtended { .. } => "LimitExtended",
             CaseEvent::PenaltyDecisionRecorded { .. } => "PenaltyDecisionRecorded",
@@ -266,6 +278,7 @@ impl CaseEvent {
             | CaseEvent::ClockPaused { at, .. }
             | CaseEvent::ClockResumed { at, .. }
             | CaseEvent::CaseConcluded { at, .. }
+            | CaseEvent::ResultDocumentIssued { at, .. }
             | CaseEvent::CaseWithdrawn { at, .. }
             | CaseEvent::LimitExtended { at, .. }
             | CaseEvent::PenaltyDecisionRecorded { at, .. }

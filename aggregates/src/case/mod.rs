@@ -13,7 +13,7 @@ pub use aggregate::{
     StepRecord,
 };
 pub use application::{
-    Contact, MAX_MATERIAL_FILES, MAX_SUPPLEMENT_ITEMS, MediaType, OpenSupplement,
+    Contact, MAX_MATERIAL_FILES, MAX_SUPPLEMENT_ITEMS, MediaType, OpenSupplement, ResultDocument,
     SubmittedMaterial, SupplementItem, is_sha256_hex,
 };
 pub use commands::{CaseCommand, Channel, MitigationApproval};

@@ -2494,3 +2494,78 @@ async fn a_supplement_is_asked_for_at_acceptance_only() {
         })
     );
 }
+
+// =============================================================================================
+// IssueResultDocument
+// =============================================================================================
+
+fn issue_cmd(sha256: &str) -> CaseCommand {
+    CaseCommand::IssueResultDocument {
+        title: "准予行政许可决定书".into(),
+        sha256: sha256.into(),
+        size: 3000,
+    }
+}
+
+const DOC_SHA: &str = "b774ef169571717a5b4a92031966adb55baded85e393b85808906438c436af81";
+
+fn decided() -> Vec<CaseEvent> {
+    let mut events = at_jueding();
+    events.push(step(
+        "jueding",
+        "准予许可",
+        "zhunyu",
+        "2026-03-19T10:00:00+08:00",
+        WANG,
+    ));
+    events.push(concluded("zhunyu", "准予许可", "2026-03-19T10:00:00+08:00"));
+    events
+}
+
+#[tokio::test]
+async fn a_concluded_case_records_its_document_once() {
+    let issued = CaseEvent::ResultDocumentIssued {
+        title: "准予行政许可决定书".into(),
+        sha256: DOC_SHA.into(),
+        size: 3000,
+        at: t("2026-03-19T10:05:00+08:00"),
+    };
+    case_at("2026-03-19T10:05:00+08:00")
+        .given(decided())
+        .when_async(issue_cmd(DOC_SHA))
+        .await
+        .then_expect_events(vec![issued.clone()]);
+    let mut events = decided();
+    events.push(issued);
+    assert_eq!(
+        rebuild(&events).result_document.map(|d| d.sha256),
+        Some(DOC_SHA.to_string())
+    );
+    case_at("2026-03-19T10:06:00+08:00")
+        .given(events)
+        .when_async(issue_cmd(DOC_SHA))
+        .await
+        .then_expect_error(CaseError::DocumentAlreadyIssued);
+}
+
+#[tokio::test]
+async fn only_a_concluded_case_gets_a_document_and_only_by_a_hash() {
+    case_at("2026-03-19T10:05:00+08:00")
+        .given(at_jueding())
+        .when_async(issue_cmd(DOC_SHA))
+        .await
+        .then_expect_error(CaseError::NotConcluded);
+    case_at("2026-03-19T10:05:00+08:00")
+        .given_no_previous_events()
+        .when_async(issue_cmd(DOC_SHA))
+        .await
+        .then_expect_error(CaseError::NotOpened);
+    case_at("2026-03-19T10:05:00+08:00")
+        .given(decided())
+        .when_async(issue_cmd("not-a-hash"))
+        .await
+        .then_expect_error(CaseError::InvalidText {
+            field: "sha256".into(),
+            message: "a SHA-256 in lower-case hex, of a file that is not empty".into(),
+        });
+}

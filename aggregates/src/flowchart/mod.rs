@@ -118,6 +118,11 @@ pub struct StepSpec {
     /// On end steps only (required there): the case's result label, e.g. 准予许可, 不予受理, 给予行政处罚.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    /// On end steps only: the title of the written decision (决定书) the case's party receives
+    /// when a case ends here, e.g. 准予行政许可决定书 (行政许可法 第三十八条). Absent: no document
+    /// (a withdrawal). Non-empty after trim, at most 40 chars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
 }
 
 /// The role of a step in the flowchart's shape.
@@ -205,6 +210,8 @@ pub enum ProblemCode {
     EndWithoutResult,
     /// A start or task step has a `result`.
     ResultOnNonEnd,
+    /// A `document` on a start or task step, or a blank or overlong one.
+    InvalidDocument,
     /// An end step has `pauses_clock`.
     PausingEnd,
     /// A start or end step has `approves_extension`.
@@ -225,7 +232,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, in declaration order (for documentation and UI listings).
-    pub const ALL: [ProblemCode; 27] = [
+    pub const ALL: [ProblemCode; 28] = [
         ProblemCode::Malformed,
         ProblemCode::Empty,
         ProblemCode::InvalidStepId,
@@ -245,6 +252,7 @@ impl ProblemCode {
         ProblemCode::NoPathToEnd,
         ProblemCode::EndWithoutResult,
         ProblemCode::ResultOnNonEnd,
+        ProblemCode::InvalidDocument,
         ProblemCode::PausingEnd,
         ProblemCode::ExtensionOnStartOrEnd,
         ProblemCode::TooManySteps,
@@ -277,6 +285,7 @@ impl ProblemCode {
             ProblemCode::NoPathToEnd => "no_path_to_end",
             ProblemCode::EndWithoutResult => "end_without_result",
             ProblemCode::ResultOnNonEnd => "result_on_non_end",
+            ProblemCode::InvalidDocument => "invalid_document",
             ProblemCode::PausingEnd => "pausing_end",
             ProblemCode::ExtensionOnStartOrEnd => "extension_on_start_or_end",
             ProblemCode::TooManySteps => "too_many_steps",

@@ -186,6 +186,7 @@ fn arb_step() -> impl Strategy<Value = StepSpec> {
                 separate_from,
                 approves_extension: false,
                 result,
+                document: None,
             },
         )
 }
@@ -249,6 +250,7 @@ fn arb_plausible_spec() -> impl Strategy<Value = FlowchartSpec> {
                     separate_from: vec![],
                     approves_extension: false,
                     result: (kind == StepKind::End).then(|| "办结".to_owned()),
+                    document: None,
                 })
                 .collect();
             let non_end: Vec<&str> = IDS
@@ -394,6 +396,7 @@ impl Shape {
                     separate_from,
                     approves_extension: false,
                     result: is_end.then(|| format!("结果{i}")),
+                    document: None,
                 }
             })
             .collect();

@@ -76,6 +76,7 @@ fn task(id: &str, name: &str) -> StepSpec {
         separate_from: vec![],
         approves_extension: false,
         result: None,
+        document: None,
     }
 }
 
@@ -743,4 +744,27 @@ fn too_many_steps_or_transitions_are_refused_for_new_versions() {
             .push(edge("shencha", &format!("转{i}"), &format!("extra_{i}")));
     }
     assert!(size_problems(&spec).is_empty());
+}
+
+#[test]
+fn a_document_only_on_end_steps_and_of_bounded_length() {
+    let mut spec = licensing();
+    step_mut(&mut spec, "shencha").document = Some("审查意见书".into());
+    assert_eq!(
+        problems(spec),
+        one(ProblemCode::InvalidDocument, Some("shencha"))
+    );
+    let mut spec = licensing();
+    let end = "chehui".to_string();
+    step_mut(&mut spec, &end).document = Some("长".repeat(41));
+    assert_eq!(
+        problems(spec),
+        one(ProblemCode::InvalidDocument, Some(end.as_str()))
+    );
+    let mut spec = licensing();
+    step_mut(&mut spec, &end).document = Some("准予行政许可决定书".into());
+    assert!(
+        Flowchart::parse(spec).is_ok(),
+        "a document on an end step is fine"
+    );
 }

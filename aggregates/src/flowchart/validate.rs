@@ -169,6 +169,21 @@ impl<'a> Validator<'a> {
                     format!("step {id:?} has a result but is not an end step"),
                 );
             }
+            if let Some(title) = &step.document {
+                if !is_end {
+                    self.report(
+                        ProblemCode::InvalidDocument,
+                        at,
+                        format!("step {id:?} names a document but is not an end step"),
+                    );
+                } else if blank(title) || title.chars().count() > 40 {
+                    self.report(
+                        ProblemCode::InvalidDocument,
+                        at,
+                        format!("end step {id:?} names a document of 1 to 40 characters, or none"),
+                    );
+                }
+            }
             if is_end && step.pauses_clock {
                 self.report(
                     ProblemCode::PausingEnd,

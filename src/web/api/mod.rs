@@ -3,6 +3,7 @@ pub mod alerts;
 pub(crate) mod applications;
 mod calendar;
 pub(crate) mod cases;
+pub(crate) mod documents;
 mod health;
 pub mod idempotency;
 mod inspector;
@@ -71,6 +72,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(cases::configure)
             .configure(public::configure)
             .configure(applications::configure)
+            .configure(documents::configure)
             .configure(calendar::configure)
             .configure(alerts::configure)
             .configure(inspector::configure)

@@ -433,7 +433,7 @@ pub(crate) async fn case_file(
             @if file.reads.is_empty() { p class="muted" { (ctx.t("无。", "None.")) } }
             ul id="reads" {
                 @for r in &file.reads {
-                    li { (cst(r.at)) " · " code { (r.reader) } " · " (r.purpose) }
+                    li { (cst(r.at)) " · " code { (r.reader) } " · " (read_purpose(&ctx, &r.purpose)) }
                 }
             }
         }
@@ -809,5 +809,20 @@ pub(crate) async fn scorecards_csv(
     match engine.reads_own().scorecards(from, to).await {
         Ok(rows) => crate::web::api::scorecards_csv_response(&rows, from, to),
         Err(e) => super::unavailable(&ctx, Section::Officer, e),
+    }
+}
+
+/// What a recorded read was for, in words.
+fn read_purpose<'a>(ctx: &Ctx, purpose: &'a str) -> &'a str {
+    match purpose {
+        "officer_case_page" => ctx.t("承办人员查看办件", "an officer's case page"),
+        "inspector_case_page" => ctx.t("监察人员查看办件", "an inspector's case page"),
+        "inspector_case_file" | "api_case" | "api_case_events" => {
+            ctx.t("通过接口调阅办件", "the case read through the API")
+        }
+        "inspector_alert_detail" => ctx.t("查看告警详情", "an alert's details"),
+        "material" => ctx.t("查看申请材料", "a material opened"),
+        "result_document" => ctx.t("查看决定书", "the result document opened"),
+        other => other,
     }
 }

@@ -15,6 +15,7 @@ mod feedback;
 mod inspector;
 mod notifications_admin;
 mod officer;
+mod result_document;
 pub mod session;
 mod supplement;
 mod track;
@@ -56,6 +57,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/track/complaint", web::post().to(feedback::complaint))
         .route("/track/rating", web::post().to(feedback::rating))
         .route("/track/supplement", web::post().to(supplement::submit))
+        .route(
+            "/track/result",
+            web::get().to(result_document::document_page),
+        )
+        .route(
+            "/track/result.pdf",
+            web::get().to(result_document::document_pdf),
+        )
+        .route("/verify", web::get().to(result_document::verify_get))
+        .route("/verify", web::post().to(result_document::verify_post))
         .route("/decisions", web::get().to(decisions::list))
         .route("/decisions/{id}", web::get().to(decisions::detail))
         .route("/calculator", web::get().to(calculator::calculator))
@@ -68,6 +79,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/officer/cases/{id}/materials/{sha256}",
             web::get().to(officer::material),
+        )
+        .route(
+            "/officer/cases/{id}/result.pdf",
+            web::get().to(officer::result_pdf),
         )
         .route(
             "/officer/cases/{id}/step",

@@ -21,6 +21,7 @@ fn kind_words(lang: Lang, kind: &str) -> &'static str {
         "supplement" => lang.t("需补正材料", "supplement needed"),
         "extended" => lang.t("办理期限延长", "limit extended"),
         "decided" => lang.t("已办结", "decided"),
+        "document_ready" => lang.t("决定书已出具", "result document ready"),
         "withdrawn" => lang.t("已撤回/终止", "withdrawn"),
         _ => lang.t("其他", "other"),
     }

@@ -68,7 +68,7 @@ fn page(
 }
 
 /// The one page for an unknown number and a wrong code alike: it echoes nothing asked.
-fn not_found(ctx: &Ctx) -> HttpResponse {
+pub(super) fn not_found(ctx: &Ctx) -> HttpResponse {
     let body = html! {
         h1 id="not-found" { (ctx.t("未找到办件", "No matching case")) }
         p class="error" role="alert" id="error" {
@@ -90,7 +90,7 @@ fn not_found(ctx: &Ctx) -> HttpResponse {
 }
 
 /// 429: too many lookups from this address (shared with the API's public lookup).
-fn too_many_lookups(ctx: &Ctx, wait_secs: u64) -> HttpResponse {
+pub(super) fn too_many_lookups(ctx: &Ctx, wait_secs: u64) -> HttpResponse {
     let message = match ctx.lang {
         Lang::Zh => format!("查询过于频繁，请 {wait_secs} 秒后再试。"),
         Lang::En => format!("Too many lookups from your address; try again in {wait_secs} s."),
@@ -264,6 +264,7 @@ fn event_words(lang: Lang, event_type: &str) -> &'static str {
         "ClockResumed" => lang.t("恢复计时", "clock resumed"),
         "LimitExtended" => lang.t("延长期限", "limit extended"),
         "CaseConcluded" => lang.t("办结", "concluded"),
+        "ResultDocumentIssued" => lang.t("出具决定书", "result document issued"),
         "CaseWithdrawn" => lang.t("撤回/终止", "withdrawn"),
         "QueryCodeReissued" => lang.t("补发查询码", "query code reissued"),
         "FeeCharged" => lang.t("收费", "fee charged"),
@@ -391,6 +392,17 @@ fn status_page(
                     strong { (result) }
                     @if let Some(at) = v.closed_at {
                         " · " (ctx.t("办结时间：", "Concluded at ")) (cst(at))
+                    }
+                }
+                @if let Some(d) = &v.result_document {
+                    p id="result-document" {
+                        a class="button-link" href=(format!("/track/result?no={}&code={}&lang={}", super::encode_component(&v.tracking_no), super::encode_component(code), ctx.lang.code())) {
+                            (ctx.t("查看决定书", "Read the document")) "：" (d.title)
+                        }
+                        " "
+                        a id="result-pdf" href=(format!("/track/result.pdf?no={}&code={}", super::encode_component(&v.tracking_no), super::encode_component(code))) download {
+                            (ctx.t("下载 PDF", "Download PDF"))
+                        }
                     }
                 }
             }

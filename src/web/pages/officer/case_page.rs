@@ -174,6 +174,9 @@ pub(super) fn event_line(ctx: &Ctx, event: &StoredEvent) -> Markup {
                 Some(CaseEvent::CaseWithdrawn { reason, .. }) => {
                     strong { (ctx.t("撤回/终止", "Withdrawn")) } "：" (reason)
                 }
+                Some(CaseEvent::ResultDocumentIssued { title, .. }) => {
+                    strong { (ctx.t("出具决定书", "Result document issued")) } "：" (title)
+                }
                 Some(CaseEvent::LimitExtended { days, approved_by, reason, .. }) => {
                     strong { (ctx.t("延长期限", "Limit extended")) } "："
                     @match ctx.lang {
@@ -448,6 +451,7 @@ pub(super) async fn render_case(
             } }
         }
         (materials_section(ctx, &base, &case))
+        (document_section(ctx, &base, &case))
         @if let Some(t) = &times {
             section id="limits" aria-label=(ctx.t("办理时限", "Time limits")) {
                 @if let Some(p) = &t.promised { (limit_block(ctx, engine, "limit-promised", ctx.t("承诺时限", "Promised limit"), p)) }
@@ -814,6 +818,92 @@ fn materials_section(ctx: &Ctx, base: &str, case: &Case) -> Markup {
                 p class="hint" { (ctx.t("每次查看材料都会记录查阅人和时间。", "Every opening of a file is recorded with who and when.")) }
             }
         }
+    }
+}
+
+/// 决定书: the document issued when the case concluded, for the officer to open and hand over.
+fn document_section(ctx: &Ctx, base: &str, case: &Case) -> Markup {
+    let Some(d) = &case.result_document else {
+        return html! {};
+    };
+    html! {
+        section id="result-document" aria-label=(ctx.t("决定书", "Result document")) {
+            h2 { (ctx.t("决定书", "Result document")) }
+            p {
+                strong { (d.title) } " · " (ctx.t("出具于 ", "issued ")) (cst(d.issued_at)) " · "
+                a id="result-pdf" href=(ctx.link(&format!("{base}/result.pdf"))) target="_blank" rel="noopener" {
+                    (ctx.t("打开 PDF", "Open the PDF"))
+                }
+                " (" (kilobytes(d.size)) ")"
+            }
+            p class="hint" {
+                (ctx.t("申请人凭查询码在“办件查询”下载同一文件；任何人可在“文书核验”页面上传文件核对真伪。",
+                       "The applicant downloads the same file with the query code; anyone can check a copy on the document check page."))
+            }
+        }
+    }
+}
+
+/// `GET /officer/cases/{id}/result.pdf`: the result document as issued (its opening recorded
+/// like a material's, as it names the party).
+pub(crate) async fn result_pdf(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    signed: SignedIn,
+    request_id: RequestId,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let ctx = Ctx::new(&req, engine.now());
+    let id = path.into_inner();
+    let (case_id, case, _) = match load_readable(&engine, &ctx, &signed, &id).await {
+        Ok(x) => x,
+        Err(p) => return p,
+    };
+    let not_found = || {
+        crate::web::pages::message_page(
+            &ctx,
+            StatusCode::NOT_FOUND,
+            Section::Officer,
+            ctx.t("尚无决定书", "No result document"),
+            ctx.t(
+                "这个办件尚未出具决定书。",
+                "This case has no result document yet.",
+            ),
+        )
+    };
+    let Some(issued) = &case.result_document else {
+        return not_found();
+    };
+    if signed.principal.claims.role != Role::Inspector
+        && let Err(e) = engine
+            .record_personal_data_read(
+                signed.principal.actor(),
+                &case_id,
+                "result_document",
+                signed.meta(&request_id),
+            )
+            .await
+    {
+        tracing::error!(error = %e, "recording a read failed");
+        return crate::web::pages::message_page(
+            &ctx,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Section::Officer,
+            ctx.t("服务暂时不可用", "Temporarily unavailable"),
+            ctx.t(
+                "查阅记录未能保存，决定书未予显示。请稍后再试。",
+                "The read could not be recorded, so the document is not shown. Please try again.",
+            ),
+        );
+    }
+    match engine.material_file(&issued.sha256).await {
+        Ok(Some(file)) => crate::web::api::documents::pdf_response(
+            &case.tracking_no,
+            &issued.sha256,
+            file.content,
+        ),
+        Ok(None) => not_found(),
+        Err(e) => crate::web::pages::unavailable(&ctx, Section::Officer, e.into()),
     }
 }
 
