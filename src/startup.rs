@@ -184,7 +184,8 @@ impl Application {
         // be behind the log, and a restarted server must not serve it before it catches up.
         engine.note_head().await?;
         if settings.demo {
-            let file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE)?;
+            let mut file = catalogue_file::parse(catalogue_file::DEMO_CATALOGUE)?;
+            crate::engine::forms::attach_templates(&engine, &mut file).await?;
             let report = catalogue_file::import(&engine, &file, "demo-loader").await?;
             tracing::info!(?report, "demo catalogue loaded");
             demo_accounts(engine.repo(), &settings.data_dir).await?;

@@ -7,6 +7,7 @@ pub mod application;
 pub(crate) mod cache;
 pub mod catalogue_file;
 pub mod document;
+pub mod forms;
 pub mod pdf;
 pub mod query_code;
 
@@ -18,7 +19,7 @@ use aggregates::alert::Alert;
 use aggregates::calendar::WorkingCalendar;
 use aggregates::case::{Case, CaseId, CaseServices, Clock, LookupError, PowerLookup};
 use aggregates::feedback::Feedback;
-use aggregates::power::{Power, PowerEvent, PowerStatus, PublishedPower};
+use aggregates::power::{Power, PowerCommand, PowerEvent, PowerStatus, PublishedPower};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::persist::{PersistedEventStore, PersistenceError};
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
@@ -647,6 +648,21 @@ impl Engine {
         command: <Power as Aggregate>::Command,
         meta: CommandMeta,
     ) -> Result<Vec<EventEnvelope<Power>>, AggregateError<<Power as Aggregate>::Error>> {
+        // A version's forms must have been uploaded: checked against the store here, with the
+        // version's own problems, all at once.
+        if let PowerCommand::PublishPowerVersion { content, .. } = &command {
+            let unstored = self
+                .unstored_forms(content)
+                .await
+                .map_err(|e| AggregateError::UnexpectedError(Box::new(e)))?;
+            if !unstored.is_empty() {
+                let mut problems = content.validate_new().err().unwrap_or_default();
+                problems.extend(unstored);
+                return Err(AggregateError::UserError(
+                    aggregates::power::PowerError::InvalidVersion { problems },
+                ));
+            }
+        }
         let recorded = self.now().to_rfc3339();
         let (events, _) = self
             .execute(&self.powers, code, command, &(), meta.into_map(recorded))

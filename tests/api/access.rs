@@ -104,6 +104,10 @@ pub(crate) fn table() -> Vec<Row> {
         row("GET", "/api/v1/powers/{code}", PUBLIC),
         row("POST", "/api/v1/powers/{code}/versions", admin_only(201)),
         row("GET", "/api/v1/powers/{code}/versions/{n}", PUBLIC),
+        // An upload is multipart: an admin of the department gets as far as the body.
+        row("POST", "/api/v1/powers/{code}/forms", admin_only(415)),
+        // A form the version does not offer: not found, for everyone alike.
+        row("GET", "/api/v1/powers/{code}/forms/{sha256}", [404; 8]),
         row("POST", "/api/v1/powers/{code}/status", admin_only(200)),
         row("POST", "/api/v1/cases", officer_only(201)),
         row("GET", "/api/v1/cases/{id}", CASE_READ),
@@ -456,6 +460,16 @@ impl Fixture {
                     Some(licence_version()),
                 )
             }
+            ("POST", "/api/v1/powers/{code}/forms") => (
+                Method::POST,
+                format!("/api/v1/powers/{}/forms", self.power),
+                Some(json!({})),
+            ),
+            ("GET", "/api/v1/powers/{code}/forms/{sha256}") => (
+                Method::GET,
+                format!("/api/v1/powers/{}/forms/{}", self.power, "0".repeat(64)),
+                None,
+            ),
             ("GET", "/api/v1/powers/{code}/versions/{n}") => (
                 Method::GET,
                 format!("/api/v1/powers/{}/versions/1", self.power),

@@ -93,6 +93,11 @@ async fn no_public_response_shows_personal_data() {
             if path.ends_with("/result-document") {
                 continue;
             }
+            // A form is a file the department published (the power here offers none); its
+            // download is tested in `documents`.
+            if path.contains("{sha256}") {
+                continue;
+            }
             urls.push(url);
         }
         assert!(urls.len() >= 5, "{urls:?}");

@@ -250,3 +250,140 @@ async fn a_withdrawn_case_gets_no_document_and_bad_checks_are_refused() {
         assert_problem(r, StatusCode::PAYLOAD_TOO_LARGE, "file_too_large").await;
     }
 }
+
+/// Uploads `bytes` as a form of `power`; returns the response.
+async fn upload_form(
+    app: &TestApp,
+    power: &str,
+    token: &str,
+    bytes: Vec<u8>,
+    name: &str,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/api/v1/powers/{power}/forms", app.address))
+        .bearer_auth(token)
+        .multipart(Form::new().part("file", Part::bytes(bytes).file_name(name.to_string())))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_version_offers_the_forms_its_department_uploaded_and_no_others() {
+    for backend in BACKENDS {
+        let app = TestApp::spawn(backend).await;
+        let power = app.licence_power().await;
+        let admin = app.admin();
+        let template = std::fs::read(format!(
+            "{}/tests/fixtures/materials/application.pdf",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        // Refused: not a PDF, a PDF by name only, another department's admin, an officer.
+        let png = std::fs::read(format!(
+            "{}/tests/fixtures/materials/licence.png",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let r = upload_form(&app, &power, &admin, png.clone(), "申请书.png").await;
+        assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "form_not_pdf").await;
+        let r = upload_form(&app, &power, &admin, png, "申请书.pdf").await;
+        assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "file_mislabelled").await;
+        let other = app.token(aggregates::Role::Admin, Some("another-dept"), "admin-x");
+        let r = upload_form(&app, &power, &other, template.clone(), "申请书.pdf").await;
+        assert_problem(r, StatusCode::FORBIDDEN, "forbidden").await;
+        let r = upload_form(
+            &app,
+            &power,
+            &app.officer("o-1"),
+            template.clone(),
+            "申请书.pdf",
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+        // A version naming a file never uploaded is refused at the form.
+        let mut power_doc: Value = app
+            .get(&format!("/api/v1/powers/{power}"), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let mut content = power_doc["content"].take();
+        assert!(content.is_object(), "{power_doc}");
+        let missing = "ab".repeat(32);
+        content["forms"] = serde_json::json!([
+            {"title": "申请书样表", "file_name": "申请书.pdf", "sha256": missing}
+        ]);
+        let r = app
+            .post(
+                &format!("/api/v1/powers/{power}/versions"),
+                Some(&admin),
+                &content,
+            )
+            .await;
+        let problem = assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_version").await;
+        assert!(
+            problem.to_string().contains("form_not_uploaded")
+                && problem.to_string().contains("forms[0].sha256"),
+            "{problem}"
+        );
+
+        // Uploaded, named, published: the power offers it, byte for byte.
+        let r = upload_form(&app, &power, &admin, template.clone(), "申请书.pdf").await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let stored: Value = r.json().await.unwrap();
+        let sha = stored["sha256"].as_str().unwrap().to_string();
+        assert_eq!(sha, hex::encode(Sha256::digest(&template)));
+        content["forms"][0]["sha256"] = Value::String(sha.clone());
+        let r = app
+            .post(
+                &format!("/api/v1/powers/{power}/versions"),
+                Some(&admin),
+                &content,
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "{}",
+            r.text().await.unwrap()
+        );
+        let r = app
+            .get(&format!("/api/v1/powers/{power}/forms/{sha}"), None)
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("filename*=UTF-8''%E7%94%B3%E8%AF%B7%E4%B9%A6.pdf")
+        );
+        assert_eq!(r.bytes().await.unwrap().to_vec(), template);
+        let page = app
+            .get(&format!("/powers/{power}"), None)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("表格下载") && page.contains("申请书样表"),
+            "{backend:?}"
+        );
+        assert!(page.contains(&format!("/api/v1/powers/{power}/forms/{sha}")));
+
+        // A hash the version does not list is not served.
+        let png_sha = hex::encode(Sha256::digest(
+            std::fs::read(format!(
+                "{}/tests/fixtures/materials/licence.png",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap(),
+        ));
+        let r = app
+            .get(&format!("/api/v1/powers/{power}/forms/{png_sha}"), None)
+            .await;
+        assert_problem(r, StatusCode::NOT_FOUND, "not_found").await;
+    }
+}

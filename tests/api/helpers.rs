@@ -294,6 +294,28 @@ impl TestApp {
 
     /// Waits (at most 60 s) until every event of a case is in a signed head; returns the
     /// public case JSON then.
+    /// Waits (at most 60 s) until a concluded case's result document is issued, as its
+    /// officer sees it; returns the case's version then.
+    pub async fn wait_for_issued_document(&self, id: &str, officer: &str) -> u64 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let case: Value = self
+                .get(&format!("/api/v1/cases/{id}"), Some(officer))
+                .await
+                .json()
+                .await
+                .unwrap();
+            if case["result_document"].is_object() {
+                return case["version"].as_u64().unwrap();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "case {id} got no result document in time: {case}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn wait_for_case_in_log(&self, id: &str, code: &str) -> Value {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {

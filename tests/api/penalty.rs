@@ -320,7 +320,8 @@ async fn a_penalty_is_checked_before_confirming_then_recorded_with_its_check() {
             case["penalty"]["amount_fen"], 7_500_000,
             "the decision stays"
         );
-        let v = case["version"].as_u64().unwrap();
+        // Its 行政处罚决定书 follows the conclusion.
+        let v = app.wait_for_issued_document(&id, &li).await;
         let r = app
             .post(
                 &format!("/api/v1/cases/{id}/penalty-decision"),

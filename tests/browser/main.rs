@@ -6,9 +6,12 @@
 mod clocks;
 mod console;
 mod desk;
+mod hall;
 mod harness;
 mod scenarios;
 mod server;
+#[path = "../api/smtp.rs"]
+mod smtp;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -161,6 +164,46 @@ async fn late_in_the_year_in_chromium() {
         Err(_) => {
             task.abort();
             Some(format!("timed out after {SCENARIO_TIMEOUT:?}"))
+        }
+    };
+    if failure.is_some() || keep_all {
+        eprintln!("browser: {name}: {}", browser.save_artifacts(name).await);
+    } else {
+        browser.remove_artifacts(name);
+    }
+    browser.close().await;
+    server.stop().await;
+    assert!(failure.is_none(), "{name} failed: {failure:?}");
+}
+
+/// 网上办事 end to end at phone width, with a real SMTP server: apply with materials → 补正
+/// asked → supplemented → accepted → decided → the 决定书 read, downloaded and checked; the
+/// e-mails read back. A server of its own, mailing through the local relay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn online_service_hall_in_chromium() {
+    let smtp = smtp::SmtpServer::start();
+    let server = TestServer::spawn_with(server::TEST_START, Some(smtp.url())).await;
+    let browser = Browser::start().await;
+    let ctx = Ctx {
+        client: browser.client.clone(),
+        http: reqwest::Client::new(),
+        base: server.address.clone(),
+        tracking_no: server.tracking_no.clone(),
+        query_code: server.query_code.clone(),
+    };
+    let keep_all = std::env::var("BROWSER_ARTIFACTS").is_ok_and(|v| v == "all");
+    let name = "online_service_hall";
+    let smtp = std::sync::Arc::new(smtp);
+    let mut task = tokio::spawn({
+        let smtp = smtp.clone();
+        async move { hall::apply_supplement_decide_download_and_check(ctx, &smtp).await }
+    });
+    let failure = match tokio::time::timeout(Duration::from_secs(180), &mut task).await {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(format!("{e}")),
+        Err(_) => {
+            task.abort();
+            Some("timed out after 180 s".to_string())
         }
     };
     if failure.is_some() || keep_all {

@@ -55,15 +55,21 @@ impl TestServer {
     /// Starts the server with its clock at `start` (RFC 3339) and seeds a case received then,
     /// whose current step is 材料审查.
     pub async fn spawn_at(start: &str) -> TestServer {
+        Self::spawn_with(start, None).await
+    }
+
+    /// As [`TestServer::spawn_at`], mailing applicants through the SMTP relay `smtp_url`.
+    pub async fn spawn_with(start: &str, smtp_url: Option<String>) -> TestServer {
         let start = chrono::DateTime::parse_from_rfc3339(start).unwrap();
         let clock = Arc::new(yangguang::engine::TestClock::starting_at(start));
         let data_dir = Arc::new(tempfile::tempdir().unwrap());
-        let settings = Settings {
+        let mut settings = Settings {
             bind: "127.0.0.1:0".into(),
             data_dir: data_dir.path().to_path_buf(),
             database_url: None,
             ..Settings::default()
         };
+        settings.notifications.smtp_url = smtp_url;
         let engine = startup::engine_with_clock(&settings, clock.clone())
             .await
             .unwrap();

@@ -11,8 +11,9 @@ pub use commands::PowerCommand;
 pub use error::PowerError;
 pub use events::PowerEvent;
 pub use version::{
-    Category, Disclosure, Extension, FeeItem, LegalBasis, Material, PowerVersionContent,
-    PublishedPower, VersionProblem, is_valid_department_id, is_valid_power_code,
+    Category, Disclosure, Extension, FeeItem, FormFile, LegalBasis, MAX_FORMS, Material,
+    PowerVersionContent, PublishedPower, VersionProblem, is_valid_department_id,
+    is_valid_power_code,
 };
 
 #[cfg(test)]

@@ -118,6 +118,24 @@ pub struct Material {
     pub note: Option<String>,
 }
 
+/// A form offered for download with a version (表格下载), e.g. the 申请书 template: the file is
+/// uploaded first (`POST /powers/{code}/forms`) and named here by its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FormFile {
+    /// What it is, e.g. 食品经营许可申请书. 1 to 60 characters.
+    pub title: String,
+    /// The file's name when downloaded, e.g. 食品经营许可申请书.pdf. 1 to 100 characters, no
+    /// path separators.
+    pub file_name: String,
+    /// SHA-256 of the file, lower-case hex, as the upload answered.
+    pub sha256: String,
+}
+
+/// Most forms one version offers.
+pub const MAX_FORMS: usize = 20;
+
 /// An extension of the limit with approval (延长期限).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -177,6 +195,10 @@ pub struct PowerVersionContent {
     pub supervision_channel: String,
     /// 流程图.
     pub flowchart: FlowchartSpec,
+    /// 表格下载: forms to download (申请书 templates), at most 20; each file must have been
+    /// uploaded before the version is published.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forms: Vec<FormFile>,
     /// 裁量基准 (penalty powers): bands by circumstance within each statutory range, 减轻 and
     /// 不予处罚 grounds. Checked by [`DiscretionStandard::parse`] when the version is validated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -413,6 +435,51 @@ impl PowerVersionContent {
                 200,
                 true,
             );
+        }
+        if self.forms.len() > MAX_FORMS {
+            problems.push(VersionProblem {
+                code: "too_many_forms".into(),
+                field: "forms".into(),
+                step: None,
+                message: format!("at most {MAX_FORMS} forms, not {}", self.forms.len()),
+            });
+        }
+        for (i, f) in self.forms.iter().enumerate() {
+            text_problem(
+                &mut problems,
+                &format!("forms[{i}].title"),
+                &f.title,
+                60,
+                true,
+            );
+            let name = f.file_name.trim();
+            if name.is_empty()
+                || name.chars().count() > 100
+                || name.contains(['/', '\\'])
+                || name.chars().any(char::is_control)
+            {
+                problems.push(VersionProblem {
+                    code: "invalid_form".into(),
+                    field: format!("forms[{i}].file_name"),
+                    step: None,
+                    message: "a file name of 1 to 100 characters, without / or \\".into(),
+                });
+            }
+            if !crate::case::is_sha256_hex(&f.sha256) {
+                problems.push(VersionProblem {
+                    code: "invalid_form".into(),
+                    field: format!("forms[{i}].sha256"),
+                    step: None,
+                    message: "the SHA-256 the upload answered, in lower-case hex".into(),
+                });
+            } else if self.forms[..i].iter().any(|g| g.sha256 == f.sha256) {
+                problems.push(VersionProblem {
+                    code: "duplicate_form".into(),
+                    field: format!("forms[{i}].sha256"),
+                    step: None,
+                    message: "the same file is listed twice".into(),
+                });
+            }
         }
         for (i, f) in self.fees.iter().enumerate() {
             text_problem(

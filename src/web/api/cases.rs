@@ -263,6 +263,9 @@ pub struct CaseView {
     pub materials: Vec<SubmittedMaterial>,
     /// The 补正 notice waiting for the applicant's answer, if any.
     pub supplement: Option<OpenSupplement>,
+    /// The written decision (决定书) once issued after the conclusion (by hash; the file at
+    /// `/officer/cases/{id}/result.pdf`).
+    pub result_document: Option<aggregates::case::ResultDocument>,
     /// When received.
     pub received_at: Option<DateTime<FixedOffset>>,
     /// The current step.
@@ -351,6 +354,7 @@ pub(crate) async fn case_view(engine: &Engine, case: &Case) -> Result<CaseView, 
         contact: case.contact.clone(),
         materials: case.materials.clone(),
         supplement: case.supplement.clone(),
+        result_document: case.result_document.clone(),
         received_at: case.received_at,
         current_step: CurrentStep {
             id: case.current_step.clone(),

@@ -4,6 +4,7 @@ pub(crate) mod applications;
 mod calendar;
 pub(crate) mod cases;
 pub(crate) mod documents;
+pub(crate) mod forms;
 mod health;
 pub mod idempotency;
 mod inspector;
@@ -73,6 +74,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(public::configure)
             .configure(applications::configure)
             .configure(documents::configure)
+            .configure(forms::configure)
             .configure(calendar::configure)
             .configure(alerts::configure)
             .configure(inspector::configure)

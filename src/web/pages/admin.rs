@@ -142,6 +142,8 @@ pub(crate) async fn catalogue(
         }
         @if powers.is_empty() {
             p id="no-powers" { (ctx.t("本部门还没有登记职权事项。", "Your department has no powers yet.")) }
+        } @else {
+            (forms_upload(&ctx, &signed, &powers.iter().map(|p| (p.code.clone(), p.name.clone())).collect::<Vec<_>>()))
         }
     };
     page(
@@ -708,4 +710,159 @@ pub(crate) async fn change_status(
             )
         }
     }
+}
+
+/// 表格下载: the form to upload a form file for one of the department's powers.
+fn forms_upload(ctx: &Ctx, signed: &SignedIn, powers: &[(String, String)]) -> Markup {
+    html! {
+        section aria-labelledby="h-forms" {
+            h2 id="h-forms" { (ctx.t("上传表格（表格下载）", "Upload a form (for download)")) }
+            p class="hint" {
+                (ctx.t(
+                    "上传 PDF 表格（如申请书样表）后，按提示把它写入新版本的 forms 并发布，事项页面的“表格下载”即提供下载。",
+                    "Upload a PDF form (such as an application template), name it in a new version's forms as shown, and publish: the power's page then offers it."
+                ))
+            }
+            form id="form-upload" method="post" action=(ctx.link("/admin/forms")) enctype="multipart/form-data" class="console-form" {
+                (signed.csrf_input())
+                div class="field" {
+                    label for="form-power" { (ctx.t("职权事项", "Power")) }
+                    select id="form-power" name="code" {
+                        @for (code, name) in powers { option value=(code) { (name) } }
+                    }
+                }
+                div class="field" {
+                    label for="form-file" { (ctx.t("表格文件（PDF，10 MB 以内）", "The form (PDF, at most 10 MB)")) }
+                    input id="form-file" name="file" type="file" accept=".pdf,application/pdf" required;
+                }
+                div class="actions" { button id="form-upload-submit" type="submit" { (ctx.t("上传", "Upload")) } }
+            }
+        }
+    }
+}
+
+/// `POST /admin/forms`: stores a form for one of the department's powers and shows how to name
+/// it in a version.
+pub(crate) async fn upload_form_file(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    signed: SignedIn,
+    payload: web::Payload,
+) -> HttpResponse {
+    let ctx = Ctx::new(&req, engine.now());
+    if let Err(p) = signed.require(&ctx, &[Role::Admin]) {
+        return p;
+    }
+    let limits = crate::web::extract::PartLimits {
+        file: crate::engine::application::MAX_FILE_BYTES,
+        field: 1024,
+        total: crate::engine::application::MAX_FILE_BYTES + 8192,
+        parts: 4,
+    };
+    let refuse = |status: StatusCode, zh: &str, en: &str| {
+        super::message_page(
+            &ctx,
+            status,
+            Section::Officer,
+            ctx.t("表格未上传", "The form was not uploaded"),
+            ctx.t(zh, en),
+        )
+    };
+    let parts = match crate::web::extract::read_parts(&req, payload, limits).await {
+        Ok(parts) => parts,
+        Err(_) => {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "文件过大或表单无法识别（PDF 不超过 10 MB）。",
+                "The file is too large or the form could not be read (a PDF of at most 10 MB).",
+            );
+        }
+    };
+    let field = |name: &str| {
+        parts
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| String::from_utf8_lossy(&p.bytes).trim().to_string())
+    };
+    if !signed.csrf_matches(&field(super::session::CSRF_FIELD).unwrap_or_default()) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "表单校验码不符（可能来自旧页面或其他网站），未做任何更改。请返回页面重新提交。",
+            "The form's check token does not match; nothing was changed. Reload the page and submit again.",
+        );
+    }
+    let code = field("code").unwrap_or_default();
+    let record = match engine.catalogue().load(&code).await {
+        Ok(Some(r)) if r.power.department == signed.department() => r,
+        Ok(_) => {
+            return refuse(
+                StatusCode::NOT_FOUND,
+                "本部门没有这个职权事项。",
+                "Your department has no such power.",
+            );
+        }
+        Err(e) => return super::unavailable(&ctx, Section::Officer, e),
+    };
+    let Some(file) = parts.into_iter().find(|p| p.name == "file") else {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "请选择要上传的 PDF 文件。",
+            "Choose the PDF to upload.",
+        );
+    };
+    let file_name = file
+        .file_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| format!("{}.pdf", record.power.name));
+    let stored = match engine
+        .store_form(Some(file_name.clone()), file.content_type, file.bytes)
+        .await
+    {
+        Ok(s) => s,
+        Err(crate::engine::forms::FormError::File(p)) => {
+            return refuse(StatusCode::UNPROCESSABLE_ENTITY, &p.zh(), &p.en());
+        }
+        Err(crate::engine::forms::FormError::NotPdf) => {
+            return refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "表格只接受 PDF 文件。",
+                "Forms are PDF files.",
+            );
+        }
+        Err(crate::engine::forms::FormError::Store(e)) => {
+            return super::unavailable(&ctx, Section::Officer, e.into());
+        }
+    };
+    let title = file_name
+        .rsplit_once('.')
+        .map_or(file_name.as_str(), |(stem, _)| stem)
+        .to_string();
+    let snippet = format!(
+        "forms:\n  - title: {title}\n    file_name: {file_name}\n    sha256: {}\n",
+        stored.sha256
+    );
+    let body = html! {
+        p class="ok-note" role="status" id="form-stored" {
+            (ctx.t("表格已上传：", "Form uploaded: ")) (file_name)
+        }
+        p {
+            (ctx.t(
+                "在“上传新版本”的 YAML 中，于 version 下加入以下内容（可修改 title），校验并发布后即在事项页面提供下载：",
+                "In the YAML of a new version, add this under version (the title may be changed), then check and publish: the power's page will offer it."
+            ))
+        }
+        pre id="form-yaml" { code { (snippet) } }
+        p {
+            a href=(ctx.link(&format!("/admin/upload?code={}", super::encode_component(&record.power.code)))) {
+                (ctx.t("编辑该事项的新版本", "Edit a new version of the power"))
+            }
+        }
+    };
+    page(
+        &ctx,
+        StatusCode::CREATED,
+        ctx.t("表格已上传", "Form uploaded"),
+        body,
+    )
 }

@@ -446,6 +446,22 @@ pub(crate) async fn power(req: HttpRequest, engine: web::Data<Engine>) -> HttpRe
             }
         }
 
+        @if !c.forms.is_empty() {
+            section aria-labelledby="h-forms" {
+                h2 id="h-forms" { (ctx.t("表格下载", "Forms")) }
+                ul class="forms" id="forms" {
+                    @for f in &c.forms {
+                        li {
+                            a href=(format!("/api/v1/powers/{}/forms/{}", super::encode_component(&v.code), f.sha256)) download {
+                                (f.title)
+                            }
+                            " " span class="muted" { "（PDF）" }
+                        }
+                    }
+                }
+            }
+        }
+
         section aria-labelledby="h-limits" {
             h2 id="h-limits" { (ctx.t("办理时限", "Time limits")) }
             dl class="facts" {

@@ -135,6 +135,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/upload", web::get().to(admin::upload_form_page))
         .route("/admin/upload", web::post().to(admin::upload))
         .route("/admin/publish", web::post().to(admin::publish))
+        .route("/admin/forms", web::post().to(admin::upload_form_file))
         .route(
             "/admin/powers/{code}/status",
             web::post().to(admin::change_status),

@@ -234,7 +234,7 @@ fn verify_page(ctx: &Ctx, status: StatusCode, outcome: Option<Markup>, no: &str)
         layout(Page {
             ctx,
             title: ctx.t("文书核验", "Check a document").into(),
-            section: Section::Decisions,
+            section: Section::Track,
             keep_params: false,
             body,
         }),
@@ -277,7 +277,7 @@ pub(crate) async fn verify_post(
         .await
     {
         Ok(c) => c,
-        Err(e) => return super::unavailable(&ctx, Section::Decisions, e),
+        Err(e) => return super::unavailable(&ctx, Section::Track, e),
     };
     let outcome = match &check.document {
         Some(d) if check.authentic => html! {

@@ -88,8 +88,12 @@ impl SignedIn {
 
     /// Whether `form` carries this session's synchronizer token.
     pub(crate) fn csrf_ok(&self, form: &Params) -> bool {
+        self.csrf_matches(form.get(CSRF_FIELD).unwrap_or(""))
+    }
+
+    /// Whether `sent` is this session's synchronizer token (a multipart form's field).
+    pub(crate) fn csrf_matches(&self, sent: &str) -> bool {
         use subtle::ConstantTimeEq;
-        let sent = form.get(CSRF_FIELD).unwrap_or("");
         sent.len() == self.csrf.len() && bool::from(sent.as_bytes().ct_eq(self.csrf.as_bytes()))
     }
 
