@@ -15,6 +15,7 @@ pub mod hash;
 pub mod money;
 pub mod party;
 pub mod power;
+pub mod question;
 pub mod refusal;
 pub mod text;
 pub mod yaml;

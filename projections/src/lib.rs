@@ -15,6 +15,7 @@ pub mod data_reads;
 pub mod decisions;
 pub mod notifications;
 pub mod public_case;
+pub mod questions;
 pub mod scorecard;
 
 use serde::Serialize;
@@ -215,6 +216,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(alert_queue::AlertQueueProjection),
         Box::new(decisions::DecisionsProjection),
         Box::new(data_reads::DataReadsProjection),
+        Box::new(questions::QuestionsProjection),
     ]
 }
 

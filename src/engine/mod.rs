@@ -10,6 +10,7 @@ pub mod document;
 pub mod forms;
 pub mod pdf;
 pub mod query_code;
+pub mod questions;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -20,6 +21,7 @@ use aggregates::calendar::WorkingCalendar;
 use aggregates::case::{Case, CaseId, CaseServices, Clock, LookupError, PowerLookup};
 use aggregates::feedback::Feedback;
 use aggregates::power::{Power, PowerCommand, PowerEvent, PowerStatus, PublishedPower};
+use aggregates::question::Question;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::persist::{PersistedEventStore, PersistenceError};
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
@@ -151,6 +153,7 @@ pub struct Engine {
     powers: PersistedEventStore<EventRepo, Power>,
     alerts: PersistedEventStore<EventRepo, Alert>,
     feedback: PersistedEventStore<EventRepo, Feedback>,
+    questions: PersistedEventStore<EventRepo, Question>,
     access: PersistedEventStore<EventRepo, DataAccess>,
     case_services: CaseServices,
     catalogue: Arc<Catalogue>,
@@ -329,6 +332,7 @@ impl Engine {
             powers: PersistedEventStore::new_event_store(repo.clone()),
             alerts: PersistedEventStore::new_event_store(repo.clone()),
             feedback: PersistedEventStore::new_event_store(repo.clone()),
+            questions: PersistedEventStore::new_event_store(repo.clone()),
             access: PersistedEventStore::new_event_store(repo.clone()),
             case_services: CaseServices {
                 powers: catalogue.clone(),
@@ -694,6 +698,20 @@ impl Engine {
         let recorded = self.now().to_rfc3339();
         let (events, _) = self
             .execute(&self.feedback, id, command, &(), meta.into_map(recorded))
+            .await?;
+        Ok(events)
+    }
+
+    /// Runs a command on question `id` (网上咨询).
+    pub async fn execute_question(
+        &self,
+        id: &str,
+        command: <Question as Aggregate>::Command,
+        meta: CommandMeta,
+    ) -> Result<Vec<EventEnvelope<Question>>, AggregateError<<Question as Aggregate>::Error>> {
+        let recorded = self.now().to_rfc3339();
+        let (events, _) = self
+            .execute(&self.questions, id, command, &(), meta.into_map(recorded))
             .await?;
         Ok(events)
     }

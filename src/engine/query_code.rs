@@ -26,6 +26,11 @@ pub fn tracking_number(today: NaiveDate) -> CaseId {
     CaseId::parse(&number).expect("a tracking number is a case id")
 }
 
+/// A new question id (网上咨询): `Q`, the date, eight random symbols.
+pub fn question_id(today: NaiveDate) -> String {
+    format!("Q{}{}", today.format("%Y%m%d"), random_symbols(8))
+}
+
 /// The tracking number one form stands for: `YG`, the form's date and eight symbols drawn from
 /// `seed` (a keyed hash of who filled the form and the form's own key), so that posting one
 /// form twice names one case, while nobody without the server's key can tell the number.

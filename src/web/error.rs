@@ -286,6 +286,15 @@ impl From<FeedbackError> for ApiError {
     }
 }
 
+impl From<AggregateError<aggregates::question::QuestionError>> for ApiError {
+    fn from(err: AggregateError<aggregates::question::QuestionError>) -> Self {
+        match err {
+            AggregateError::UserError(e) => refused(&e),
+            other => aggregate_failure(other),
+        }
+    }
+}
+
 impl From<PowerError> for ApiError {
     fn from(err: PowerError) -> Self {
         let mut api = refused(&err);

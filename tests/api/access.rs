@@ -106,6 +106,20 @@ pub(crate) fn table() -> Vec<Row> {
         row("GET", "/api/v1/powers/{code}/versions/{n}", PUBLIC),
         // An upload is multipart: an admin of the department gets as far as the body.
         row("POST", "/api/v1/powers/{code}/forms", admin_only(415)),
+        // 网上咨询: anyone asks and reads; the department's staff list and answer (another
+        // department's officer is told there is no such question).
+        row("POST", "/api/v1/public/powers/{code}/questions", [201; 8]),
+        row("GET", "/api/v1/public/powers/{code}/questions", PUBLIC),
+        row(
+            "GET",
+            "/api/v1/questions",
+            [401, 200, 200, 200, 403, 401, 401, 401],
+        ),
+        row(
+            "POST",
+            "/api/v1/questions/{id}/answer",
+            [401, 200, 404, 200, 403, 401, 401, 401],
+        ),
         // A form the version does not offer: not found, for everyone alike.
         row("GET", "/api/v1/powers/{code}/forms/{sha256}", [404; 8]),
         row("POST", "/api/v1/powers/{code}/status", admin_only(200)),
@@ -397,6 +411,22 @@ impl Fixture {
         opened["id"].as_str().unwrap().to_string()
     }
 
+    /// A fresh question from the public about the department's power.
+    async fn fresh_question(&self) -> String {
+        let r = self
+            .request(
+                Method::POST,
+                &format!("/api/v1/public/powers/{}/questions", self.power),
+            )
+            .json(&json!({"text": "访问测试：需要准备哪些材料？"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "setup question: {}", r.status());
+        let asked: Value = r.json().await.unwrap();
+        asked["id"].as_str().unwrap().to_string()
+    }
+
     /// A fresh power of the department, registered and, if asked, published.
     async fn fresh_power(&self, publish: bool) -> String {
         let code = format!(
@@ -465,6 +495,25 @@ impl Fixture {
                 format!("/api/v1/powers/{}/forms", self.power),
                 Some(json!({})),
             ),
+            ("POST", "/api/v1/public/powers/{code}/questions") => (
+                Method::POST,
+                format!("/api/v1/public/powers/{}/questions", self.power),
+                Some(json!({"text": "办理需要多长时间？"})),
+            ),
+            ("GET", "/api/v1/public/powers/{code}/questions") => (
+                Method::GET,
+                format!("/api/v1/public/powers/{}/questions", self.power),
+                None,
+            ),
+            ("GET", "/api/v1/questions") => (Method::GET, "/api/v1/questions".into(), None),
+            ("POST", "/api/v1/questions/{id}/answer") => {
+                let id = self.fresh_question().await;
+                (
+                    Method::POST,
+                    format!("/api/v1/questions/{id}/answer"),
+                    Some(json!({"text": "请见办事指南所列申请材料。"})),
+                )
+            }
             ("GET", "/api/v1/powers/{code}/forms/{sha256}") => (
                 Method::GET,
                 format!("/api/v1/powers/{}/forms/{}", self.power, "0".repeat(64)),

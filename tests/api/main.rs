@@ -20,6 +20,7 @@ mod notifications;
 mod penalty;
 mod personal_data;
 mod projections;
+mod questions;
 mod smtp;
 mod store_conformance;
 mod supervision;

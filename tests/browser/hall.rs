@@ -228,4 +228,35 @@ pub async fn apply_supplement_decide_download_and_check(ctx: Ctx, smtp: &SmtpSer
         assert_eq!(mail.to, EMAIL);
         assert!(!mail.body.contains(&code), "a mail carries the query code");
     }
+
+    // 7. 网上咨询: a question from the power's page, answered in the console, published.
+    ctx.goto(&format!("/powers/{POWER}")).await;
+    ctx.js("document.querySelector('details#ask').open = true;", vec![])
+        .await;
+    ctx.type_into("#ask-text", "许可证到期后怎样申请延续？")
+        .await;
+    ctx.click_and_wait("#ask-submit").await;
+    let asked = ctx.text("#asked").await;
+    assert!(asked.contains('Q'), "{asked}");
+    desk(&ctx).await;
+    sign_in_as(&ctx, OFFICER_A).await;
+    ctx.goto("/officer/worklist").await;
+    ctx.click_and_wait("#to-questions").await;
+    let item = ctx.text("#question-list").await;
+    assert!(item.contains("许可证到期后怎样申请延续？"), "{item}");
+    ctx.type_into(
+        ".answer-form textarea",
+        "请在许可有效期届满三十日前提出延续申请（行政许可法第五十条）。",
+    )
+    .await;
+    ctx.click_and_wait(".answer-form button[type=submit]").await;
+    assert!(ctx.text("#done").await.contains("已答复"));
+    phone(&ctx).await;
+    ctx.goto(&format!("/powers/{POWER}")).await;
+    let faq = ctx.text("#faq").await;
+    assert!(
+        faq.contains("许可证到期后怎样申请延续？") && faq.contains("届满三十日前"),
+        "{faq}"
+    );
+    fits_the_phone(&ctx, "the power's page with its questions").await;
 }

@@ -67,7 +67,7 @@ impl Contact {
 
 /// An address of the shape `local@domain.tld`: at most 254 characters, printable ASCII, no
 /// spaces, one `@`, a dot in the domain. Whether it receives mail only sending can tell.
-fn is_email(text: &str) -> bool {
+pub fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {
         return false;
     };

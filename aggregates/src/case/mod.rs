@@ -14,7 +14,7 @@ pub use aggregate::{
 };
 pub use application::{
     Contact, MAX_MATERIAL_FILES, MAX_SUPPLEMENT_ITEMS, MediaType, OpenSupplement, ResultDocument,
-    SubmittedMaterial, SupplementItem, is_sha256_hex,
+    SubmittedMaterial, SupplementItem, is_email, is_sha256_hex,
 };
 pub use commands::{CaseCommand, Channel, MitigationApproval};
 pub use error::{AllowedOutcome, CaseError};

@@ -133,6 +133,10 @@ pub struct AlertPolicy {
     /// How unlikely the officer's count of bottom decisions must be if they decided like their
     /// peers, in per mille (one-sided binomial tail; default 10 = p < 0.01).
     pub pattern_max_p_permille: u32,
+    /// Working days within which a department answers a question from the public (网上咨询;
+    /// default 5, this system's choice, not a legal limit; 0 turns the flag off). An older
+    /// unanswered question is shown as overdue in the department's inbox.
+    pub question_answer_days: u32,
 }
 
 impl Default for AlertPolicy {
@@ -146,6 +150,7 @@ impl Default for AlertPolicy {
             pattern_min_decisions: 10,
             pattern_bottom_percent: 10,
             pattern_max_p_permille: 10,
+            question_answer_days: 5,
         }
     }
 }

@@ -11,6 +11,7 @@ mod inspector;
 mod log;
 mod powers;
 mod public;
+mod questions;
 
 pub use inspector::csv_response as scorecards_csv_response;
 pub use public::PUBLIC_WRITE_LIMIT;
@@ -75,6 +76,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(applications::configure)
             .configure(documents::configure)
             .configure(forms::configure)
+            .configure(questions::configure)
             .configure(calendar::configure)
             .configure(alerts::configure)
             .configure(inspector::configure)

@@ -354,6 +354,12 @@ pub(crate) async fn power(req: HttpRequest, engine: web::Data<Engine>) -> HttpRe
     )
     .await;
     let svg = strip_xml_prolog(&svg);
+    // The 常见问题 are shown if they can be read; the guide stands without them.
+    let questions = engine
+        .reads_own()
+        .power_questions(&v.department, &v.code)
+        .await
+        .unwrap_or_default();
     let flow = &page.published.flowchart;
     let step_name = |id: &str| {
         flow.step(id)
@@ -461,6 +467,8 @@ pub(crate) async fn power(req: HttpRequest, engine: web::Data<Engine>) -> HttpRe
                 }
             }
         }
+
+        (super::questions::section(&ctx, &v.code, &questions))
 
         section aria-labelledby="h-limits" {
             h2 id="h-limits" { (ctx.t("办理时限", "Time limits")) }

@@ -23,6 +23,7 @@ mod track;
 mod i18n;
 mod layout;
 mod params;
+mod questions;
 mod receipt;
 
 pub use i18n::Lang;
@@ -52,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/powers/{code}", web::get().to(catalogue::power))
         .route("/powers/{code}/apply", web::get().to(apply::form))
         .route("/powers/{code}/apply", web::post().to(apply::submit))
+        .route("/powers/{code}/questions", web::post().to(questions::ask))
         .route("/track", web::get().to(track::track))
         .route("/track/feed", web::get().to(feed::feed))
         .route("/track/complaint", web::post().to(feedback::complaint))
@@ -73,6 +75,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/officer", web::get().to(officer::officer_root))
         .route("/officer/", web::get().to(officer::officer_root))
         .route("/officer/worklist", web::get().to(officer::worklist))
+        .route("/officer/questions", web::get().to(questions::inbox))
+        .route(
+            "/officer/questions/{id}/answer",
+            web::post().to(questions::answer),
+        )
         .route("/officer/cases/new", web::get().to(officer::new_case_form))
         .route("/officer/cases", web::post().to(officer::open_case))
         .route("/officer/cases/{id}", web::get().to(officer::case_page))

@@ -192,6 +192,7 @@ fn the_policy_defaults_and_reads_from_configuration() {
             pattern_min_decisions: 10,
             pattern_bottom_percent: 10,
             pattern_max_p_permille: 10,
+            question_answer_days: 5,
         }
     );
     let reminder: AlertPolicy = serde_json::from_value(json!({

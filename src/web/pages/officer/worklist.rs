@@ -77,7 +77,11 @@ pub(crate) async fn worklist(
         h1 { (ctx.t("办件清单", "Worklist")) }
         p class="signed-in" { (ctx.t("部门：", "Department: ")) (department_name) }
         @if signed.principal.claims.role == Role::Officer {
-            p { a id="new-case" class="button-link" href=(ctx.link("/officer/cases/new")) { (ctx.t("受理/立案新办件", "Open a new case")) } }
+            p {
+                a id="new-case" class="button-link" href=(ctx.link("/officer/cases/new")) { (ctx.t("受理/立案新办件", "Open a new case")) }
+                " "
+                a id="to-questions" href=(ctx.link("/officer/questions")) { (ctx.t("网上咨询答复", "Questions from the public")) }
+            }
         }
         @for e in &errors {
             p class="error" role="alert" { (e) }
