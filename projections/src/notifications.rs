@@ -23,6 +23,8 @@ pub enum NoticeKind {
     DocumentReady,
     /// Withdrawn or terminated (已撤回/终止).
     Withdrawn,
+    /// A question from the public answered (咨询已答复).
+    Answered,
 }
 
 impl NoticeKind {
@@ -36,6 +38,7 @@ impl NoticeKind {
             NoticeKind::Decided => "decided",
             NoticeKind::DocumentReady => "document_ready",
             NoticeKind::Withdrawn => "withdrawn",
+            NoticeKind::Answered => "answered",
         }
     }
 
@@ -49,6 +52,7 @@ impl NoticeKind {
             NoticeKind::Decided => "已办结",
             NoticeKind::DocumentReady => "决定书已出具",
             NoticeKind::Withdrawn => "已撤回/终止",
+            NoticeKind::Answered => "咨询已答复",
         }
     }
 }
@@ -88,6 +92,32 @@ pub struct Notice {
     pub body: String,
     /// The short form for a text message (Chinese only, no link to the code).
     pub short: String,
+}
+
+/// The answer to a question from the public (网上咨询), for the address the asker left.
+pub fn answer_notice(
+    question_id: &str,
+    power_name: &str,
+    department_name: &str,
+    question: &str,
+    answer: &str,
+) -> Notice {
+    let kind = NoticeKind::Answered;
+    let subject = format!(
+        "【{department_name}】{}：{power_name} / {question_id}",
+        kind.zh()
+    );
+    let body = format!(
+        "您就“{power_name}”提出的咨询（编号 {question_id}）已答复。\n\n问：{question}\n\n答：{answer}\n\n{department_name}\n本邮件由系统自动发送，请勿回复。\n\n----\n\nYour question about {power_name} (number {question_id}) has been answered by {department_name}; the answer is above.\n\nThis message was sent automatically; please do not reply.\n"
+    );
+    let short =
+        format!("【{department_name}】您关于{power_name}的咨询已答复，请查收邮件或查看事项页面。");
+    Notice {
+        kind,
+        subject,
+        body,
+        short,
+    }
 }
 
 /// The notice `event` calls for, if it concerns the applicant. `step` describes a

@@ -90,10 +90,6 @@ impl Fold for QuestionsProjection {
         (event.aggregate_type == Question::TYPE).then(|| event.aggregate_id.to_string())
     }
 
-    fn stream_type(&self) -> Option<&'static str> {
-        Some(Question::TYPE)
-    }
-
     fn start(&self, first: &EventRecord) -> QuestionDoc {
         QuestionDoc {
             id: first.aggregate_id.to_string(),

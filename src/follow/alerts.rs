@@ -160,7 +160,53 @@ async fn sweep(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
         tokio::task::yield_now().await;
     }
     raise_for_cases(engine, policy, &watched).await?;
-    raise_patterns(engine, policy, samples).await
+    raise_patterns(engine, policy, samples).await?;
+    raise_for_questions(engine, policy).await
+}
+
+/// 咨询逾期未答复: every question from the public still unanswered after
+/// `question_answer_days` working days (counted from the day after it was asked).
+async fn raise_for_questions(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
+    let limit = policy.question_answer_days;
+    if limit == 0 {
+        return Ok(());
+    }
+    engine.wait_for_view("questions", Cursor::default()).await;
+    let docs: Vec<projections::questions::QuestionDoc> =
+        engine.repo().view_docs("questions", None).await?;
+    let today = aggregates::case::china_date(engine.now());
+    let calendar = engine.calendar();
+    for q in docs.into_iter().filter(|q| q.answer.is_none()) {
+        let Some(asked_at) = q.asked_at else { continue };
+        let asked = aggregates::case::china_date(asked_at);
+        let Ok(days) = calendar.working_days_between(asked, today, &[]) else {
+            continue;
+        };
+        if days <= limit {
+            continue;
+        }
+        let candidate = AlertCandidate {
+            case_id: q.id.clone(),
+            department: q.department.clone(),
+            power_code: q.power_code.clone(),
+            rule: AlertRule::UnansweredQuestion,
+            severity: aggregates::alert::Severity::Yellow,
+            threshold: format!("{limit}d"),
+            details: projections::alerts::AlertDetails::Question {
+                power_name: q.power_name.clone(),
+                asked_at,
+                working_days: days,
+                limit_days: limit,
+            },
+            evidence: vec![aggregates::alert::EventRef {
+                aggregate_type: "Question".into(),
+                aggregate_id: q.id.clone(),
+                sequence: 1,
+            }],
+        };
+        raise(engine, candidate).await?;
+    }
+    Ok(())
 }
 
 /// A concluded case's final decision inside its band, as a sample of where its officer fines.

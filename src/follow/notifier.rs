@@ -14,9 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aggregates::case::{Case, CaseEvent, CaseId, Contact};
+use aggregates::question::{Question, QuestionEvent};
+use cqrs_es::Aggregate;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use projections::notifications::{NoticeCase, StepFacts, notice_for};
+use projections::notifications::{NoticeCase, StepFacts, answer_notice, notice_for};
 
 use crate::engine::Engine;
 use crate::store::StoredEvent;
@@ -193,6 +195,12 @@ async fn notifications_for(
     let mut addressees: HashMap<String, Option<Addressee>> = HashMap::new();
     let mut out = Vec::new();
     for stored in events {
+        if stored.aggregate_type == Question::TYPE && stored.event_type == "QuestionAnswered" {
+            if let (Some(n), Some(_)) = (answer_for(engine, stored).await?, &channels.mailer) {
+                out.push(n);
+            }
+            continue;
+        }
         if stored.aggregate_type != "Case" || !TOLD.contains(&stored.event_type.as_str()) {
             continue;
         }
@@ -242,6 +250,59 @@ async fn notifications_for(
         }
     }
     Ok(out)
+}
+
+/// The answer to a question, for the address its asker left (none: nothing to send).
+async fn answer_for(
+    engine: &Engine,
+    stored: &StoredEvent,
+) -> anyhow::Result<Option<NewNotification>> {
+    let Ok(QuestionEvent::QuestionAnswered { text: answer, .. }) =
+        serde_json::from_value::<QuestionEvent>(stored.payload.clone())
+    else {
+        return Ok(None);
+    };
+    let events = engine
+        .repo()
+        .aggregate_events(Question::TYPE, &stored.aggregate_id)
+        .await?;
+    let asked = events.iter().find_map(|e| {
+        match serde_json::from_value::<QuestionEvent>(e.payload.clone()) {
+            Ok(QuestionEvent::QuestionAsked {
+                power_code,
+                power_name,
+                text,
+                email: Some(email),
+                ..
+            }) => Some((power_code, power_name, text, email)),
+            _ => None,
+        }
+    });
+    let Some((power_code, power_name, question, email)) = asked else {
+        return Ok(None);
+    };
+    let department_name = engine
+        .catalogue()
+        .load(&power_code)
+        .await?
+        .map(|r| r.power.department_name.clone())
+        .unwrap_or_default();
+    let notice = answer_notice(
+        &stored.aggregate_id,
+        &power_name,
+        &department_name,
+        &question,
+        &answer,
+    );
+    Ok(Some(NewNotification {
+        id: format!("{}:email", stored.position),
+        case_id: stored.aggregate_id.clone(),
+        kind: notice.kind.as_str().into(),
+        channel: "email".into(),
+        recipient: email,
+        subject: notice.subject,
+        body: notice.body,
+    }))
 }
 
 /// The case's applicant, if they left a way to reach them.

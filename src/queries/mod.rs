@@ -1,4 +1,6 @@
 //! Read side: what pages and the API show. Each query says where its data comes from.
+mod questions;
+
 use std::sync::Arc;
 
 use aggregates::calendar::{CalendarError, DeadlineCalculation};

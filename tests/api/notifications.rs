@@ -238,3 +238,62 @@ async fn a_relay_that_is_down_delays_mail_and_a_restart_loses_none() {
         assert!(email.sent_at.is_some() && email.attempts >= 2, "{email:?}");
     }
 }
+
+#[tokio::test]
+async fn an_asker_who_left_an_address_gets_the_answer_by_email() {
+    let smtp = SmtpServer::start();
+    let app = app_sending_to(Backend::Sqlite, smtp.url()).await;
+    let power = app.licence_power().await;
+    let officer = app.officer("officer-mail-q");
+    let mut ids = Vec::new();
+    for (text, email) in [
+        ("分店需要单独申请许可吗？", Some("qian.zixun@example.com")),
+        ("可以委托代理人办理吗？", None),
+    ] {
+        let mut body = json!({ "text": text });
+        if let Some(e) = email {
+            body["email"] = json!(e);
+        }
+        let r = app
+            .post(
+                &format!("/api/v1/public/powers/{power}/questions"),
+                None,
+                &body,
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        ids.push(
+            r.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    for id in &ids {
+        let r = app
+            .post(
+                &format!("/api/v1/questions/{id}/answer"),
+                Some(&officer),
+                &json!({"text": "每个经营场所应当分别申请许可。"}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let mail = smtp.wait_for("咨询已答复").await;
+    assert_eq!(mail.to, "qian.zixun@example.com");
+    assert!(mail.subject.contains(&ids[0]), "{mail:?}");
+    assert!(
+        mail.body.contains("分店需要单独申请许可吗？")
+            && mail.body.contains("每个经营场所应当分别申请许可。"),
+        "{}",
+        mail.body
+    );
+    // The other asker left no address: one mail only, however long we wait for the outbox.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let answered = smtp
+        .mails()
+        .into_iter()
+        .filter(|m| m.subject.contains("咨询已答复"))
+        .count();
+    assert_eq!(answered, 1);
+}

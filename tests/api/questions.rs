@@ -197,3 +197,78 @@ async fn bad_questions_are_refused_at_their_field_and_store_nothing() {
         .await;
     assert_problem(r, StatusCode::NOT_FOUND, "not_found").await;
 }
+
+#[tokio::test]
+async fn a_question_unanswered_past_its_limit_raises_an_alert_and_an_answered_one_does_not() {
+    for backend in BACKENDS {
+        // The deadline watcher runs in the server holding its lease: a database of its own.
+        let app = match backend {
+            crate::helpers::Backend::Sqlite => TestApp::spawn(backend).await,
+            crate::helpers::Backend::Postgres => TestApp::spawn_isolated_pg().await,
+        };
+        let power = app.licence_power().await;
+        let officer = app.officer("officer-q-3");
+        let inspector = app.token(aggregates::Role::Inspector, None, "inspector-q");
+        // Asked on Monday 2 November 2026; one of them answered.
+        app.clock
+            .set(chrono::DateTime::parse_from_rfc3339("2026-11-02T10:00:00+08:00").unwrap());
+        let mut ids = Vec::new();
+        for text in ["个体工商户可以网上申请吗？", "许可证遗失了怎么补办？"]
+        {
+            let r = ask(&app, &power, json!({ "text": text })).await;
+            assert_eq!(r.status(), StatusCode::CREATED);
+            ids.push(
+                r.json::<Value>().await.unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        let r = app
+            .post(
+                &format!("/api/v1/questions/{}/answer", ids[1]),
+                Some(&officer),
+                &json!({"text": "可向原发证机关申请补办。"}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        // Friday 6 November: 4 working days later, within the 5 — no alert after a sweep.
+        app.clock
+            .set(chrono::DateTime::parse_from_rfc3339("2026-11-06T18:00:00+08:00").unwrap());
+        let app = app.restart_with(|_| {}).await;
+        crate::alerts::wait_for_sweep(&app).await;
+        assert!(
+            crate::alerts::alerts_of(&app, &inspector, &ids[0])
+                .await
+                .is_empty(),
+            "{backend:?}: an alert within the limit"
+        );
+        // Tuesday 10 November: 6 working days — a yellow card on the unanswered one only.
+        app.clock
+            .set(chrono::DateTime::parse_from_rfc3339("2026-11-10T10:00:00+08:00").unwrap());
+        let app = app.restart_with(|_| {}).await;
+        crate::alerts::wait_for_sweep(&app).await;
+        let raised = crate::alerts::alerts_of(&app, &inspector, &ids[0]).await;
+        assert_eq!(raised.len(), 1, "{backend:?}: {raised:?}");
+        assert_eq!(raised[0]["alert"]["rule"], "unanswered_question");
+        assert_eq!(raised[0]["alert"]["severity"], "yellow");
+        assert_eq!(
+            raised[0]["alert"]["details"]["working_days"], 6,
+            "{raised:?}"
+        );
+        assert!(
+            crate::alerts::alerts_of(&app, &inspector, &ids[1])
+                .await
+                .is_empty()
+        );
+        // The inspector sees the question with its alert.
+        let page = app
+            .get(
+                &format!("/inspector/questions/{}", ids[0]),
+                Some(&inspector),
+            )
+            .await;
+        // A bearer token signs nobody in to the console: the page asks to sign in.
+        assert_eq!(page.status(), StatusCode::UNAUTHORIZED);
+    }
+}

@@ -236,8 +236,8 @@ pub async fn apply_supplement_decide_download_and_check(ctx: Ctx, smtp: &SmtpSer
     ctx.type_into("#ask-text", "许可证到期后怎样申请延续？")
         .await;
     ctx.click_and_wait("#ask-submit").await;
-    let asked = ctx.text("#asked").await;
-    assert!(asked.contains('Q'), "{asked}");
+    let question_id = ctx.text("#asked code").await.trim().to_string();
+    assert!(question_id.starts_with('Q'), "{question_id}");
     desk(&ctx).await;
     sign_in_as(&ctx, OFFICER_A).await;
     ctx.goto("/officer/worklist").await;
@@ -259,4 +259,16 @@ pub async fn apply_supplement_decide_download_and_check(ctx: Ctx, smtp: &SmtpSer
         "{faq}"
     );
     fits_the_phone(&ctx, "the power's page with its questions").await;
+
+    // The inspectors can open any question (the desk links there from its alerts).
+    desk(&ctx).await;
+    sign_in_as(&ctx, crate::server::INSPECTOR).await;
+    ctx.goto(&format!("/inspector/questions/{question_id}"))
+        .await;
+    assert!(
+        ctx.text("#question-text")
+            .await
+            .contains("许可证到期后怎样申请延续？")
+    );
+    assert!(ctx.text("#question-answer").await.contains("届满三十日前"));
 }

@@ -45,11 +45,14 @@ pub enum AlertRule {
     /// 裁量异常模式: an officer whose decisions sit at the bottom of the band far more often than
     /// their peers' on the same power.
     DiscretionPattern,
+    /// 咨询逾期未答复: a question from the public about a power left unanswered past the
+    /// jurisdiction's limit (the alert's "case" is then the question's id).
+    UnansweredQuestion,
 }
 
 impl AlertRule {
     /// Every rule, in declaration order.
-    pub const ALL: [AlertRule; 16] = [
+    pub const ALL: [AlertRule; 17] = [
         AlertRule::YellowCard,
         AlertRule::RedCard,
         AlertRule::StepOverdue,
@@ -66,6 +69,7 @@ impl AlertRule {
         AlertRule::BadRating,
         AlertRule::PublicationOverdue,
         AlertRule::DiscretionPattern,
+        AlertRule::UnansweredQuestion,
     ];
 
     /// The stable snake_case name, identical to the serde form (used in alert ids).
@@ -87,6 +91,7 @@ impl AlertRule {
             AlertRule::BadRating => "bad_rating",
             AlertRule::PublicationOverdue => "publication_overdue",
             AlertRule::DiscretionPattern => "discretion_pattern",
+            AlertRule::UnansweredQuestion => "unanswered_question",
         }
     }
 
@@ -109,6 +114,7 @@ impl AlertRule {
             AlertRule::BadRating => "差评",
             AlertRule::PublicationOverdue => "公开超时",
             AlertRule::DiscretionPattern => "裁量异常模式",
+            AlertRule::UnansweredQuestion => "咨询逾期未答复",
         }
     }
 

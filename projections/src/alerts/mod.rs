@@ -134,8 +134,8 @@ pub struct AlertPolicy {
     /// peers, in per mille (one-sided binomial tail; default 10 = p < 0.01).
     pub pattern_max_p_permille: u32,
     /// Working days within which a department answers a question from the public (网上咨询;
-    /// default 5, this system's choice, not a legal limit; 0 turns the flag off). An older
-    /// unanswered question is shown as overdue in the department's inbox.
+    /// default 5, this system's choice, not a legal limit; 0 turns the rule off). An older
+    /// unanswered question raises `unanswered_question` and shows as overdue in the inbox.
     pub question_answer_days: u32,
 }
 
@@ -325,6 +325,17 @@ pub enum AlertDetails {
         number: u32,
         /// When received.
         at: DateTime<FixedOffset>,
+    },
+    /// A question from the public left unanswered.
+    Question {
+        /// The power's name.
+        power_name: String,
+        /// When asked.
+        asked_at: DateTime<FixedOffset>,
+        /// Working days it has waited.
+        working_days: u32,
+        /// The limit it passed.
+        limit_days: u32,
     },
     /// A bad rating.
     Rating {

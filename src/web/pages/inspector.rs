@@ -264,7 +264,7 @@ pub(crate) async fn desk(
                                 span class={ "flag " @match s { Severity::Red => "overdue", Severity::Yellow => "due-soon", Severity::Info => "ok" } } { (severity_words(ctx.lang, s)) }
                             } }
                             td { @if let Some(r) = a.rule { (rule_words(ctx.lang, r)) } }
-                            td { a href=(ctx.link(&format!("/inspector/cases/{}#alert-{}", encode_component(&a.case_id), encode_component(&doc.id)))) { code { (a.case_id) } } }
+                            td { a href=(ctx.link(&format!("{}#alert-{}", subject_path(a.rule, &a.case_id), encode_component(&doc.id)))) { code { (a.case_id) } } }
                             td { (a.department) }
                             td { @if let Some(at) = a.raised_at { (cst(at)) } }
                             td { (age) }
@@ -660,6 +660,8 @@ pub(crate) async fn act(
 fn back(ctx: &Ctx, case_id: &str, alert_id: &str, result: Result<String, String>) -> HttpResponse {
     let base = if case_id.is_empty() || case_id.len() > 64 {
         "/inspector".to_string()
+    } else if is_question_id(case_id) {
+        format!("/inspector/questions/{}", encode_component(case_id))
     } else {
         format!("/inspector/cases/{}", encode_component(case_id))
     };
@@ -825,4 +827,106 @@ fn read_purpose<'a>(ctx: &Ctx, purpose: &'a str) -> &'a str {
         "result_document" => ctx.t("查看决定书", "the result document opened"),
         other => other,
     }
+}
+
+/// Whether an alert's subject is a question from the public (`Q` + date + 8 symbols), not a
+/// case (tracking numbers start `YG`).
+fn is_question_id(id: &str) -> bool {
+    id.starts_with('Q') && id.len() == 17 && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Where an alert's subject is shown: the case file, or the question.
+fn subject_path(rule: Option<AlertRule>, id: &str) -> String {
+    if rule == Some(AlertRule::UnansweredQuestion) || is_question_id(id) {
+        format!("/inspector/questions/{}", encode_component(id))
+    } else {
+        format!("/inspector/cases/{}", encode_component(id))
+    }
+}
+
+/// `GET /inspector/questions/{id}`: a question from the public with its alerts, to act on.
+pub(crate) async fn question(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    signed: SignedIn,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let ctx = Ctx::new(&req, engine.now());
+    if let Err(p) = signed.require(&ctx, &[Role::Inspector]) {
+        return p;
+    }
+    let not_found = || {
+        super::message_page(
+            &ctx,
+            StatusCode::NOT_FOUND,
+            Section::Officer,
+            ctx.t("未找到咨询", "No such question"),
+            ctx.t("没有这条咨询。", "There is no such question."),
+        )
+    };
+    if id.len() > 64 {
+        return not_found();
+    }
+    let reads = engine.reads_own();
+    reads.wait_for_view("questions").await;
+    let q = match engine
+        .repo()
+        .view_doc::<projections::questions::QuestionDoc>("questions", &id)
+        .await
+    {
+        Ok(Some(q)) => q,
+        Ok(None) => return not_found(),
+        Err(e) => return super::unavailable(&ctx, Section::Officer, e.into()),
+    };
+    reads.wait_for_view("alerts").await;
+    let alerts: Vec<AlertDoc> = match engine
+        .repo()
+        .view_docs_text("alerts", Some(&q.department))
+        .await
+    {
+        Ok(docs) => docs
+            .iter()
+            .filter_map(|d| serde_json::from_str::<AlertDoc>(d).ok())
+            .filter(|d| d.alert.case_id == q.id)
+            .collect(),
+        Err(e) => return super::unavailable(&ctx, Section::Officer, e.into()),
+    };
+    let done = ctx.params.get("done");
+    let error = ctx.params.get("error");
+    let department_name = match engine.catalogue().load(&q.power_code).await {
+        Ok(Some(r)) => r.power.department_name.clone(),
+        _ => q.department.clone(),
+    };
+    let body = html! {
+        (signed.bar(&ctx))
+        p class="breadcrumb" { a href=(ctx.link("/inspector")) { (ctx.t("电子监察台", "Supervision desk")) } }
+        h1 { (ctx.t("网上咨询", "Question from the public")) " " code { (q.id) } }
+        @if let Some(d) = done { p class="ok-note" role="status" id="done" { (d) } }
+        @if let Some(e) = error { p class="error" role="alert" id="error" { (e) } }
+        dl class="facts summary" {
+            div { dt { (ctx.t("事项", "Power")) } dd { (q.power_name) } }
+            div { dt { (ctx.t("部门", "Department")) } dd { (department_name) } }
+            @if let Some(at) = q.asked_at { div { dt { (ctx.t("咨询时间", "Asked")) } dd { (cst(at)) } } }
+        }
+        blockquote id="question-text" { (q.text) }
+        @match &q.answer {
+            Some(a) => { p id="question-answer" { strong { (ctx.t("答复：", "Answer: ")) } (a.text) " · " (cst(a.at)) } }
+            None => { p class="flag overdue" id="question-unanswered" { (ctx.t("尚未答复", "Not answered yet")) } }
+        }
+        section aria-labelledby="h-alerts" {
+            h2 id="h-alerts" { (ctx.t("预警", "Alerts")) }
+            @for doc in &alerts { (alert_block(&ctx, &signed, doc, &q.id)) }
+            @if alerts.is_empty() { p class="muted" { (ctx.t("无。", "None.")) } }
+        }
+    };
+    respond_private(
+        StatusCode::OK,
+        layout(Page {
+            ctx: &ctx,
+            title: ctx.t("网上咨询", "Question").to_string(),
+            section: Section::Officer,
+            keep_params: false,
+            body,
+        }),
+    )
 }

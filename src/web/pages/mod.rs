@@ -152,6 +152,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sign-out", web::post().to(session::sign_out))
         .route("/console", web::get().to(session::console))
         .route("/inspector", web::get().to(inspector::desk))
+        .route(
+            "/inspector/questions/{id}",
+            web::get().to(inspector::question),
+        )
         .route("/inspector/cases/{id}", web::get().to(inspector::case_file))
         .route(
             "/inspector/alerts/{id}/{verb}",

@@ -23,6 +23,7 @@ fn kind_words(lang: Lang, kind: &str) -> &'static str {
         "decided" => lang.t("已办结", "decided"),
         "document_ready" => lang.t("决定书已出具", "result document ready"),
         "withdrawn" => lang.t("已撤回/终止", "withdrawn"),
+        "answered" => lang.t("咨询已答复", "question answered"),
         _ => lang.t("其他", "other"),
     }
 }
@@ -52,10 +53,17 @@ pub(crate) async fn page(
         let Some(id) = CaseId::parse(&n.case_id) else {
             continue;
         };
-        if let Ok(Some((case, _))) = engine.load_case(&id).await
-            && case.department == signed.department()
+        if let Ok(Some((case, _))) = engine.load_case(&id).await {
+            if case.department == signed.department() {
+                mine.push((n, case.power_name));
+            }
+        } else if let Ok(Some(q)) = engine
+            .reads_own()
+            .department_question(signed.department(), &n.case_id)
+            .await
         {
-            mine.push((n, case.power_name));
+            // The answer to a question from the public.
+            mine.push((n, q.power_name));
         }
     }
     let when = |secs: i64| {
@@ -82,7 +90,7 @@ pub(crate) async fn page(
                 table id="failing-notifications" {
                     caption { (ctx.t("发送失败的通知", "Failing notifications")) }
                     thead { tr {
-                        th scope="col" { (ctx.t("办件编号", "Tracking number")) }
+                        th scope="col" { (ctx.t("办件或咨询编号", "Case or question number")) }
                         th scope="col" { (ctx.t("事项", "Power")) }
                         th scope="col" { (ctx.t("通知", "Notice")) }
                         th scope="col" { (ctx.t("发送方式", "Channel")) }
