@@ -415,17 +415,19 @@ impl Case {
             return Err(CaseError::NotOpened);
         }
         self.check_officer(actor, &self.department)?;
+        // A closed case refuses these acts whatever version was seen (its result document may
+        // have followed the conclusion meanwhile).
+        if matches!(self.status, CaseStatus::Concluded | CaseStatus::Withdrawn) {
+            return Err(CaseError::CaseClosed {
+                status: self.status.to_string(),
+            });
+        }
         if let Some(expected) = expected_version
             && expected != self.version
         {
             return Err(CaseError::StaleVersion {
                 expected,
                 actual: self.version,
-            });
-        }
-        if matches!(self.status, CaseStatus::Concluded | CaseStatus::Withdrawn) {
-            return Err(CaseError::CaseClosed {
-                status: self.status.to_string(),
             });
         }
         let at = at.unwrap_or(now);
