@@ -260,6 +260,17 @@ pub(crate) fn table() -> Vec<Row> {
         row("POST", "/officer/cases", NO_SESSION),
         row("GET", "/officer/cases/{id}", NO_SESSION),
         row("GET", "/officer/cases/{id}/materials/{sha256}", NO_SESSION),
+        row("GET", "/officer/cases/{id}/result.pdf", NO_SESSION),
+        row("GET", "/officer/questions", NO_SESSION),
+        row("POST", "/officer/questions/{id}/answer", NO_SESSION),
+        row("GET", "/inspector/questions/{id}", NO_SESSION),
+        row("POST", "/admin/forms", NO_SESSION),
+        // 决定书 and 文书核验: without a number and code, the same 404 for everyone; the
+        // check page is public, and its form is multipart (a urlencoded post is a 415 page).
+        row("GET", "/track/result", [404; 8]),
+        row("GET", "/track/result.pdf", [404; 8]),
+        row("GET", "/verify", PUBLIC),
+        row("POST", "/verify", [415; 8]),
         row("POST", "/officer/cases/{id}/step", NO_SESSION),
         row("POST", "/officer/cases/{id}/clock", NO_SESSION),
         row("POST", "/officer/cases/{id}/withdraw", NO_SESSION),
@@ -760,6 +771,16 @@ impl Fixture {
             ("GET", "/officer/cases/{id}") => (
                 Method::GET,
                 format!("/officer/cases/{}", self.case_id),
+                None,
+            ),
+            ("GET", "/officer/cases/{id}/result.pdf") => (
+                Method::GET,
+                format!("/officer/cases/{}/result.pdf", self.case_id),
+                None,
+            ),
+            ("GET", "/inspector/questions/{id}") => (
+                Method::GET,
+                "/inspector/questions/Q20260101AAAAAAAA".into(),
                 None,
             ),
             ("GET", "/inspector/cases/{id}") => (
