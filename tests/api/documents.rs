@@ -227,6 +227,14 @@ async fn a_withdrawn_case_gets_no_document_and_bad_checks_are_refused() {
         .await
         .unwrap();
         assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "unknown_part").await;
+        let r = send(
+            Form::new()
+                .text("tracking_no", "true")
+                .part("file", Part::bytes(b"%PDF-1.7".to_vec())),
+        )
+        .await
+        .unwrap();
+        assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_tracking_no").await;
         let r = client
             .post(&url)
             .json(&serde_json::json!({"tracking_no": decided}))

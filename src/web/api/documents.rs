@@ -22,11 +22,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// Largest file a check reads (the service's documents are a few KiB).
 pub const MAX_CHECKED_BYTES: usize = 10 * 1024 * 1024;
 
+/// Two parts are expected; a few more are read so that an unknown one is refused by name
+/// (422 `unknown_part`) rather than by count.
 const LIMITS: PartLimits = PartLimits {
     file: MAX_CHECKED_BYTES,
     field: 1024,
-    total: MAX_CHECKED_BYTES + 4096,
-    parts: 2,
+    total: MAX_CHECKED_BYTES + 16 * 1024,
+    parts: 8,
 };
 
 /// `Content-Disposition` for a downloaded document: `决定书-{tracking_no}.pdf` (RFC 6266
@@ -96,8 +98,9 @@ pub fn pdf_response(tracking_no: &str, sha256: &str, bytes: Vec<u8>) -> HttpResp
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)] // describes the parts for the OpenAPI document; the handler reads them
 pub struct VerifyForm {
-    /// The tracking number printed on the document (编号).
-    #[schema(example = "YG20261207ABCDEFGH")]
+    /// The tracking number printed on the document (编号): `YG`, eight digits, eight
+    /// capital letters or digits.
+    #[schema(example = "YG20261207ABCDEFGH", pattern = "^YG[0-9]{8}[0-9A-Z]{8}$")]
     tracking_no: String,
     /// The file to check (at most 10 MiB).
     #[schema(value_type = String, format = Binary)]
@@ -178,6 +181,26 @@ pub async fn read_check(
     })
 }
 
+/// Whether `no` has the shape of a tracking number: `YG`, eight digits, eight capital letters
+/// or digits.
+pub fn is_tracking_number(no: &str) -> bool {
+    let b = no.as_bytes();
+    b.len() == 18
+        && no.starts_with("YG")
+        && b[2..10].iter().all(u8::is_ascii_digit)
+        && b[10..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+}
+
+/// 422 `invalid_tracking_no`.
+pub const NOT_A_NUMBER: CheckRefusal = (
+    StatusCode::UNPROCESSABLE_ENTITY,
+    "invalid_tracking_no",
+    "编号格式不正确：应为 YG 加 16 位字母或数字，如 YG20261207ABCDEFGH。",
+    "not a tracking number (YG, eight digits, eight capital letters or digits)",
+);
+
 /// 文书核验: checks a copy of a result document against the hash recorded for the tracking
 /// number printed on it. Anyone may check; no code is needed, and the answer never says who
 /// the document was issued to. An unknown number and a changed file give the same answer
@@ -189,7 +212,7 @@ pub async fn read_check(
         (status = 200, description = "The check", body = DocumentCheck),
         (status = 413, description = "The file is too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A part missing or unknown (`tracking_no_required`, `file_required`, `unknown_part`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A part missing or unknown (`tracking_no_required`, `file_required`, `unknown_part`), or not a tracking number (`invalid_tracking_no`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many checks from this address; see Retry-After", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -202,6 +225,13 @@ async fn verify(
     crate::web::rate_limit::check_public_lookup(&req).map_err(ApiError::rate_limited)?;
     let input = read_check(&req, payload)
         .await
+        .and_then(|input| {
+            if is_tracking_number(&input.tracking_no) {
+                Ok(input)
+            } else {
+                Err(NOT_A_NUMBER)
+            }
+        })
         .map_err(|(status, code, _, en)| ApiError::new(status, code, en))?;
     let check = engine
         .reads_own()

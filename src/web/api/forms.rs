@@ -20,11 +20,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(upload_form).service(download_form);
 }
 
+/// One part is expected; a few more are read so that an unknown one is refused by name.
 const LIMITS: PartLimits = PartLimits {
     file: MAX_FILE_BYTES,
     field: 1024,
-    total: MAX_FILE_BYTES + 4096,
-    parts: 1,
+    total: MAX_FILE_BYTES + 16 * 1024,
+    parts: 8,
 };
 
 /// The body of an upload: `multipart/form-data`, one part named `file`.
@@ -71,6 +72,14 @@ pub async fn receive_form(
                 "upload one form at a time".to_string(),
             ),
         })?;
+    if parts.iter().any(|p| p.name != "file") || parts.len() > 1 {
+        return Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_part",
+            "请只上传一个表格文件。".into(),
+            "send one part, named `file`".into(),
+        ));
+    }
     let Some(part) = parts.into_iter().find(|p| p.name == "file") else {
         return Err((
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -118,7 +127,7 @@ pub async fn receive_form(
         (status = 404, description = "No such power", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Refused: `file_required`, `form_not_pdf`, `file_mislabelled`, `file_malformed`, `file_encrypted`, `file_empty`", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "Refused: `file_required`, `unknown_part`, `form_not_pdf`, `file_mislabelled`, `file_malformed`, `file_encrypted`, `file_empty`", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/powers/{code}/forms")]

@@ -257,7 +257,23 @@ pub(crate) async fn verify_post(
     if let Err(wait) = crate::web::rate_limit::check_public_lookup(&req) {
         return super::track::too_many_lookups(&ctx, wait);
     }
-    let input = match crate::web::api::documents::read_check(&req, payload).await {
+    let checked = crate::web::api::documents::read_check(&req, payload)
+        .await
+        .and_then(|mut input| {
+            // People type the number as they read it: small letters and spaces are forgiven.
+            input.tracking_no = input
+                .tracking_no
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_uppercase();
+            if crate::web::api::documents::is_tracking_number(&input.tracking_no) {
+                Ok(input)
+            } else {
+                Err(crate::web::api::documents::NOT_A_NUMBER)
+            }
+        });
+    let input = match checked {
         Ok(input) => input,
         Err((status, _, zh, en)) => {
             let outcome =
