@@ -93,6 +93,16 @@ pub struct CommandMeta {
 }
 
 impl CommandMeta {
+    /// A member of the public, without an account (a complaint, a rating, a question).
+    pub fn public(request_id: impl ToString) -> CommandMeta {
+        CommandMeta {
+            actor: "public".into(),
+            role: "public".into(),
+            department: None,
+            request_id: request_id.to_string(),
+        }
+    }
+
     fn into_map(self, recorded_at: String) -> HashMap<String, String> {
         let mut map = HashMap::new();
         map.insert("actor".into(), self.actor);

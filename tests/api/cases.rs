@@ -76,7 +76,8 @@ async fn a_licence_case_is_walked_to_its_end() {
         assert_eq!(case["result"], "准予许可");
         assert_eq!(case["allowed"], json!([]));
 
-        // Every event records who did it.
+        // Every event records who did it; the result document follows the conclusion.
+        let v = app.wait_for_issued_document(&id, &alice).await;
         let events: Vec<Value> = app
             .get(&format!("/api/v1/cases/{id}/events"), Some(&alice))
             .await
@@ -98,14 +99,15 @@ async fn a_licence_case_is_walked_to_its_end() {
                 "StepCompleted",
                 "StepCompleted",
                 "StepCompleted",
-                "CaseConcluded"
+                "CaseConcluded",
+                "ResultDocumentIssued"
             ]
         );
         let sequences: Vec<i64> = events
             .iter()
             .map(|e| e["sequence"].as_i64().unwrap())
             .collect();
-        assert_eq!(sequences, (1..=9).collect::<Vec<_>>());
+        assert_eq!(sequences, (1..=10).collect::<Vec<_>>());
         assert_eq!(events[7]["payload"]["StepCompleted"]["by"], "bob");
         assert_eq!(events[7]["metadata"]["actor"], "bob");
         assert_eq!(events[7]["metadata"]["role"], "officer");
@@ -118,7 +120,7 @@ async fn a_licence_case_is_walked_to_its_end() {
         );
 
         // A concluded case takes no more steps.
-        let r = app.step(&id, &bob, "准予许可", 9).await;
+        let r = app.step(&id, &bob, "准予许可", v).await;
         assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "case_closed").await;
     }
 }

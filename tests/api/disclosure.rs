@@ -207,6 +207,8 @@ async fn published_decision_of_the_person(
     assert_eq!(r.status(), StatusCode::OK);
     v = step(app, &id, &decider, "给予行政处罚", v + 1).await;
     step(app, &id, officer, "已送达", v).await;
+    // The 行政处罚决定书 follows the conclusion (an append of its own).
+    app.wait_for_issued_document(&id, officer).await;
     let r = app
         .post(
             &format!("/api/v1/cases/{id}/publication"),

@@ -361,6 +361,8 @@ async fn a_published_decision_is_listed_with_a_person_masked_and_withdrawn_on_re
         }
         let body = decision(v, Some("lt10k-ordinary"), Some(SMALL_GOODS), 7_500_000);
         decide_and_conclude(&app, &id, v, &zhang, &li, body).await;
+        // The 行政处罚决定书 follows the conclusion (an append of its own).
+        app.wait_for_issued_document(&id, &zhang).await;
 
         let publish = json!({
             "document_no": "浦市监处〔2026〕12号",

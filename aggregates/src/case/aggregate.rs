@@ -415,19 +415,17 @@ impl Case {
             return Err(CaseError::NotOpened);
         }
         self.check_officer(actor, &self.department)?;
-        // A closed case refuses these acts whatever version was seen (its result document may
-        // have followed the conclusion meanwhile).
-        if matches!(self.status, CaseStatus::Concluded | CaseStatus::Withdrawn) {
-            return Err(CaseError::CaseClosed {
-                status: self.status.to_string(),
-            });
-        }
         if let Some(expected) = expected_version
             && expected != self.version
         {
             return Err(CaseError::StaleVersion {
                 expected,
                 actual: self.version,
+            });
+        }
+        if matches!(self.status, CaseStatus::Concluded | CaseStatus::Withdrawn) {
+            return Err(CaseError::CaseClosed {
+                status: self.status.to_string(),
             });
         }
         let at = at.unwrap_or(now);
@@ -1774,7 +1772,11 @@ impl Aggregate for Case {
 
     fn apply(&mut self, event: Self::Event) {
         self.version += 1;
-        self.last_at = Some(event.at().max(self.last_at.unwrap_or(event.at())));
+        // The result document is the system's, issued after the fact (on whichever server
+        // follows the log): it does not move the time officers' acts may not be dated before.
+        if !matches!(event, CaseEvent::ResultDocumentIssued { .. }) {
+            self.last_at = Some(event.at().max(self.last_at.unwrap_or(event.at())));
+        }
         match event {
             CaseEvent::CaseOpened {
                 tracking_no,

@@ -204,15 +204,6 @@ async fn verified_facts(
     Ok((id, facts))
 }
 
-fn public_meta(request_id: &RequestId) -> CommandMeta {
-    CommandMeta {
-        actor: "public".into(),
-        role: "public".into(),
-        department: None,
-        request_id: request_id.to_string(),
-    }
-}
-
 /// File a complaint about a case (投诉), with its query code. It raises a `public_complaint`
 /// alert for the discipline inspectors; the text is theirs only, never shown publicly. Limited
 /// per client address (a small budget of its own, and each counts as a lookup); at most 20 per
@@ -250,7 +241,7 @@ async fn complain(
                 text: body.text,
                 at,
             },
-            public_meta(&request_id),
+            CommandMeta::public(request_id.to_string()),
         )
         .await?;
     let complaint_no = events.iter().find_map(|e| match &e.payload {
@@ -304,7 +295,7 @@ async fn rate(
                 comment: body.comment,
                 at,
             },
-            public_meta(&request_id),
+            CommandMeta::public(request_id.to_string()),
         )
         .await?;
     Ok(super::positioned(

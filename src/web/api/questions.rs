@@ -65,15 +65,6 @@ fn yes() -> bool {
     true
 }
 
-fn public_meta(request_id: &RequestId) -> CommandMeta {
-    CommandMeta {
-        actor: "public".into(),
-        role: "public".into(),
-        department: None,
-        request_id: request_id.to_string(),
-    }
-}
-
 fn no_power(code: &str) -> ApiError {
     ApiError::not_found(format!("no power with code {code}"))
 }
@@ -106,7 +97,12 @@ async fn ask(
     crate::web::rate_limit::check_public_write(&req).map_err(ApiError::rate_limited)?;
     let PublicJson(body) = body;
     let id = engine
-        .ask_question(&code, body.text, body.email, public_meta(&request_id))
+        .ask_question(
+            &code,
+            body.text,
+            body.email,
+            CommandMeta::public(request_id.to_string()),
+        )
         .await
         .map_err(|e| match e {
             AskError::UnknownPower => no_power(&code),

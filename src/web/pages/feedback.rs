@@ -168,12 +168,7 @@ async fn submit(
             at,
         },
     };
-    let meta = CommandMeta {
-        actor: "public".into(),
-        role: "public".into(),
-        department: None,
-        request_id: request_id.to_string(),
-    };
+    let meta = CommandMeta::public(request_id.to_string());
     let refused = |message: &str| {
         answer(
             &ctx,

@@ -109,12 +109,7 @@ pub(crate) async fn ask(
     }
     let text = form.raw("text").to_string();
     let email = form.raw("email").to_string();
-    let meta = crate::engine::CommandMeta {
-        actor: "public".into(),
-        role: "public".into(),
-        department: None,
-        request_id: request_id.to_string(),
-    };
+    let meta = crate::engine::CommandMeta::public(request_id.to_string());
     let asked = engine
         .ask_question(
             &code,

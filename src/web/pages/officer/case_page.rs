@@ -844,6 +844,43 @@ fn document_section(ctx: &Ctx, base: &str, case: &Case) -> Markup {
     }
 }
 
+/// Records that the department's staff opened a file of the case naming the party (an
+/// inspector's read was recorded when the case was loaded); the page to answer instead if the
+/// record could not be kept (the file is then not shown).
+async fn record_opening(
+    engine: &Engine,
+    ctx: &Ctx,
+    signed: &SignedIn,
+    request_id: &RequestId,
+    case_id: &aggregates::case::CaseId,
+    purpose: &str,
+) -> Result<(), HttpResponse> {
+    if signed.principal.claims.role == Role::Inspector {
+        return Ok(());
+    }
+    engine
+        .record_personal_data_read(
+            signed.principal.actor(),
+            case_id,
+            purpose,
+            signed.meta(request_id),
+        )
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "recording a read failed");
+            crate::web::pages::message_page(
+                ctx,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Section::Officer,
+                ctx.t("服务暂时不可用", "Temporarily unavailable"),
+                ctx.t(
+                    "查阅记录未能保存，文件未予显示。请稍后再试。",
+                    "The read could not be recorded, so the file is not shown. Please try again.",
+                ),
+            )
+        })
+}
+
 /// `GET /officer/cases/{id}/result.pdf`: the result document as issued (its opening recorded
 /// like a material's, as it names the party).
 pub(crate) async fn result_pdf(
@@ -874,27 +911,17 @@ pub(crate) async fn result_pdf(
     let Some(issued) = &case.result_document else {
         return not_found();
     };
-    if signed.principal.claims.role != Role::Inspector
-        && let Err(e) = engine
-            .record_personal_data_read(
-                signed.principal.actor(),
-                &case_id,
-                "result_document",
-                signed.meta(&request_id),
-            )
-            .await
+    if let Err(page) = record_opening(
+        &engine,
+        &ctx,
+        &signed,
+        &request_id,
+        &case_id,
+        "result_document",
+    )
+    .await
     {
-        tracing::error!(error = %e, "recording a read failed");
-        return crate::web::pages::message_page(
-            &ctx,
-            StatusCode::SERVICE_UNAVAILABLE,
-            Section::Officer,
-            ctx.t("服务暂时不可用", "Temporarily unavailable"),
-            ctx.t(
-                "查阅记录未能保存，决定书未予显示。请稍后再试。",
-                "The read could not be recorded, so the document is not shown. Please try again.",
-            ),
-        );
+        return page;
     }
     match engine.material_file(&issued.sha256).await {
         Ok(Some(file)) => crate::web::api::documents::pdf_response(
@@ -944,27 +971,10 @@ pub(crate) async fn material(
     let Some(listed) = case.materials.iter().find(|m| m.sha256 == sha256) else {
         return not_found();
     };
-    if signed.principal.claims.role != Role::Inspector
-        && let Err(e) = engine
-            .record_personal_data_read(
-                signed.principal.actor(),
-                &case_id,
-                "material",
-                signed.meta(&request_id),
-            )
-            .await
+    if let Err(page) =
+        record_opening(&engine, &ctx, &signed, &request_id, &case_id, "material").await
     {
-        tracing::error!(error = %e, "recording a read failed");
-        return crate::web::pages::message_page(
-            &ctx,
-            StatusCode::SERVICE_UNAVAILABLE,
-            Section::Officer,
-            ctx.t("服务暂时不可用", "Temporarily unavailable"),
-            ctx.t(
-                "查阅记录未能保存，材料未予显示。请稍后再试。",
-                "The read could not be recorded, so the file is not shown. Please try again.",
-            ),
-        );
+        return page;
     }
     let file = match engine.material_file(&sha256).await {
         Ok(Some(f)) => f,
