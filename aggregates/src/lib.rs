@@ -13,6 +13,7 @@ pub mod feedback;
 pub mod flowchart;
 pub mod hash;
 pub mod money;
+pub mod order;
 pub mod party;
 pub mod power;
 pub mod question;

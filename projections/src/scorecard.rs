@@ -46,6 +46,9 @@ pub struct AlertFacts {
 pub struct ScorecardRow {
     /// Department id.
     pub department: String,
+    /// The department's name (the id until the reader names it).
+    #[serde(default)]
+    pub department_name: String,
     /// Cases received in the period.
     pub cases: u32,
     /// Cases concluded in the period.
@@ -127,6 +130,7 @@ pub fn scorecards(
             };
             ScorecardRow {
                 department: department.to_string(),
+                department_name: department.to_string(),
                 cases: a.cases,
                 concluded: a.concluded,
                 on_time: a.on_time,
@@ -151,16 +155,17 @@ pub fn to_csv(rows: &[ScorecardRow], from: NaiveDate, to: NaiveDate) -> String {
     let opt = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_default();
     let mut out = String::from("\u{feff}");
     out.push_str(
-        "部门 department,起 from,止 to,受理 cases,办结 concluded,按时办结 on_time,按时率% on_time_rate,\
+        "部门代码 department,部门 department_name,起 from,止 to,受理 cases,办结 concluded,按时办结 on_time,按时率% on_time_rate,\
          平均用时(工作日) average_working_days,预警 alerts,每百件预警 alerts_per_100_cases,\
          违规 violations,档内处罚决定 decisions_in_band,档内平均位置% average_band_position,\
          裁量偏离 discretion_deviations\r\n",
     );
     for r in rows {
-        // Department ids are a-z, 0-9 and '-': nothing to quote.
+        // Department ids are a-z, 0-9 and '-': nothing to quote; names are quoted.
         out.push_str(&format!(
-            "{},{from},{to},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+            "{},\"{}\",{from},{to},{},{},{},{},{},{},{},{},{},{},{}\r\n",
             r.department,
+            r.department_name.replace('"', "\"\""),
             r.cases,
             r.concluded,
             r.on_time,
@@ -245,7 +250,7 @@ mod tests {
         let csv = to_csv(&rows, d("2026-03-01"), d("2026-04-30"));
         assert!(csv.starts_with('\u{feff}'));
         assert!(
-            csv.contains("amr,2026-03-01,2026-04-30,3,3,2,66.7,16.7,1,33.3,1,1,25.0,0\r\n"),
+            csv.contains("amr,\"amr\",2026-03-01,2026-04-30,3,3,2,66.7,16.7,1,33.3,1,1,25.0,0\r\n"),
             "{csv}"
         );
         assert_eq!(csv.lines().count(), 3);

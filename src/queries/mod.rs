@@ -1,5 +1,6 @@
 //! Read side: what pages and the API show. Each query says where its data comes from.
 mod questions;
+mod supervision;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::engine::query_code;
 use crate::engine::{Engine, LoadError, PowerRecord};
 use crate::store::Cursor;
+pub use supervision::{AlertFilter, AlertGroup, Directory};
 
 /// A power in the catalogue with its current version's key figures.
 #[derive(Debug, Serialize, ToSchema)]
@@ -767,7 +769,12 @@ impl Reads<'_> {
                 })
             })
             .collect();
-        Ok(scorecards(&cases, &alerts, from, to))
+        let names = self.directory().await?;
+        let mut rows = scorecards(&cases, &alerts, from, to);
+        for row in &mut rows {
+            row.department_name = names.department(&row.department).to_string();
+        }
+        Ok(rows)
     }
 }
 

@@ -1,7 +1,10 @@
 //! Scorecard charts (绩效图表) as SVG, drawn with `plotters` (its SVG backend only: no font
 //! files, no bitmap code). Text is left to the browser, with the same CJK font stack as the
-//! flowcharts; department ids on the axis are ASCII.
+//! flowcharts. The label area is as wide as the longest department name (CJK characters count
+//! double), and a value too close to the right edge is written inside its bar, so no label is
+//! cut off.
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use projections::scorecard::ScorecardRow;
 
 const BAR: RGBColor = RGBColor(0x1f, 0x5f, 0x99);
@@ -18,7 +21,7 @@ pub fn bar_chart(
 ) -> String {
     let points: Vec<(String, f64)> = rows
         .iter()
-        .filter_map(|r| value(r).map(|v| (r.department.clone(), v.max(0.0))))
+        .filter_map(|r| value(r).map(|v| (label(&r.department_name), v.max(0.0))))
         .collect();
     let mut svg = String::new();
     let height = 90 + ROW_HEIGHT * points.len().max(1) as u32;
@@ -41,6 +44,30 @@ pub fn bar_chart(
     )
 }
 
+/// Longest label, in character cells (a CJK character is two).
+const MAX_LABEL_CELLS: usize = 28;
+
+/// Character cells `text` takes: two for a wide (CJK) character, one otherwise.
+fn cells(text: &str) -> usize {
+    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+/// A department name cut to fit the label area, with an ellipsis when cut.
+fn label(name: &str) -> String {
+    if cells(name) <= MAX_LABEL_CELLS {
+        return name.to_string();
+    }
+    let mut out = String::new();
+    for c in name.chars() {
+        if cells(&out) + cells(&c.to_string()) > MAX_LABEL_CELLS - 2 {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
 fn draw<'a>(
     root: &'a DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
     title: &str,
@@ -56,7 +83,10 @@ fn draw<'a>(
         .caption(title, ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(30)
-        .y_label_area_size(150)
+        // 7 px per cell at 13 px type, plus the tick and a margin.
+        .y_label_area_size(
+            (points.iter().map(|p| cells(&p.0)).max().unwrap_or(4) as u32 * 7 + 24).clamp(60, 230),
+        )
         // Integer ranges are inclusive here: `0..n - 1` is n segments. A single row gets a spare
         // empty segment, as a one-value range draws nothing.
         .build_cartesian_2d(0.0..top, (0..(n - 1).max(1)).into_segmented())?;
@@ -82,12 +112,22 @@ fn draw<'a>(
         bar.set_margin(6, 6, 0, 0);
         bar
     }))?;
+    // A value near the right edge goes inside its bar, right-aligned in white; the others
+    // just after the bar's end.
     chart.draw_series(points.iter().enumerate().map(|(i, (_, v))| {
-        Text::new(
-            format!("{v:.1}"),
-            (*v + top * 0.01, SegmentValue::CenterOf(i)),
-            ("sans-serif", 13).into_font().color(&BLACK),
-        )
+        let inside = *v > top * 0.85;
+        let style = ("sans-serif", 13).into_font();
+        let style = if inside {
+            style.color(&WHITE).pos(Pos::new(HPos::Right, VPos::Center))
+        } else {
+            style.color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center))
+        };
+        let x = if inside {
+            *v - top * 0.01
+        } else {
+            *v + top * 0.01
+        };
+        Text::new(format!("{v:.1}"), (x, SegmentValue::CenterOf(i)), style)
     }))?;
     Ok(())
 }
@@ -106,6 +146,7 @@ mod tests {
     fn row(department: &str, rate: Option<f64>) -> ScorecardRow {
         ScorecardRow {
             department: department.into(),
+            department_name: format!("{department}局"),
             cases: 10,
             concluded: 8,
             on_time: 6,
@@ -133,7 +174,7 @@ mod tests {
             "{}",
             &svg[..200]
         );
-        assert!(svg.contains("pudong-amr") && svg.contains("pudong-tax"));
+        assert!(svg.contains("pudong-amr局") && svg.contains("pudong-tax局"));
         assert!(
             !svg.contains(">x<"),
             "a department without the figure has no bar"
@@ -141,6 +182,26 @@ mod tests {
         assert!(svg.contains("75.0") && svg.contains("50.0"));
         assert!(svg.matches("<rect").count() >= 3, "background and two bars");
         assert!(!svg.contains("http://") || svg.contains("http://www.w3.org/2000/svg"));
+    }
+
+    #[test]
+    fn labels_fit_a_full_bar_and_a_long_name() {
+        let mut full = row("a", Some(100.0));
+        full.department_name = "上海市浦东新区某某街道社区事务受理服务中心分中心".into();
+        let svg = bar_chart("按时办结率", &[full], |r| r.on_time_rate, Some(100.0));
+        // The value of a full bar is written inside it, right-aligned, not past the edge.
+        let text = svg
+            .split("<text")
+            .find(|t| t.contains("\n100.0\n"))
+            .unwrap_or_else(|| panic!("the value is drawn: {svg}"));
+        assert!(text.contains("text-anchor=\"end\""), "{text}");
+        assert!(
+            text.contains("#FFFFFF") || text.contains("#ffffff"),
+            "{text}"
+        );
+        // A name longer than the label area is cut with an ellipsis.
+        assert!(svg.contains("…"), "{svg}");
+        assert!(!svg.contains("分中心"), "{svg}");
     }
 
     #[test]

@@ -30,8 +30,9 @@ pub(crate) async fn sign_in_as(ctx: &Ctx, name: &str) {
         .await
         .unwrap();
     wait_for_new_page(ctx).await;
-    let who = ctx.text("#signed-in-name").await;
+    let who = ctx.text("#signed-in code").await;
     assert_eq!(who.trim(), name, "signed in as {who}");
+    assert!(!ctx.text("#signed-in-name").await.trim().is_empty());
 }
 
 async fn wait_for_new_page(ctx: &Ctx) {
@@ -199,8 +200,8 @@ pub async fn console_walk_a_case_to_its_end(ctx: Ctx) {
         "补正材料",
         "受理",
         "书面审查符合条件",
-        OFFICER_A,
-        OFFICER_B,
+        crate::server::OFFICER_A_NAME,
+        crate::server::OFFICER_B_NAME,
         "办结",
     ] {
         assert!(
@@ -367,7 +368,10 @@ pub async fn console_conflicting_edit(ctx: Ctx) {
         conflict.contains("乙：请补交租赁合同"),
         "what changed: {conflict}"
     );
-    assert!(conflict.contains(OFFICER_B), "who changed it: {conflict}");
+    assert!(
+        conflict.contains(crate::server::OFFICER_B_NAME),
+        "who changed it, by name: {conflict}"
+    );
     assert_eq!(
         ctx.js("return document.querySelector('#step-note').value;", vec![])
             .await,

@@ -6,7 +6,42 @@ use serde_json::json;
 
 use crate::console::{click_outcome, open_case, sign_in_as};
 use crate::harness::{Ctx, WAIT};
-use crate::server::{DEPARTMENT, INSPECTOR, OFFICER_A, PENALTY_POWER};
+use crate::server::{
+    DEPARTMENT, INSPECTOR, INSPECTOR_NAME, OFFICER_A, OFFICER_A_NAME, PENALTY_POWER,
+};
+
+/// What a Chinese page of the desk must never show: a department id, a rule's or an event's
+/// code name, a JSON dump, an officer's login name (the signed-in bar names the inspector's
+/// own account, and that is theirs to see).
+async fn assert_made_for_inspectors(ctx: &Ctx, page: &str) {
+    let text = ctx.text("main").await;
+    let mut forbidden: Vec<&str> = vec![
+        DEPARTMENT,
+        "{\"",
+        "\":",
+        "amount_fen",
+        "discretion_deviation",
+        "back_filled",
+        "seq-",
+        "file_case",
+        "investigate",
+        OFFICER_A,
+    ];
+    forbidden.extend([
+        "CaseOpened",
+        "StepCompleted",
+        "PenaltyDecisionRecorded",
+        "ClockPaused",
+        "CaseConcluded",
+        "PersonalDataRead",
+    ]);
+    for word in forbidden {
+        assert!(
+            !text.contains(word),
+            "{page} shows “{word}” to an inspector:\n{text}"
+        );
+    }
+}
 
 /// Records a 95,000-yuan fine in the 65,000-85,000 band through the officer's form.
 async fn fine_above_the_band(ctx: &Ctx) -> String {
@@ -66,6 +101,15 @@ pub async fn inspector_desk(ctx: Ctx) {
         table.contains("裁量偏离") && table.contains("黄牌"),
         "{table}"
     );
+    // One row per case, with the power, the department by name and the party.
+    let row = ctx
+        .text(&format!("table#alerts tr[data-case='{no}']"))
+        .await;
+    assert!(
+        row.contains("食品") && row.contains("市场监督管理局") && row.contains("上海某某餐饮"),
+        "the queue row names the power, department and party: {row}"
+    );
+    assert_made_for_inspectors(&ctx, "the alert queue").await;
 
     // The case file: the read recorded, the path highlighted, the alert's card.
     let link = ctx.find(&format!("table#alerts a[href*='{no}']")).await;
@@ -81,11 +125,18 @@ pub async fn inspector_desk(ctx: Ctx) {
         visited.as_u64().unwrap_or(0) >= 2,
         "the path taken: {visited}"
     );
+    let path = ctx.text("#path").await;
     assert!(
-        ctx.text("#path")
-            .await
-            .contains("file_case → investigate → notify")
+        path.contains("立案 → 调查取证 → 事先告知"),
+        "the path by step names: {path}"
     );
+    // The case file states its limits, and the alert says in words what happened.
+    let limits = ctx.text("#limits").await;
+    assert!(
+        limits.contains("法定时限") && limits.contains("工作日"),
+        "{limits}"
+    );
+    assert_made_for_inspectors(&ctx, "the case file").await;
     assert!(
         ctx.text("#party")
             .await
@@ -94,6 +145,16 @@ pub async fn inspector_desk(ctx: Ctx) {
 
     // Acknowledge, then resolve as a violation.
     let card = format!("article.alert-card[id*='{no}:discretion_deviation']");
+    let explained = ctx.text(&format!("{card} .alert-happened")).await;
+    assert!(
+        explained.contains(OFFICER_A_NAME) && explained.contains("95,000.00 元"),
+        "the alert in words, the officer by name, the fine in 元: {explained}"
+    );
+    let facts = ctx.text(&format!("{card} .alert-facts")).await;
+    assert!(
+        facts.contains("65,000.00 元 – 85,000.00 元"),
+        "the band's range: {facts}"
+    );
     ctx.type_into(&format!("{card} input[name=note]"), "调阅卷宗")
         .await;
     ctx.click_and_wait(&format!("{card} .ack-submit")).await;
@@ -108,6 +169,30 @@ pub async fn inspector_desk(ctx: Ctx) {
         .click()
         .await
         .unwrap();
+    // A violation without its accountability action is refused: the error appears inside the
+    // alert's card, where the page lands, and what was chosen and typed is still there.
+    ctx.type_into(&format!("{card} input[name=note]"), "经核查确属违规")
+        .await;
+    ctx.click_and_wait(&format!("{card} .resolve-submit")).await;
+    let error = ctx.text(&format!("{card} .alert-error")).await;
+    assert!(!error.is_empty(), "the refusal is shown in the card");
+    assert!(
+        ctx.current_url().await.contains("#alert-"),
+        "the page lands on the card"
+    );
+    let kept = ctx
+        .js(
+            "const c = document.querySelector(arguments[0]);\
+             return [c.querySelector('input[value=violation]').checked,\
+                     c.querySelector('input[name=note]').value];",
+            vec![json!(card)],
+        )
+        .await;
+    assert_eq!(
+        kept,
+        json!([true, "经核查确属违规"]),
+        "what was typed is kept"
+    );
     ctx.type_into(
         &format!("{card} input[name=accountability]"),
         "约谈承办人，责令重新作出决定",
@@ -122,7 +207,10 @@ pub async fn inspector_desk(ctx: Ctx) {
     );
     // The second opening lists the first.
     let reads = ctx.text("#reads").await;
-    assert!(reads.contains(INSPECTOR), "{reads}");
+    assert!(
+        reads.contains(INSPECTOR_NAME),
+        "the reader by name: {reads}"
+    );
 
     // The scorecard: the department's row, two charts, and the CSV.
     ctx.goto("/inspector/scorecards").await;
@@ -151,6 +239,27 @@ pub async fn inspector_desk(ctx: Ctx) {
     assert!(alerts >= 1 && violations >= 1, "{row}");
     ctx.find("#chart-on-time svg").await;
     ctx.find("#chart-alerts svg").await;
+    assert!(
+        row.contains("市场监督管理局"),
+        "the scorecard names the department: {row}"
+    );
+    // Every label of the charts lies inside its drawing.
+    let outside = ctx
+        .js(
+            "const out = [];\
+             for (const svg of document.querySelectorAll('.chart svg')) {\
+               const box = svg.getBoundingClientRect();\
+               for (const t of svg.querySelectorAll('text')) {\
+                 const r = t.getBoundingClientRect();\
+                 if (r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1)) out.push(t.textContent.trim());\
+               }\
+             }\
+             return out;",
+            vec![],
+        )
+        .await;
+    assert_eq!(outside, json!([]), "chart labels cut off");
+    assert_made_for_inspectors(&ctx, "the scorecards").await;
     let csv = ctx
         .js(
             "const x = new XMLHttpRequest();\

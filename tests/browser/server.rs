@@ -24,6 +24,10 @@ pub const ADMIN: &str = "browser-admin";
 pub const LOCKED: &str = "browser-locked";
 /// A discipline inspector (no department).
 pub const INSPECTOR: &str = "browser-inspector";
+/// The people behind the accounts, as pages name them.
+pub const OFFICER_A_NAME: &str = "张明";
+pub const OFFICER_B_NAME: &str = "李华";
+pub const INSPECTOR_NAME: &str = "陈纪检";
 pub const PASSWORD: &str = "browser test passphrase";
 /// The demo's penalty power (with a discretion standard), in the same department.
 pub const PENALTY_POWER: &str = "PD-SCJG-CF-001";
@@ -77,17 +81,17 @@ impl TestServer {
         catalogue_file::import(&engine, &file, "browser-test-loader")
             .await
             .unwrap();
-        for (name, role) in [
-            (OFFICER_A, Role::Officer),
-            (OFFICER_B, Role::Officer),
-            (ADMIN, Role::Admin),
-            (LOCKED, Role::Officer),
+        for (name, display_name, role) in [
+            (OFFICER_A, OFFICER_A_NAME, Role::Officer),
+            (OFFICER_B, OFFICER_B_NAME, Role::Officer),
+            (ADMIN, "王芳", Role::Admin),
+            (LOCKED, "赵强", Role::Officer),
         ] {
             yangguang::identity::accounts::create_account(
                 engine.repo(),
                 yangguang::identity::accounts::NewAccount {
                     id: name.into(),
-                    display_name: None,
+                    display_name: Some(display_name.into()),
                     role,
                     department: Some(DEPARTMENT.into()),
                 },
@@ -101,7 +105,7 @@ impl TestServer {
             engine.repo(),
             yangguang::identity::accounts::NewAccount {
                 id: INSPECTOR.into(),
-                display_name: None,
+                display_name: Some(INSPECTOR_NAME.into()),
                 role: Role::Inspector,
                 department: None,
             },

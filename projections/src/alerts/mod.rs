@@ -116,7 +116,9 @@ pub struct AlertPolicy {
     /// counts as back-filled (default 3).
     pub backfill_tolerance_days: u32,
     /// Receipt and conclusion less than this many seconds apart (stated or recorded) are not a
-    /// plausible handling (default 60; 0 turns the rule off).
+    /// plausible handling (即收即办). Default 0: the rule is off, since a quick decision at the
+    /// window (当场办结, an immediate 不予受理) is usually good service; a jurisdiction that has
+    /// seen cases typed in afterwards turns it on (60 is a common minimum).
     pub min_handling_seconds: u32,
     /// The acceptance limit in working days, for flowcharts whose start step has no `limit_days`
     /// of its own (the step's own limit always wins). Default none: only the step's limit.
@@ -139,19 +141,24 @@ pub struct AlertPolicy {
     pub question_answer_days: u32,
 }
 
+impl AlertPolicy {
+    /// The defaults, as a constant (a policy in a `const` can start from it).
+    pub const DEFAULT: AlertPolicy = AlertPolicy {
+        yellow: YellowCardPolicy::ShareOfLimit { percent: 80 },
+        backfill_tolerance_days: 3,
+        min_handling_seconds: 0,
+        acceptance_limit_days: None,
+        publication_limit_days: 7,
+        pattern_min_decisions: 10,
+        pattern_bottom_percent: 10,
+        pattern_max_p_permille: 10,
+        question_answer_days: 5,
+    };
+}
+
 impl Default for AlertPolicy {
     fn default() -> Self {
-        AlertPolicy {
-            yellow: YellowCardPolicy::default(),
-            backfill_tolerance_days: 3,
-            min_handling_seconds: 60,
-            acceptance_limit_days: None,
-            publication_limit_days: 7,
-            pattern_min_decisions: 10,
-            pattern_bottom_percent: 10,
-            pattern_max_p_permille: 10,
-            question_answer_days: 5,
-        }
+        AlertPolicy::DEFAULT
     }
 }
 

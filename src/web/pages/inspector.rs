@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use aggregates::Role;
 use aggregates::alert::{AlertCommand, AlertRule, AlertStatus, Finding, Severity};
-use aggregates::case::{CaseEvent, CaseId};
+use aggregates::case::CaseId;
 use chrono::{Datelike, NaiveDate};
 use cqrs_es::AggregateError;
 use maud::{Markup, PreEscaped, html};
@@ -23,6 +23,7 @@ use super::session::SignedIn;
 use super::{Ctx, Lang, Page, Section, cst, encode_component, layout, respond_private, ymd};
 use crate::engine::Engine;
 use crate::queries::CaseFileError;
+use crate::queries::Directory;
 use crate::web::render::{FlowchartStyle, flowchart_svg_bounded};
 
 fn page(
@@ -88,6 +89,45 @@ const STATUSES: [AlertStatus; 4] = [
 ];
 const SEVERITIES: [Severity; 3] = [Severity::Red, Severity::Yellow, Severity::Info];
 
+/// Cases per page of the alert queue.
+const PAGE_SIZE: usize = 50;
+
+fn severity_class(s: Severity) -> &'static str {
+    match s {
+        Severity::Red => "overdue",
+        Severity::Yellow => "due-soon",
+        Severity::Info => "ok",
+    }
+}
+
+/// A group's rules, each once, in the order of its alerts (most serious first): the rule, the
+/// id of its first alert, and how many alerts of it the case has.
+fn rules_of(group: &crate::queries::AlertGroup) -> Vec<(AlertRule, &str, usize)> {
+    let mut out: Vec<(AlertRule, &str, usize)> = Vec::new();
+    for doc in &group.alerts {
+        let Some(rule) = doc.alert.rule else { continue };
+        match out.iter_mut().find(|(r, _, _)| *r == rule) {
+            Some(entry) => entry.2 += 1,
+            None => out.push((rule, doc.id.as_str(), 1)),
+        }
+    }
+    out
+}
+
+/// The desk's address with the same filters on page `n`.
+fn page_link(ctx: &Ctx, n: usize) -> String {
+    let mut query: Vec<String> = ["status", "rule", "severity", "department", "min_age_days"]
+        .iter()
+        .filter_map(|k| {
+            ctx.params
+                .get(k)
+                .map(|v| format!("{k}={}", encode_component(v)))
+        })
+        .collect();
+    query.push(format!("page={n}"));
+    format!("/inspector?{}", query.join("&"))
+}
+
 /// `GET /inspector`: the alert queue.
 pub(crate) async fn desk(
     req: HttpRequest,
@@ -151,46 +191,38 @@ pub(crate) async fn desk(
             None
         }
     };
-    let mut alerts: Vec<(AlertDoc, i64)> = Vec::new();
-    let mut departments: Vec<String> = Vec::new();
-    if errors.is_empty() {
-        engine
-            .wait_for_view("alerts", crate::store::Cursor::default())
-            .await;
-        let docs = match engine.repo().view_docs_text("alerts", None).await {
-            Ok(d) => d,
-            Err(e) => return super::unavailable(&ctx, Section::Officer, e.into()),
-        };
-        for doc in docs {
-            let Ok(doc) = serde_json::from_str::<AlertDoc>(&doc) else {
-                continue;
-            };
-            if !departments.contains(&doc.alert.department) {
-                departments.push(doc.alert.department.clone());
-            }
-            let age = doc
-                .alert
-                .raised_at
-                .map(|at| (ctx.now - at).num_days())
-                .unwrap_or(0);
-            let wanted = status.is_none_or(|s| s == doc.alert.status)
-                && rule.is_none_or(|r| Some(r) == doc.alert.rule)
-                && severity.is_none_or(|s| Some(s) == doc.alert.severity)
-                && department
-                    .as_deref()
-                    .is_none_or(|d| d == doc.alert.department)
-                && min_age.is_none_or(|m| age >= m);
-            if wanted {
-                alerts.push((doc, age));
-            }
+    let page_no = match ctx.params.get("page").map(str::parse::<usize>) {
+        None => 1,
+        Some(Ok(n)) if (1..=100_000).contains(&n) => n,
+        Some(_) => {
+            errors.push(ctx.t("页码有误。", "That is not a page number."));
+            1
         }
-        departments.sort();
-        // Red first, then the oldest: what needs attention first.
-        alerts.sort_by(|a, b| {
-            (b.0.alert.severity, a.0.alert.raised_at)
-                .cmp(&(a.0.alert.severity, b.0.alert.raised_at))
-        });
+    };
+    let reads = engine.reads_own();
+    let names = match reads.directory().await {
+        Ok(d) => d,
+        Err(e) => return super::unavailable(&ctx, Section::Officer, e),
+    };
+    let mut groups = Vec::new();
+    if errors.is_empty() {
+        let filter = crate::queries::AlertFilter {
+            status,
+            rule,
+            severity,
+            department,
+            min_age_days: min_age,
+        };
+        groups = match reads.alert_queue(&filter, ctx.now).await {
+            Ok(g) => g,
+            Err(e) => return super::unavailable(&ctx, Section::Officer, e),
+        };
     }
+    let alert_total: usize = groups.iter().map(|g| g.alerts.len()).sum();
+    let pages = groups.len().div_ceil(PAGE_SIZE).max(1);
+    let page_no = page_no.min(pages);
+    let shown = &groups
+        [((page_no - 1) * PAGE_SIZE).min(groups.len())..(page_no * PAGE_SIZE).min(groups.len())];
     let selected = |name: &str, value: &str| ctx.params.get(name) == Some(value);
     let title = ctx.t("预警督办", "Alerts");
     let body = html! {
@@ -229,8 +261,8 @@ pub(crate) async fn desk(
                 label for="f-department" { (ctx.t("部门", "Department")) }
                 select id="f-department" name="department" {
                     option value="" { (ctx.t("全部", "All")) }
-                    @for d in &departments {
-                        option value=(d) selected[selected("department", d)] { (d) }
+                    @for (id, name) in names.departments() {
+                        option value=(id) selected[selected("department", id)] { (name) }
                     }
                 }
             }
@@ -243,34 +275,66 @@ pub(crate) async fn desk(
                 button id="filter-submit" type="submit" { (ctx.t("筛选", "Filter")) }
             }
         }
-        p id="alert-count" { (ctx.t("共 ", "")) (alerts.len()) (ctx.t(" 条", " alerts")) }
-        @if !alerts.is_empty() {
+        p id="alert-count" {
+            @match ctx.lang {
+                Lang::Zh => { "共 " (groups.len()) " 件办件、" (alert_total) " 条预警" }
+                Lang::En => { (groups.len()) " cases, " (alert_total) " alerts" }
+            }
+        }
+        @if !shown.is_empty() {
             table id="alerts" class="list" {
                 caption class="visually-hidden" { (title) }
                 thead { tr {
                     th scope="col" { (ctx.t("等级", "Severity")) }
-                    th scope="col" { (ctx.t("规则", "Rule")) }
                     th scope="col" { (ctx.t("办件", "Case")) }
+                    th scope="col" { (ctx.t("事项 · 当事人", "Power · party")) }
                     th scope="col" { (ctx.t("部门", "Department")) }
-                    th scope="col" { (ctx.t("生成时间", "Raised")) }
+                    th scope="col" { (ctx.t("预警", "Alerts")) }
+                    th scope="col" { (ctx.t("首次预警", "First raised")) }
                     th scope="col" { (ctx.t("天数", "Days")) }
-                    th scope="col" { (ctx.t("状态", "Status")) }
                 } }
                 tbody {
-                    @for (doc, age) in &alerts {
-                        @let a = &doc.alert;
-                        tr data-alert=(doc.id) {
-                            td { @if let Some(s) = a.severity {
-                                span class={ "flag " @match s { Severity::Red => "overdue", Severity::Yellow => "due-soon", Severity::Info => "ok" } } { (severity_words(ctx.lang, s)) }
+                    @for g in shown {
+                        @let age = g.first_raised.map(|at| (ctx.now - at).num_days()).unwrap_or(0);
+                        tr data-case=(g.subject) {
+                            td { @if let Some(s) = g.severity {
+                                span class={ "flag " (severity_class(s)) } { (severity_words(ctx.lang, s)) }
                             } }
-                            td { @if let Some(r) = a.rule { (rule_words(ctx.lang, r)) } }
-                            td { a href=(ctx.link(&format!("{}#alert-{}", subject_path(a.rule, &a.case_id), encode_component(&doc.id)))) { code { (a.case_id) } } }
-                            td { (a.department) }
-                            td { @if let Some(at) = a.raised_at { (cst(at)) } }
+                            td { a href=(ctx.link(&subject_path(g.alerts.first().and_then(|a| a.alert.rule), &g.subject))) { (g.subject) } }
+                            td {
+                                (names.power(&g.power_code).unwrap_or(ctx.t("（未知事项）", "(unknown power)")))
+                                @if let Some(p) = &g.party { br; span class="muted" { (p) } }
+                            }
+                            td { (names.department(&g.department)) }
+                            td {
+                                ul class="rules" {
+                                    @for (rule, first, n) in rules_of(g) {
+                                        li data-alert=(first) {
+                                            a href=(ctx.link(&format!("{}#alert-{}", subject_path(Some(rule), &g.subject), encode_component(first)))) {
+                                                (rule_words(ctx.lang, rule))
+                                            }
+                                            @if n > 1 { " ×" (n) }
+                                        }
+                                    }
+                                }
+                                p class="muted rule-states" {
+                                    @for (i, s) in STATUSES.iter().filter(|s| g.count(**s) > 0).enumerate() {
+                                        @if i > 0 { " · " }
+                                        span class="alert-status" { (status_words(ctx.lang, *s)) " " (g.count(*s)) }
+                                    }
+                                }
+                            }
+                            td { @if let Some(at) = g.first_raised { (cst(at)) } }
                             td { (age) }
-                            td class="alert-status" { (status_words(ctx.lang, a.status)) }
                         }
                     }
+                }
+            }
+            @if pages > 1 {
+                nav class="pager" aria-label=(ctx.t("分页", "Pages")) {
+                    @if page_no > 1 { a rel="prev" href=(ctx.link(&page_link(&ctx, page_no - 1))) { (ctx.t("上一页", "Previous")) } " " }
+                    span { (ctx.t("第 ", "Page ")) (page_no) " / " (pages) (ctx.t(" 页", "")) }
+                    @if page_no < pages { " " a rel="next" href=(ctx.link(&page_link(&ctx, page_no + 1))) { (ctx.t("下一页", "Next")) } }
                 }
             }
         } @else {
@@ -353,8 +417,30 @@ pub(crate) async fn case_file(
         ),
         None => None,
     };
+    let names = engine.reads_own().directory().await.unwrap_or_default();
+    let times = engine.case_times(case).await.ok().flatten();
+    let step_names: std::collections::HashMap<&str, &str> = power
+        .as_ref()
+        .map(|p| {
+            p.flowchart
+                .spec()
+                .steps
+                .iter()
+                .map(|s| (s.id.as_str(), s.name.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let path: Vec<&str> = file
+        .path
+        .iter()
+        .map(|id| step_names.get(id.as_str()).copied().unwrap_or(id.as_str()))
+        .collect();
     let done = ctx.params.get("done");
-    let error = ctx.params.get("error");
+    // An error about one alert is shown in that alert's card, where the page lands.
+    let error = ctx
+        .params
+        .get("error")
+        .filter(|_| ctx.params.get("alert").is_none());
     let title = format!("{} {}", ctx.t("卷宗", "Case file"), case.tracking_no);
     let body = html! {
         p class="breadcrumb" { a href=(ctx.link("/inspector")) { (ctx.t("预警督办", "Alerts")) } }
@@ -365,8 +451,8 @@ pub(crate) async fn case_file(
             (ctx.t("本次查阅已记录（含当事人个人信息）。", "This read of the party's personal data has been recorded."))
         }
         dl class="facts summary" {
-            div { dt { (ctx.t("事项", "Power")) } dd { (case.power_name) " (" (case.power_code) " v" (case.power_version) ")" } }
-            div { dt { (ctx.t("部门", "Department")) } dd { (case.department) } }
+            div { dt { (ctx.t("事项", "Power")) } dd { (case.power_name) } }
+            div { dt { (ctx.t("部门", "Department")) } dd id="department" { (names.department(&case.department)) } }
             div { dt { (ctx.t("状态", "Status")) } dd id="case-status" { (super::track::status_words(ctx.lang, case.status)) } }
             div { dt { (ctx.t("当前环节", "Current step")) } dd { (case.current_step_name) } }
             @if let Some(p) = &case.party {
@@ -375,11 +461,23 @@ pub(crate) async fn case_file(
                     @if let Some(ad) = &p.address { " · " (ad) } } }
             }
             @if let Some(r) = &case.received_at { div { dt { (ctx.t("受理时间", "Received")) } dd { (cst(*r)) } } }
+            @if let Some(r) = &case.result { div { dt { (ctx.t("办理结果", "Result")) } dd { (r) } } }
             @if let Some(pen) = &case.penalty {
                 div { dt { (ctx.t("处罚决定", "Penalty")) } dd id="penalty" {
-                    (pen.amount_fen.decimal()) (ctx.t(" 元 · ", " yuan · ")) (pen.check.label)
+                    (super::alert_words::yuan(ctx.lang, pen.amount_fen)) " · " (pen.check.label)
                     @if pen.check.deviation { " " strong class="flag overdue" { (ctx.t("偏离裁量基准", "departs from the standard")) } }
                 } }
+            }
+        }
+        section aria-labelledby="h-limits" id="limits" {
+            h2 id="h-limits" { (ctx.t("办理时限", "Time limits")) }
+            @match &times {
+                Some(t) => {
+                    @if let Some(p) = &t.promised { (super::officer::limit_block(&ctx, &engine, "limit-promised", ctx.t("承诺时限", "Promised limit"), p)) }
+                    (super::officer::limit_block(&ctx, &engine, "limit-statutory", ctx.t("法定时限", "Statutory limit"), &t.statutory))
+                    @if let Some(s) = &t.step { (super::officer::limit_block(&ctx, &engine, "limit-step", ctx.t("本环节时限", "This step's limit"), s)) }
+                }
+                None => { p class="muted" { (ctx.t("时限暂无法计算。", "The limits cannot be computed now.")) } }
             }
         }
         section aria-labelledby="h-flow" {
@@ -390,25 +488,19 @@ pub(crate) async fn case_file(
             } @else {
                 p class="muted" { (ctx.t("流程图暂不可用。", "The flowchart is not available.")) }
             }
-            p id="path" { (ctx.t("路径：", "Path: ")) (file.path.join(" → ")) }
+            p id="path" { (ctx.t("路径：", "Path: ")) (path.join(" → ")) }
         }
         section aria-labelledby="h-alerts" {
             h2 id="h-alerts" { (ctx.t("本案预警", "Alerts on this case")) }
             @if file.alerts.is_empty() { p class="muted" { (ctx.t("无。", "None.")) } }
             @for doc in &file.alerts {
-                (alert_block(&ctx, &signed, doc, &case.tracking_no))
+                (alert_block(&ctx, &signed, &names, doc, &case.tracking_no))
             }
         }
         section aria-labelledby="h-events" {
             h2 id="h-events" { (ctx.t("全部事件", "Every event")) }
             ol id="events" class="timeline" {
-                @for e in &file.events {
-                    li data-sequence=(e.sequence) {
-                        time { (cst(e.recorded_at.fixed_offset())) } " "
-                        strong { (event_words(ctx.lang, &e.payload, &e.event_type)) }
-                        " — " span class="actor" { (e.metadata.get("actor").and_then(|a| a.as_str()).unwrap_or("")) }
-                    }
-                }
+                @for e in &file.events { (super::officer::event_line(&ctx, &names, e)) }
             }
         }
         section aria-labelledby="h-feedback" {
@@ -421,7 +513,8 @@ pub(crate) async fn case_file(
                         @if let Some(c) = e.payload.get("ComplaintFiled") {
                             strong { (ctx.t("投诉", "Complaint")) " #" (c["number"]) } "：" (c["text"].as_str().unwrap_or(""))
                         } @else if let Some(r) = e.payload.get("ServiceRated") {
-                            strong { (ctx.t("评价", "Rating")) } "：" (r["score"]) "/5 "
+                            strong { (ctx.t("评价", "Rating")) } "："
+                            (rating_words(ctx.lang, r["score"].as_u64().unwrap_or(0))) " "
                             (r["comment"].as_str().unwrap_or(""))
                         }
                     }
@@ -433,7 +526,7 @@ pub(crate) async fn case_file(
             @if file.reads.is_empty() { p class="muted" { (ctx.t("无。", "None.")) } }
             ul id="reads" {
                 @for r in &file.reads {
-                    li { (cst(r.at)) " · " code { (r.reader) } " · " (read_purpose(&ctx, &r.purpose)) }
+                    li { (cst(r.at)) " · " (names.person(&r.reader)) " · " (read_purpose(&ctx, &r.purpose)) }
                 }
             }
         }
@@ -450,55 +543,48 @@ fn done_words(lang: Lang, done: &str) -> &'static str {
     }
 }
 
-fn event_words(lang: Lang, payload: &serde_json::Value, event_type: &str) -> String {
-    match serde_json::from_value::<CaseEvent>(payload.clone()) {
-        Ok(CaseEvent::StepCompleted {
-            from_name,
-            outcome,
-            to_name,
-            ..
-        }) => {
-            format!("{from_name}：{outcome} → {to_name}")
-        }
-        Ok(CaseEvent::PenaltyDecisionRecorded {
-            amount_fen, check, ..
-        }) => format!(
-            "{}{} {} · {}",
-            lang.t("处罚决定 ", "Penalty decision "),
-            amount_fen.decimal(),
-            lang.t("元", "yuan"),
-            check.label
-        ),
-        Ok(CaseEvent::FeeCharged {
-            item, amount_fen, ..
-        }) => {
-            format!("{}{item} {}", lang.t("收费 ", "Fee "), amount_fen.decimal())
-        }
-        Ok(CaseEvent::ClockPaused { reason, .. }) => {
-            format!("{}{reason}", lang.t("暂停计时：", "Clock paused: "))
-        }
-        Ok(CaseEvent::ClockResumed { reason, .. }) => {
-            format!("{}{reason}", lang.t("恢复计时：", "Clock resumed: "))
-        }
-        Ok(CaseEvent::CaseConcluded { result, .. }) => {
-            format!("{}{result}", lang.t("办结：", "Concluded: "))
-        }
-        Ok(CaseEvent::LimitExtended {
-            days,
-            approved_by,
-            reason,
-            ..
-        }) => match lang {
-            Lang::Zh => format!("延长期限：{days} 个工作日，批准人 {approved_by}；{reason}"),
-            Lang::En => {
-                format!("Limit extended: {days} working days, approved by {approved_by}; {reason}")
-            }
-        },
-        _ => event_type.to_string(),
+/// A rating (好差评, 1 to 5) in words.
+fn rating_words(lang: Lang, score: u64) -> &'static str {
+    match score {
+        5 => lang.t("非常满意", "very satisfied"),
+        4 => lang.t("满意", "satisfied"),
+        3 => lang.t("基本满意", "fairly satisfied"),
+        2 => lang.t("不满意", "dissatisfied"),
+        1 => lang.t("非常不满意", "very dissatisfied"),
+        _ => lang.t("未评价", "not rated"),
     }
 }
 
-fn alert_block(ctx: &Ctx, signed: &SignedIn, doc: &AlertDoc, case_id: &str) -> Markup {
+/// What an inspector had typed into an alert's form when it was refused: shown again, with the
+/// error, inside the alert's own card (where the page lands), not at the top of the page.
+struct Typed<'a> {
+    error: Option<&'a str>,
+    finding: Option<&'a str>,
+    accountability: &'a str,
+    note: &'a str,
+    reason: &'a str,
+}
+
+impl<'a> Typed<'a> {
+    /// What the address carries back for alert `id`, if the refusal was about it.
+    fn for_alert(ctx: &'a Ctx, id: &str) -> Option<Typed<'a>> {
+        (ctx.params.get("alert") == Some(id)).then(|| Typed {
+            error: ctx.params.get("error"),
+            finding: ctx.params.get("finding"),
+            accountability: ctx.params.get("accountability").unwrap_or(""),
+            note: ctx.params.get("note").unwrap_or(""),
+            reason: ctx.params.get("reason").unwrap_or(""),
+        })
+    }
+}
+
+fn alert_block(
+    ctx: &Ctx,
+    signed: &SignedIn,
+    names: &Directory,
+    doc: &AlertDoc,
+    case_id: &str,
+) -> Markup {
     let a = &doc.alert;
     let action = |verb: &str| {
         format!(
@@ -508,6 +594,11 @@ fn alert_block(ctx: &Ctx, signed: &SignedIn, doc: &AlertDoc, case_id: &str) -> M
         )
     };
     let anchor = format!("alert-{}", doc.id);
+    let typed = Typed::for_alert(ctx, &doc.id);
+    let (typed_note, typed_accountability, typed_reason) = typed
+        .as_ref()
+        .map_or(("", "", ""), |t| (t.note, t.accountability, t.reason));
+    let explanation = super::alert_words::explain(ctx.lang, a.rule, &a.details, names);
     html! {
         article class="alert-card" id=(anchor) data-status=(a.status.as_str()) {
             h3 {
@@ -515,7 +606,10 @@ fn alert_block(ctx: &Ctx, signed: &SignedIn, doc: &AlertDoc, case_id: &str) -> M
                 @if let Some(r) = a.rule { (rule_words(ctx.lang, r)) }
                 " · " span class="alert-status" { (status_words(ctx.lang, a.status)) }
             }
-            p class="muted" { code { (doc.id) } @if let Some(at) = a.raised_at { " · " (cst(at)) } }
+            @if let Some(at) = a.raised_at { p class="muted" { (ctx.t("预警时间：", "Raised: ")) (cst(at)) } }
+            @if let Some(e) = typed.as_ref().and_then(|t| t.error) {
+                p class="error alert-error" role="alert" { (e.chars().take(300).collect::<String>()) }
+            }
             @let provisional: Vec<i32> = a.details.get("provisional_years")
                 .and_then(|v| serde_json::from_value(v.clone()).ok())
                 .unwrap_or_default();
@@ -525,38 +619,60 @@ fn alert_block(ctx: &Ctx, signed: &SignedIn, doc: &AlertDoc, case_id: &str) -> M
                     (super::provisional_note(ctx, &provisional))
                 }
             }
-            details { summary { (ctx.t("规则所见", "What the rule saw")) }
-                pre { (serde_json::to_string_pretty(&a.details).unwrap_or_default()) } }
-            @if let Some(ack) = &a.acknowledged { p { (ctx.t("签收人：", "Acknowledged by ")) code { (ack.by) } } }
+            @if let Some(x) = &explanation {
+                p class="alert-happened" { (x.happened) }
+                p class="alert-expected" { strong { (ctx.t("应当：", "Expected: ")) } (x.expected) }
+                @if !x.facts.is_empty() {
+                    dl class="facts alert-facts" {
+                        @for (label, value) in &x.facts { div { dt { (label) } dd { (value) } } }
+                    }
+                }
+            }
+            @if !a.evidence.is_empty() && !case_id.starts_with('Q') {
+                p class="alert-evidence muted" {
+                    (ctx.t("依据的记录：", "Records it rests on: "))
+                    @for (i, e) in a.evidence.iter().enumerate() {
+                        @if i > 0 { "、" }
+                        a href={ "#event-" (e.sequence) } { (ctx.t("第 ", "no. ")) (e.sequence) (ctx.t(" 条", "")) }
+                    }
+                }
+            }
+            @if let Some(ack) = &a.acknowledged {
+                p { (ctx.t("签收人：", "Acknowledged by ")) (names.person(&ack.by))
+                    @if let Some(n) = &ack.note { " · " (n) } }
+            }
             @if let Some(res) = &a.resolution {
                 p class="resolution" { (ctx.t("结论：", "Finding: "))
                     @match res.finding { Finding::Justified => { (ctx.t("有正当理由", "justified")) } Finding::Violation => { (ctx.t("违规", "violation")) } }
-                    @if let Some(acc) = &res.accountability { " · " (ctx.t("责任追究：", "Accountability: ")) (acc) } }
+                    @if let Some(acc) = &res.accountability { " · " (ctx.t("责任追究：", "Accountability: ")) (acc) }
+                    " · " (names.person(&res.by))
+                    @if let Some(n) = &res.note { " · " (n) } }
             }
-            @if let Some(d) = &a.dismissal { p { (ctx.t("撤销理由：", "Dismissed: ")) (d.reason) } }
+            @if let Some(d) = &a.dismissal { p { (ctx.t("撤销理由：", "Dismissed: ")) (d.reason) " · " (names.person(&d.by)) } }
             @if a.status == AlertStatus::Raised {
                 form method="post" action=(action("acknowledge")) class="inline" {
                     (signed.csrf_input()) (ctx.lang_input())
                     label for={ (anchor) "-ack-note" } { (ctx.t("签收备注", "Note")) }
-                    input id={ (anchor) "-ack-note" } name="note" type="text" maxlength="2000";
+                    input id={ (anchor) "-ack-note" } name="note" type="text" maxlength="2000" value=(typed_note);
                     button type="submit" class="ack-submit" { (ctx.t("签收", "Acknowledge")) }
                 }
             }
             @if a.status == AlertStatus::Acknowledged {
+                @let finding = typed.as_ref().and_then(|t| t.finding);
                 form method="post" action=(action("resolve")) class="stack" {
                     (signed.csrf_input()) (ctx.lang_input())
                     fieldset {
                         legend { (ctx.t("调查结论", "Finding")) }
-                        label class="choice" { input type="radio" name="finding" value="justified" required; " " (ctx.t("有正当理由", "Justified")) }
-                        label class="choice" { input type="radio" name="finding" value="violation" required; " " (ctx.t("违规", "Violation")) }
+                        label class="choice" { input type="radio" name="finding" value="justified" required checked[finding == Some("justified")]; " " (ctx.t("有正当理由", "Justified")) }
+                        label class="choice" { input type="radio" name="finding" value="violation" required checked[finding == Some("violation")]; " " (ctx.t("违规", "Violation")) }
                     }
                     div class="field" {
                         label for={ (anchor) "-acc" } { (ctx.t("责任追究（违规时必填）", "Accountability action (required for a violation)")) }
-                        input id={ (anchor) "-acc" } name="accountability" type="text" maxlength="500";
+                        input id={ (anchor) "-acc" } name="accountability" type="text" maxlength="500" value=(typed_accountability);
                     }
                     div class="field" {
                         label for={ (anchor) "-note" } { (ctx.t("备注", "Note")) }
-                        input id={ (anchor) "-note" } name="note" type="text" maxlength="2000";
+                        input id={ (anchor) "-note" } name="note" type="text" maxlength="2000" value=(typed_note);
                     }
                     button type="submit" class="resolve-submit" { (ctx.t("办结", "Resolve")) }
                 }
@@ -565,7 +681,7 @@ fn alert_block(ctx: &Ctx, signed: &SignedIn, doc: &AlertDoc, case_id: &str) -> M
                 form method="post" action=(action("dismiss")) class="inline" {
                     (signed.csrf_input()) (ctx.lang_input())
                     label for={ (anchor) "-reason" } { (ctx.t("撤销理由", "Reason to dismiss")) }
-                    input id={ (anchor) "-reason" } name="reason" type="text" maxlength="500" required;
+                    input id={ (anchor) "-reason" } name="reason" type="text" maxlength="500" required value=(typed_reason);
                     button type="submit" class="secondary dismiss-submit" { (ctx.t("撤销", "Dismiss")) }
                 }
             }
@@ -592,6 +708,11 @@ pub(crate) async fn act(
         Err(p) => return p,
     };
     let case_id = ctx.params.get("case").unwrap_or("").to_string();
+    let kept: Vec<(&str, String)> = ["finding", "accountability", "note", "reason"]
+        .iter()
+        .filter_map(|k| form.get(k).map(|v| (*k, v.to_string())))
+        .collect();
+    let kept: Vec<(&str, &str)> = kept.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let actor = signed.principal.actor();
     let note = form.get("note").map(str::to_string);
     let command = match verb.as_str() {
@@ -606,6 +727,7 @@ pub(crate) async fn act(
                         &case_id,
                         &id,
                         Err(ctx.t("请选择调查结论。", "Choose a finding.").to_string()),
+                        &kept,
                     );
                 }
             };
@@ -653,11 +775,18 @@ pub(crate) async fn act(
             );
         }
     };
-    back(&ctx, &case_id, &id, result)
+    back(&ctx, &case_id, &id, result, &kept)
 }
 
-/// Back to the case file (or the desk), with what happened.
-fn back(ctx: &Ctx, case_id: &str, alert_id: &str, result: Result<String, String>) -> HttpResponse {
+/// Back to the case file (or the desk), with what happened; a refusal carries what was typed
+/// (`kept`) so the alert's form shows it again with the error beside it.
+fn back(
+    ctx: &Ctx,
+    case_id: &str,
+    alert_id: &str,
+    result: Result<String, String>,
+    kept: &[(&str, &str)],
+) -> HttpResponse {
     let base = if case_id.is_empty() || case_id.len() > 64 {
         "/inspector".to_string()
     } else if is_question_id(case_id) {
@@ -667,7 +796,19 @@ fn back(ctx: &Ctx, case_id: &str, alert_id: &str, result: Result<String, String>
     };
     let query = match &result {
         Ok(verb) => format!("done={}", encode_component(verb)),
-        Err(message) => format!("error={}", encode_component(message)),
+        Err(message) => {
+            let mut query = format!(
+                "error={}&alert={}",
+                encode_component(message),
+                encode_component(alert_id)
+            );
+            for (name, value) in kept {
+                if !value.is_empty() {
+                    query.push_str(&format!("&{name}={}", encode_component(value)));
+                }
+            }
+            query
+        }
     };
     redirect(&format!(
         "{}#alert-{}",
@@ -774,7 +915,7 @@ pub(crate) async fn scorecards(
                 tbody {
                     @for r in &rows {
                         tr data-department=(r.department) {
-                            th scope="row" { (r.department) }
+                            th scope="row" { (r.department_name) }
                             td class="cases" { (r.cases) }
                             td { (r.concluded) }
                             td { (opt(r.on_time_rate)) }
@@ -891,16 +1032,17 @@ pub(crate) async fn question(
             .collect(),
         Err(e) => return super::unavailable(&ctx, Section::Officer, e.into()),
     };
-    let done = ctx.params.get("done");
-    let error = ctx.params.get("error");
-    let department_name = match engine.catalogue().load(&q.power_code).await {
-        Ok(Some(r)) => r.power.department_name.clone(),
-        _ => q.department.clone(),
-    };
+    let done = ctx.params.get("done").map(|d| done_words(ctx.lang, d));
+    let error = ctx
+        .params
+        .get("error")
+        .filter(|_| ctx.params.get("alert").is_none());
+    let names = reads.directory().await.unwrap_or_default();
+    let department_name = names.department(&q.department);
     let body = html! {
         (signed.bar(&ctx))
         p class="breadcrumb" { a href=(ctx.link("/inspector")) { (ctx.t("电子监察台", "Supervision desk")) } }
-        h1 { (ctx.t("网上咨询", "Question from the public")) " " code { (q.id) } }
+        h1 { (ctx.t("网上咨询", "Question from the public")) }
         @if let Some(d) = done { p class="ok-note" role="status" id="done" { (d) } }
         @if let Some(e) = error { p class="error" role="alert" id="error" { (e) } }
         dl class="facts summary" {
@@ -915,7 +1057,7 @@ pub(crate) async fn question(
         }
         section aria-labelledby="h-alerts" {
             h2 id="h-alerts" { (ctx.t("预警", "Alerts")) }
-            @for doc in &alerts { (alert_block(&ctx, &signed, doc, &q.id)) }
+            @for doc in &alerts { (alert_block(&ctx, &signed, &names, doc, &q.id)) }
             @if alerts.is_empty() { p class="muted" { (ctx.t("无。", "None.")) } }
         }
     };

@@ -5,6 +5,7 @@
 //! 500 to bad input: malformed parameters give a 400 page, unknown things a 404 page, a store
 //! that does not answer a 503 page.
 mod admin;
+mod alert_words;
 mod apply;
 mod calculator;
 mod calendar_admin;

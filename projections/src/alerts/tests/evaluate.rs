@@ -186,7 +186,7 @@ fn the_policy_defaults_and_reads_from_configuration() {
         AlertPolicy {
             yellow: YellowCardPolicy::ShareOfLimit { percent: 80 },
             backfill_tolerance_days: 3,
-            min_handling_seconds: 60,
+            min_handling_seconds: 0,
             acceptance_limit_days: None,
             publication_limit_days: 7,
             pattern_min_decisions: 10,

@@ -110,7 +110,7 @@ fn acts_recorded_when_they_happen_are_fine() {
 fn received_and_refused_within_seconds() {
     // Received 09:00:00, refused (不予受理) at 09:00:30: 30 s.
     let case = Timeline::opened("03-16").step("不予受理", &at("03-16", "09:00:30"), ZHANG);
-    let found = case.rule(instant_conclusion, &at("03-16", "10:00:00"));
+    let found = case.rule_with(instant_conclusion, &INSTANT_ON, &at("03-16", "10:00:00"));
     assert_eq!(thresholds(&found), ["conclusion"]);
     let alert = &found[0];
     assert_eq!(alert.rule, AlertRule::InstantConclusion);
@@ -134,12 +134,12 @@ fn one_minute_is_plausible() {
     let minute = Timeline::opened("03-16").step("不予受理", &at("03-16", "09:01:00"), ZHANG);
     assert!(
         minute
-            .rule(instant_conclusion, &at("03-16", "10:00:00"))
+            .rule_with(instant_conclusion, &INSTANT_ON, &at("03-16", "10:00:00"))
             .is_empty()
     );
     let almost = Timeline::opened("03-16").step("不予受理", &at("03-16", "09:00:59"), ZHANG);
     assert_eq!(
-        thresholds(&almost.rule(instant_conclusion, &at("03-16", "10:00:00"))),
+        thresholds(&almost.rule_with(instant_conclusion, &INSTANT_ON, &at("03-16", "10:00:00"))),
         ["conclusion"]
     );
 }
@@ -159,7 +159,7 @@ fn plausible_stated_times_typed_in_within_seconds() {
         },
         flowchart: case.flowchart,
     };
-    let found = case.rule(instant_conclusion, &at("03-18", "17:00:00"));
+    let found = case.rule_with(instant_conclusion, &INSTANT_ON, &at("03-18", "17:00:00"));
     let AlertDetails::Instant {
         stated_seconds,
         recorded_seconds,
@@ -175,14 +175,35 @@ fn plausible_stated_times_typed_in_within_seconds() {
 fn open_and_withdrawn_cases_are_not_instant_conclusions() {
     let open = Timeline::opened("03-16");
     assert!(
-        open.rule(instant_conclusion, &at("03-16", "09:00:10"))
+        open.rule_with(instant_conclusion, &INSTANT_ON, &at("03-16", "09:00:10"))
             .is_empty()
     );
     let withdrawn = Timeline::opened("03-16").withdraw(&at("03-16", "09:00:10"));
     assert!(
         withdrawn
-            .rule(instant_conclusion, &at("03-16", "10:00:00"))
+            .rule_with(instant_conclusion, &INSTANT_ON, &at("03-16", "10:00:00"))
             .is_empty()
+    );
+}
+
+/// A jurisdiction that judges quick handling (the default does not).
+const INSTANT_ON: AlertPolicy = AlertPolicy {
+    min_handling_seconds: 60,
+    ..AlertPolicy::DEFAULT
+};
+
+#[test]
+fn by_default_a_quick_refusal_at_the_window_is_not_judged() {
+    let case = Timeline::opened("03-16").step("不予受理", &at("03-16", "09:00:30"), ZHANG);
+    assert!(
+        case.rule(instant_conclusion, &at("03-16", "10:00:00"))
+            .is_empty()
+    );
+    assert!(
+        !case
+            .evaluate_with(&AlertPolicy::default(), &at("03-16", "10:00:00"))
+            .iter()
+            .any(|c| c.rule == AlertRule::InstantConclusion)
     );
 }
 

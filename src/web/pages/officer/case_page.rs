@@ -2,6 +2,7 @@
 //! form per thing the officer may do next.
 
 use super::*;
+use crate::queries::Directory;
 
 /// What the officer typed into one of the case page's forms, to show it again.
 #[derive(Default)]
@@ -120,7 +121,9 @@ pub(crate) async fn case_page(
     .await
 }
 
-pub(super) fn event_line(ctx: &Ctx, event: &StoredEvent) -> Markup {
+/// One case event in the timeline: its time as stated, its name in words, and who did it by
+/// name (`names`); anchored `event-{sequence}` so alerts can point at the records they rest on.
+pub(crate) fn event_line(ctx: &Ctx, names: &Directory, event: &StoredEvent) -> Markup {
     let actor = event
         .metadata
         .get("actor")
@@ -133,7 +136,7 @@ pub(super) fn event_line(ctx: &Ctx, event: &StoredEvent) -> Markup {
         .map(|e| cst(e.at()))
         .unwrap_or_else(|| cst(event.recorded_at.fixed_offset()));
     html! {
-        li data-sequence=(event.sequence) {
+        li data-sequence=(event.sequence) id={ "event-" (event.sequence) } {
             time { (at) } " "
             @match &parsed {
                 Some(CaseEvent::CaseOpened { channel, .. }) => {
@@ -201,16 +204,16 @@ pub(super) fn event_line(ctx: &Ctx, event: &StoredEvent) -> Markup {
                 Some(CaseEvent::PenaltyDecisionRevoked { reason, .. }) => {
                     strong { (ctx.t("处罚决定已撤销", "Decision revoked")) } "：" (reason)
                 }
-                None => { strong { (event.event_type) } }
+                None => { strong { (crate::web::pages::alert_words::event_name(ctx.lang, &event.event_type)) } }
             }
             @if actor == aggregates::case::APPLICANT {
                 " — " span class="actor" { (ctx.t("申请人（网上申请）", "the applicant, online")) }
-            } @else if !actor.is_empty() { " — " span class="actor" { (actor) } }
+            } @else if !actor.is_empty() { " — " span class="actor" { (names.person(&actor)) } }
         }
     }
 }
 
-pub(super) fn limit_block(
+pub(crate) fn limit_block(
     ctx: &Ctx,
     engine: &Engine,
     id: &str,
@@ -383,6 +386,7 @@ pub(super) async fn render_case(
         .as_ref()
         .filter(|p| p.category == Category::Penalty)
         .and_then(|p| p.content.discretion.clone());
+    let names = engine.reads_own().directory().await.unwrap_or_default();
     let view = CaseView {
         ctx,
         signed,
@@ -406,7 +410,7 @@ pub(super) async fn render_case(
                     "When you submitted, the case already had these new entries, so your action was not saved. The forms below keep what you typed; check and submit again."
                 )) }
                 ol id="new-events" class="timeline" {
-                    @for e in &new_events { (event_line(ctx, e)) }
+                    @for e in &new_events { (event_line(ctx, &names, e)) }
                 }
             }
         }
@@ -489,7 +493,7 @@ pub(super) async fn render_case(
         @if is_officer { (reissue_section(&view)) }
         h2 { (ctx.t("办理过程", "Timeline")) }
         ol id="timeline" class="timeline" {
-            @for e in &events { (event_line(ctx, e)) }
+            @for e in &events { (event_line(ctx, &names, e)) }
         }
     };
     page(ctx, notice.status.unwrap_or(StatusCode::OK), title, body)

@@ -132,7 +132,7 @@ pub(crate) use actions::{
     clock, complete_step, extension, fee, penalty, publish, reissue_code, revoke, supplement,
     withdraw,
 };
-pub(crate) use case_page::{case_page, material, result_pdf};
+pub(crate) use case_page::{case_page, event_line, limit_block, material, result_pdf};
 pub(crate) use open::{form_tracking_number, new_case_form, new_form_key, open_case};
 pub(crate) use worklist::worklist;
 #[allow(unused_imports)]
