@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod data_reads;
 pub mod decisions;
 pub mod notifications;
+pub mod orders;
 pub mod public_case;
 pub mod questions;
 pub mod scorecard;
@@ -217,6 +218,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(decisions::DecisionsProjection),
         Box::new(data_reads::DataReadsProjection),
         Box::new(questions::QuestionsProjection),
+        Box::new(orders::OrdersProjection),
     ]
 }
 

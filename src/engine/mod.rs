@@ -8,6 +8,7 @@ pub(crate) mod cache;
 pub mod catalogue_file;
 pub mod document;
 pub mod forms;
+pub mod orders;
 pub mod pdf;
 pub mod query_code;
 pub mod questions;
@@ -20,6 +21,7 @@ use aggregates::alert::Alert;
 use aggregates::calendar::WorkingCalendar;
 use aggregates::case::{Case, CaseId, CaseServices, Clock, LookupError, PowerLookup};
 use aggregates::feedback::Feedback;
+use aggregates::order::SupervisionOrder;
 use aggregates::power::{Power, PowerCommand, PowerEvent, PowerStatus, PublishedPower};
 use aggregates::question::Question;
 use cqrs_es::event_sink::EventSink;
@@ -164,6 +166,7 @@ pub struct Engine {
     alerts: PersistedEventStore<EventRepo, Alert>,
     feedback: PersistedEventStore<EventRepo, Feedback>,
     questions: PersistedEventStore<EventRepo, Question>,
+    orders: PersistedEventStore<EventRepo, SupervisionOrder>,
     access: PersistedEventStore<EventRepo, DataAccess>,
     case_services: CaseServices,
     catalogue: Arc<Catalogue>,
@@ -343,6 +346,7 @@ impl Engine {
             alerts: PersistedEventStore::new_event_store(repo.clone()),
             feedback: PersistedEventStore::new_event_store(repo.clone()),
             questions: PersistedEventStore::new_event_store(repo.clone()),
+            orders: PersistedEventStore::new_event_store(repo.clone()),
             access: PersistedEventStore::new_event_store(repo.clone()),
             case_services: CaseServices {
                 powers: catalogue.clone(),
@@ -722,6 +726,23 @@ impl Engine {
         let recorded = self.now().to_rfc3339();
         let (events, _) = self
             .execute(&self.questions, id, command, &(), meta.into_map(recorded))
+            .await?;
+        Ok(events)
+    }
+
+    /// Runs a command on supervision order `id` (督办).
+    pub async fn execute_order(
+        &self,
+        id: &str,
+        command: <SupervisionOrder as Aggregate>::Command,
+        meta: CommandMeta,
+    ) -> Result<
+        Vec<EventEnvelope<SupervisionOrder>>,
+        AggregateError<<SupervisionOrder as Aggregate>::Error>,
+    > {
+        let recorded = self.now().to_rfc3339();
+        let (events, _) = self
+            .execute(&self.orders, id, command, &(), meta.into_map(recorded))
             .await?;
         Ok(events)
     }

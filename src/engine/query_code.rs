@@ -26,6 +26,11 @@ pub fn tracking_number(today: NaiveDate) -> CaseId {
     CaseId::parse(&number).expect("a tracking number is a case id")
 }
 
+/// A new supervision order id (督办): `D`, the date, eight random symbols.
+pub fn order_id(today: NaiveDate) -> String {
+    format!("D{}{}", today.format("%Y%m%d"), random_symbols(8))
+}
+
 /// A new question id (网上咨询): `Q`, the date, eight random symbols.
 pub fn question_id(today: NaiveDate) -> String {
     format!("Q{}{}", today.format("%Y%m%d"), random_symbols(8))

@@ -161,7 +161,48 @@ async fn sweep(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
     }
     raise_for_cases(engine, policy, &watched).await?;
     raise_patterns(engine, policy, samples).await?;
-    raise_for_questions(engine, policy).await
+    raise_for_questions(engine, policy).await?;
+    raise_for_orders(engine).await
+}
+
+/// 督办逾期: every supervision order whose current round was not answered by its due date, or
+/// was answered after it — one red alert per order and round, on the order's case.
+async fn raise_for_orders(engine: &Engine) -> anyhow::Result<()> {
+    use projections::orders::{OrderDoc, OrderEntry};
+    engine.wait_for_view("orders", Cursor::default()).await;
+    let docs: Vec<OrderDoc> = engine.repo().view_docs("orders", None).await?;
+    let today = aggregates::case::china_date(engine.now());
+    for order in docs.into_iter().filter(|o| o.overdue_on(today)) {
+        let Some(due) = order.due else { continue };
+        let replied_at = match order.status {
+            aggregates::order::OrderStatus::AwaitingReply => None,
+            _ => order.history.iter().rev().find_map(|e| match e {
+                OrderEntry::Replied { at, .. } => Some(*at),
+                _ => None,
+            }),
+        };
+        let candidate = AlertCandidate {
+            case_id: order.subject.case_id.clone(),
+            department: order.subject.department.clone(),
+            power_code: order.subject.power_code.clone(),
+            rule: AlertRule::OrderOverdue,
+            severity: aggregates::alert::Severity::Red,
+            threshold: format!("{}-{}", order.id, order.round),
+            details: projections::alerts::AlertDetails::Order {
+                order_id: order.id.clone(),
+                round: order.round,
+                due,
+                replied_at,
+            },
+            evidence: vec![aggregates::alert::EventRef {
+                aggregate_type: "SupervisionOrder".into(),
+                aggregate_id: order.id.clone(),
+                sequence: 1,
+            }],
+        };
+        raise(engine, candidate).await?;
+    }
+    Ok(())
 }
 
 /// 咨询逾期未答复: every question from the public still unanswered after

@@ -1,4 +1,5 @@
 //! Read side: what pages and the API show. Each query says where its data comes from.
+mod orders;
 mod questions;
 mod supervision;
 

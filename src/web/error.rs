@@ -295,6 +295,15 @@ impl From<AggregateError<aggregates::question::QuestionError>> for ApiError {
     }
 }
 
+impl From<AggregateError<aggregates::order::OrderError>> for ApiError {
+    fn from(err: AggregateError<aggregates::order::OrderError>) -> Self {
+        match err {
+            AggregateError::UserError(e) => refused(&e),
+            other => aggregate_failure(other),
+        }
+    }
+}
+
 impl From<PowerError> for ApiError {
     fn from(err: PowerError) -> Self {
         let mut api = refused(&err);

@@ -120,6 +120,26 @@ pub(crate) fn table() -> Vec<Row> {
             "/api/v1/questions/{id}/answer",
             [401, 200, 404, 200, 403, 401, 401, 401],
         ),
+        // 督办: inspectors issue and judge; the department's staff read and reply (another
+        // department's officer sees an empty inbox and is told there is no such order).
+        row("POST", "/api/v1/orders", inspector_only(201)),
+        row(
+            "GET",
+            "/api/v1/orders",
+            [401, 200, 200, 200, 200, 401, 401, 401],
+        ),
+        row(
+            "GET",
+            "/api/v1/orders/{id}",
+            [401, 200, 404, 200, 200, 401, 401, 401],
+        ),
+        row(
+            "POST",
+            "/api/v1/orders/{id}/reply",
+            [401, 200, 404, 200, 403, 401, 401, 401],
+        ),
+        row("POST", "/api/v1/orders/{id}/accept", inspector_only(200)),
+        row("POST", "/api/v1/orders/{id}/return", inspector_only(200)),
         // A form the version does not offer: not found, for everyone alike.
         row("GET", "/api/v1/powers/{code}/forms/{sha256}", [404; 8]),
         row("POST", "/api/v1/powers/{code}/status", admin_only(200)),
@@ -264,6 +284,13 @@ pub(crate) fn table() -> Vec<Row> {
         row("GET", "/officer/questions", NO_SESSION),
         row("POST", "/officer/questions/{id}/answer", NO_SESSION),
         row("GET", "/inspector/questions/{id}", NO_SESSION),
+        row("GET", "/inspector/orders", NO_SESSION),
+        row("POST", "/inspector/orders", NO_SESSION),
+        row("GET", "/inspector/orders/{id}", NO_SESSION),
+        row("POST", "/inspector/orders/{id}/{verb}", NO_SESSION),
+        row("GET", "/officer/orders", NO_SESSION),
+        row("GET", "/officer/orders/{id}", NO_SESSION),
+        row("POST", "/officer/orders/{id}/{verb}", NO_SESSION),
         row("POST", "/admin/forms", NO_SESSION),
         // 决定书 and 文书核验: without a number and code, the same 404 for everyone; the
         // check page is public, and its form is multipart (a urlencoded post is a 415 page).
@@ -438,6 +465,29 @@ impl Fixture {
         asked["id"].as_str().unwrap().to_string()
     }
 
+    /// A fresh 督办 on the shared case, issued by the inspector; replied by the department's
+    /// officer if asked.
+    async fn fresh_order(&self, replied: bool) -> String {
+        let inspector = self.token(Caller::Inspector).unwrap();
+        let order = self
+            .setup_post(
+                "/api/v1/orders",
+                inspector,
+                &json!({"case_id": self.case_id, "instructions": "访问测试：说明情况", "limit_days": 5}),
+            )
+            .await;
+        let id = order["id"].as_str().unwrap().to_string();
+        if replied {
+            self.setup_post(
+                &format!("/api/v1/orders/{id}/reply"),
+                self.officer(),
+                &json!({"explanation": "访问测试", "corrective_action": "访问测试"}),
+            )
+            .await;
+        }
+        id
+    }
+
     /// A fresh power of the department, registered and, if asked, published.
     async fn fresh_power(&self, publish: bool) -> String {
         let code = format!(
@@ -517,6 +567,40 @@ impl Fixture {
                 None,
             ),
             ("GET", "/api/v1/questions") => (Method::GET, "/api/v1/questions".into(), None),
+            ("POST", "/api/v1/orders") => (
+                Method::POST,
+                "/api/v1/orders".into(),
+                Some(json!({"case_id": self.case_id, "instructions": "说明情况", "limit_days": 5})),
+            ),
+            ("GET", "/api/v1/orders") => (Method::GET, "/api/v1/orders".into(), None),
+            ("GET", "/api/v1/orders/{id}") => {
+                let id = self.fresh_order(false).await;
+                (Method::GET, format!("/api/v1/orders/{id}"), None)
+            }
+            ("POST", "/api/v1/orders/{id}/reply") => {
+                let id = self.fresh_order(false).await;
+                (
+                    Method::POST,
+                    format!("/api/v1/orders/{id}/reply"),
+                    Some(json!({"explanation": "情况属实", "corrective_action": "已整改"})),
+                )
+            }
+            ("POST", "/api/v1/orders/{id}/accept") => {
+                let id = self.fresh_order(true).await;
+                (
+                    Method::POST,
+                    format!("/api/v1/orders/{id}/accept"),
+                    Some(json!({})),
+                )
+            }
+            ("POST", "/api/v1/orders/{id}/return") => {
+                let id = self.fresh_order(true).await;
+                (
+                    Method::POST,
+                    format!("/api/v1/orders/{id}/return"),
+                    Some(json!({"reason": "不具体", "limit_days": 3})),
+                )
+            }
             ("POST", "/api/v1/questions/{id}/answer") => {
                 let id = self.fresh_question().await;
                 (
@@ -788,13 +872,24 @@ impl Fixture {
                 format!("/inspector/cases/{}", self.case_id),
                 None,
             ),
+            ("GET", "/inspector/orders/{id}") => (
+                Method::GET,
+                "/inspector/orders/D20260101AAAAAAAA".into(),
+                None,
+            ),
+            ("GET", "/officer/orders/{id}") => (
+                Method::GET,
+                "/officer/orders/D20260101AAAAAAAA".into(),
+                None,
+            ),
             ("GET", "/decisions/{id}") => (Method::GET, "/decisions/0123456789abcdef".into(), None),
             ("GET", path) if !path.contains('{') => (Method::GET, path.to_string(), None),
             ("POST", path) if !path.starts_with("/api/") => {
                 // A page form: the bearer token goes along, and is ignored.
                 let path = path
                     .replace("{id}", &self.case_id)
-                    .replace("{code}", &self.power);
+                    .replace("{code}", &self.power)
+                    .replace("{verb}", "reply");
                 let mut req = self
                     .request(Method::POST, &path)
                     .header("Content-Type", "application/x-www-form-urlencoded")

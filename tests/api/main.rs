@@ -17,6 +17,7 @@ mod idempotency;
 mod inputs;
 mod logs;
 mod notifications;
+mod orders;
 mod penalty;
 mod personal_data;
 mod projections;

@@ -48,11 +48,14 @@ pub enum AlertRule {
     /// 咨询逾期未答复: a question from the public about a power left unanswered past the
     /// jurisdiction's limit (the alert's "case" is then the question's id).
     UnansweredQuestion,
+    /// 督办逾期: a department did not reply to a supervision order (督办) by its due date, or
+    /// replied after it (the alert's case is the order's case).
+    OrderOverdue,
 }
 
 impl AlertRule {
     /// Every rule, in declaration order.
-    pub const ALL: [AlertRule; 17] = [
+    pub const ALL: [AlertRule; 18] = [
         AlertRule::YellowCard,
         AlertRule::RedCard,
         AlertRule::StepOverdue,
@@ -70,6 +73,7 @@ impl AlertRule {
         AlertRule::PublicationOverdue,
         AlertRule::DiscretionPattern,
         AlertRule::UnansweredQuestion,
+        AlertRule::OrderOverdue,
     ];
 
     /// The stable snake_case name, identical to the serde form (used in alert ids).
@@ -92,6 +96,7 @@ impl AlertRule {
             AlertRule::PublicationOverdue => "publication_overdue",
             AlertRule::DiscretionPattern => "discretion_pattern",
             AlertRule::UnansweredQuestion => "unanswered_question",
+            AlertRule::OrderOverdue => "order_overdue",
         }
     }
 
@@ -115,6 +120,7 @@ impl AlertRule {
             AlertRule::PublicationOverdue => "公开超时",
             AlertRule::DiscretionPattern => "裁量异常模式",
             AlertRule::UnansweredQuestion => "咨询逾期未答复",
+            AlertRule::OrderOverdue => "督办逾期",
         }
     }
 

@@ -276,9 +276,7 @@ impl crate::refusal::Refusal for OrderError {
             OrderError::NotInspector => {
                 "Only discipline inspectors issue, accept and return supervision orders.".into()
             }
-            OrderError::NotDepartmentStaff => {
-                "Only staff of the department ordered reply.".into()
-            }
+            OrderError::NotDepartmentStaff => "Only staff of the department ordered reply.".into(),
             OrderError::NotFound => "No such supervision order.".into(),
             OrderError::AlreadyIssued => "The order's id was taken; send it again.".into(),
             OrderError::NotAwaitingReply => "The order is not waiting for a reply.".into(),
@@ -560,7 +558,11 @@ mod tests {
             .then_expect_events(vec![returned.clone()]);
         // The new date counts: a reply on the 16th is on time.
         TestFramework::<SupervisionOrder>::with(())
-            .given(vec![issued(), replied(true, "2026-11-10"), returned.clone()])
+            .given(vec![
+                issued(),
+                replied(true, "2026-11-10"),
+                returned.clone(),
+            ])
             .when(reply("2026-11-16"))
             .then_expect_events(vec![replied(false, "2026-11-16")]);
         TestFramework::<SupervisionOrder>::with(())

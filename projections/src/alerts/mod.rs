@@ -344,6 +344,17 @@ pub enum AlertDetails {
         /// The limit it passed.
         limit_days: u32,
     },
+    /// A supervision order (督办) not answered by its due date, or answered after it.
+    Order {
+        /// The order's id.
+        order_id: String,
+        /// Which round (1 = the order, then one per return).
+        round: u32,
+        /// The last day to reply.
+        due: NaiveDate,
+        /// When the department replied, if it did.
+        replied_at: Option<DateTime<FixedOffset>>,
+    },
     /// A bad rating.
     Rating {
         /// 1 or 2.

@@ -9,6 +9,7 @@ mod health;
 pub mod idempotency;
 mod inspector;
 mod log;
+mod orders;
 mod powers;
 mod public;
 mod questions;
@@ -77,6 +78,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(documents::configure)
             .configure(forms::configure)
             .configure(questions::configure)
+            .configure(orders::configure)
             .configure(calendar::configure)
             .configure(alerts::configure)
             .configure(inspector::configure)

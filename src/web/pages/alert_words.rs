@@ -476,6 +476,28 @@ pub(crate) fn explain(
             .into(),
             facts: vec![(t("收到时间", "Received"), at(when))],
         },
+        AlertDetails::Order {
+            round,
+            due,
+            replied_at,
+            ..
+        } => Explanation {
+            happened: match (zh, replied_at) {
+                (true, Some(r)) => format!("被督办部门于 {} 才回复督办，晚于 {} 的期限。", at(r), date_words(due)),
+                (true, None) => format!("被督办部门至 {} 期满仍未回复督办。", date_words(due)),
+                (false, Some(r)) => format!("The department replied to the supervision order only {}, after the last day {}.", cst(r), date_words(due)),
+                (false, None) => format!("The department has not replied to the supervision order by its last day {}.", date_words(due)),
+            },
+            expected: t(
+                "督办须在限期内回复情况说明和整改措施；逾期的，依规进入通报和责任追究。",
+                "A supervision order is to be answered, with an explanation and the corrective action, by its date; a late department is reported and held to account.",
+            )
+            .into(),
+            facts: vec![
+                (t("督办期限", "Last day"), date_words(due)),
+                (t("轮次", "Round"), round.to_string()),
+            ],
+        },
         AlertDetails::Rating { score, at: when } => {
             let words = match score {
                 1 => t("非常不满意", "very dissatisfied"),

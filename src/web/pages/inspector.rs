@@ -38,6 +38,8 @@ fn page(
         nav class="subnav" aria-label=(ctx.t("监察台", "Desk")) {
             a href=(ctx.link("/inspector")) { (ctx.t("预警督办", "Alerts")) }
             " · "
+            a href=(ctx.link("/inspector/orders")) { (ctx.t("督办单", "Orders")) }
+            " · "
             a href=(ctx.link("/inspector/scorecards")) { (ctx.t("绩效评估", "Scorecards")) }
         }
         (body)
@@ -563,6 +565,8 @@ struct Typed<'a> {
     accountability: &'a str,
     note: &'a str,
     reason: &'a str,
+    instructions: &'a str,
+    limit_days: &'a str,
 }
 
 impl<'a> Typed<'a> {
@@ -574,6 +578,8 @@ impl<'a> Typed<'a> {
             accountability: ctx.params.get("accountability").unwrap_or(""),
             note: ctx.params.get("note").unwrap_or(""),
             reason: ctx.params.get("reason").unwrap_or(""),
+            instructions: ctx.params.get("instructions").unwrap_or(""),
+            limit_days: ctx.params.get("limit_days").unwrap_or(""),
         })
     }
 }
@@ -628,10 +634,11 @@ fn alert_block(
                     }
                 }
             }
-            @if !a.evidence.is_empty() && !case_id.starts_with('Q') {
+            @let case_evidence: Vec<&aggregates::alert::EventRef> = a.evidence.iter().filter(|e| e.aggregate_type == "Case").collect();
+            @if !case_evidence.is_empty() {
                 p class="alert-evidence muted" {
                     (ctx.t("依据的记录：", "Records it rests on: "))
-                    @for (i, e) in a.evidence.iter().enumerate() {
+                    @for (i, e) in case_evidence.iter().enumerate() {
                         @if i > 0 { "、" }
                         a href={ "#event-" (e.sequence) } { (ctx.t("第 ", "no. ")) (e.sequence) (ctx.t(" 条", "")) }
                     }
@@ -675,6 +682,28 @@ fn alert_block(
                         input id={ (anchor) "-note" } name="note" type="text" maxlength="2000" value=(typed_note);
                     }
                     button type="submit" class="resolve-submit" { (ctx.t("办结", "Resolve")) }
+                }
+            }
+            @if matches!(a.status, AlertStatus::Raised | AlertStatus::Acknowledged) && !case_id.starts_with('Q') {
+                details class="order-issue" open[typed.as_ref().is_some_and(|t| !t.instructions.is_empty())] {
+                    summary { (ctx.t("发出督办", "Issue a supervision order")) }
+                    form method="post" action=(ctx.link("/inspector/orders")) class="stack" {
+                        (signed.csrf_input()) (ctx.lang_input())
+                        input type="hidden" name="case" value=(case_id);
+                        input type="hidden" name="alert" value=(doc.id);
+                        div class="field" {
+                            label for={ (anchor) "-instructions" } { (ctx.t("督办要求（被督办部门须说明和整改的事项）", "What the department is to explain and correct")) }
+                            textarea id={ (anchor) "-instructions" } name="instructions" rows="3" maxlength="2000" required {
+                                (typed.as_ref().map_or("", |t| t.instructions))
+                            }
+                        }
+                        div class="field" {
+                            label for={ (anchor) "-days" } { (ctx.t("回复期限（工作日）", "Reply within (working days)")) }
+                            input id={ (anchor) "-days" } name="limit_days" type="number" min="1" max="60" required
+                                value=(typed.as_ref().map(|t| t.limit_days).filter(|d| !d.is_empty()).unwrap_or("5"));
+                        }
+                        button type="submit" class="order-submit" { (ctx.t("发出督办", "Issue")) }
+                    }
                 }
             }
             @if matches!(a.status, AlertStatus::Raised | AlertStatus::Acknowledged) {

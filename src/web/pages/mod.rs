@@ -16,6 +16,7 @@ mod feedback;
 mod inspector;
 mod notifications_admin;
 mod officer;
+mod orders;
 mod result_document;
 pub mod session;
 mod supplement;
@@ -153,6 +154,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sign-out", web::post().to(session::sign_out))
         .route("/console", web::get().to(session::console))
         .route("/inspector", web::get().to(inspector::desk))
+        .route("/inspector/orders", web::get().to(orders::list))
+        .route("/inspector/orders", web::post().to(orders::issue))
+        .route("/inspector/orders/{id}", web::get().to(orders::view))
+        .route("/inspector/orders/{id}/{verb}", web::post().to(orders::act))
+        .route("/officer/orders", web::get().to(orders::list))
+        .route("/officer/orders/{id}", web::get().to(orders::view))
+        .route("/officer/orders/{id}/{verb}", web::post().to(orders::act))
         .route(
             "/inspector/questions/{id}",
             web::get().to(inspector::question),

@@ -21,6 +21,17 @@ pub(crate) async fn worklist(
         .first()
         .map(|p| p.department_name.clone())
         .unwrap_or_else(|| department.clone());
+    // 督办 waiting for this department's reply: shown on the worklist, where staff look first.
+    let orders_waiting = engine
+        .reads_own()
+        .orders(Some(&department))
+        .await
+        .map(|l| {
+            l.iter()
+                .filter(|o| o.status == aggregates::order::OrderStatus::AwaitingReply)
+                .count()
+        })
+        .unwrap_or(0);
 
     let mut errors: Vec<&str> = Vec::new();
     if ctx.bad_query {
@@ -76,6 +87,14 @@ pub(crate) async fn worklist(
         (signed.bar(&ctx))
         h1 { (ctx.t("办件清单", "Worklist")) }
         p class="signed-in" { (ctx.t("部门：", "Department: ")) (department_name) }
+        p id="orders-link" {
+            a href=(ctx.link("/officer/orders")) { (ctx.t("督办", "Supervision orders")) }
+            @if orders_waiting > 0 {
+                " " strong class="flag overdue" id="orders-waiting" {
+                    (orders_waiting) (ctx.t(" 件待回复", " awaiting reply"))
+                }
+            }
+        }
         @if signed.principal.claims.role == Role::Officer {
             p {
                 a id="new-case" class="button-link" href=(ctx.link("/officer/cases/new")) { (ctx.t("受理/立案新办件", "Open a new case")) }
