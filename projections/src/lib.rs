@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod orders;
 pub mod public_case;
 pub mod questions;
+pub mod rectifications;
 pub mod scorecard;
 
 use serde::Serialize;
@@ -219,6 +220,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(data_reads::DataReadsProjection),
         Box::new(questions::QuestionsProjection),
         Box::new(orders::OrdersProjection),
+        Box::new(rectifications::RectificationsProjection),
     ]
 }
 

@@ -162,7 +162,75 @@ async fn sweep(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
     raise_for_cases(engine, policy, &watched).await?;
     raise_patterns(engine, policy, samples).await?;
     raise_for_questions(engine, policy).await?;
-    raise_for_orders(engine).await
+    raise_for_orders(engine).await?;
+    raise_for_rectifications(engine, policy).await
+}
+
+/// 差评回访逾期 and 差评整改逾期: every open 整改 task (a bad rating or a complaint since the
+/// last rectification) whose call back or rectification is past its limit in working days
+/// (counted from the day after it began). Once per task start: the threshold is its date.
+async fn raise_for_rectifications(engine: &Engine, policy: &AlertPolicy) -> anyhow::Result<()> {
+    use projections::rectifications::RectificationDoc;
+    engine
+        .wait_for_view("rectifications", Cursor::default())
+        .await;
+    let docs: Vec<RectificationDoc> = engine.repo().view_docs("rectifications", None).await?;
+    let today = aggregates::case::china_date(engine.now());
+    let calendar = engine.calendar();
+    for doc in docs {
+        let Some(since) = doc.open_since else {
+            continue;
+        };
+        let start = aggregates::case::china_date(since);
+        let tasks = [
+            (
+                "call_back",
+                policy.call_back_days,
+                doc.call_back.is_none(),
+                AlertRule::CallBackOverdue,
+                aggregates::alert::Severity::Yellow,
+            ),
+            (
+                "rectification",
+                policy.rectification_days,
+                true,
+                AlertRule::RectificationOverdue,
+                aggregates::alert::Severity::Red,
+            ),
+        ];
+        for (task, limit, pending, rule, severity) in tasks {
+            if limit == 0 || !pending {
+                continue;
+            }
+            let Ok(due) = calendar.add_working_days(start, limit, &[]).map(|c| c.due) else {
+                continue;
+            };
+            if today <= due {
+                continue;
+            }
+            let candidate = AlertCandidate {
+                case_id: doc.case_id.clone(),
+                department: doc.department.clone(),
+                power_code: doc.power_code.clone(),
+                rule,
+                severity,
+                threshold: format!("{}", since.format("%Y%m%dT%H%M%S")),
+                details: projections::alerts::AlertDetails::Rectification {
+                    task: task.into(),
+                    since,
+                    limit_days: limit,
+                    due,
+                },
+                evidence: vec![aggregates::alert::EventRef {
+                    aggregate_type: "Feedback".into(),
+                    aggregate_id: doc.case_id.clone(),
+                    sequence: 1,
+                }],
+            };
+            raise(engine, candidate).await?;
+        }
+    }
+    Ok(())
 }
 
 /// 督办逾期: every supervision order whose current round was not answered by its due date, or

@@ -1,6 +1,7 @@
 //! Read side: what pages and the API show. Each query says where its data comes from.
 mod orders;
 mod questions;
+mod rectifications;
 mod supervision;
 
 use std::sync::Arc;

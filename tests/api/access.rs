@@ -122,6 +122,29 @@ pub(crate) fn table() -> Vec<Row> {
         ),
         // 督办: inspectors issue and judge; the department's staff read and reply (another
         // department's officer sees an empty inbox and is told there is no such order).
+        // 好差评整改: the shared case has no feedback, so no task on it (404) for staff of any
+        // department; inspectors do not act on tasks.
+        row(
+            "GET",
+            "/api/v1/rectifications",
+            [401, 200, 200, 200, 403, 401, 401, 401],
+        ),
+        row(
+            "POST",
+            "/api/v1/rectifications/{tracking_no}/call-back",
+            [401, 404, 404, 404, 403, 401, 401, 401],
+        ),
+        row(
+            "POST",
+            "/api/v1/rectifications/{tracking_no}/rectification",
+            [401, 404, 404, 404, 403, 401, 401, 401],
+        ),
+        // No rectification yet: 422, for everyone alike (the query code is the credential).
+        row(
+            "POST",
+            "/api/v1/public/cases/{tracking_no}/follow-up-rating",
+            [422; 8],
+        ),
         row("POST", "/api/v1/orders", inspector_only(201)),
         row(
             "GET",
@@ -289,6 +312,9 @@ pub(crate) fn table() -> Vec<Row> {
         row("GET", "/inspector/orders/{id}", NO_SESSION),
         row("POST", "/inspector/orders/{id}/{verb}", NO_SESSION),
         row("GET", "/officer/orders", NO_SESSION),
+        row("GET", "/officer/rectifications", NO_SESSION),
+        row("POST", "/officer/rectifications/{no}/{verb}", NO_SESSION),
+        row("POST", "/track/follow-up", [404; 8]),
         row("GET", "/officer/orders/{id}", NO_SESSION),
         row("POST", "/officer/orders/{id}/{verb}", NO_SESSION),
         row("POST", "/admin/forms", NO_SESSION),
@@ -796,6 +822,24 @@ impl Fixture {
                 "/api/v1/public/applications".into(),
                 Some(json!({})),
             ),
+            ("POST", "/api/v1/public/cases/{tracking_no}/follow-up-rating") => (
+                Method::POST,
+                format!("/api/v1/public/cases/{}/follow-up-rating", self.case_id),
+                Some(json!({"code": self.query_code, "score": 5})),
+            ),
+            ("GET", "/api/v1/rectifications") => {
+                (Method::GET, "/api/v1/rectifications".into(), None)
+            }
+            ("POST", "/api/v1/rectifications/{tracking_no}/call-back") => (
+                Method::POST,
+                format!("/api/v1/rectifications/{}/call-back", self.case_id),
+                Some(json!({"note": "已回访"})),
+            ),
+            ("POST", "/api/v1/rectifications/{tracking_no}/rectification") => (
+                Method::POST,
+                format!("/api/v1/rectifications/{}/rectification", self.case_id),
+                Some(json!({"reply": "已整改"})),
+            ),
             ("POST", "/api/v1/public/cases/{tracking_no}/rating") => (
                 Method::POST,
                 format!("/api/v1/public/cases/{}/rating", self.case_id),
@@ -889,7 +933,8 @@ impl Fixture {
                 let path = path
                     .replace("{id}", &self.case_id)
                     .replace("{code}", &self.power)
-                    .replace("{verb}", "reply");
+                    .replace("{verb}", "reply")
+                    .replace("{no}", &self.case_id);
                 let mut req = self
                     .request(Method::POST, &path)
                     .header("Content-Type", "application/x-www-form-urlencoded")

@@ -22,6 +22,7 @@ mod penalty;
 mod personal_data;
 mod projections;
 mod questions;
+mod rectifications;
 mod smtp;
 mod store_conformance;
 mod supervision;

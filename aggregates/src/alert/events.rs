@@ -51,11 +51,17 @@ pub enum AlertRule {
     /// 督办逾期: a department did not reply to a supervision order (督办) by its due date, or
     /// replied after it (the alert's case is the order's case).
     OrderOverdue,
+    /// 回访逾期: a bad rating or a complaint not called back within the jurisdiction's limit
+    /// (1 working day by default).
+    CallBackOverdue,
+    /// 整改逾期: a bad rating or a complaint not rectified within the jurisdiction's limit (15
+    /// working days by default).
+    RectificationOverdue,
 }
 
 impl AlertRule {
     /// Every rule, in declaration order.
-    pub const ALL: [AlertRule; 18] = [
+    pub const ALL: [AlertRule; 20] = [
         AlertRule::YellowCard,
         AlertRule::RedCard,
         AlertRule::StepOverdue,
@@ -74,6 +80,8 @@ impl AlertRule {
         AlertRule::DiscretionPattern,
         AlertRule::UnansweredQuestion,
         AlertRule::OrderOverdue,
+        AlertRule::CallBackOverdue,
+        AlertRule::RectificationOverdue,
     ];
 
     /// The stable snake_case name, identical to the serde form (used in alert ids).
@@ -97,6 +105,8 @@ impl AlertRule {
             AlertRule::DiscretionPattern => "discretion_pattern",
             AlertRule::UnansweredQuestion => "unanswered_question",
             AlertRule::OrderOverdue => "order_overdue",
+            AlertRule::CallBackOverdue => "call_back_overdue",
+            AlertRule::RectificationOverdue => "rectification_overdue",
         }
     }
 
@@ -121,6 +131,8 @@ impl AlertRule {
             AlertRule::DiscretionPattern => "裁量异常模式",
             AlertRule::UnansweredQuestion => "咨询逾期未答复",
             AlertRule::OrderOverdue => "督办逾期",
+            AlertRule::CallBackOverdue => "差评回访逾期",
+            AlertRule::RectificationOverdue => "差评整改逾期",
         }
     }
 

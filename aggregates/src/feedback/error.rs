@@ -21,6 +21,22 @@ pub enum FeedbackError {
     /// The case was rated already.
     #[error("this case has been rated already")]
     AlreadyRated,
+    /// Only officers and administrators of the case's department record call backs and
+    /// rectifications.
+    #[error("only staff of the case's department record call backs and rectifications")]
+    NotDepartmentStaff,
+    /// Nothing to rectify: no bad rating or complaint waits for it.
+    #[error("no bad rating or complaint waits for a call back or rectification")]
+    NothingToRectify,
+    /// The call back is recorded already for this task.
+    #[error("the call back is recorded already")]
+    AlreadyCalledBack,
+    /// No rectification to rate yet.
+    #[error("a follow-up rating comes after the department's rectification")]
+    NoRectificationYet,
+    /// The follow-up rating is given already.
+    #[error("the follow-up rating has been given already")]
+    AlreadyFollowedUp,
     /// The case has as many complaints as one case may take.
     #[error("this case has {max} complaints already; contact the supervision office directly")]
     TooManyComplaints {
@@ -38,6 +54,11 @@ impl crate::refusal::Refusal for FeedbackError {
             FeedbackError::NotConcluded => "case_not_concluded",
             FeedbackError::AlreadyRated => "already_rated",
             FeedbackError::TooManyComplaints { .. } => "too_many_complaints",
+            FeedbackError::NotDepartmentStaff => "forbidden",
+            FeedbackError::NothingToRectify => "nothing_to_rectify",
+            FeedbackError::AlreadyCalledBack => "already_called_back",
+            FeedbackError::NoRectificationYet => "no_rectification_yet",
+            FeedbackError::AlreadyFollowedUp => "already_followed_up",
         }
     }
 
@@ -45,7 +66,11 @@ impl crate::refusal::Refusal for FeedbackError {
         use crate::refusal::RefusalKind as K;
         match self {
             FeedbackError::NoSuchCase => K::NotFound,
-            FeedbackError::AlreadyRated => K::Conflict,
+            FeedbackError::AlreadyRated
+            | FeedbackError::AlreadyCalledBack
+            | FeedbackError::AlreadyFollowedUp
+            | FeedbackError::NothingToRectify => K::Conflict,
+            FeedbackError::NotDepartmentStaff => K::Forbidden,
             _ => K::Rule,
         }
     }
@@ -58,6 +83,11 @@ impl crate::refusal::Refusal for FeedbackError {
             FeedbackError::NotConcluded => "办件办结后才能评价。",
             FeedbackError::AlreadyRated => "该办件已经评价过。",
             FeedbackError::TooManyComplaints { .. } => "该办件的投诉已达上限，请直接联系监督机构。",
+            FeedbackError::NotDepartmentStaff => "只有办件所属部门的工作人员可以记录回访和整改。",
+            FeedbackError::NothingToRectify => "该办件没有待回访或整改的差评、投诉。",
+            FeedbackError::AlreadyCalledBack => "回访已记录。",
+            FeedbackError::NoRectificationYet => "部门答复整改情况后才能追评。",
+            FeedbackError::AlreadyFollowedUp => "已经追评过。",
         }
         .into()
     }
@@ -75,6 +105,17 @@ impl crate::refusal::Refusal for FeedbackError {
                 "This case has as many complaints as the form takes; please contact the \
                  supervision office."
             }
+            FeedbackError::NotDepartmentStaff => {
+                "Only staff of the case's department record call backs and rectifications."
+            }
+            FeedbackError::NothingToRectify => {
+                "No bad rating or complaint on this case waits for a call back or rectification."
+            }
+            FeedbackError::AlreadyCalledBack => "The call back is recorded already.",
+            FeedbackError::NoRectificationYet => {
+                "A follow-up rating comes after the department's reply on its rectification."
+            }
+            FeedbackError::AlreadyFollowedUp => "The follow-up rating has been given already.",
         }
         .into()
     }

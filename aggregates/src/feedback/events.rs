@@ -31,6 +31,33 @@ pub enum FeedbackEvent {
         /// When received.
         at: DateTime<FixedOffset>,
     },
+    /// 已回访: the department called the citizen back after a bad rating or a complaint.
+    CallBackRecorded {
+        /// What was said (internal; never on public views).
+        note: String,
+        /// Who (subject id).
+        by: String,
+        /// When.
+        at: DateTime<FixedOffset>,
+    },
+    /// 已整改: the department's rectification, told to the citizen on their tracking page.
+    RectificationRecorded {
+        /// The reply to the citizen: what was found and corrected.
+        reply: String,
+        /// Who (subject id).
+        by: String,
+        /// When.
+        at: DateTime<FixedOffset>,
+    },
+    /// 追评: the citizen's one follow-up rating after the rectification.
+    FollowUpRated {
+        /// 1 to 5.
+        score: u8,
+        /// The comment.
+        comment: Option<String>,
+        /// When received.
+        at: DateTime<FixedOffset>,
+    },
 }
 
 impl DomainEvent for FeedbackEvent {
@@ -38,6 +65,9 @@ impl DomainEvent for FeedbackEvent {
         match self {
             FeedbackEvent::ComplaintFiled { .. } => "ComplaintFiled",
             FeedbackEvent::ServiceRated { .. } => "ServiceRated",
+            FeedbackEvent::CallBackRecorded { .. } => "CallBackRecorded",
+            FeedbackEvent::RectificationRecorded { .. } => "RectificationRecorded",
+            FeedbackEvent::FollowUpRated { .. } => "FollowUpRated",
         }
         .into()
     }

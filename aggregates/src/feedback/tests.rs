@@ -137,3 +137,132 @@ fn bad_ratings_are_the_two_lowest() {
     assert!(is_bad_rating(1) && is_bad_rating(2));
     assert!(!is_bad_rating(3) && !is_bad_rating(5));
 }
+
+fn staff(department: &str) -> crate::Actor {
+    crate::Actor {
+        id: "wang".into(),
+        role: crate::Role::Officer,
+        department: Some(department.into()),
+    }
+}
+
+fn rated(score: u8) -> FeedbackEvent {
+    FeedbackEvent::ServiceRated {
+        score,
+        comment: None,
+        department: "pd-scjgj".into(),
+        power_code: "330217001000".into(),
+        at: at(),
+    }
+}
+
+fn called_back() -> FeedbackEvent {
+    FeedbackEvent::CallBackRecorded {
+        note: "已电话联系申请人".into(),
+        by: "wang".into(),
+        at: at(),
+    }
+}
+
+fn rectified() -> FeedbackEvent {
+    FeedbackEvent::RectificationRecorded {
+        reply: "已对窗口人员批评教育".into(),
+        by: "wang".into(),
+        at: at(),
+    }
+}
+
+#[test]
+fn a_bad_rating_is_called_back_rectified_and_rated_again_once() {
+    Given::with(())
+        .given(vec![rated(2)])
+        .when(FeedbackCommand::RecordCallBack {
+            actor: staff("pd-scjgj"),
+            note: "已电话联系申请人".into(),
+            at: at(),
+        })
+        .then_expect_events(vec![called_back()]);
+    Given::with(())
+        .given(vec![rated(2), called_back()])
+        .when(FeedbackCommand::RecordCallBack {
+            actor: staff("pd-scjgj"),
+            note: "again".into(),
+            at: at(),
+        })
+        .then_expect_error(FeedbackError::AlreadyCalledBack);
+    Given::with(())
+        .given(vec![rated(2), called_back()])
+        .when(FeedbackCommand::RecordRectification {
+            actor: staff("pd-scjgj"),
+            reply: "已对窗口人员批评教育".into(),
+            at: at(),
+        })
+        .then_expect_events(vec![rectified()]);
+    Given::with(())
+        .given(vec![rated(2), called_back(), rectified()])
+        .when(FeedbackCommand::RateFollowUp {
+            score: 4,
+            comment: None,
+            at: at(),
+        })
+        .then_expect_events(vec![FeedbackEvent::FollowUpRated {
+            score: 4,
+            comment: None,
+            at: at(),
+        }]);
+    Given::with(())
+        .given(vec![
+            rated(2),
+            rectified(),
+            FeedbackEvent::FollowUpRated {
+                score: 4,
+                comment: None,
+                at: at(),
+            },
+        ])
+        .when(FeedbackCommand::RateFollowUp {
+            score: 5,
+            comment: None,
+            at: at(),
+        })
+        .then_expect_error(FeedbackError::AlreadyFollowedUp);
+}
+
+#[test]
+fn only_a_bad_rating_or_a_complaint_opens_a_task_for_the_departments_staff() {
+    // A good rating: nothing to rectify, nothing to rate again.
+    Given::with(())
+        .given(vec![rated(4)])
+        .when(FeedbackCommand::RecordRectification {
+            actor: staff("pd-scjgj"),
+            reply: "x".into(),
+            at: at(),
+        })
+        .then_expect_error(FeedbackError::NothingToRectify);
+    Given::with(())
+        .given(vec![rated(4)])
+        .when(FeedbackCommand::RateFollowUp {
+            score: 5,
+            comment: None,
+            at: at(),
+        })
+        .then_expect_error(FeedbackError::NoRectificationYet);
+    // A complaint opens one; another department's officer may not act on it.
+    Given::with(())
+        .given(vec![complaint(1)])
+        .when(FeedbackCommand::RecordCallBack {
+            actor: staff("pd-other"),
+            note: "x".into(),
+            at: at(),
+        })
+        .then_expect_error(FeedbackError::NoSuchCase);
+    // A complaint after a rectification opens a new task.
+    Given::with(())
+        .given(vec![complaint(1), rectified(), complaint(2)])
+        .when(FeedbackCommand::RecordCallBack {
+            actor: staff("pd-scjgj"),
+            note: "已电话联系申请人".into(),
+            at: at(),
+        })
+        .then_expect_events(vec![called_back()]);
+}

@@ -71,7 +71,13 @@ pub fn feedback_alerts(case_id: &str, records: &[FeedbackEventRecord]) -> Vec<Al
                 },
                 evidence: evidence(record.sequence),
             }),
-            FeedbackEvent::ServiceRated { .. } => None,
+            // The department's acts and the follow-up rating raise nothing by themselves; a
+            // task past its limits is the deadline sweep's (`call_back_overdue`,
+            // `rectification_overdue`).
+            FeedbackEvent::ServiceRated { .. }
+            | FeedbackEvent::CallBackRecorded { .. }
+            | FeedbackEvent::RectificationRecorded { .. }
+            | FeedbackEvent::FollowUpRated { .. } => None,
         })
         .collect()
 }

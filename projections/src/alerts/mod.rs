@@ -139,6 +139,15 @@ pub struct AlertPolicy {
     /// default 5, this system's choice, not a legal limit; 0 turns the rule off). An older
     /// unanswered question raises `unanswered_question` and shows as overdue in the inbox.
     pub question_answer_days: u32,
+    /// Working days within which a department calls back a citizen after a bad rating or a
+    /// complaint (好差评回访; 0 turns the rule off). 国办发〔2019〕51号 orders every 差评 called
+    /// back, verified, rectified and answered (回访核实、整改、反馈) without a national count of
+    /// days; the default 1 is Zhejiang's (FACTS.md "Citizen ratings").
+    pub call_back_days: u32,
+    /// Working days within which it rectifies and answers (整改; 0 turns it off). Default 15,
+    /// as Sichuan's implementation: "对'不满意'或者'非常不满意'问题，在15个工作日内整改到位"
+    /// (https://www.spprec.com/sczwweb/zwfwnew/027001/027001004/20200519/c84a7724-ff57-4a78-8be0-4a467d045b9e.html).
+    pub rectification_days: u32,
 }
 
 impl AlertPolicy {
@@ -153,6 +162,8 @@ impl AlertPolicy {
         pattern_bottom_percent: 10,
         pattern_max_p_permille: 10,
         question_answer_days: 5,
+        call_back_days: 1,
+        rectification_days: 15,
     };
 }
 
@@ -354,6 +365,17 @@ pub enum AlertDetails {
         due: NaiveDate,
         /// When the department replied, if it did.
         replied_at: Option<DateTime<FixedOffset>>,
+    },
+    /// A bad rating or complaint not called back or rectified in time (好差评整改).
+    Rectification {
+        /// `call_back` or `rectification`.
+        task: String,
+        /// When the task began (the bad rating or complaint).
+        since: DateTime<FixedOffset>,
+        /// The limit, in working days.
+        limit_days: u32,
+        /// The last day.
+        due: NaiveDate,
     },
     /// A bad rating.
     Rating {

@@ -13,6 +13,7 @@ mod orders;
 mod powers;
 mod public;
 mod questions;
+mod rectifications;
 
 pub use inspector::csv_response as scorecards_csv_response;
 pub use public::PUBLIC_WRITE_LIMIT;
@@ -79,6 +80,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(forms::configure)
             .configure(questions::configure)
             .configure(orders::configure)
+            .configure(rectifications::configure)
             .configure(calendar::configure)
             .configure(alerts::configure)
             .configure(inspector::configure)

@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(public_case_log)
         .service(complain)
         .service(rate)
+        .service(follow_up)
         .service(decisions)
         .service(decision);
 }
@@ -291,6 +292,56 @@ async fn rate(
             &id,
             FeedbackCommand::RateService {
                 case,
+                score: body.score,
+                comment: body.comment,
+                at,
+            },
+            CommandMeta::public(request_id.to_string()),
+        )
+        .await?;
+    Ok(super::positioned(
+        &engine,
+        HttpResponse::Created().json(FeedbackReceipt {
+            tracking_no: tracking_no.into_inner(),
+            complaint_no: None,
+            received_at: at,
+        }),
+    ))
+}
+
+/// The follow-up rating (追评) after the department answered a bad rating or a complaint
+/// with its rectification (shown on the tracking page), once, with the query code. Limited
+/// like complaints.
+#[utoipa::path(
+    tag = "public",
+    params(("tracking_no" = String, Path, description = "Tracking number")),
+    request_body = RatingRequest,
+    responses(
+        (status = 201, description = "Received", body = FeedbackReceipt),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No case matches this number and code", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Given already (`already_followed_up`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Score not 1-5, overlong comment, no rectification yet (`no_rectification_yet`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many from this address; see Retry-After", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/public/cases/{tracking_no}/follow-up-rating")]
+async fn follow_up(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    after: super::ReadAfter,
+    request_id: RequestId,
+    tracking_no: web::Path<String>,
+    body: PublicJson<RatingRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let PublicJson(body) = body;
+    let (id, _) = verified_facts(&req, &engine, after, &tracking_no, &body.code).await?;
+    let at = engine.now();
+    engine
+        .execute_feedback(
+            &id,
+            FeedbackCommand::RateFollowUp {
                 score: body.score,
                 comment: body.comment,
                 at,

@@ -498,6 +498,28 @@ pub(crate) fn explain(
                 (t("轮次", "Round"), round.to_string()),
             ],
         },
+        AlertDetails::Rectification {
+            task,
+            since,
+            limit_days,
+            due,
+        } => {
+            let call_back = task == "call_back";
+            let what = if call_back { t("回访", "call back") } else { t("整改并答复", "rectification and reply") };
+            Explanation {
+                happened: if zh {
+                    format!("群众于 {} 给出差评或投诉，部门至 {} 仍未{what}。", at(since), date_words(due))
+                } else {
+                    format!("A bad rating or complaint came in {}; the department had not recorded its {what} by {}.", cst(since), date_words(due))
+                },
+                expected: if zh {
+                    format!("差评、投诉应在 {limit_days} 个工作日内{what}（好差评制度）。")
+                } else {
+                    format!("A bad rating or complaint gets its {what} within {limit_days} working days.")
+                },
+                facts: vec![(t("期限届满日", "Last day"), date_words(due))],
+            }
+        }
         AlertDetails::Rating { score, at: when } => {
             let words = match score {
                 1 => t("非常不满意", "very dissatisfied"),

@@ -91,6 +91,7 @@ fn answer(ctx: &Ctx, status: StatusCode, title: &str, message: &str, no: &str) -
 enum Kind {
     Complaint,
     Rating,
+    FollowUp,
 }
 
 async fn submit(
@@ -167,6 +168,11 @@ async fn submit(
             comment: form.get("comment").map(str::to_string),
             at,
         },
+        Kind::FollowUp => FeedbackCommand::RateFollowUp {
+            score: form.get("score").and_then(|s| s.parse().ok()).unwrap_or(0),
+            comment: form.get("comment").map(str::to_string),
+            at,
+        },
     };
     let meta = CommandMeta::public(request_id.to_string());
     let refused = |message: &str| {
@@ -190,7 +196,7 @@ async fn submit(
                 ),
                 &no,
             ),
-            Kind::Rating => answer(
+            Kind::Rating | Kind::FollowUp => answer(
                 &ctx,
                 StatusCode::OK,
                 ctx.t("评价已收到", "Rating received"),
@@ -229,6 +235,78 @@ pub(crate) async fn complaint(
     payload: web::Payload,
 ) -> HttpResponse {
     submit(req, engine, request_id, payload, Kind::Complaint).await
+}
+
+/// `POST /track/follow-up`: 追评, after the department's rectification.
+pub(crate) async fn follow_up(
+    req: HttpRequest,
+    engine: web::Data<Engine>,
+    request_id: RequestId,
+    payload: web::Payload,
+) -> HttpResponse {
+    submit(req, engine, request_id, payload, Kind::FollowUp).await
+}
+
+/// The department's answer to a bad rating or a complaint (整改答复), and the follow-up rating
+/// form (追评) until it is given.
+pub(crate) fn rectification(
+    ctx: &Ctx,
+    no: &str,
+    code: &str,
+    doc: &projections::rectifications::RectificationDoc,
+) -> Markup {
+    const SCORES: [(u8, &str, &str); 5] = [
+        (5, "非常满意", "Very satisfied"),
+        (4, "满意", "Satisfied"),
+        (3, "基本满意", "Fair"),
+        (2, "不满意", "Dissatisfied"),
+        (1, "非常不满意", "Very dissatisfied"),
+    ];
+    html! {
+        @if doc.open_since.is_some() {
+            section aria-labelledby="h-rectification" id="rectification-pending" {
+                h2 id="h-rectification" { (ctx.t("整改情况", "Rectification")) }
+                p { (ctx.t(
+                    "您的评价或投诉已转办理部门：部门将在 1 个工作日内回访，15 个工作日内整改并在此答复。",
+                    "Your rating or complaint went to the department: it calls you back within 1 working day and answers here with its rectification within 15."
+                )) }
+            }
+        }
+        @if let Some(r) = &doc.rectification {
+            section aria-labelledby="h-rectification-done" id="rectification" {
+                h2 id="h-rectification-done" { (ctx.t("部门整改答复", "The department's reply")) }
+                p class="muted" { (super::cst(r.at)) }
+                blockquote id="rectification-reply" { (r.text) }
+                @match doc.follow_up {
+                    Some(score) => {
+                        p id="follow-up-given" { (ctx.t("您的追评：", "Your follow-up rating: "))
+                            (SCORES.iter().find(|s| s.0 == score).map(|s| ctx.t(s.1, s.2)).unwrap_or("")) }
+                    }
+                    None => {
+                        form id="follow-up" method="post" action="/track/follow-up" class="stack" {
+                            (ctx.lang_input())
+                            input type="hidden" name="no" value=(no);
+                            input type="hidden" name="code" value=(code);
+                            fieldset {
+                                legend { (ctx.t("对整改的追评（一次）", "Rate the rectification (once)")) }
+                                @for (score, zh, en) in SCORES {
+                                    label class="choice" {
+                                        input type="radio" name="score" value=(score) required;
+                                        " " (ctx.t(zh, en))
+                                    }
+                                }
+                            }
+                            div class="field" {
+                                label for="follow-up-comment" { (ctx.t("意见（选填，500 字以内）", "Comment (optional, at most 500 characters)")) }
+                                textarea id="follow-up-comment" name="comment" maxlength="500" rows="2" {}
+                            }
+                            button id="follow-up-submit" type="submit" { (ctx.t("提交追评", "Submit")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `POST /track/rating`.

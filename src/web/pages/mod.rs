@@ -27,6 +27,7 @@ mod layout;
 mod params;
 mod questions;
 mod receipt;
+mod rectifications;
 
 pub use i18n::Lang;
 pub use layout::CSP;
@@ -60,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/track/feed", web::get().to(feed::feed))
         .route("/track/complaint", web::post().to(feedback::complaint))
         .route("/track/rating", web::post().to(feedback::rating))
+        .route("/track/follow-up", web::post().to(feedback::follow_up))
         .route("/track/supplement", web::post().to(supplement::submit))
         .route(
             "/track/result",
@@ -159,6 +161,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/inspector/orders/{id}", web::get().to(orders::view))
         .route("/inspector/orders/{id}/{verb}", web::post().to(orders::act))
         .route("/officer/orders", web::get().to(orders::list))
+        .route(
+            "/officer/rectifications",
+            web::get().to(rectifications::inbox),
+        )
+        .route(
+            "/officer/rectifications/{no}/{verb}",
+            web::post().to(rectifications::act),
+        )
         .route("/officer/orders/{id}", web::get().to(orders::view))
         .route("/officer/orders/{id}/{verb}", web::post().to(orders::act))
         .route(

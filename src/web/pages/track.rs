@@ -174,7 +174,18 @@ pub(crate) async fn track(req: HttpRequest, engine: web::Data<Engine>) -> HttpRe
                     .ok(),
                 None => None,
             };
-            status_page(&ctx, &view, code, log.as_ref())
+            // The department's 整改 answer to this case's bad rating or complaint, if any.
+            let rectification = match aggregates::case::CaseId::parse(&view.tracking_no) {
+                Some(id) => engine
+                    .reads_own()
+                    .public_rectification(&id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .filter(|d| d.ever_opened),
+                None => None,
+            };
+            status_page(&ctx, &view, code, log.as_ref(), rectification.as_ref())
         }
         Ok(None) => not_found(&ctx),
         Err(e) => super::unavailable(&ctx, Section::Track, e),
@@ -327,6 +338,7 @@ fn status_page(
     v: &PublicCaseView,
     code: &str,
     log: Option<&crate::follow::translog::CaseLog>,
+    rectification: Option<&projections::rectifications::RectificationDoc>,
 ) -> HttpResponse {
     let paused = v.status == CaseStatus::Paused;
     let closed = matches!(v.status, CaseStatus::Concluded | CaseStatus::Withdrawn);
@@ -457,6 +469,9 @@ fn status_page(
         }
         @if let Some(log) = log {
             (log_section(ctx, log))
+        }
+        @if let Some(r) = rectification {
+            (super::feedback::rectification(ctx, &v.tracking_no, code, r))
         }
         (super::feedback::forms(ctx, &v.tracking_no, code, v.status))
         p class="hint" {

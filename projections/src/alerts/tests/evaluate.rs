@@ -193,6 +193,8 @@ fn the_policy_defaults_and_reads_from_configuration() {
             pattern_bottom_percent: 10,
             pattern_max_p_permille: 10,
             question_answer_days: 5,
+            call_back_days: 1,
+            rectification_days: 15,
         }
     );
     let reminder: AlertPolicy = serde_json::from_value(json!({

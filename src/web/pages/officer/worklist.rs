@@ -88,6 +88,8 @@ pub(crate) async fn worklist(
         h1 { (ctx.t("办件清单", "Worklist")) }
         p class="signed-in" { (ctx.t("部门：", "Department: ")) (department_name) }
         p id="orders-link" {
+            a href=(ctx.link("/officer/rectifications")) { (ctx.t("好差评整改", "Ratings to rectify")) }
+            " · "
             a href=(ctx.link("/officer/orders")) { (ctx.t("督办", "Supervision orders")) }
             @if orders_waiting > 0 {
                 " " strong class="flag overdue" id="orders-waiting" {
