@@ -18,6 +18,7 @@ pub mod party;
 pub mod power;
 pub mod question;
 pub mod refusal;
+pub mod spot_check;
 pub mod text;
 pub mod yaml;
 

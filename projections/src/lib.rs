@@ -19,6 +19,7 @@ pub mod public_case;
 pub mod questions;
 pub mod rectifications;
 pub mod scorecard;
+pub mod spot_checks;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -221,6 +222,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(questions::QuestionsProjection),
         Box::new(orders::OrdersProjection),
         Box::new(rectifications::RectificationsProjection),
+        Box::new(spot_checks::SpotChecksProjection),
     ]
 }
 

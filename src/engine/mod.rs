@@ -12,6 +12,7 @@ pub mod orders;
 pub mod pdf;
 pub mod query_code;
 pub mod questions;
+pub mod spot_checks;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -24,6 +25,7 @@ use aggregates::feedback::Feedback;
 use aggregates::order::SupervisionOrder;
 use aggregates::power::{Power, PowerCommand, PowerEvent, PowerStatus, PublishedPower};
 use aggregates::question::Question;
+use aggregates::spot_check::SpotCheck;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::persist::{PersistedEventStore, PersistenceError};
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
@@ -167,6 +169,7 @@ pub struct Engine {
     feedback: PersistedEventStore<EventRepo, Feedback>,
     questions: PersistedEventStore<EventRepo, Question>,
     orders: PersistedEventStore<EventRepo, SupervisionOrder>,
+    spot_checks: PersistedEventStore<EventRepo, SpotCheck>,
     access: PersistedEventStore<EventRepo, DataAccess>,
     case_services: CaseServices,
     catalogue: Arc<Catalogue>,
@@ -347,6 +350,7 @@ impl Engine {
             feedback: PersistedEventStore::new_event_store(repo.clone()),
             questions: PersistedEventStore::new_event_store(repo.clone()),
             orders: PersistedEventStore::new_event_store(repo.clone()),
+            spot_checks: PersistedEventStore::new_event_store(repo.clone()),
             access: PersistedEventStore::new_event_store(repo.clone()),
             case_services: CaseServices {
                 powers: catalogue.clone(),
@@ -743,6 +747,21 @@ impl Engine {
         let recorded = self.now().to_rfc3339();
         let (events, _) = self
             .execute(&self.orders, id, command, &(), meta.into_map(recorded))
+            .await?;
+        Ok(events)
+    }
+
+    /// Runs a command on spot check `id` (抽查).
+    pub async fn execute_spot_check(
+        &self,
+        id: &str,
+        command: <SpotCheck as Aggregate>::Command,
+        meta: CommandMeta,
+    ) -> Result<Vec<EventEnvelope<SpotCheck>>, AggregateError<<SpotCheck as Aggregate>::Error>>
+    {
+        let recorded = self.now().to_rfc3339();
+        let (events, _) = self
+            .execute(&self.spot_checks, id, command, &(), meta.into_map(recorded))
             .await?;
         Ok(events)
     }

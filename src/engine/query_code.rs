@@ -31,6 +31,11 @@ pub fn order_id(today: NaiveDate) -> String {
     format!("D{}{}", today.format("%Y%m%d"), random_symbols(8))
 }
 
+/// A new spot check id (抽查): `S`, the date, eight random symbols.
+pub fn spot_check_id(today: NaiveDate) -> String {
+    format!("S{}{}", today.format("%Y%m%d"), random_symbols(8))
+}
+
 /// A new question id (网上咨询): `Q`, the date, eight random symbols.
 pub fn question_id(today: NaiveDate) -> String {
     format!("Q{}{}", today.format("%Y%m%d"), random_symbols(8))

@@ -2,6 +2,7 @@
 mod orders;
 mod questions;
 mod rectifications;
+mod spot_checks;
 mod supervision;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::engine::query_code;
 use crate::engine::{Engine, LoadError, PowerRecord};
 use crate::store::Cursor;
+pub use spot_checks::{Reproduction, SpotCheckView};
 pub use supervision::{AlertFilter, AlertGroup, Directory};
 
 /// A power in the catalogue with its current version's key figures.

@@ -228,7 +228,7 @@ impl From<AggregateError<PowerError>> for ApiError {
     }
 }
 
-fn aggregate_failure<T: std::error::Error>(err: AggregateError<T>) -> ApiError {
+pub(crate) fn aggregate_failure<T: std::error::Error>(err: AggregateError<T>) -> ApiError {
     match err {
         AggregateError::AggregateConflict => ApiError::new(
             StatusCode::CONFLICT,
@@ -374,7 +374,7 @@ fn status_of(kind: RefusalKind) -> StatusCode {
 }
 
 /// A refusal of the domain as a problem: its stable code, the status of its kind, its text.
-fn refused(err: &impl Refusal) -> ApiError {
+pub(crate) fn refused(err: &impl Refusal) -> ApiError {
     match err.kind() {
         RefusalKind::Unavailable => ApiError::unavailable(anyhow::anyhow!(err.to_string())),
         kind => ApiError::new(status_of(kind), err.code(), err.to_string()),

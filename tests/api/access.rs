@@ -145,6 +145,16 @@ pub(crate) fn table() -> Vec<Row> {
             "/api/v1/public/cases/{tracking_no}/follow-up-rating",
             [422; 8],
         ),
+        // 抽查: inspectors only; the shared case is open, so a November draw finds nothing
+        // concluded (422), and no spot check exists under the id asked for (404).
+        row("POST", "/api/v1/spot-checks", inspector_only(422)),
+        row("GET", "/api/v1/spot-checks", inspector_only(200)),
+        row("GET", "/api/v1/spot-checks/{id}", inspector_only(404)),
+        row(
+            "POST",
+            "/api/v1/spot-checks/{id}/findings",
+            inspector_only(404),
+        ),
         row("POST", "/api/v1/orders", inspector_only(201)),
         row(
             "GET",
@@ -312,6 +322,10 @@ pub(crate) fn table() -> Vec<Row> {
         row("GET", "/inspector/orders/{id}", NO_SESSION),
         row("POST", "/inspector/orders/{id}/{verb}", NO_SESSION),
         row("GET", "/officer/orders", NO_SESSION),
+        row("GET", "/inspector/spot-checks", NO_SESSION),
+        row("POST", "/inspector/spot-checks", NO_SESSION),
+        row("GET", "/inspector/spot-checks/{id}", NO_SESSION),
+        row("POST", "/inspector/spot-checks/{id}/findings", NO_SESSION),
         row("GET", "/officer/rectifications", NO_SESSION),
         row("POST", "/officer/rectifications/{no}/{verb}", NO_SESSION),
         row("POST", "/track/follow-up", [404; 8]),
@@ -599,6 +613,24 @@ impl Fixture {
                 Some(json!({"case_id": self.case_id, "instructions": "说明情况", "limit_days": 5})),
             ),
             ("GET", "/api/v1/orders") => (Method::GET, "/api/v1/orders".into(), None),
+            ("POST", "/api/v1/spot-checks") => (
+                Method::POST,
+                "/api/v1/spot-checks".into(),
+                Some(
+                    json!({"department": self.app.department, "from": "2020-01-01", "to": "2020-01-31", "size": 3}),
+                ),
+            ),
+            ("GET", "/api/v1/spot-checks") => (Method::GET, "/api/v1/spot-checks".into(), None),
+            ("GET", "/api/v1/spot-checks/{id}") => (
+                Method::GET,
+                "/api/v1/spot-checks/S20260101AAAAAAAA".into(),
+                None,
+            ),
+            ("POST", "/api/v1/spot-checks/{id}/findings") => (
+                Method::POST,
+                "/api/v1/spot-checks/S20260101AAAAAAAA/findings".into(),
+                Some(json!({"case_id": self.case_id, "finding": "compliant"})),
+            ),
             ("GET", "/api/v1/orders/{id}") => {
                 let id = self.fresh_order(false).await;
                 (Method::GET, format!("/api/v1/orders/{id}"), None)
@@ -919,6 +951,11 @@ impl Fixture {
             ("GET", "/inspector/orders/{id}") => (
                 Method::GET,
                 "/inspector/orders/D20260101AAAAAAAA".into(),
+                None,
+            ),
+            ("GET", "/inspector/spot-checks/{id}") => (
+                Method::GET,
+                "/inspector/spot-checks/S20260101AAAAAAAA".into(),
                 None,
             ),
             ("GET", "/officer/orders/{id}") => (

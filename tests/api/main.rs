@@ -24,6 +24,7 @@ mod projections;
 mod questions;
 mod rectifications;
 mod smtp;
+mod spot_checks;
 mod store_conformance;
 mod supervision;
 mod translog;

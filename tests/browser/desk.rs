@@ -164,6 +164,29 @@ pub async fn inspector_desk(ctx: Ctx) {
             .await
             .contains("调查中")
     );
+    // A 督办 to the department from the alert's card: the order page names the department
+    // and the due date, and lists the order in the desk's 督办单.
+    ctx.js(
+        "document.querySelector(arguments[0] + ' details.order-issue').open = true;",
+        vec![json!(card)],
+    )
+    .await;
+    ctx.type_into(
+        &format!("{card} textarea[name=instructions]"),
+        "书面说明罚款高于裁量档次的理由，提出整改措施",
+    )
+    .await;
+    ctx.click_and_wait(&format!("{card} .order-submit")).await;
+    assert!(ctx.current_url().await.contains("/inspector/orders/D"));
+    let status = ctx.text("#order-status").await;
+    assert!(status.contains("待回复"), "{status}");
+    assert!(ctx.text("main").await.contains("市场监督管理局"));
+    assert_made_for_inspectors(&ctx, "the order").await;
+    ctx.goto("/inspector/orders").await;
+    assert!(ctx.text("table#orders").await.contains("书面说明罚款"));
+    assert_made_for_inspectors(&ctx, "the orders").await;
+    ctx.goto(&format!("/inspector/cases/{no}")).await;
+
     ctx.find(&format!("{card} input[value=violation]"))
         .await
         .click()

@@ -14,6 +14,7 @@ mod powers;
 mod public;
 mod questions;
 mod rectifications;
+mod spot_checks;
 
 pub use inspector::csv_response as scorecards_csv_response;
 pub use public::PUBLIC_WRITE_LIMIT;
@@ -81,6 +82,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(questions::configure)
             .configure(orders::configure)
             .configure(rectifications::configure)
+            .configure(spot_checks::configure)
             .configure(calendar::configure)
             .configure(alerts::configure)
             .configure(inspector::configure)

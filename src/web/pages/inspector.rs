@@ -40,6 +40,8 @@ fn page(
             " · "
             a href=(ctx.link("/inspector/orders")) { (ctx.t("督办单", "Orders")) }
             " · "
+            a href=(ctx.link("/inspector/spot-checks")) { (ctx.t("抽查", "Spot checks")) }
+            " · "
             a href=(ctx.link("/inspector/scorecards")) { (ctx.t("绩效评估", "Scorecards")) }
         }
         (body)

@@ -19,6 +19,7 @@ mod officer;
 mod orders;
 mod result_document;
 pub mod session;
+mod spot_checks;
 mod supplement;
 mod track;
 
@@ -157,6 +158,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/console", web::get().to(session::console))
         .route("/inspector", web::get().to(inspector::desk))
         .route("/inspector/orders", web::get().to(orders::list))
+        .route("/inspector/spot-checks", web::get().to(spot_checks::list))
+        .route("/inspector/spot-checks", web::post().to(spot_checks::draw))
+        .route(
+            "/inspector/spot-checks/{id}",
+            web::get().to(spot_checks::view),
+        )
+        .route(
+            "/inspector/spot-checks/{id}/findings",
+            web::post().to(spot_checks::finding),
+        )
         .route("/inspector/orders", web::post().to(orders::issue))
         .route("/inspector/orders/{id}", web::get().to(orders::view))
         .route("/inspector/orders/{id}/{verb}", web::post().to(orders::act))

@@ -142,6 +142,7 @@ pub(crate) async fn list(
             nav class="subnav" {
                 a href=(ctx.link("/inspector")) { (ctx.t("预警督办", "Alerts")) } " · "
                 a href=(ctx.link("/inspector/orders")) { (ctx.t("督办单", "Orders")) } " · "
+                a href=(ctx.link("/inspector/spot-checks")) { (ctx.t("抽查", "Spot checks")) } " · "
                 a href=(ctx.link("/inspector/scorecards")) { (ctx.t("绩效评估", "Scorecards")) }
             }
         } @else {
