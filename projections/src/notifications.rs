@@ -25,6 +25,8 @@ pub enum NoticeKind {
     Withdrawn,
     /// A question from the public answered (咨询已答复).
     Answered,
+    /// The department's answer to a bad rating or complaint (整改已答复).
+    Rectified,
 }
 
 impl NoticeKind {
@@ -39,6 +41,7 @@ impl NoticeKind {
             NoticeKind::DocumentReady => "document_ready",
             NoticeKind::Withdrawn => "withdrawn",
             NoticeKind::Answered => "answered",
+            NoticeKind::Rectified => "rectified",
         }
     }
 
@@ -53,6 +56,7 @@ impl NoticeKind {
             NoticeKind::DocumentReady => "决定书已出具",
             NoticeKind::Withdrawn => "已撤回/终止",
             NoticeKind::Answered => "咨询已答复",
+            NoticeKind::Rectified => "整改已答复",
         }
     }
 }
@@ -112,6 +116,45 @@ pub fn answer_notice(
     );
     let short =
         format!("【{department_name}】您关于{power_name}的咨询已答复，请查收邮件或查看事项页面。");
+    Notice {
+        kind,
+        subject,
+        body,
+        short,
+    }
+}
+
+/// The department's answer to the applicant's bad rating or complaint (整改答复): the reply
+/// itself, and where to give the one follow-up rating (never the query code).
+pub fn rectification_notice(case: &NoticeCase<'_>, reply: &str) -> Notice {
+    let kind = NoticeKind::Rectified;
+    let no = case.tracking_no;
+    let subject = format!(
+        "【{}】{}：{} / {no}",
+        case.department_name,
+        kind.zh(),
+        case.power_name
+    );
+    let track = case
+        .track_url
+        .map(|u| {
+            format!("\n\n可在办件查询页面（{u}）输入办件编号和查询码查看，并对整改情况追评一次。")
+        })
+        .unwrap_or_else(|| {
+            "\n\n可在办件查询页面输入办件编号和查询码查看，并对整改情况追评一次。".into()
+        });
+    let body = format!(
+        "您对办件 {no}（{}）的评价或投诉，{}已整改并答复：\n\n{reply}{track}\n\n{}\n本邮件由系统自动发送，请勿回复。\n\n----\n\n{} has answered your rating or complaint about case {no} ({}) with what it corrected (above). You may rate the rectification once on the tracking page.\n\nThis message was sent automatically; please do not reply.\n",
+        case.power_name,
+        case.department_name,
+        case.department_name,
+        case.department_name,
+        case.power_name
+    );
+    let short = format!(
+        "【{}】您对办件{no}的评价或投诉已整改答复，请在办件查询页面查看并追评。",
+        case.department_name
+    );
     Notice {
         kind,
         subject,

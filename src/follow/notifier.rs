@@ -201,11 +201,20 @@ async fn notifications_for(
             }
             continue;
         }
-        if stored.aggregate_type != "Case" || !TOLD.contains(&stored.event_type.as_str()) {
+        let rectified =
+            stored.aggregate_type == "Feedback" && stored.event_type == "RectificationRecorded";
+        if !rectified
+            && (stored.aggregate_type != "Case" || !TOLD.contains(&stored.event_type.as_str()))
+        {
             continue;
         }
-        let Ok(event) = serde_json::from_value::<CaseEvent>(stored.payload.clone()) else {
-            continue;
+        let event = if rectified {
+            None
+        } else {
+            match serde_json::from_value::<CaseEvent>(stored.payload.clone()) {
+                Ok(e) => Some(e),
+                Err(_) => continue,
+            }
         };
         if !addressees.contains_key(&stored.aggregate_id) {
             let found = addressee(engine, &stored.aggregate_id).await?;
@@ -215,7 +224,7 @@ async fn notifications_for(
             continue;
         };
         let step = match (&event, &who.flowchart) {
-            (CaseEvent::StepCompleted { from, to, .. }, Some(p)) => Some(StepFacts {
+            (Some(CaseEvent::StepCompleted { from, to, .. }), Some(p)) => Some(StepFacts {
                 from_start: p.flowchart.start().id == *from,
                 to_waits_or_ends: p.flowchart.is_end(to)
                     || p.flowchart.step(to).is_some_and(|s| s.pauses_clock),
@@ -228,7 +237,20 @@ async fn notifications_for(
             department_name: &who.department_name,
             track_url: channels.track_url.as_deref(),
         };
-        let Some(notice) = notice_for(&event, step, &case) else {
+        let notice = match &event {
+            Some(event) => notice_for(event, step, &case),
+            None => match serde_json::from_value::<aggregates::feedback::FeedbackEvent>(
+                stored.payload.clone(),
+            ) {
+                Ok(aggregates::feedback::FeedbackEvent::RectificationRecorded {
+                    reply, ..
+                }) => Some(projections::notifications::rectification_notice(
+                    &case, &reply,
+                )),
+                _ => None,
+            },
+        };
+        let Some(notice) = notice else {
             continue;
         };
         let mut queue = |channel: &str, recipient: &str, body: &str| {

@@ -297,3 +297,55 @@ async fn an_asker_who_left_an_address_gets_the_answer_by_email() {
         .count();
     assert_eq!(answered, 1);
 }
+
+#[tokio::test]
+async fn the_applicant_hears_the_departments_answer_to_a_bad_rating() {
+    let smtp = SmtpServer::start();
+    let app = app_sending_to(Backend::Sqlite, smtp.url()).await;
+    let power = app.licence_power().await;
+    let (no, code) = apply(&app, &power).await;
+    let zhang = app.officer("officer-mail-r1");
+    let li = app.officer("officer-mail-r2");
+    let mut v = app
+        .get(&format!("/api/v1/cases/{no}"), Some(&zhang))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["version"]
+        .as_u64()
+        .unwrap();
+    for (who, outcome) in [
+        (&zhang, "受理"),
+        (&zhang, "书面审查符合条件"),
+        (&li, "准予许可"),
+    ] {
+        let r = app.step(&no, who, outcome, v).await;
+        assert_eq!(r.status(), StatusCode::OK, "{outcome}");
+        v = r.json::<Value>().await.unwrap()["version"]
+            .as_u64()
+            .unwrap();
+    }
+    let r = app
+        .post(
+            &format!("/api/v1/public/cases/{no}/rating"),
+            None,
+            &json!({"code": code, "score": 1}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let reply = "已核实窗口未一次性告知，已对窗口人员批评教育。";
+    let r = app
+        .post(
+            &format!("/api/v1/rectifications/{no}/rectification"),
+            Some(&zhang),
+            &json!({"reply": reply}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let mail = smtp.wait_for("整改已答复").await;
+    assert_eq!(mail.to, "zhao.tongzhi@example.com");
+    assert!(mail.subject.contains(&no), "{mail:?}");
+    assert!(mail.body.contains(reply), "{}", mail.body);
+    assert!(mail.body.contains(TRACK_URL), "{}", mail.body);
+    assert!(!mail.body.contains(&code), "never the query code");
+}

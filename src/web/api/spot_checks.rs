@@ -51,8 +51,7 @@ pub struct DrawRequest {
 pub struct FindingRequest {
     /// The case.
     pub case_id: String,
-    /// `compliant` or `deficient`.
-    #[schema(value_type = String, example = "deficient")]
+    /// `compliant` (规范) or `deficient` (存在问题).
     pub finding: SpotFinding,
     /// What was found; required for a deficiency, 1 to 2000 characters.
     pub note: Option<String>,
