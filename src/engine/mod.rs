@@ -699,11 +699,7 @@ impl Engine {
         command: <Alert as Aggregate>::Command,
         meta: CommandMeta,
     ) -> Result<Vec<EventEnvelope<Alert>>, AggregateError<<Alert as Aggregate>::Error>> {
-        let recorded = self.now().to_rfc3339();
-        let (events, _) = self
-            .execute(&self.alerts, id, command, &(), meta.into_map(recorded))
-            .await?;
-        Ok(events)
+        self.execute_plain(&self.alerts, id, command, meta).await
     }
 
     /// Runs a feedback command (complaints and ratings from the public) on case `id`'s feedback.
@@ -713,11 +709,7 @@ impl Engine {
         command: <Feedback as Aggregate>::Command,
         meta: CommandMeta,
     ) -> Result<Vec<EventEnvelope<Feedback>>, AggregateError<<Feedback as Aggregate>::Error>> {
-        let recorded = self.now().to_rfc3339();
-        let (events, _) = self
-            .execute(&self.feedback, id, command, &(), meta.into_map(recorded))
-            .await?;
-        Ok(events)
+        self.execute_plain(&self.feedback, id, command, meta).await
     }
 
     /// Runs a command on question `id` (网上咨询).
@@ -727,11 +719,7 @@ impl Engine {
         command: <Question as Aggregate>::Command,
         meta: CommandMeta,
     ) -> Result<Vec<EventEnvelope<Question>>, AggregateError<<Question as Aggregate>::Error>> {
-        let recorded = self.now().to_rfc3339();
-        let (events, _) = self
-            .execute(&self.questions, id, command, &(), meta.into_map(recorded))
-            .await?;
-        Ok(events)
+        self.execute_plain(&self.questions, id, command, meta).await
     }
 
     /// Runs a command on supervision order `id` (督办).
@@ -744,11 +732,7 @@ impl Engine {
         Vec<EventEnvelope<SupervisionOrder>>,
         AggregateError<<SupervisionOrder as Aggregate>::Error>,
     > {
-        let recorded = self.now().to_rfc3339();
-        let (events, _) = self
-            .execute(&self.orders, id, command, &(), meta.into_map(recorded))
-            .await?;
-        Ok(events)
+        self.execute_plain(&self.orders, id, command, meta).await
     }
 
     /// Runs a command on spot check `id` (抽查).
@@ -759,11 +743,8 @@ impl Engine {
         meta: CommandMeta,
     ) -> Result<Vec<EventEnvelope<SpotCheck>>, AggregateError<<SpotCheck as Aggregate>::Error>>
     {
-        let recorded = self.now().to_rfc3339();
-        let (events, _) = self
-            .execute(&self.spot_checks, id, command, &(), meta.into_map(recorded))
-            .await?;
-        Ok(events)
+        self.execute_plain(&self.spot_checks, id, command, meta)
+            .await
     }
 
     /// Records that `actor` read the personal data of case `case_id` (a stream of its own).
@@ -910,6 +891,26 @@ impl Engine {
             metadata,
         )
         .await
+    }
+
+    /// Runs `command` on stream `id` of `store` for an aggregate that needs no services, with
+    /// `meta` recorded at the server's now: the shape every command but a case's and a power's
+    /// takes.
+    async fn execute_plain<A>(
+        &self,
+        store: &PersistedEventStore<EventRepo, A>,
+        id: &str,
+        command: A::Command,
+        meta: CommandMeta,
+    ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>>
+    where
+        A: Aggregate<Services = ()>,
+    {
+        let recorded = self.now().to_rfc3339();
+        let (events, _) = self
+            .execute(store, id, command, &(), meta.into_map(recorded))
+            .await?;
+        Ok(events)
     }
 
     /// Handles the command on `aggregate` (whose last event is `sequence`) and appends its

@@ -458,6 +458,27 @@ impl TestApp {
         code
     }
 
+    /// A licence case of `power` walked to its conclusion (准予许可): received and reviewed by
+    /// `officer`, decided by `other` (岗位分离); returns its opening response body (tracking
+    /// number, query code).
+    pub async fn concluded_licence_case(&self, power: &str, officer: &str, other: &str) -> Value {
+        let opened = self.open_case(power, officer).await;
+        let id = opened["id"].as_str().unwrap().to_string();
+        let mut v = opened["case"]["version"].as_u64().unwrap();
+        for (who, outcome) in [
+            (officer, "受理"),
+            (officer, "书面审查符合条件"),
+            (other, "准予许可"),
+        ] {
+            let r = self.step(&id, who, outcome, v).await;
+            assert_eq!(r.status(), StatusCode::OK, "{outcome}");
+            v = r.json::<Value>().await.unwrap()["version"]
+                .as_u64()
+                .unwrap();
+        }
+        opened
+    }
+
     /// Opens a case of `power` as `officer`; returns the response body.
     pub async fn open_case(&self, power: &str, officer: &str) -> Value {
         let r = self

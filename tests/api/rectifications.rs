@@ -12,22 +12,11 @@ fn at(text: &str) -> chrono::DateTime<chrono::FixedOffset> {
 
 /// A concluded licence case: its id and query code.
 async fn concluded(app: &TestApp, power: &str, officer: &str, other: &str) -> (String, String) {
-    let opened = app.open_case(power, officer).await;
-    let id = opened["id"].as_str().unwrap().to_string();
-    let code = opened["query_code"].as_str().unwrap().to_string();
-    let mut v = opened["case"]["version"].as_u64().unwrap();
-    for (who, outcome) in [
-        (officer, "受理"),
-        (officer, "书面审查符合条件"),
-        (other, "准予许可"),
-    ] {
-        let r = app.step(&id, who, outcome, v).await;
-        assert_eq!(r.status(), StatusCode::OK, "{outcome}");
-        v = r.json::<Value>().await.unwrap()["version"]
-            .as_u64()
-            .unwrap();
-    }
-    (id, code)
+    let opened = app.concluded_licence_case(power, officer, other).await;
+    (
+        opened["id"].as_str().unwrap().to_string(),
+        opened["query_code"].as_str().unwrap().to_string(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
