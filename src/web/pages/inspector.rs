@@ -35,15 +35,7 @@ fn page(
 ) -> HttpResponse {
     let body = html! {
         (signed.bar(ctx))
-        nav class="subnav" aria-label=(ctx.t("监察台", "Desk")) {
-            a href=(ctx.link("/inspector")) { (ctx.t("预警督办", "Alerts")) }
-            " · "
-            a href=(ctx.link("/inspector/orders")) { (ctx.t("督办单", "Orders")) }
-            " · "
-            a href=(ctx.link("/inspector/spot-checks")) { (ctx.t("抽查", "Spot checks")) }
-            " · "
-            a href=(ctx.link("/inspector/scorecards")) { (ctx.t("绩效评估", "Scorecards")) }
-        }
+        (subnav(ctx))
         (body)
     };
     respond_private(
@@ -59,6 +51,21 @@ fn page(
 }
 
 use super::redirect;
+
+/// The desk's sections, on every inspector page.
+pub(super) fn subnav(ctx: &Ctx) -> Markup {
+    html! {
+        nav class="subnav" aria-label=(ctx.t("监察台", "Desk")) {
+            a href=(ctx.link("/inspector")) { (ctx.t("预警督办", "Alerts")) }
+            " · "
+            a href=(ctx.link("/inspector/orders")) { (ctx.t("督办单", "Orders")) }
+            " · "
+            a href=(ctx.link("/inspector/spot-checks")) { (ctx.t("抽查", "Spot checks")) }
+            " · "
+            a href=(ctx.link("/inspector/scorecards")) { (ctx.t("绩效评估", "Scorecards")) }
+        }
+    }
+}
 
 fn severity_words(lang: Lang, s: Severity) -> &'static str {
     match s {

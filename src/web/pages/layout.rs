@@ -210,6 +210,22 @@ pub(crate) fn unavailable(ctx: &Ctx, section: Section, err: LoadError) -> HttpRe
     response
 }
 
+/// The 503 page for a command the store could not carry out (the cause is logged where it
+/// happened): try again shortly.
+pub(crate) fn try_again_later(ctx: &Ctx, section: Section) -> HttpResponse {
+    let mut response = message_page(
+        ctx,
+        StatusCode::SERVICE_UNAVAILABLE,
+        section,
+        ctx.t("服务暂时不可用", "Temporarily unavailable"),
+        ctx.t("请稍后再试。", "Please try again shortly."),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+}
+
 /// The page for a malformed query string.
 pub(crate) fn bad_query(ctx: &Ctx, section: Section) -> HttpResponse {
     message_page(

@@ -139,12 +139,7 @@ pub(crate) async fn list(
     let title = ctx.t("督办", "Supervision orders");
     let body = html! {
         @if inspector {
-            nav class="subnav" {
-                a href=(ctx.link("/inspector")) { (ctx.t("预警督办", "Alerts")) } " · "
-                a href=(ctx.link("/inspector/orders")) { (ctx.t("督办单", "Orders")) } " · "
-                a href=(ctx.link("/inspector/spot-checks")) { (ctx.t("抽查", "Spot checks")) } " · "
-                a href=(ctx.link("/inspector/scorecards")) { (ctx.t("绩效评估", "Scorecards")) }
-            }
+            (super::inspector::subnav(&ctx))
         } @else {
             p class="breadcrumb" { a href=(ctx.link("/officer/worklist")) { (ctx.t("办件清单", "Worklist")) } }
         }
@@ -375,16 +370,6 @@ fn refusal(ctx: &Ctx, e: OrderCommandError) -> Option<String> {
     }
 }
 
-fn unavailable(ctx: &Ctx) -> HttpResponse {
-    super::message_page(
-        ctx,
-        StatusCode::SERVICE_UNAVAILABLE,
-        Section::Officer,
-        ctx.t("服务暂时不可用", "Temporarily unavailable"),
-        ctx.t("请稍后再试。", "Please try again shortly."),
-    )
-}
-
 fn days(text: &str) -> u32 {
     text.trim().parse().unwrap_or(0)
 }
@@ -424,7 +409,7 @@ pub(crate) async fn issue(
         ))),
         Err(e) => {
             let Some(message) = refusal(&ctx, e) else {
-                return unavailable(&ctx);
+                return super::try_again_later(&ctx, Section::Officer);
             };
             let alert = alert.unwrap_or_default();
             let mut query = format!(
@@ -524,7 +509,7 @@ pub(crate) async fn act(
         ))),
         Err(e) => {
             let Some(message) = refusal(&ctx, e) else {
-                return unavailable(&ctx);
+                return super::try_again_later(&ctx, Section::Officer);
             };
             let fields = [
                 "explanation",

@@ -190,13 +190,7 @@ pub(crate) async fn act(
         )),
         Err(e) => {
             tracing::error!(error = %e, "recording a rectification failed");
-            super::message_page(
-                &ctx,
-                StatusCode::SERVICE_UNAVAILABLE,
-                Section::Officer,
-                ctx.t("服务暂时不可用", "Temporarily unavailable"),
-                ctx.t("请稍后再试。", "Please try again shortly."),
-            )
+            super::try_again_later(&ctx, Section::Officer)
         }
     }
 }

@@ -24,12 +24,7 @@ fn page(
 ) -> HttpResponse {
     let body = html! {
         (signed.bar(ctx))
-        nav class="subnav" {
-            a href=(ctx.link("/inspector")) { (ctx.t("预警督办", "Alerts")) } " · "
-            a href=(ctx.link("/inspector/orders")) { (ctx.t("督办单", "Orders")) } " · "
-            a href=(ctx.link("/inspector/spot-checks")) { (ctx.t("抽查", "Spot checks")) } " · "
-            a href=(ctx.link("/inspector/scorecards")) { (ctx.t("绩效评估", "Scorecards")) }
-        }
+        (super::inspector::subnav(ctx))
         (body)
     };
     respond_private(
@@ -65,16 +60,6 @@ fn refusal(ctx: &Ctx, e: SpotCheckCommandError) -> Option<String> {
             None
         }
     }
-}
-
-fn unavailable(ctx: &Ctx) -> HttpResponse {
-    super::message_page(
-        ctx,
-        StatusCode::SERVICE_UNAVAILABLE,
-        Section::Officer,
-        ctx.t("服务暂时不可用", "Temporarily unavailable"),
-        ctx.t("请稍后再试。", "Please try again shortly."),
-    )
 }
 
 /// `GET /inspector/spot-checks`.
@@ -210,7 +195,7 @@ pub(crate) async fn draw(
         }
         Err(e) => match refusal(&ctx, e) {
             Some(message) => back(&message),
-            None => unavailable(&ctx),
+            None => super::try_again_later(&ctx, Section::Officer),
         },
     }
 }
@@ -342,7 +327,7 @@ pub(crate) async fn finding(
             Some(message) => {
                 super::redirect(&ctx.link(&format!("{path}?error={}", encode_component(&message))))
             }
-            None => unavailable(&ctx),
+            None => super::try_again_later(&ctx, Section::Officer),
         },
     }
 }
