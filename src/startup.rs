@@ -238,6 +238,9 @@ pub fn run_shared(
     engine.adopt(crate::follow::alerts::spawn(engine.clone().into_inner()));
     engine.adopt(crate::follow::notifier::spawn(engine.clone().into_inner())?);
     engine.adopt(crate::follow::documents::spawn(engine.clone().into_inner()));
+    engine.adopt(crate::follow::statistics::spawn(
+        engine.clone().into_inner(),
+    ));
     engine.adopt(crate::engine::spawn_calendar_refresh(
         engine.clone().into_inner(),
     ));

@@ -20,6 +20,7 @@ pub mod questions;
 pub mod rectifications;
 pub mod scorecard;
 pub mod spot_checks;
+pub mod statistics;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

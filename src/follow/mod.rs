@@ -1,6 +1,6 @@
 //! The work that follows the event log in the background: the view runner (`projection`), the
 //! alert raiser (`alerts`, 电子监察), the notifier (`notifier`, 办理通知), the documents follower
-//! (`documents`, 决定书) and the transparency log with its follower (`translog`).
+//! (`documents`, 决定书), the statistics follower (`statistics`, 考核评价公开) and the transparency log with its follower (`translog`).
 use std::time::Duration;
 
 use crate::engine::Engine;
@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod documents;
 pub mod notifier;
 pub mod projection;
+pub mod statistics;
 pub mod translog;
 
 /// Events read per batch.
@@ -24,6 +25,20 @@ pub(crate) trait Follower: Send {
     /// Runs once the head is reached, before waiting for the next commit.
     async fn idle(&mut self) -> anyhow::Result<()> {
         Ok(())
+    }
+    /// The version of what the follower writes: a checkpoint saved under another version is
+    /// dropped ([`Follower::reset`]) and the log followed again from its start.
+    fn version(&self) -> i32 {
+        1
+    }
+    /// Forgets what the follower wrote, before it follows the log again from its start.
+    async fn reset(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
+    /// Whether `batch` saves the checkpoint itself, in the transaction of its own writes
+    /// (else [`follow_log`] saves it after each batch).
+    fn saves_checkpoint(&self) -> bool {
+        false
     }
 }
 
@@ -44,12 +59,20 @@ pub(crate) async fn follow_log(
         EventRepo::Sqlite(_) => None,
     };
     let mut commits = engine.subscribe_commits();
-    let mut cursor: Cursor = engine
-        .repo()
-        .checkpoint(name)
-        .await?
-        .map(|c| c.cursor)
-        .unwrap_or_default();
+    let mut cursor: Cursor = match engine.repo().checkpoint(name).await? {
+        Some(saved) if saved.version == follower.version() => saved.cursor,
+        Some(saved) => {
+            tracing::info!(
+                follower = name,
+                from = saved.version,
+                to = follower.version(),
+                "follower version changed; following the log again from its start"
+            );
+            follower.reset().await?;
+            Cursor::default()
+        }
+        None => Cursor::default(),
+    };
     loop {
         commits.borrow_and_update();
         let mut read = 0;
@@ -62,7 +85,12 @@ pub(crate) async fn follow_log(
             read += events.len();
             follower.batch(&events).await?;
             cursor = last.cursor();
-            engine.repo().save_checkpoint(name, 1, cursor).await?;
+            if !follower.saves_checkpoint() {
+                engine
+                    .repo()
+                    .save_checkpoint(name, follower.version(), cursor)
+                    .await?;
+            }
             if reached_head {
                 break;
             }

@@ -3,6 +3,7 @@ mod orders;
 mod questions;
 mod rectifications;
 mod spot_checks;
+mod statistics;
 mod supervision;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::engine::query_code;
 use crate::engine::{Engine, LoadError, PowerRecord};
 use crate::store::Cursor;
 pub use spot_checks::{Reproduction, SpotCheckView};
+pub use statistics::{DepartmentStatistics, MAX_MONTHS, Month, PowerStatistics, PublicStatistics};
 pub use supervision::{AlertFilter, AlertGroup, Directory};
 
 /// A power in the catalogue with its current version's key figures.

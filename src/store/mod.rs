@@ -12,6 +12,7 @@ pub mod materials;
 pub mod notifications;
 mod postgres;
 mod sqlite;
+pub mod statistics;
 pub mod tail;
 pub mod translog;
 pub mod views;

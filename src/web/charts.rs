@@ -1,4 +1,4 @@
-//! Scorecard charts (绩效图表) as SVG, drawn with `plotters` (its SVG backend only: no font
+//! Charts of scorecards (绩效图表) and public statistics (统计公开) as SVG, drawn with `plotters` (its SVG backend only: no font
 //! files, no bitmap code). Text is left to the browser, with the same CJK font stack as the
 //! flowcharts. The label area is as wide as the longest department name (CJK characters count
 //! double), and a value too close to the right edge is written inside its bar, so no label is
@@ -21,7 +21,17 @@ pub fn bar_chart(
 ) -> String {
     let points: Vec<(String, f64)> = rows
         .iter()
-        .filter_map(|r| value(r).map(|v| (label(&r.department_name), v.max(0.0))))
+        .filter_map(|r| value(r).map(|v| (r.department_name.clone(), v)))
+        .collect();
+    bars(title, &points, max)
+}
+
+/// A horizontal bar chart of named values (each name cut to fit the label area). `max` fixes
+/// the scale (100 for percentages), else the largest value sets it.
+pub fn bars(title: &str, named: &[(String, f64)], max: Option<f64>) -> String {
+    let points: Vec<(String, f64)> = named
+        .iter()
+        .map(|(name, v)| (label(name), v.max(0.0)))
         .collect();
     let mut svg = String::new();
     let height = 90 + ROW_HEIGHT * points.len().max(1) as u32;
@@ -54,12 +64,17 @@ fn cells(text: &str) -> usize {
 
 /// A department name cut to fit the label area, with an ellipsis when cut.
 fn label(name: &str) -> String {
-    if cells(name) <= MAX_LABEL_CELLS {
+    cut(name, MAX_LABEL_CELLS)
+}
+
+/// `name` cut to `max` character cells, with an ellipsis when cut.
+fn cut(name: &str, max: usize) -> String {
+    if cells(name) <= max {
         return name.to_string();
     }
     let mut out = String::new();
     for c in name.chars() {
-        if cells(&out) + cells(&c.to_string()) > MAX_LABEL_CELLS - 2 {
+        if cells(&out) + cells(&c.to_string()) > max - 2 {
             break;
         }
         out.push(c);
@@ -137,6 +152,99 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// Width of a [`stacked_bars`] chart in SVG units; it scales to its box (`.chart-narrow` in
+/// the style sheet), about one to one on a phone.
+const NARROW_WIDTH: u32 = 480;
+const NARROW_ROW: u32 = 54;
+const NARROW_TOP: u32 = 40;
+/// The longest name a [`stacked_bars`] row writes whole, in character cells (plotters draws
+/// a 21-unit font at about 17 units a CJK character: 26 of them fill the width).
+const NARROW_LABEL_CELLS: usize = 52;
+
+/// A bar chart for narrow screens: each row's name on a line of its own (whole up to 26 CJK
+/// characters), with its bar
+/// and value under it. `max` fixes the scale (100 for percentages), else the largest value
+/// sets it; `unit` follows each value (`%`, or empty); `empty` is written when there is
+/// nothing to draw.
+pub fn stacked_bars(
+    title: &str,
+    named: &[(String, f64)],
+    max: Option<f64>,
+    unit: &str,
+    empty: &str,
+) -> String {
+    let height = NARROW_TOP + NARROW_ROW * named.len().max(1) as u32 + 8;
+    let top = max
+        .unwrap_or_else(|| named.iter().map(|p| p.1).fold(0.0, f64::max))
+        .max(1.0);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (NARROW_WIDTH, height)).into_drawing_area();
+        let _ = draw_stacked(&root, title, named, top, unit, empty);
+        let _ = root.present();
+    }
+    svg.replacen(
+        "<svg ",
+        &format!(
+            "<svg role=\"img\" aria-label=\"{}\" font-family=\"{}\" ",
+            escape(title),
+            escape(crate::web::render::FONT_FAMILY)
+        ),
+        1,
+    )
+}
+
+fn draw_stacked<'a>(
+    root: &'a DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    title: &str,
+    named: &[(String, f64)],
+    top: f64,
+    unit: &str,
+    empty: &str,
+) -> Result<(), Box<dyn std::error::Error + 'a>> {
+    root.fill(&WHITE)?;
+    let width = NARROW_WIDTH as i32;
+    root.draw(&Text::new(
+        title.to_string(),
+        (0, 6),
+        ("sans-serif", 24).into_font().style(FontStyle::Bold),
+    ))?;
+    if named.is_empty() {
+        root.draw(&Text::new(
+            empty.to_string(),
+            (0, NARROW_TOP as i32 + 8),
+            ("sans-serif", 18)
+                .into_font()
+                .color(&RGBColor(0x55, 0x5f, 0x6d)),
+        ))?;
+    }
+    // Room after the longest bar for its value ("100.0%").
+    let track = width - 76;
+    for (i, (name, value)) in named.iter().enumerate() {
+        let y = (NARROW_TOP + NARROW_ROW * i as u32) as i32;
+        root.draw(&Text::new(
+            cut(name, NARROW_LABEL_CELLS),
+            (0, y),
+            ("sans-serif", 21).into_font().color(&BLACK),
+        ))?;
+        let length = ((value.max(0.0) / top) * f64::from(track)).round() as i32;
+        root.draw(&Rectangle::new(
+            [(0, y + 24), (track, y + 44)],
+            RGBColor(0xe8, 0xee, 0xf4).filled(),
+        ))?;
+        root.draw(&Rectangle::new(
+            [(0, y + 24), (length.max(1), y + 44)],
+            BAR.filled(),
+        ))?;
+        root.draw(&Text::new(
+            format!("{value:.1}{unit}"),
+            (length.max(1) + 6, y + 25),
+            ("sans-serif", 20).into_font().color(&BLACK),
+        ))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -221,5 +329,22 @@ mod tests {
         let svg = bar_chart("空", &[], |r| r.on_time_rate, Some(100.0));
         assert!(svg.starts_with("<svg"));
         assert!(svg.trim_end().ends_with("</svg>"));
+    }
+
+    #[test]
+    fn stacked_bars_keep_whole_names_and_say_when_empty() {
+        let long = "上海市浦东新区人力资源和社会保障局劳动保障监察大队".to_string();
+        let svg = stacked_bars("按时办结率", &[(long.clone(), 100.0)], Some(100.0), "%", "");
+        assert!(svg.contains(&long), "the whole name, not cut: {svg}");
+        assert!(svg.contains("100.0%"), "{svg}");
+        assert!(svg.contains("viewBox"), "scales to its box");
+        let longer = "上海市浦东新区人力资源和社会保障局劳动保障监察大队第一中队".to_string();
+        let svg = stacked_bars("按时办结率", &[(longer.clone(), 1.0)], Some(100.0), "%", "");
+        assert!(
+            !svg.contains(&longer) && svg.contains('…'),
+            "cut to the width"
+        );
+        let empty = stacked_bars("差评率", &[], Some(100.0), "%", "期间内没有可计算的数据");
+        assert!(empty.contains("期间内没有可计算的数据"));
     }
 }

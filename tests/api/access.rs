@@ -248,6 +248,8 @@ pub(crate) fn table() -> Vec<Row> {
         ),
         row("GET", "/api/v1/public/decisions", PUBLIC),
         row("GET", "/api/v1/public/decisions/{id}", [404; 8]),
+        row("GET", "/api/v1/public/statistics", PUBLIC),
+        row("GET", "/api/v1/public/statistics.csv", PUBLIC),
         row("GET", "/api/v1/inspector/cases/{id}", inspector_only(200)),
         row("GET", "/api/v1/inspector/scorecards", inspector_only(200)),
         row(
@@ -351,6 +353,8 @@ pub(crate) fn table() -> Vec<Row> {
         row("GET", "/inspector/scorecards", NO_SESSION),
         row("GET", "/inspector/scorecards.csv", NO_SESSION),
         row("GET", "/decisions", PUBLIC),
+        row("GET", "/statistics", PUBLIC),
+        row("GET", "/statistics.csv", PUBLIC),
         // No decision is published under the id asked for.
         row("GET", "/decisions/{id}", [404; 8]),
         // The public's forms need the number and code, not a token: without them, 404 alike.

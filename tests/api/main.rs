@@ -25,6 +25,7 @@ mod questions;
 mod rectifications;
 mod smtp;
 mod spot_checks;
+mod statistics;
 mod store_conformance;
 mod supervision;
 mod translog;

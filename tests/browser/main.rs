@@ -12,6 +12,7 @@ mod scenarios;
 mod server;
 #[path = "../api/smtp.rs"]
 mod smtp;
+mod statistics;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -86,6 +87,11 @@ async fn public_pages_in_chromium() {
         (
             "publish_and_complain",
             (|ctx| Box::pin(desk::publish_and_complain(ctx))) as Scenario,
+        ),
+        // Last: it reads the figures of what the others did.
+        (
+            "public_statistics_on_a_phone",
+            (|ctx| Box::pin(statistics::public_statistics_on_a_phone(ctx))) as Scenario,
         ),
     ];
     for (name, scenario) in public.into_iter().chain(console).chain(desk) {

@@ -15,6 +15,7 @@ mod public;
 mod questions;
 mod rectifications;
 mod spot_checks;
+pub mod statistics;
 
 pub use inspector::csv_response as scorecards_csv_response;
 pub use public::PUBLIC_WRITE_LIMIT;
@@ -76,6 +77,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(powers::configure)
             .configure(cases::configure)
             .configure(public::configure)
+            .configure(statistics::configure)
             .configure(applications::configure)
             .configure(documents::configure)
             .configure(forms::configure)

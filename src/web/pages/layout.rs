@@ -31,6 +31,7 @@ pub(crate) enum Section {
     Track,
     Calculator,
     Decisions,
+    Statistics,
     Officer,
 }
 
@@ -67,6 +68,11 @@ pub(crate) fn layout(page: Page<'_>) -> Markup {
             Section::Decisions,
             "/decisions",
             ctx.t("处罚决定公开", "Penalty decisions"),
+        ),
+        (
+            Section::Statistics,
+            "/statistics",
+            ctx.t("统计公开", "Statistics"),
         ),
         (Section::Officer, "/console", ctx.t("工作人员", "Staff")),
     ];

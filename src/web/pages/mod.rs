@@ -20,6 +20,7 @@ mod orders;
 mod result_document;
 pub mod session;
 mod spot_checks;
+mod statistics;
 mod supplement;
 mod track;
 
@@ -76,6 +77,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/verify", web::post().to(result_document::verify_post))
         .route("/decisions", web::get().to(decisions::list))
         .route("/decisions/{id}", web::get().to(decisions::detail))
+        .route("/statistics", web::get().to(statistics::statistics))
+        .route("/statistics.csv", web::get().to(statistics::statistics_csv))
         .route("/calculator", web::get().to(calculator::calculator))
         .route("/officer", web::get().to(officer::officer_root))
         .route("/officer/", web::get().to(officer::officer_root))

@@ -1,0 +1,41 @@
+-- Public statistics (考核评价公开) as running counts, kept by the statistics follower as it
+-- reads the event log (`src/follow/statistics.rs`): one row per department, power and month
+-- (China time, `YYYY-MM`), added to in the same transaction as the follower's checkpoint, so
+-- every event counts once. A request sums the months of its period: its cost grows with the
+-- departments, powers and months asked for, never with the cases behind them.
+CREATE TABLE IF NOT EXISTS statistics (
+    month                  TEXT   NOT NULL,
+    department             TEXT   NOT NULL,
+    power_code             TEXT   NOT NULL,
+    received               INTEGER NOT NULL DEFAULT 0,
+    concluded              INTEGER NOT NULL DEFAULT 0,
+    concluded_on_time      INTEGER NOT NULL DEFAULT 0,
+    timed                  INTEGER NOT NULL DEFAULT 0,
+    working_days           INTEGER NOT NULL DEFAULT 0,
+    withdrawn              INTEGER NOT NULL DEFAULT 0,
+    rating_1               INTEGER NOT NULL DEFAULT 0,
+    rating_2               INTEGER NOT NULL DEFAULT 0,
+    rating_3               INTEGER NOT NULL DEFAULT 0,
+    rating_4               INTEGER NOT NULL DEFAULT 0,
+    rating_5               INTEGER NOT NULL DEFAULT 0,
+    complaints             INTEGER NOT NULL DEFAULT 0,
+    orders_issued          INTEGER NOT NULL DEFAULT 0,
+    orders_replied_on_time INTEGER NOT NULL DEFAULT 0,
+    orders_replied_late    INTEGER NOT NULL DEFAULT 0,
+    fees_fen               INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (month, department, power_code)
+);
+
+-- Cases received, concluded (by end step) and withdrawn, by the party's kind, per department,
+-- power and month: what a report counts by applicant (the annual disclosure report's 收到和处理
+-- 政府信息公开申请情况). `end_step` is empty but for `concluded`.
+CREATE TABLE IF NOT EXISTS statistic_results (
+    month      TEXT   NOT NULL,
+    department TEXT   NOT NULL,
+    power_code TEXT   NOT NULL,
+    measure    TEXT   NOT NULL,   -- received, concluded, withdrawn
+    end_step   TEXT   NOT NULL,
+    party_kind TEXT   NOT NULL,
+    count      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (month, department, power_code, measure, end_step, party_kind)
+);
