@@ -28,14 +28,15 @@ CREATE TABLE IF NOT EXISTS statistics (
 
 -- Cases received, concluded (by end step) and withdrawn, by the party's kind, per department,
 -- power and month: what a report counts by applicant (the annual disclosure report's 收到和处理
--- 政府信息公开申请情况). `end_step` is empty but for `concluded`.
+-- 政府信息公开申请情况). `end_step` and `result` are empty but for `concluded`.
 CREATE TABLE IF NOT EXISTS statistic_results (
     month      TEXT   NOT NULL,
     department TEXT   NOT NULL,
     power_code TEXT   NOT NULL,
     measure    TEXT   NOT NULL,   -- received, concluded, withdrawn
     end_step   TEXT   NOT NULL,
+    result     TEXT   NOT NULL,   -- the end step's result as the event recorded it
     party_kind TEXT   NOT NULL,
     count      BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (month, department, power_code, measure, end_step, party_kind)
+    PRIMARY KEY (month, department, power_code, measure, end_step, result, party_kind)
 );

@@ -133,7 +133,8 @@ pub struct Figures {
     /// 按时办结率: `concluded_on_time / timed`, in percent, one decimal (`None` without a
     /// concluded case whose working days could be counted).
     pub on_time_rate: Option<f64>,
-    /// 平均办理用时: working days used per concluded case, one decimal.
+    /// 平均办理用时: working days used per concluded case whose days were counted (`timed`),
+    /// one decimal.
     pub average_working_days: Option<f64>,
     /// 撤回/终止: cases withdrawn.
     pub withdrawn: i64,

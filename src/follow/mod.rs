@@ -26,8 +26,9 @@ pub(crate) trait Follower: Send {
     async fn idle(&mut self) -> anyhow::Result<()> {
         Ok(())
     }
-    /// The version of what the follower writes: a checkpoint saved under another version is
-    /// dropped ([`Follower::reset`]) and the log followed again from its start.
+    /// The version of what the follower writes: a checkpoint saved under an older version is
+    /// dropped ([`Follower::reset`]) and the log followed again from its start; one saved under
+    /// a newer version (a newer release ran) stops this follower.
     fn version(&self) -> i32 {
         1
     }
@@ -40,6 +41,9 @@ pub(crate) trait Follower: Send {
     fn saves_checkpoint(&self) -> bool {
         false
     }
+    /// Where following starts (the saved checkpoint, or the log's start): called before the
+    /// first batch.
+    fn start_at(&mut self, _cursor: Cursor) {}
 }
 
 /// Follows the global order after the checkpoint `name`, one writer per deployment (the lease
@@ -61,6 +65,14 @@ pub(crate) async fn follow_log(
     let mut commits = engine.subscribe_commits();
     let mut cursor: Cursor = match engine.repo().checkpoint(name).await? {
         Some(saved) if saved.version == follower.version() => saved.cursor,
+        Some(saved) if saved.version > follower.version() => {
+            // A newer release wrote it: counting again from here would undo its work.
+            anyhow::bail!(
+                "the checkpoint {name} is of version {}, newer than this server's {}",
+                saved.version,
+                follower.version()
+            );
+        }
         Some(saved) => {
             tracing::info!(
                 follower = name,
@@ -73,6 +85,7 @@ pub(crate) async fn follow_log(
         }
         None => Cursor::default(),
     };
+    follower.start_at(cursor);
     loop {
         commits.borrow_and_update();
         let mut read = 0;

@@ -2,8 +2,9 @@
 //!
 //! One task per deployment (a lease on PostgreSQL) follows the global order after its
 //! checkpoint and adds what each batch of events counts, with the checkpoint, in one
-//! transaction (`store::statistics`): every event counts exactly once, and a crash resumes at
-//! the right place. What counts, and under which month (China time):
+//! transaction (`store::statistics`), moving the checkpoint on only from where the batch
+//! started: every event counts exactly once, a crash resumes at the right place, and a process
+//! that lost its lease (whose batch another process counts) writes nothing. What counts, and under which month (China time):
 //!
 //! - `CaseOpened`: a case received, in the month it was received (`received_at`);
 //! - `CaseConcluded`: a case concluded, in the month it concluded, with the working days it used
@@ -29,8 +30,8 @@ use cqrs_es::Aggregate;
 use projections::statistics::month_of;
 
 use crate::engine::Engine;
-use crate::store::StoredEvent;
 use crate::store::statistics::{CountKey, Tally};
+use crate::store::{Cursor, StoredEvent};
 
 /// The checkpoint (and lease) name.
 pub const CHECKPOINT: &str = "statistics";
@@ -41,7 +42,10 @@ pub const VERSION: i32 = 1;
 pub fn spawn(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            let mut follower = Statistics { engine: &engine };
+            let mut follower = Statistics {
+                engine: &engine,
+                from: Cursor::default(),
+            };
             if let Err(e) = crate::follow::follow_log(
                 &engine,
                 CHECKPOINT,
@@ -59,6 +63,8 @@ pub fn spawn(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
 
 struct Statistics<'a> {
     engine: &'a Engine,
+    /// Where the next batch starts: the checkpoint it moves the counts on from.
+    from: Cursor,
 }
 
 #[async_trait::async_trait]
@@ -71,11 +77,24 @@ impl crate::follow::Follower for Statistics<'_> {
         for stored in events {
             self.count(stored, &mut tally).await?;
         }
-        self.engine
+        let to = last.cursor();
+        if !self
+            .engine
             .repo()
-            .add_statistics(&tally, CHECKPOINT, VERSION, last.cursor())
-            .await?;
+            .add_statistics(&tally, CHECKPOINT, VERSION, self.from, to)
+            .await?
+        {
+            anyhow::bail!(
+                "the statistics checkpoint moved on from {} in another process; following again",
+                self.from
+            );
+        }
+        self.from = to;
         Ok(())
+    }
+
+    fn start_at(&mut self, cursor: Cursor) {
+        self.from = cursor;
     }
 
     fn version(&self) -> i32 {
@@ -114,12 +133,15 @@ impl Statistics<'_> {
                 {
                     let key = key(received_at, &department, &power_code);
                     tally.at(key.clone()).received += 1;
-                    tally.by_party(key, "received", String::new(), Some(party.kind));
+                    tally.by_party(key, "received", None, Some(party.kind));
                 }
             }
             (Case::TYPE, "CaseConcluded") => {
-                let CaseEvent::CaseConcluded { end_step, at, .. } =
-                    serde_json::from_value(stored.payload.clone())?
+                let CaseEvent::CaseConcluded {
+                    end_step,
+                    result,
+                    at,
+                } = serde_json::from_value(stored.payload.clone())?
                 else {
                     return Ok(());
                 };
@@ -131,11 +153,16 @@ impl Statistics<'_> {
                 if let Ok(used) = case.used_working_days(&self.engine.calendar(), china_date(at)) {
                     counts.timed += 1;
                     counts.working_days += i64::from(used);
-                    if used <= case.statutory_limit_days + case.extended_days {
+                    if case.within_statutory_limit(used) {
                         counts.concluded_on_time += 1;
                     }
                 }
-                tally.by_party(key, "concluded", end_step, case.party.map(|p| p.kind));
+                tally.by_party(
+                    key,
+                    "concluded",
+                    Some((end_step, result)),
+                    case.party.map(|p| p.kind),
+                );
             }
             (Case::TYPE, "CaseWithdrawn") => {
                 let case = self.case_until(stored).await?;
@@ -144,7 +171,7 @@ impl Statistics<'_> {
                     .unwrap_or_else(|| stored.recorded_at.fixed_offset());
                 let key = key(at, &case.department, &case.power_code);
                 tally.at(key.clone()).withdrawn += 1;
-                tally.by_party(key, "withdrawn", String::new(), case.party.map(|p| p.kind));
+                tally.by_party(key, "withdrawn", None, case.party.map(|p| p.kind));
             }
             (Case::TYPE, "FeeCharged") => {
                 if let CaseEvent::FeeCharged { amount_fen, at, .. } =

@@ -1,4 +1,5 @@
 //! Read side: what pages and the API show. Each query says where its data comes from.
+mod annual_report;
 mod orders;
 mod questions;
 mod rectifications;
@@ -22,6 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::engine::query_code;
 use crate::engine::{Engine, LoadError, PowerRecord};
 use crate::store::Cursor;
+pub use annual_report::{AnnualReport, Proactive, RequestRow, Unplaced};
 pub use spot_checks::{Reproduction, SpotCheckView};
 pub use statistics::{DepartmentStatistics, MAX_MONTHS, Month, PowerStatistics, PublicStatistics};
 pub use supervision::{AlertFilter, AlertGroup, Directory};
@@ -739,8 +741,7 @@ impl Reads<'_> {
             if let Some(closed_at) = concluded
                 && let Ok(used) = case.used_working_days(&self.calendar(), china_date(closed_at))
             {
-                // A lawful extension (延期) is part of the limit.
-                on_time = Some(used <= case.statutory_limit_days + case.extended_days);
+                on_time = Some(case.within_statutory_limit(used));
                 used_days = Some(used);
             }
             let (position, deviation) = match &case.penalty {

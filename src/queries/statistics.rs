@@ -230,13 +230,13 @@ impl PublicStatistics {
              平均用时(工作日) average_working_days,撤回 withdrawn,评价 ratings,非常满意 very_satisfied,\
              满意 satisfied,基本满意 basically_satisfied,不满意 dissatisfied,非常不满意 very_dissatisfied,\
              差评率% bad_rating_rate,投诉 complaints,督办 orders_issued,按时回复 orders_replied_on_time,\
-             逾期回复 orders_replied_late\r\n",
+             逾期回复 orders_replied_late,收费(元) fees_yuan\r\n",
         );
         let mut line = |department: &DepartmentStatistics, power: Option<&PowerStatistics>| {
             let f = power.map_or(&department.figures, |p| &p.figures);
             let r = f.ratings;
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}.{:02}\r\n",
                 self.from,
                 self.to,
                 quote(&department.department),
@@ -260,6 +260,8 @@ impl PublicStatistics {
                 f.orders_issued,
                 f.orders_replied_on_time,
                 f.orders_replied_late,
+                f.fees_fen / 100,
+                f.fees_fen % 100,
             ));
         };
         for d in &self.departments {

@@ -32,6 +32,8 @@ pub struct OutcomeKey {
     pub measure: &'static str,
     /// The end step's id (empty but for `concluded`).
     pub end_step: String,
+    /// Its result as the event recorded it (empty but for `concluded`).
+    pub result: String,
     /// `person` or `organisation`.
     pub party_kind: String,
 }
@@ -51,15 +53,17 @@ impl Tally {
         self.counts.entry(key).or_default()
     }
 
-    /// Counts one case under `key` by what happened (`measure`), its end step (empty but for
-    /// `concluded`) and its party's kind (a person when unknown).
+    /// Counts one case under `key` by what happened (`measure`), its end step and result
+    /// (`(end step, result)` for `concluded`, else `None`) and its party's kind (a person when
+    /// unknown).
     pub fn by_party(
         &mut self,
         key: CountKey,
         measure: &'static str,
-        end_step: String,
+        end: Option<(String, String)>,
         party: Option<PartyKind>,
     ) {
+        let (end_step, result) = end.unwrap_or_default();
         let party_kind = match party {
             Some(PartyKind::Organisation) => "organisation",
             _ => "person",
@@ -70,6 +74,7 @@ impl Tally {
                 key,
                 measure,
                 end_step,
+                result,
                 party_kind: party_kind.to_string(),
             })
             .or_default() += 1;
@@ -98,6 +103,8 @@ pub struct OutcomeRow {
     pub measure: String,
     /// End step id.
     pub end_step: String,
+    /// Its result as recorded.
+    pub result: String,
     /// `person` or `organisation`.
     pub party_kind: String,
     /// How many.
@@ -121,14 +128,18 @@ fn add_counts_sql() -> String {
 }
 
 const ADD_OUTCOME: &str = "INSERT INTO statistic_results \
-     (month, department, power_code, measure, end_step, party_kind, count) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7) \
-     ON CONFLICT (month, department, power_code, measure, end_step, party_kind) \
+     (month, department, power_code, measure, end_step, result, party_kind, count) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     ON CONFLICT (month, department, power_code, measure, end_step, result, party_kind) \
      DO UPDATE SET count = statistic_results.count + excluded.count";
 
-const SAVE_CHECKPOINT: &str = "INSERT INTO projection_checkpoints (name, version, tx, position) \
-     VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET version = excluded.version, \
-     tx = excluded.tx, position = excluded.position";
+/// Moves the checkpoint on from where the batch started (compare and set: a process that lost
+/// its lease, whose batch another has counted, changes nothing).
+const MOVE_CHECKPOINT: &str = "UPDATE projection_checkpoints SET version = $2, tx = $3, position = $4, \
+     updated_at = {now} WHERE name = $1 AND tx = $5 AND position = $6 RETURNING name";
+/// The first checkpoint, when the batch started at the log's start.
+const FIRST_CHECKPOINT: &str = "INSERT INTO projection_checkpoints (name, version, tx, position) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING RETURNING name";
 
 fn sum_counts_sql(department: bool) -> String {
     let sums: Vec<String> = Counts::COLUMNS
@@ -147,69 +158,99 @@ fn sum_counts_sql(department: bool) -> String {
     )
 }
 
-/// The SQL for the store: PostgreSQL's `$n` parameters, or SQLite's `?n`.
+fn sum_outcomes_sql(department: bool) -> String {
+    format!(
+        "SELECT department, power_code, measure, end_step, result, party_kind, \
+         CAST(SUM(count) AS BIGINT) AS count FROM statistic_results \
+         WHERE month >= $1 AND month <= $2 {} \
+         GROUP BY department, power_code, measure, end_step, result, party_kind \
+         ORDER BY department, power_code, measure, end_step, result, party_kind",
+        if department {
+            "AND department = $3"
+        } else {
+            ""
+        }
+    )
+}
+
+/// The SQL for the store: PostgreSQL's `$n` parameters and `now()`, or SQLite's `?n` and its
+/// timestamp text.
 fn dialect(sql: &str, sqlite: bool) -> String {
     if sqlite {
         sql.replace('$', "?")
+            .replace("{now}", "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")
     } else {
-        sql.to_string()
+        sql.replace("{now}", "now()")
     }
 }
 
+/// A count row as selected: department, power, then the sums in the order of
+/// [`Counts::COLUMNS`].
+fn count_row<R: sqlx::Row>(row: &R) -> Result<CountRow, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut values = [0_i64; Counts::COLUMNS.len()];
+    for (i, v) in values.iter_mut().enumerate() {
+        *v = row.try_get(i + 2)?;
+    }
+    Ok(CountRow {
+        department: row.try_get(0)?,
+        power_code: row.try_get(1)?,
+        counts: Counts::from_values(values),
+    })
+}
+
 impl EventRepo {
-    /// Adds a batch's tally and moves the checkpoint `name` to `cursor`, in one transaction.
+    /// Adds a batch's tally and moves the checkpoint `name` from `from` (where the batch
+    /// started; the default cursor at the log's start) to `to`, in one transaction. `false`,
+    /// with nothing written, when the checkpoint is no longer at `from` (another process has
+    /// counted on since: this one lost its lease).
     pub async fn add_statistics(
         &self,
         tally: &Tally,
         name: &str,
         version: i32,
-        cursor: Cursor,
-    ) -> Result<(), StoreError> {
+        from: Cursor,
+        to: Cursor,
+    ) -> Result<bool, StoreError> {
         let add_counts = add_counts_sql();
         match self {
             EventRepo::Sqlite(store) => {
                 store
-                    .relaxed(async |conn| -> Result<(), StoreError> {
+                    .relaxed(async |conn| -> Result<bool, StoreError> {
                         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+                        if !move_checkpoint(&mut tx, name, version, from, to, true).await? {
+                            return Ok(false);
+                        }
                         write_tally(&mut tx, tally, &add_counts, true).await?;
-                        save_checkpoint(&mut tx, name, version, cursor, true).await?;
                         tx.commit().await?;
-                        Ok(())
+                        Ok(true)
                     })
                     .await
             }
             EventRepo::Postgres(PgStore { pool, .. }) => {
                 let mut tx = pool.begin().await?;
+                if !move_checkpoint(&mut tx, name, version, from, to, false).await? {
+                    return Ok(false);
+                }
                 write_tally(&mut tx, tally, &add_counts, false).await?;
-                save_checkpoint(&mut tx, name, version, cursor, false).await?;
                 tx.commit().await?;
-                Ok(())
+                Ok(true)
             }
         }
     }
 
     /// Forgets every count and the checkpoint `name` (the follower then counts from the start).
     pub async fn reset_statistics(&self, name: &str) -> Result<(), StoreError> {
-        let statements = [
-            "DELETE FROM statistics",
-            "DELETE FROM statistic_results",
-            "DELETE FROM projection_checkpoints WHERE name = $1",
-        ];
         match self {
             EventRepo::Sqlite(store) => {
                 store
                     .relaxed(async |conn| -> Result<(), StoreError> {
                         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-                        for sql in statements {
-                            let sql = dialect(sql, true);
-                            let query = sqlx::query(&sql);
-                            let query = if sql.contains('?') {
-                                query.bind(name)
-                            } else {
-                                query
-                            };
-                            query.execute(&mut *tx).await?;
-                        }
+                        reset(&mut tx, name, true).await?;
                         tx.commit().await?;
                         Ok(())
                     })
@@ -217,15 +258,7 @@ impl EventRepo {
             }
             EventRepo::Postgres(PgStore { pool, .. }) => {
                 let mut tx = pool.begin().await?;
-                for sql in statements {
-                    let query = sqlx::query(sql);
-                    let query = if sql.contains('$') {
-                        query.bind(name)
-                    } else {
-                        query
-                    };
-                    query.execute(&mut *tx).await?;
-                }
+                reset(&mut tx, name, false).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -241,70 +274,60 @@ impl EventRepo {
         department: Option<&str>,
     ) -> Result<Vec<CountRow>, StoreError> {
         let sql = sum_counts_sql(department.is_some());
-        let decode = |department: String, power_code: String, v: Vec<i64>| CountRow {
-            department,
-            power_code,
-            counts: Counts::from_values(v.try_into().unwrap_or([0; 16])),
-        };
-        let mut out = Vec::new();
-        match self {
+        let rows = match self {
             EventRepo::Sqlite(store) => {
-                use sqlx::Row;
                 let sql = dialect(&sql, true);
                 let mut query = sqlx::query(&sql).bind(from).bind(to);
                 if let Some(d) = department {
                     query = query.bind(d);
                 }
-                for row in query.fetch_all(store.pool()).await? {
-                    let values = (0..Counts::COLUMNS.len())
-                        .map(|i| row.try_get::<i64, _>(i + 2))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    out.push(decode(row.try_get(0)?, row.try_get(1)?, values));
-                }
+                query
+                    .fetch_all(store.pool())
+                    .await?
+                    .iter()
+                    .map(count_row)
+                    .collect::<Result<_, _>>()?
             }
             EventRepo::Postgres(PgStore { pool, .. }) => {
-                use sqlx::Row;
                 let mut query = sqlx::query(&sql).bind(from).bind(to);
                 if let Some(d) = department {
                     query = query.bind(d);
                 }
-                for row in query.fetch_all(pool).await? {
-                    let values = (0..Counts::COLUMNS.len())
-                        .map(|i| row.try_get::<i64, _>(i + 2))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    out.push(decode(row.try_get(0)?, row.try_get(1)?, values));
-                }
+                query
+                    .fetch_all(pool)
+                    .await?
+                    .iter()
+                    .map(count_row)
+                    .collect::<Result<_, _>>()?
             }
-        }
-        Ok(out)
+        };
+        Ok(rows)
     }
 
-    /// Cases by department, power, what happened, end step and party kind, summed over the
-    /// months `from..=to` (`YYYY-MM`).
+    /// Cases by department, power, what happened, end step, result and party kind, summed over
+    /// the months `from..=to` (`YYYY-MM`), of one department if given.
     pub async fn statistic_outcomes(
         &self,
         from: &str,
         to: &str,
+        department: Option<&str>,
     ) -> Result<Vec<OutcomeRow>, StoreError> {
-        let sql = "SELECT department, power_code, measure, end_step, party_kind, \
-                   CAST(SUM(count) AS BIGINT) AS count FROM statistic_results \
-                   WHERE month >= $1 AND month <= $2 \
-                   GROUP BY department, power_code, measure, end_step, party_kind \
-                   ORDER BY department, power_code, measure, end_step, party_kind";
+        let sql = sum_outcomes_sql(department.is_some());
         Ok(match self {
             EventRepo::Sqlite(store) => {
-                sqlx::query_as(&dialect(sql, true))
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(store.pool())
-                    .await?
+                let sql = dialect(&sql, true);
+                let mut query = sqlx::query_as(&sql).bind(from).bind(to);
+                if let Some(d) = department {
+                    query = query.bind(d);
+                }
+                query.fetch_all(store.pool()).await?
             }
             EventRepo::Postgres(PgStore { pool, .. }) => {
-                sqlx::query_as(sql)
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(pool)
-                    .await?
+                let mut query = sqlx::query_as(&sql).bind(from).bind(to);
+                if let Some(d) = department {
+                    query = query.bind(d);
+                }
+                query.fetch_all(pool).await?
             }
         })
     }
@@ -320,7 +343,6 @@ where
     DB: sqlx::Database,
     for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
     for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
@@ -343,6 +365,7 @@ where
             .bind(key.key.power_code.as_str())
             .bind(key.measure)
             .bind(key.end_step.as_str())
+            .bind(key.result.as_str())
             .bind(key.party_kind.as_str())
             .bind(*count)
             .execute(&mut **tx)
@@ -351,13 +374,15 @@ where
     Ok(())
 }
 
-async fn save_checkpoint<'c, DB>(
+/// Moves the checkpoint from `from` to `to` if it is still at `from`; whether it was.
+async fn move_checkpoint<'c, DB>(
     tx: &mut sqlx::Transaction<'c, DB>,
     name: &str,
     version: i32,
-    cursor: Cursor,
+    from: Cursor,
+    to: Cursor,
     sqlite: bool,
-) -> Result<(), StoreError>
+) -> Result<bool, StoreError>
 where
     DB: sqlx::Database,
     for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
@@ -365,13 +390,54 @@ where
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    (String,): for<'r> sqlx::FromRow<'r, DB::Row>,
 {
-    sqlx::query::<DB>(&dialect(SAVE_CHECKPOINT, sqlite))
-        .bind(name)
-        .bind(version)
-        .bind(cursor.tx)
-        .bind(cursor.position)
+    let moved: Option<String> = if from == Cursor::default() {
+        sqlx::query_scalar::<DB, String>(&dialect(FIRST_CHECKPOINT, sqlite))
+            .bind(name)
+            .bind(version)
+            .bind(to.tx)
+            .bind(to.position)
+            .fetch_optional(&mut **tx)
+            .await?
+    } else {
+        sqlx::query_scalar::<DB, String>(&dialect(MOVE_CHECKPOINT, sqlite))
+            .bind(name)
+            .bind(version)
+            .bind(to.tx)
+            .bind(to.position)
+            .bind(from.tx)
+            .bind(from.position)
+            .fetch_optional(&mut **tx)
+            .await?
+    };
+    Ok(moved.is_some())
+}
+
+async fn reset<'c, DB>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    name: &str,
+    sqlite: bool,
+) -> Result<(), StoreError>
+where
+    DB: sqlx::Database,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query::<DB>("DELETE FROM statistics")
         .execute(&mut **tx)
         .await?;
+    sqlx::query::<DB>("DELETE FROM statistic_results")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query::<DB>(&dialect(
+        "DELETE FROM projection_checkpoints WHERE name = $1",
+        sqlite,
+    ))
+    .bind(name)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

@@ -250,6 +250,7 @@ pub(crate) fn table() -> Vec<Row> {
         row("GET", "/api/v1/public/decisions/{id}", [404; 8]),
         row("GET", "/api/v1/public/statistics", PUBLIC),
         row("GET", "/api/v1/public/statistics.csv", PUBLIC),
+        row("GET", "/api/v1/reports/annual", PUBLIC),
         row("GET", "/api/v1/inspector/cases/{id}", inspector_only(200)),
         row("GET", "/api/v1/inspector/scorecards", inspector_only(200)),
         row(
@@ -355,6 +356,8 @@ pub(crate) fn table() -> Vec<Row> {
         row("GET", "/decisions", PUBLIC),
         row("GET", "/statistics", PUBLIC),
         row("GET", "/statistics.csv", PUBLIC),
+        row("GET", "/reports/annual", PUBLIC),
+        row("GET", "/reports/annual.html", PUBLIC),
         // No decision is published under the id asked for.
         row("GET", "/decisions/{id}", [404; 8]),
         // The public's forms need the number and code, not a token: without them, 404 alike.

@@ -500,6 +500,58 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
+    /// Opens a case of `power` as `officer`, received at `received` (RFC 3339), for a person or
+    /// an organisation; its id and query code.
+    pub async fn open_case_at(
+        &self,
+        power: &str,
+        officer: &str,
+        received: &str,
+        organisation: bool,
+    ) -> (String, String) {
+        let party = if organisation {
+            json!({"kind": "organisation", "name": "上海某某餐饮有限公司", "id_number": "91350100M000100Y43"})
+        } else {
+            json!({"kind": "person", "name": "张三丰", "id_number": "11010519491231002X"})
+        };
+        let r = self
+            .post(
+                "/api/v1/cases",
+                Some(officer),
+                &json!({"power_code": power, "party": party, "channel": "window", "received_at": received}),
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "{}",
+            r.text().await.unwrap()
+        );
+        let opened: Value = r.json().await.unwrap();
+        (
+            opened["id"].as_str().unwrap().to_string(),
+            opened["query_code"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// Waits (at most 30 s) until the statistics follower, in whichever server holds its
+    /// lease, has counted every event written so far.
+    pub async fn wait_for_statistics(&self) {
+        let head = self.engine.repo().head().await.unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let counted = self.engine.repo().checkpoint("statistics").await.unwrap();
+            if counted.is_some_and(|c| c.cursor.position >= head.position) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the statistics did not count up to {head} in time"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Completes a step; returns the response.
     pub async fn step(&self, id: &str, token: &str, outcome: &str, version: u64) -> Response {
         self.post(

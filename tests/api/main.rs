@@ -2,6 +2,7 @@
 //! area (zero2prod's layout); every test uses fresh ids so tests can share one database.
 mod access;
 mod alerts;
+mod annual_report;
 mod applications;
 mod calendar;
 mod cases;

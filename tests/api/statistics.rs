@@ -11,39 +11,6 @@ fn at(text: &str) -> chrono::DateTime<chrono::FixedOffset> {
     chrono::DateTime::parse_from_rfc3339(text).unwrap()
 }
 
-/// Opens a case received at `received` for a person or an organisation; its id and query code.
-async fn open(
-    app: &TestApp,
-    power: &str,
-    officer: &str,
-    received: &str,
-    organisation: bool,
-) -> (String, String) {
-    let party = if organisation {
-        json!({"kind": "organisation", "name": "上海某某餐饮有限公司", "id_number": "91350100M000100Y43"})
-    } else {
-        json!({"kind": "person", "name": "张三丰", "id_number": "11010519491231002X"})
-    };
-    let r = app
-        .post(
-            "/api/v1/cases",
-            Some(officer),
-            &json!({"power_code": power, "party": party, "channel": "window", "received_at": received}),
-        )
-        .await;
-    assert_eq!(
-        r.status(),
-        StatusCode::CREATED,
-        "{}",
-        r.text().await.unwrap()
-    );
-    let opened: Value = r.json().await.unwrap();
-    (
-        opened["id"].as_str().unwrap().to_string(),
-        opened["query_code"].as_str().unwrap().to_string(),
-    )
-}
-
 /// Walks case `id` to 准予许可 (`other` decides: 岗位分离).
 async fn conclude(app: &TestApp, id: &str, officer: &str, other: &str) {
     let mut v = 1;
@@ -87,19 +54,6 @@ async fn statistics(app: &TestApp, query: &str) -> Value {
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     r.json().await.unwrap()
-}
-
-/// The statistics of `query` once the follower has counted up to `ready` (the figures of the
-/// last thing a test did), within 20 s.
-async fn statistics_when(app: &TestApp, query: &str, ready: impl Fn(&Value) -> bool) -> Value {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let s = statistics(app, query).await;
-        if ready(&s) || std::time::Instant::now() > deadline {
-            return s;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
 }
 
 /// The figures a test expects, in the API's shape.
@@ -174,13 +128,21 @@ async fn figures_match_a_hand_count_and_survive_restart_and_recount() {
         // P1: c1 received and concluded today (0 working days); c2 received Monday 9th (5:
         // 10th-13th and 16th); c3 received Monday 12 October (25: 13 October to 16 November,
         // no holiday between) — late; c4 received today and withdrawn.
-        let (c1, c1_code) = open(&app, &p1, &zhang, "2026-11-16T09:00:00+08:00", false).await;
+        let (c1, c1_code) = app
+            .open_case_at(&p1, &zhang, "2026-11-16T09:00:00+08:00", false)
+            .await;
         conclude(&app, &c1, &zhang, &li).await;
-        let (c2, c2_code) = open(&app, &p1, &zhang, "2026-11-09T09:00:00+08:00", false).await;
+        let (c2, c2_code) = app
+            .open_case_at(&p1, &zhang, "2026-11-09T09:00:00+08:00", false)
+            .await;
         conclude(&app, &c2, &zhang, &li).await;
-        let (c3, c3_code) = open(&app, &p1, &zhang, "2026-10-12T09:00:00+08:00", false).await;
+        let (c3, c3_code) = app
+            .open_case_at(&p1, &zhang, "2026-10-12T09:00:00+08:00", false)
+            .await;
         conclude(&app, &c3, &zhang, &li).await;
-        let (c4, _) = open(&app, &p1, &zhang, "2026-11-16T09:30:00+08:00", false).await;
+        let (c4, _) = app
+            .open_case_at(&p1, &zhang, "2026-11-16T09:30:00+08:00", false)
+            .await;
         let r = app
             .post(
                 &format!("/api/v1/cases/{c4}/withdraw"),
@@ -190,7 +152,9 @@ async fn figures_match_a_hand_count_and_survive_restart_and_recount() {
             .await;
         assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
         // P2: c5 received Friday 30 October, still open; c6 an organisation's, concluded today.
-        let (c5, _) = open(&app, &p2, &zhang, "2026-10-30T09:00:00+08:00", false).await;
+        let (c5, _) = app
+            .open_case_at(&p2, &zhang, "2026-10-30T09:00:00+08:00", false)
+            .await;
         // A 10-yuan fee charged on c5 today (November).
         let r = app
             .post(
@@ -200,7 +164,9 @@ async fn figures_match_a_hand_count_and_survive_restart_and_recount() {
             )
             .await;
         assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-        let (c6, c6_code) = open(&app, &p2, &zhang, "2026-11-16T09:45:00+08:00", true).await;
+        let (c6, c6_code) = app
+            .open_case_at(&p2, &zhang, "2026-11-16T09:45:00+08:00", true)
+            .await;
         conclude(&app, &c6, &zhang, &li).await;
 
         // Ratings: c1 非常满意, c2 不满意, c6 非常不满意; a complaint on c3.
@@ -266,7 +232,8 @@ async fn figures_match_a_hand_count_and_survive_restart_and_recount() {
 
         // The hand count for November, in this department.
         let november = format!("department={}&from=2026-11&to=2026-11", app.department);
-        let s = statistics_when(&app, &november, |s| s["totals"]["orders_replied_late"] == 1).await;
+        app.wait_for_statistics().await;
+        let s = statistics(&app, &november).await;
         assert_eq!(s["from"], "2026-11");
         assert_eq!(s["to"], "2026-11");
         assert_eq!(
@@ -368,7 +335,7 @@ async fn figures_match_a_hand_count_and_survive_restart_and_recount() {
         assert_eq!(lines.len(), 4, "{csv}");
         assert!(lines[0].contains("按时办结率% on_time_rate"), "{csv}");
         let department_line = format!(
-            "2026-11,2026-11,\"{}\",\"测试局\",,,4,4,3,75.0,7.5,1,3,1,0,0,1,1,66.7,1,2,1,1",
+            "2026-11,2026-11,\"{}\",\"测试局\",,,4,4,3,75.0,7.5,1,3,1,0,0,1,1,66.7,1,2,1,1,10.00",
             app.department
         );
         assert_eq!(lines[1], department_line, "{backend:?}");
@@ -383,6 +350,7 @@ async fn figures_match_a_hand_count_and_survive_restart_and_recount() {
         // change of what is counted: an older version's checkpoint at the log's start, whose
         // counts would double if they were not dropped first) gives the same figures.
         let app = app.restart().await;
+        app.wait_for_statistics().await;
         let again = statistics(&app, &november).await;
         assert_eq!(
             again["totals"], november_figures,
@@ -401,7 +369,8 @@ async fn figures_match_a_hand_count_and_survive_restart_and_recount() {
             .await
             .unwrap();
         let app = app.restart().await;
-        let recounted = statistics_when(&app, &november, |s| s["totals"] == november_figures).await;
+        app.wait_for_statistics().await;
+        let recounted = statistics(&app, &november).await;
         assert_eq!(
             recounted["totals"], november_figures,
             "{backend:?}: recounted"
@@ -452,4 +421,55 @@ async fn bad_filters_are_refused() {
     assert_eq!(s["departments"], json!([]));
     assert_eq!(s["totals"]["received"], 0);
     assert_eq!(s["totals"]["on_time_rate"], Value::Null);
+}
+
+/// A batch that starts from a checkpoint no longer there (its process lost the lease, and
+/// another has counted on) writes nothing, on both stores.
+#[tokio::test]
+async fn a_batch_from_a_moved_checkpoint_counts_nothing() {
+    use yangguang::store::Cursor;
+    use yangguang::store::statistics::{CountKey, Tally};
+    for backend in BACKENDS {
+        let (repo, _dir) = crate::helpers::repo(backend).await;
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        let (name, department) = (
+            format!("statistics-{unique}"),
+            format!("d-{}", &unique[..10]),
+        );
+        let mut tally = Tally::default();
+        tally
+            .at(CountKey {
+                month: "2026-11".into(),
+                department: department.clone(),
+                power_code: "P".into(),
+            })
+            .received = 1;
+        let (c1, c2) = (
+            Cursor {
+                tx: 0,
+                position: 10,
+            },
+            Cursor {
+                tx: 0,
+                position: 20,
+            },
+        );
+        let add = |from, to| repo.add_statistics(&tally, &name, 1, from, to);
+        assert!(add(Cursor::default(), c1).await.unwrap(), "{backend:?}");
+        // Another process counting the same first batch, then the same second batch again.
+        assert!(!add(Cursor::default(), c1).await.unwrap(), "{backend:?}");
+        assert!(add(c1, c2).await.unwrap(), "{backend:?}");
+        assert!(!add(c1, c2).await.unwrap(), "{backend:?}");
+        let rows = repo
+            .statistics("2026-11", "2026-11", Some(&department))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0].counts.received, 2,
+            "{backend:?}: two batches, each once"
+        );
+        let saved = repo.checkpoint(&name).await.unwrap().unwrap();
+        assert_eq!(saved.cursor, c2);
+    }
 }

@@ -1,7 +1,8 @@
 //! 统计公开 on a phone, after the other scenarios have received, concluded, complained about
-//! and 督办'd cases (the hand count of each figure is `tests/api/statistics.rs`): the page shows what the open-data API counts, per department by
-//! name, with charts that fit the screen, the method, a department filter, the CSV download
-//! and a refusal in Chinese.
+//! and 督办'd cases (the hand count of each figure is `tests/api/statistics.rs`): the page shows
+//! what the open-data API counts, per department by name, with charts that fit the screen; the
+//! method, a department filter, the CSV download, a refusal in Chinese, and the annual
+//! disclosure report reached from it.
 use serde_json::Value;
 
 use crate::harness::Ctx;
@@ -167,6 +168,23 @@ pub async fn public_statistics_on_a_phone(ctx: Ctx) {
             .nth(1)
             .is_some_and(|l| l.contains(amr["department_name"].as_str().unwrap())),
         "{csv}"
+    );
+
+    // The annual disclosure report, from the statistics page: its tables fit the phone (each
+    // scrolls in its box), the cells the system cannot know are marked, the download is offered.
+    ctx.click_and_wait("#annual-report").await;
+    assert!(
+        ctx.text("#report-title")
+            .await
+            .ends_with("政府信息公开工作年度报告")
+    );
+    fits_the_phone(&ctx).await;
+    assert!(ctx.find_all("#requests td.manual").await.len() >= 19);
+    assert!(!ctx.find_all("#download").await.is_empty());
+    let main = ctx.text("main").await;
+    assert!(
+        !main.contains(DEPARTMENT) && !main.contains("null"),
+        "{main}"
     );
 
     // A month that is not one: refused in Chinese.

@@ -102,6 +102,12 @@ impl Case {
             .collect()
     }
 
+    /// Whether `used` working days stay within the statutory limit, a lawful extension (延期)
+    /// included: the on-time rule of the scorecards and the public statistics.
+    pub fn within_statutory_limit(&self, used: u32) -> bool {
+        used <= self.statutory_limit_days + self.extended_days
+    }
+
     /// Working days of the case's clock used from receipt until it closed (or until `today`
     /// while it runs), pauses excluded. Needs the calendar only up to that day, so it answers
     /// where the due date cannot be computed yet (a year not yet in the calendar).

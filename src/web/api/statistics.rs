@@ -1,5 +1,5 @@
-//! 考核评价公开: the public statistics of a period, per department and power, as JSON and CSV.
-//! Open to anyone.
+//! 考核评价公开: the public statistics of a period, per department and power, as JSON and CSV;
+//! and the tables of the annual disclosure report (年度报告). Open to anyone.
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use aggregates::case::china_date;
@@ -9,12 +9,28 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::engine::Engine;
-use crate::queries::{MAX_MONTHS, Month, PublicStatistics};
+use crate::queries::{AnnualReport, MAX_MONTHS, Month, PublicStatistics};
 use crate::web::error::{ApiError, Problem};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(public_statistics)
-        .service(public_statistics_csv);
+        .service(public_statistics_csv)
+        .service(annual_report);
+}
+
+/// A department filter: absent or empty for every department, else a well-formed id.
+fn department_filter(department: Option<&str>) -> Result<Option<&str>, ApiError> {
+    let department = department.filter(|d| !d.is_empty());
+    if let Some(d) = department
+        && !aggregates::power::is_valid_department_id(d)
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "department: use a-z, 0-9 and -, at most 40 characters",
+        ));
+    }
+    Ok(department)
 }
 
 /// Which statistics: a department (all if absent) and a period of whole months.
@@ -57,16 +73,7 @@ impl StatisticsQuery {
                 "a period is at most 120 months",
             ));
         }
-        let department = self.department.as_deref().filter(|d| !d.is_empty());
-        if let Some(d) = department
-            && !aggregates::power::is_valid_department_id(d)
-        {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_query",
-                "department: use a-z, 0-9 and -, at most 40 characters",
-            ));
-        }
+        let department = department_filter(self.department.as_deref())?;
         Ok((department, from, to))
     }
 }
@@ -153,4 +160,65 @@ pub fn csv_response(figures: &PublicStatistics) -> HttpResponse {
             ),
         ))
         .body(figures.to_csv())
+}
+
+/// Which annual report: a year and a department (every department if absent).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AnnualReportQuery {
+    /// The year (default: last year); 2000 to this year.
+    pub year: Option<i32>,
+    /// Department id (every department if absent).
+    pub department: Option<String>,
+}
+
+impl AnnualReportQuery {
+    /// The year and department asked for; a bad one is refused.
+    pub(crate) fn resolve(
+        &self,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(i32, Option<&str>), ApiError> {
+        use chrono::Datelike;
+        let this_year = china_date(now).year();
+        let year = self.year.unwrap_or(this_year - 1);
+        if !(2000..=this_year).contains(&year) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_year",
+                "year: 2000 to this year",
+            ));
+        }
+        let department = department_filter(self.department.as_deref())?;
+        Ok((year, department))
+    }
+}
+
+/// The tables of the government information disclosure annual report (政府信息公开工作年度报告,
+/// the format of 国办公开办函〔2021〕30号) for a year, from what the system holds: 二 (行政许可,
+/// 行政处罚 and 行政强制 decisions, fees in 万元) and 三 (applications to the powers whose legal
+/// basis cites 《政府信息公开条例》第二十七条: received, carried over, by result, carried into
+/// next year, by applicant). A `null` cell is one the system cannot know, for manual input;
+/// results no row names, and withdrawals, are listed in `unplaced`. The page
+/// `/reports/annual` shows it in the format and downloads it as a document to complete.
+#[utoipa::path(
+    tag = "public",
+    params(AnnualReportQuery),
+    responses(
+        (status = 200, description = "The report's tables", body = AnnualReport),
+        (status = 400, description = "A year that is not a number, or a bad department id", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A year before 2000 or after this one", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/reports/annual")]
+async fn annual_report(
+    engine: web::Data<Engine>,
+    after: super::ReadAfter,
+    query: web::Query<AnnualReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (year, department) = query.resolve(engine.now())?;
+    let report = engine
+        .reads(after.0)
+        .annual_report(year, department)
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
 }

@@ -6,6 +6,7 @@
 //! that does not answer a 503 page.
 mod admin;
 mod alert_words;
+mod annual_report;
 mod apply;
 mod calculator;
 mod calendar_admin;
@@ -79,6 +80,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/decisions/{id}", web::get().to(decisions::detail))
         .route("/statistics", web::get().to(statistics::statistics))
         .route("/statistics.csv", web::get().to(statistics::statistics_csv))
+        .route(
+            "/reports/annual",
+            web::get().to(annual_report::annual_report),
+        )
+        .route(
+            "/reports/annual.html",
+            web::get().to(annual_report::annual_report_file),
+        )
         .route("/calculator", web::get().to(calculator::calculator))
         .route("/officer", web::get().to(officer::officer_root))
         .route("/officer/", web::get().to(officer::officer_root))

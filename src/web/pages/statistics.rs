@@ -7,7 +7,7 @@ use projections::statistics::Figures;
 
 use super::{Ctx, Page, Section, layout, respond};
 use crate::engine::Engine;
-use crate::queries::Month;
+use crate::queries::{Directory, Month};
 use crate::web::api::statistics::StatisticsQuery;
 
 fn page(ctx: &Ctx, status: StatusCode, title: String, body: Markup) -> HttpResponse {
@@ -23,9 +23,37 @@ fn page(ctx: &Ctx, status: StatusCode, title: String, body: Markup) -> HttpRespo
     )
 }
 
+/// The choice of a department by name (全部部门 first), `selected` chosen.
+pub(super) fn department_field(ctx: &Ctx, names: &Directory, selected: Option<&str>) -> Markup {
+    html! {
+        div class="field" {
+            label for="department" { (ctx.t("部门", "Department")) }
+            select id="department" name="department" {
+                option value="" { (ctx.t("全部部门", "All departments")) }
+                @for (id, name) in names.departments() {
+                    option value=(id) selected[selected == Some(id)] { (name) }
+                }
+            }
+        }
+    }
+}
+
+/// The query parameter `name`, absent when empty.
+pub(super) fn field<'a>(ctx: &'a Ctx, name: &str) -> Option<&'a str> {
+    ctx.params.get(name).filter(|v| !v.is_empty())
+}
+
+/// The query string of a department and a period or year: `{first}` then `&department=…`.
+pub(super) fn with_department(first: String, department: Option<&str>) -> String {
+    match department {
+        Some(d) => format!("{first}&department={d}"),
+        None => first,
+    }
+}
+
 /// The filter of the page's query: department, `from` and `to` (empty fields are absent).
 fn query(ctx: &Ctx) -> Result<StatisticsQuery, ()> {
-    let field = |name: &str| ctx.params.get(name).filter(|v| !v.is_empty());
+    let field = |name: &str| field(ctx, name);
     let month = |name: &str| -> Result<Option<Month>, ()> {
         field(name)
             .map(|v| v.parse::<Month>().map_err(|_| ()))
@@ -189,12 +217,7 @@ pub(crate) async fn statistics(req: HttpRequest, engine: web::Data<Engine>) -> H
             ),
         )
     };
-    let query_string = format!(
-        "from={from}&to={to}{}",
-        department
-            .map(|d| format!("&department={d}"))
-            .unwrap_or_default()
-    );
+    let query_string = with_department(format!("from={from}&to={to}"), department);
     let csv = ctx.link(&format!("/statistics.csv?{query_string}"));
     let api = format!("/api/v1/public/statistics?{query_string}");
     let scope = match department {
@@ -211,15 +234,7 @@ pub(crate) async fn statistics(req: HttpRequest, engine: web::Data<Engine>) -> H
         }
         form id="filter" method="get" action="/statistics" class="filters" {
             (ctx.lang_input())
-            div class="field" {
-                label for="department" { (ctx.t("部门", "Department")) }
-                select id="department" name="department" {
-                    option value="" { (ctx.t("全部部门", "All departments")) }
-                    @for (id, name) in names.departments() {
-                        option value=(id) selected[department == Some(id)] { (name) }
-                    }
-                }
-            }
+            (department_field(&ctx, &names, department))
             div class="field" { label for="from" { (ctx.t("起始月份", "From")) } input id="from" name="from" type="month" value=(from.to_string()); }
             div class="field" { label for="to" { (ctx.t("截止月份", "To")) } input id="to" name="to" type="month" value=(to.to_string()); }
             div class="actions" { button id="filter-submit" type="submit" { (ctx.t("查看", "Show")) } }
@@ -233,6 +248,8 @@ pub(crate) async fn statistics(req: HttpRequest, engine: web::Data<Engine>) -> H
             a id="csv" href=(csv) download { (ctx.t("下载 CSV（各部门及事项）", "Download CSV (departments and powers)")) }
             " · "
             a id="api" href=(api) { (ctx.t("开放数据接口（JSON）", "Open data (JSON)")) }
+            " · "
+            a id="annual-report" href=(ctx.link("/reports/annual")) { (ctx.t("政府信息公开工作年度报告", "Annual disclosure report")) }
         }
         @if figures.departments.is_empty() {
             p id="no-figures" class="muted" { (ctx.t("该期间暂无统计数据。", "Nothing recorded in this period.")) }
