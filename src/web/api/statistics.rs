@@ -38,6 +38,7 @@ fn department_filter(department: Option<&str>) -> Result<Option<&str>, ApiError>
 #[serde(deny_unknown_fields)]
 pub struct StatisticsQuery {
     /// Department id (all departments if absent).
+    #[param(pattern = "^[a-z0-9-]{1,40}$")]
     pub department: Option<String>,
     /// First month, `YYYY-MM` (default: January of this year).
     #[param(value_type = Option<String>, pattern = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")]
@@ -169,6 +170,7 @@ pub struct AnnualReportQuery {
     /// The year (default: last year); 2000 to this year.
     pub year: Option<i32>,
     /// Department id (every department if absent).
+    #[param(pattern = "^[a-z0-9-]{1,40}$")]
     pub department: Option<String>,
 }
 
