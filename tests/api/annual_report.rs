@@ -245,6 +245,7 @@ async fn bad_years_are_refused() {
             StatusCode::BAD_REQUEST,
             "invalid_query",
         ),
+        ("department=", StatusCode::BAD_REQUEST, "invalid_query"),
         ("colour=blue", StatusCode::BAD_REQUEST, "invalid_query"),
     ] {
         let r = app

@@ -395,6 +395,7 @@ async fn bad_filters_are_refused() {
             StatusCode::BAD_REQUEST,
             "invalid_query",
         ),
+        ("department=", StatusCode::BAD_REQUEST, "invalid_query"),
         ("colour=blue", StatusCode::BAD_REQUEST, "invalid_query"),
         (
             "from=2026-05&to=2026-04",

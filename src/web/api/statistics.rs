@@ -18,9 +18,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(annual_report);
 }
 
-/// A department filter: absent or empty for every department, else a well-formed id.
+/// A department filter: absent for every department, else a well-formed id (the pages pass an
+/// empty choice as absent).
 fn department_filter(department: Option<&str>) -> Result<Option<&str>, ApiError> {
-    let department = department.filter(|d| !d.is_empty());
     if let Some(d) = department
         && !aggregates::power::is_valid_department_id(d)
     {
