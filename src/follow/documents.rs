@@ -19,21 +19,8 @@ pub const CHECKPOINT: &str = "documents";
 
 /// Starts the documents follower (it waits for its lease first on PostgreSQL).
 pub fn spawn(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            let mut follower = Documents { engine: &engine };
-            if let Err(e) = crate::follow::follow_log(
-                &engine,
-                CHECKPOINT,
-                Duration::from_secs(5),
-                &mut follower,
-            )
-            .await
-            {
-                tracing::warn!(error = %e, "documents follower stopped; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
+    crate::follow::spawn_follower(engine, CHECKPOINT, Duration::from_secs(5), |engine| {
+        Box::new(Documents { engine })
     })
 }
 

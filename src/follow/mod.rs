@@ -46,6 +46,26 @@ pub(crate) trait Follower: Send {
     fn start_at(&mut self, _cursor: Cursor) {}
 }
 
+/// Starts a follower of the log under the checkpoint (and lease) `name`: `make` builds it
+/// afresh each time [`follow_log`] returns on a failure, which is logged and retried after a
+/// second.
+pub(crate) fn spawn_follower(
+    engine: std::sync::Arc<Engine>,
+    name: &'static str,
+    poll: Duration,
+    make: for<'a> fn(&'a Engine) -> Box<dyn Follower + 'a>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let mut follower = make(&engine);
+            if let Err(e) = follow_log(&engine, name, poll, follower.as_mut()).await {
+                tracing::warn!(error = %e, follower = name, "follower stopped; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    })
+}
+
 /// Follows the global order after the checkpoint `name`, one writer per deployment (the lease
 /// `name` on PostgreSQL, held while this runs): hands each batch to the follower, saves the
 /// checkpoint after it, and once at the head lets it run `idle` and waits for the next commit (at

@@ -40,24 +40,11 @@ pub const VERSION: i32 = 1;
 
 /// Starts the statistics follower (it waits for its lease first on PostgreSQL).
 pub fn spawn(engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            let mut follower = Statistics {
-                engine: &engine,
-                from: Cursor::default(),
-            };
-            if let Err(e) = crate::follow::follow_log(
-                &engine,
-                CHECKPOINT,
-                Duration::from_secs(5),
-                &mut follower,
-            )
-            .await
-            {
-                tracing::warn!(error = %e, "statistics follower stopped; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
+    crate::follow::spawn_follower(engine, CHECKPOINT, Duration::from_secs(5), |engine| {
+        Box::new(Statistics {
+            engine,
+            from: Cursor::default(),
+        })
     })
 }
 

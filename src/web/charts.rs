@@ -43,15 +43,7 @@ pub fn bars(title: &str, named: &[(String, f64)], max: Option<f64>) -> String {
         }
         let _ = root.present();
     }
-    svg.replacen(
-        "<svg ",
-        &format!(
-            "<svg role=\"img\" aria-label=\"{}\" font-family=\"{}\" ",
-            escape(title),
-            escape(crate::web::render::FONT_FAMILY)
-        ),
-        1,
-    )
+    labelled(&svg, title)
 }
 
 /// Longest label, in character cells (a CJK character is two).
@@ -147,6 +139,19 @@ fn draw<'a>(
     Ok(())
 }
 
+/// The chart's SVG named for screen readers (`title`), its text in the pages' CJK font stack.
+fn labelled(svg: &str, title: &str) -> String {
+    svg.replacen(
+        "<svg ",
+        &format!(
+            "<svg role=\"img\" aria-label=\"{}\" font-family=\"{}\" ",
+            escape(title),
+            escape(crate::web::render::FONT_FAMILY)
+        ),
+        1,
+    )
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('"', "&quot;")
@@ -185,15 +190,7 @@ pub fn stacked_bars(
         let _ = draw_stacked(&root, title, named, top, unit, empty);
         let _ = root.present();
     }
-    svg.replacen(
-        "<svg ",
-        &format!(
-            "<svg role=\"img\" aria-label=\"{}\" font-family=\"{}\" ",
-            escape(title),
-            escape(crate::web::render::FONT_FAMILY)
-        ),
-        1,
-    )
+    labelled(&svg, title)
 }
 
 fn draw_stacked<'a>(

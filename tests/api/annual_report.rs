@@ -13,21 +13,9 @@ fn at(text: &str) -> chrono::DateTime<chrono::FixedOffset> {
 
 const DISCLOSURE: &str = "政府信息公开申请办理（依申请公开）";
 
-/// Walks case `id` along `outcomes`, each taken by its officer.
+/// Walks case `id`, just opened, along `outcomes`.
 async fn walk(app: &TestApp, id: &str, outcomes: &[(&str, &str)]) {
-    let mut v = 1;
-    for (who, outcome) in outcomes {
-        let r = app.step(id, who, outcome, v).await;
-        assert_eq!(
-            r.status(),
-            StatusCode::OK,
-            "{outcome}: {}",
-            r.text().await.unwrap()
-        );
-        v = r.json::<Value>().await.unwrap()["version"]
-            .as_u64()
-            .unwrap();
-    }
+    app.walk(id, 1, outcomes).await;
 }
 
 fn row<'a>(report: &'a Value, label: &str) -> &'a Value {
@@ -111,18 +99,16 @@ async fn a_seeded_year_fills_the_tables_and_leaves_the_rest_to_fill() {
             )
             .await;
         assert_eq!(r.status(), StatusCode::OK);
-        let mut v = 2;
-        for (who, outcome) in [
-            (&wang, "受理"),
-            (&wang, "书面审查符合条件"),
-            (&zhao, "准予许可"),
-        ] {
-            let r = app.step(&l1, who, outcome, v).await;
-            assert_eq!(r.status(), StatusCode::OK, "{outcome}");
-            v = r.json::<Value>().await.unwrap()["version"]
-                .as_u64()
-                .unwrap();
-        }
+        app.walk(
+            &l1,
+            2,
+            &[
+                (&wang, "受理"),
+                (&wang, "书面审查符合条件"),
+                (&zhao, "准予许可"),
+            ],
+        )
+        .await;
         app.clock.set(at("2025-12-30T10:00:00+08:00"));
         let (_d9, _) = app
             .open_case_at(&disclosure, &wang, "2025-12-30T09:00:00+08:00", false)

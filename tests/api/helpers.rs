@@ -464,18 +464,17 @@ impl TestApp {
     pub async fn concluded_licence_case(&self, power: &str, officer: &str, other: &str) -> Value {
         let opened = self.open_case(power, officer).await;
         let id = opened["id"].as_str().unwrap().to_string();
-        let mut v = opened["case"]["version"].as_u64().unwrap();
-        for (who, outcome) in [
-            (officer, "受理"),
-            (officer, "书面审查符合条件"),
-            (other, "准予许可"),
-        ] {
-            let r = self.step(&id, who, outcome, v).await;
-            assert_eq!(r.status(), StatusCode::OK, "{outcome}");
-            v = r.json::<Value>().await.unwrap()["version"]
-                .as_u64()
-                .unwrap();
-        }
+        let v = opened["case"]["version"].as_u64().unwrap();
+        self.walk(
+            &id,
+            v,
+            &[
+                (officer, "受理"),
+                (officer, "书面审查符合条件"),
+                (other, "准予许可"),
+            ],
+        )
+        .await;
         opened
     }
 
@@ -550,6 +549,25 @@ impl TestApp {
             );
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
+    }
+
+    /// Walks case `id` from version `version` along `outcomes`, each taken by its officer's
+    /// token; every step must be accepted. Returns the case's version after the last.
+    pub async fn walk(&self, id: &str, version: u64, outcomes: &[(&str, &str)]) -> u64 {
+        let mut v = version;
+        for (who, outcome) in outcomes {
+            let r = self.step(id, who, outcome, v).await;
+            assert_eq!(
+                r.status(),
+                StatusCode::OK,
+                "{outcome}: {}",
+                r.text().await.unwrap()
+            );
+            v = r.json::<Value>().await.unwrap()["version"]
+                .as_u64()
+                .unwrap();
+        }
+        v
     }
 
     /// Completes a step; returns the response.

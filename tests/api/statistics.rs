@@ -13,23 +13,16 @@ fn at(text: &str) -> chrono::DateTime<chrono::FixedOffset> {
 
 /// Walks case `id` to 准予许可 (`other` decides: 岗位分离).
 async fn conclude(app: &TestApp, id: &str, officer: &str, other: &str) {
-    let mut v = 1;
-    for (who, outcome) in [
-        (officer, "受理"),
-        (officer, "书面审查符合条件"),
-        (other, "准予许可"),
-    ] {
-        let r = app.step(id, who, outcome, v).await;
-        assert_eq!(
-            r.status(),
-            StatusCode::OK,
-            "{outcome}: {}",
-            r.text().await.unwrap()
-        );
-        v = r.json::<Value>().await.unwrap()["version"]
-            .as_u64()
-            .unwrap();
-    }
+    app.walk(
+        id,
+        1,
+        &[
+            (officer, "受理"),
+            (officer, "书面审查符合条件"),
+            (other, "准予许可"),
+        ],
+    )
+    .await;
 }
 
 async fn rate(app: &TestApp, id: &str, code: &str, score: u8) {
